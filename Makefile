@@ -1,0 +1,56 @@
+# Remedy: one entry point for set-up, gates and synthesis.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export CDK_DISABLE_CLI_TELEMETRY := true
+export AWS_REGION ?= us-east-1
+LAYER_DIR := build/lambda_layers/rdklib/python
+
+.PHONY: install layer lint format test pytest synth cfn-lint lock clean
+
+install: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	test -x $(PY) || python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+# rdklib reaches Lambda as a layer folder: the pinned wheel unpacked with pip --target, no Docker.
+layer: $(LAYER_DIR)/.built
+$(LAYER_DIR)/.built: constraints.txt | $(VENV)/.installed
+	rm -rf $(LAYER_DIR) && mkdir -p $(LAYER_DIR)
+	$(PY) -m pip install --quiet --no-deps --target $(LAYER_DIR) "rdklib==$$(grep -i '^rdklib==' constraints.txt | cut -d= -f3)"
+	touch $@
+
+lint: install
+	ruff check .
+	ruff format --check .
+
+format: install
+	ruff format .
+	ruff check --fix .
+
+pytest: install layer
+	pytest
+
+synth: install layer
+	rm -rf cdk.out
+	cdk synth --quiet --no-notices
+	cdk synth --quiet --no-notices -c remedy:deploymentMode=conformance-pack --output cdk.out/conformance-pack
+	$(PY) -m infra.check_templates cdk.out
+
+# Every gate: lint, unit tests, synthesis through the pinned CLI (cdk-nag runs inside synth),
+# cfn-lint and the runbook schema check on what was synthesized.
+test: lint pytest synth
+
+lock:
+	$(PY) -m pip freeze --exclude-editable | sort > constraints.txt.new && mv constraints.txt.new constraints.txt
+
+clean:
+	rm -rf cdk.out build .pytest_cache .ruff_cache

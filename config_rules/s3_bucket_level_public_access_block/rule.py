@@ -1,0 +1,71 @@
+"""AWS Config rule: S3 buckets block public access at bucket level (FSBP S3.8, CIS 2.1.4).
+
+Change-triggered on AWS::S3::Bucket. Evaluated from the configuration item's
+supplementaryConfiguration.PublicAccessBlockConfiguration; only when the item does not
+carry it does the rule ask S3 (GetPublicAccessBlock).
+"""
+
+from __future__ import annotations
+
+import botocore.exceptions
+from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator, InvalidParametersError
+
+APPLICABLE_RESOURCES = ["AWS::S3::Bucket"]
+# Read-only actions the rule's Lambda role needs (beyond config:PutEvaluations).
+IAM_ACTIONS = ("s3:GetBucketPublicAccessBlock",)
+SETTINGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+RDKLIB_PARAMETERS = {"AssumeRoleMode", "ExecutionRoleName", "ExecutionRoleRegion"}
+RULE_PARAMETERS: set[str] = set()
+
+
+def _from_configuration_item(configuration_item: dict) -> dict[str, bool] | None:
+    """The four settings as the configuration item records them, or None if it does not carry them."""
+    supplementary = configuration_item.get("supplementaryConfiguration") or {}
+    recorded = supplementary.get("PublicAccessBlockConfiguration")
+    if recorded is None:
+        return None
+    # AWS Config records the settings in lower camel case.
+    return {name: bool(recorded.get(name[0].lower() + name[1:], False)) for name in SETTINGS}
+
+
+def _from_s3(client_factory: object, bucket: str) -> dict[str, bool]:
+    s3 = client_factory.build_client("s3")
+    try:
+        configuration = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    except botocore.exceptions.ClientError as error:
+        if error.response["Error"]["Code"] == "NoSuchPublicAccessBlockConfiguration":
+            return dict.fromkeys(SETTINGS, False)
+        raise
+    return {name: bool(configuration.get(name, False)) for name in SETTINGS}
+
+
+class S3BucketLevelPublicAccessBlock(ConfigRule):
+    """NON_COMPLIANT unless all four bucket-level Block Public Access settings are on."""
+
+    def evaluate_parameters(self, rule_parameters: dict) -> dict:
+        unknown = set(rule_parameters) - RULE_PARAMETERS - RDKLIB_PARAMETERS
+        if unknown:
+            raise InvalidParametersError(f"Unknown rule parameter(s): {', '.join(sorted(unknown))}. This rule takes none.")
+        return {}
+
+    def evaluate_change(
+        self, event: dict, client_factory: object, configuration_item: dict, valid_rule_parameters: dict
+    ) -> list[Evaluation]:
+        bucket = configuration_item["resourceName"] or configuration_item["resourceId"]
+        settings = _from_configuration_item(configuration_item)
+        if settings is None:
+            settings = _from_s3(client_factory, bucket)
+        off = [name for name in SETTINGS if not settings[name]]
+        if off:
+            return [
+                Evaluation(
+                    ComplianceType.NON_COMPLIANT,
+                    annotation=f"Bucket-level Block Public Access is off for: {', '.join(off)}.",
+                )
+            ]
+        return [Evaluation(ComplianceType.COMPLIANT, annotation="All four bucket-level Block Public Access settings are on.")]
+
+
+def lambda_handler(event: dict, context: object) -> list | dict:
+    """Lambda entry point AWS Config invokes."""
+    return Evaluator(S3BucketLevelPublicAccessBlock(), APPLICABLE_RESOURCES).handle(event, context)

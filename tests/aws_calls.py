@@ -1,0 +1,104 @@
+"""Record and steer the AWS API calls that code under test makes through boto3.
+
+Tests assert outcomes: which calls were made, which were not, and that every call
+is covered by the IAM actions the rule or runbook declares (least privilege).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import boto3
+from botocore.awsrequest import AWSResponse
+
+# Operations whose IAM action name differs from "<service>:<OperationName>".
+_IAM_ACTION_EXCEPTIONS = {
+    ("s3", "GetBucketEncryption"): "s3:GetEncryptionConfiguration",
+    ("s3", "PutBucketEncryption"): "s3:PutEncryptionConfiguration",
+    ("s3", "GetPublicAccessBlock"): "s3:GetBucketPublicAccessBlock",
+    ("s3", "PutPublicAccessBlock"): "s3:PutBucketPublicAccessBlock",
+    ("s3", "ListBuckets"): "s3:ListAllMyBuckets",
+    ("s3", "HeadBucket"): "s3:ListBucket",
+    ("s3", "GetBucketPolicyStatus"): "s3:GetBucketPolicyStatus",
+}
+
+READ_ONLY_PREFIXES = ("Get", "List", "Describe", "Head", "BatchGet", "Select", "Lookup")
+
+
+def iam_action(service: str, operation: str) -> str:
+    """The IAM action that authorises `operation` of `service` (botocore signing name)."""
+    return _IAM_ACTION_EXCEPTIONS.get((service, operation), f"{service}:{operation}")
+
+
+@dataclass
+class ApiCall:
+    service: str
+    operation: str
+    params: dict
+
+    @property
+    def action(self) -> str:
+        return iam_action(self.service, self.operation)
+
+    @property
+    def mutating(self) -> bool:
+        return not self.operation.startswith(READ_ONLY_PREFIXES)
+
+
+@dataclass
+class ApiCallRecorder:
+    """Sees every boto3 call made through the default session; can make chosen calls fail."""
+
+    calls: list[ApiCall] = field(default_factory=list)
+    _failures: dict[str, tuple[str, str, int]] = field(default_factory=dict)
+    _responses: dict[str, dict] = field(default_factory=dict)
+
+    def _before_call(self, model, params, **_kwargs):  # noqa: ANN001, ANN202 - botocore hook signature
+        service = model.service_model.signing_name
+        self.calls.append(ApiCall(service, model.name, params.get("body", params)))
+        if model.name in self._failures:
+            code, message, status = self._failures[model.name]
+            return (
+                AWSResponse("https://emulated.invalid", status, {}, None),
+                {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}},
+            )
+        if model.name in self._responses:
+            parsed = {**self._responses[model.name], "ResponseMetadata": {"HTTPStatusCode": 200}}
+            return AWSResponse("https://emulated.invalid", 200, {}, None), parsed
+        return None
+
+    def respond(self, operation: str, parsed_response: dict) -> None:
+        """Answer every later call of `operation` with `parsed_response` (for APIs moto lacks)."""
+        self._responses[operation] = parsed_response
+
+    def fail(self, operation: str, code: str = "AccessDenied", message: str = "denied by test", status: int = 403):
+        """Make every later call of `operation` fail with the given AWS error."""
+        self._failures[operation] = (code, message, status)
+
+    def clear(self) -> None:
+        self.calls.clear()
+
+    @property
+    def operations(self) -> list[str]:
+        return [c.operation for c in self.calls]
+
+    @property
+    def mutating(self) -> list[str]:
+        return [c.operation for c in self.calls if c.mutating]
+
+    @property
+    def actions(self) -> set[str]:
+        return {c.action for c in self.calls}
+
+    def assert_within(self, allowed_actions: tuple[str, ...] | list[str] | set[str]) -> None:
+        """Every call made is authorised by `allowed_actions` (the declared IAM actions)."""
+        missing = self.actions - set(allowed_actions)
+        assert not missing, f"calls not covered by the declared IAM actions: {sorted(missing)}"
+
+
+def install_recorder() -> ApiCallRecorder:
+    """Attach a recorder to a fresh boto3 default session (clients created later are seen)."""
+    boto3.setup_default_session()
+    recorder = ApiCallRecorder()
+    boto3.DEFAULT_SESSION.events.register("before-call", recorder._before_call)
+    return recorder

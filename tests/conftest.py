@@ -1,0 +1,48 @@
+"""Shared fixtures: an emulated AWS account (moto) and an API call recorder."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ACCOUNT_ID = "123456789012"  # moto's default account
+REGION = "us-east-1"
+
+# Never reach a real endpoint: fake credentials before anything imports boto3 clients.
+for _name, _value in {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SECURITY_TOKEN": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+    "MOTO_EC2_LOAD_DEFAULT_AMIS": "false",
+}.items():
+    os.environ[_name] = _value
+os.environ.pop("AWS_PROFILE", None)
+
+
+@pytest.fixture
+def aws():
+    """An emulated, empty AWS account for the duration of one test."""
+    from moto import mock_aws
+
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def api_calls(aws):
+    """Records every boto3 call made after it is created (see tests/aws_calls.py)."""
+    from tests.aws_calls import install_recorder
+
+    return install_recorder()
+
+
+def load_example(path: Path) -> dict:
+    """Load an example event (JSON) shipped beside a rule or runbook."""
+    return json.loads(path.read_text())
