@@ -53,7 +53,7 @@ class ApiCallRecorder:
     _failures: dict[str, tuple[str, str, int]] = field(default_factory=dict)
     _responses: dict[str, dict] = field(default_factory=dict)
 
-    def _before_call(self, model, params, **_kwargs):  # noqa: ANN001, ANN202 - botocore hook signature
+    def _before_call(self, model, params, **_kwargs):
         service = model.service_model.signing_name
         self.calls.append(ApiCall(service, model.name, params.get("body", params)))
         if model.name in self._failures:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from tests.conftest import ACCOUNT_ID, REGION
 
 # rdklib sends PutEvaluations with TestMode=True only for this exact token (moto accepts it, stores nothing).
-TEST_RESULT_TOKEN = "TESTMODE"  # noqa: S105 - not a secret
+TEST_RESULT_TOKEN = "TESTMODE"
 # Rules evaluate with their own Lambda role, never by assuming a role through the real STS endpoint.
 RDKLIB_RESERVED = {"AssumeRoleMode": "false"}
 

@@ -45,7 +45,9 @@ class S3BucketLevelPublicAccessBlock(ConfigRule):
     def evaluate_parameters(self, rule_parameters: dict) -> dict:
         unknown = set(rule_parameters) - RULE_PARAMETERS - RDKLIB_PARAMETERS
         if unknown:
-            raise InvalidParametersError(f"Unknown rule parameter(s): {', '.join(sorted(unknown))}. This rule takes none.")
+            raise InvalidParametersError(
+                f"Unknown rule parameter(s): {', '.join(sorted(unknown))}. This rule takes none."
+            )
         return {}
 
     def evaluate_change(
@@ -63,7 +65,12 @@ class S3BucketLevelPublicAccessBlock(ConfigRule):
                     annotation=f"Bucket-level Block Public Access is off for: {', '.join(off)}.",
                 )
             ]
-        return [Evaluation(ComplianceType.COMPLIANT, annotation="All four bucket-level Block Public Access settings are on.")]
+        return [
+            Evaluation(
+                ComplianceType.COMPLIANT,
+                annotation="All four bucket-level Block Public Access settings are on.",
+            )
+        ]
 
 
 def lambda_handler(event: dict, context: object) -> list | dict:

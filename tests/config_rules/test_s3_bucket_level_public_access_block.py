@@ -8,8 +8,8 @@ import boto3
 import pytest
 
 from config_rules.s3_bucket_level_public_access_block import rule
-from tests.conftest import REPO_ROOT, load_example
 from tests.config_events import change_event
+from tests.conftest import REPO_ROOT, load_example
 
 EVENTS = REPO_ROOT / "config_rules" / "s3_bucket_level_public_access_block" / "events"
 ALL_ON = dict.fromkeys(rule.SETTINGS, True)
@@ -40,7 +40,10 @@ def test_examples_are_evaluated_from_the_configuration_item_alone(api_calls, exa
 def test_non_compliant_annotation_names_the_settings_that_are_off(api_calls):
     result = _evaluate(load_example(EVENTS / "non_compliant.json"))
 
-    assert result[0]["Annotation"] == "Bucket-level Block Public Access is off for: IgnorePublicAcls, RestrictPublicBuckets."
+    assert (
+        result[0]["Annotation"]
+        == "Bucket-level Block Public Access is off for: IgnorePublicAcls, RestrictPublicBuckets."
+    )
 
 
 def test_falls_back_to_s3_when_the_item_lacks_the_setting(api_calls):

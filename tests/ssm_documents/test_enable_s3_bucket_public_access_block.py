@@ -10,7 +10,11 @@ from ssm_documents.enable_s3_bucket_public_access_block import script
 from tests.conftest import REPO_ROOT, load_example
 
 EVENT = load_example(
-    REPO_ROOT / "ssm_documents" / "enable_s3_bucket_public_access_block" / "events" / "enable_bucket_public_access_block.json"
+    REPO_ROOT
+    / "ssm_documents"
+    / "enable_s3_bucket_public_access_block"
+    / "events"
+    / "enable_bucket_public_access_block.json"
 )
 BUCKET = EVENT["BucketName"]
 

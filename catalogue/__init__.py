@@ -1,0 +1,412 @@
+"""Load and validate the control catalogue (catalogue/controls.yaml).
+
+Everything else (CDK stacks, conformance packs, the Prowler mapping, docs, tests) reads controls
+through `load_catalogue()`. A bad entry fails with a message naming the entry and the field.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CATALOGUE = Path(__file__).resolve().parent / "controls.yaml"
+
+SEVERITIES = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL")
+FRAMEWORKS = ("cis_aws_v3.0", "aws_fsbp", "iso27001_2022", "bsi_c5_2020", "gdpr")
+FREQUENCIES = ("One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours")
+# Filled by the deployment with the runbook's own role, never by the catalogue.
+ASSUME_ROLE_PARAMETER = "AutomationAssumeRole"
+_ID_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-")
+
+
+class CatalogueError(ValueError):
+    """One or more catalogue entries are invalid; the message lists every problem found."""
+
+
+@dataclass(frozen=True)
+class ParameterSource:
+    """Where a runbook parameter's value comes from: `resource` id, a `rule_parameter`, or a fixed `value`."""
+
+    kind: str
+    value: str = ""
+
+
+@dataclass(frozen=True)
+class Detection:
+    rule: str
+    trigger: str  # "change" or "periodic"
+    resource_types: tuple[str, ...]
+    frequency: str | None
+    parameters: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Remediation:
+    runbook: str
+    automatic: bool
+    destructive: bool
+    maximum_attempts: int
+    retry_attempt_seconds: int
+    parameters: dict[str, ParameterSource]
+
+
+@dataclass(frozen=True)
+class Control:
+    id: str
+    title: str
+    severity: str
+    frameworks: dict[str, tuple[str, ...]]
+    detection: Detection
+    remediation: Remediation
+    prowler_checks: tuple[str, ...]
+    prowler_legacy_checks: tuple[str, ...]
+
+    @property
+    def resource_type(self) -> str:
+        """The resource type the rule evaluates (and the remediation targets)."""
+        return self.detection.resource_types[0]
+
+
+@dataclass(frozen=True)
+class RuleModule:
+    """What the build needs to know of config_rules/<name>/rule.py, read without importing it."""
+
+    name: str
+    folder: Path
+    applicable_resources: tuple[str, ...]
+    iam_actions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Runbook:
+    """ssm_documents/<name>/: document.yaml (source) and script.py (embedded at synth)."""
+
+    name: str
+    folder: Path
+    document: dict
+    script_functions: frozenset[str]
+    iam_actions: tuple[str, ...]
+
+    @property
+    def parameters(self) -> dict[str, dict]:
+        return self.document.get("parameters") or {}
+
+    @property
+    def document_stem(self) -> str:
+        """CamelCase name used for the deployed SSM document, e.g. SetIamPasswordPolicy."""
+        return "".join(part.capitalize() for part in self.name.split("_"))
+
+
+@dataclass
+class Catalogue:
+    controls: list[Control]
+    rules: dict[str, RuleModule] = field(default_factory=dict)
+    runbooks: dict[str, Runbook] = field(default_factory=dict)
+
+    def control(self, control_id: str) -> Control:
+        for control in self.controls:
+            if control.id == control_id:
+                return control
+        raise KeyError(control_id)
+
+    def prowler_check_map(self) -> dict[str, str]:
+        """Prowler check id (current and legacy v2) -> control id."""
+        return {
+            check: control.id
+            for control in self.controls
+            for check in (*control.prowler_checks, *control.prowler_legacy_checks)
+        }
+
+
+def _module_constants(path: Path) -> tuple[dict[str, object], frozenset[str]]:
+    """Literal module-level constants and top-level function names of a Python file."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    constants: dict[str, object] = {}
+    functions = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            functions.add(node.name)
+        targets = []
+        if isinstance(node, ast.Assign):
+            targets = [t.id for t in node.targets if isinstance(t, ast.Name)]
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value:
+            targets = [node.target.id]
+        for name in targets:
+            try:
+                constants[name] = ast.literal_eval(node.value)
+            except ValueError:
+                continue
+    return constants, frozenset(functions)
+
+
+def load_rule_module(name: str, root: Path = REPO_ROOT) -> RuleModule:
+    folder = root / "config_rules" / name
+    source = folder / "rule.py"
+    if not source.is_file():
+        raise FileNotFoundError(f"no rule module {source.relative_to(root)}")
+    constants, functions = _module_constants(source)
+    if "lambda_handler" not in functions:
+        raise ValueError(f"{source.relative_to(root)} defines no lambda_handler")
+    return RuleModule(
+        name=name,
+        folder=folder,
+        applicable_resources=tuple(constants.get("APPLICABLE_RESOURCES", ())),
+        iam_actions=tuple(constants.get("IAM_ACTIONS", ())),
+    )
+
+
+def load_runbook(name: str, root: Path = REPO_ROOT) -> Runbook:
+    folder = root / "ssm_documents" / name
+    document_path, script_path = folder / "document.yaml", folder / "script.py"
+    for path in (document_path, script_path):
+        if not path.is_file():
+            raise FileNotFoundError(f"no runbook file {path.relative_to(root)}")
+    document = yaml.safe_load(document_path.read_text())
+    if not isinstance(document, dict):
+        raise ValueError(f"{document_path.relative_to(root)} is not a YAML mapping")
+    constants, functions = _module_constants(script_path)
+    return Runbook(
+        name=name,
+        folder=folder,
+        document=document,
+        script_functions=functions,
+        iam_actions=tuple(constants.get("IAM_ACTIONS", ())),
+    )
+
+
+class _Entry:
+    """Reads one raw entry, recording every problem as '<control id>: <field>: <message>'."""
+
+    def __init__(self, raw: dict, index: int, errors: list[str]) -> None:
+        self.raw = raw
+        self.name = str(raw.get("id") or f"entry #{index + 1}")
+        self.errors = errors
+
+    def error(self, field_name: str, message: str) -> None:
+        self.errors.append(f"control '{self.name}': field '{field_name}': {message}")
+
+    def get(self, path: str, kind: type | tuple[type, ...], default: object = ...) -> object:
+        value: object = self.raw
+        for part in path.split("."):
+            value = value.get(part, ...) if isinstance(value, dict) else ...
+        if value is ...:
+            if default is ...:
+                self.error(path, "is required")
+            return default
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            self.error(path, f"must be {getattr(kind, '__name__', kind)}, got {value!r}")
+            return default if default is not ... else None
+        return value
+
+
+def _parse_control(entry: _Entry) -> Control | None:
+    errors_before = len(entry.errors)
+    control_id = entry.get("id", str)
+    if control_id and not (set(control_id) <= _ID_CHARS and control_id[0].isalpha()):
+        entry.error("id", "use lower-case letters, digits and hyphens, starting with a letter")
+    severity = entry.get("severity", str)
+    if severity and severity not in SEVERITIES:
+        entry.error("severity", f"must be one of {', '.join(SEVERITIES)}")
+    frameworks = entry.get("frameworks", dict) or {}
+    for key, ids in frameworks.items():
+        if key not in FRAMEWORKS:
+            entry.error(f"frameworks.{key}", f"unknown framework; known: {', '.join(FRAMEWORKS)}")
+        elif not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            entry.error(f"frameworks.{key}", "must be a list of requirement ids (strings)")
+
+    trigger = entry.get("detection.trigger", dict) or {}
+    frequency, resource_types, kind = None, (), ""
+    if set(trigger) == {"change"} and isinstance(trigger["change"], list) and trigger["change"]:
+        kind, resource_types = "change", tuple(trigger["change"])
+    elif set(trigger) == {"periodic"}:
+        kind, frequency = "periodic", trigger["periodic"]
+        if frequency not in FREQUENCIES:
+            entry.error("detection.trigger.periodic", f"must be one of {', '.join(FREQUENCIES)}")
+        resource_type = entry.get("detection.resource_type", str)
+        resource_types = (resource_type,) if resource_type else ()
+    elif trigger:
+        entry.error("detection.trigger", "must be {change: [resource types]} or {periodic: <frequency>}")
+    rule_parameters = entry.get("detection.parameters", dict, {}) or {}
+    for key, value in rule_parameters.items():
+        if not isinstance(value, str):
+            entry.error(f"detection.parameters.{key}", "rule parameters are strings (quote numbers and booleans)")
+
+    automatic = entry.get("remediation.automatic", bool)
+    destructive = entry.get("remediation.destructive", bool)
+    if automatic and destructive and entry.get("remediation.allow_destructive_automatic", bool, False) is not True:
+        entry.error(
+            "remediation.automatic",
+            "a destructive remediation is never automatic unless allow_destructive_automatic: true",
+        )
+    attempts = entry.get("remediation.maximum_attempts", int)
+    if isinstance(attempts, int) and not 1 <= attempts <= 25:
+        entry.error("remediation.maximum_attempts", "must be between 1 and 25 (AWS Config's limit)")
+    seconds = entry.get("remediation.retry_attempt_seconds", int)
+    if isinstance(seconds, int) and not 1 <= seconds <= 2678000:
+        entry.error("remediation.retry_attempt_seconds", "must be between 1 and 2678000")
+    sources: dict[str, ParameterSource] = {}
+    for key, spec in (entry.get("remediation.parameters", dict, {}) or {}).items():
+        where = f"remediation.parameters.{key}"
+        if spec == {"resource": "id"}:
+            sources[key] = ParameterSource("resource")
+        elif isinstance(spec, dict) and set(spec) == {"rule_parameter"}:
+            if spec["rule_parameter"] not in rule_parameters:
+                entry.error(where, f"rule parameter '{spec['rule_parameter']}' is not in detection.parameters")
+            sources[key] = ParameterSource("rule_parameter", str(spec["rule_parameter"]))
+        elif isinstance(spec, dict) and set(spec) == {"value"} and isinstance(spec["value"], str):
+            sources[key] = ParameterSource("value", spec["value"])
+        else:
+            entry.error(where, "must be {resource: id}, {rule_parameter: <name>} or {value: <string>}")
+
+    checks = entry.get("prowler.checks", list, []) or []
+    legacy = entry.get("prowler.legacy_checks", list, []) or []
+    if len(entry.errors) > errors_before:
+        return None
+    return Control(
+        id=control_id,
+        title=entry.get("title", str),
+        severity=severity,
+        frameworks={key: tuple(ids) for key, ids in frameworks.items()},
+        detection=Detection(
+            rule=entry.get("detection.rule", str),
+            trigger=kind,
+            resource_types=resource_types,
+            frequency=frequency,
+            parameters=dict(rule_parameters),
+        ),
+        remediation=Remediation(
+            runbook=entry.get("remediation.runbook", str),
+            automatic=automatic,
+            destructive=destructive,
+            maximum_attempts=attempts,
+            retry_attempt_seconds=seconds,
+            parameters=sources,
+        ),
+        prowler_checks=tuple(checks),
+        prowler_legacy_checks=tuple(legacy),
+    )
+
+
+def _check_code(control: Control, catalogue: Catalogue, root: Path, errors: list[str]) -> None:
+    """Cross-check an entry against its rule module and runbook."""
+
+    def error(field_name: str, message: str) -> None:
+        errors.append(f"control '{control.id}': field '{field_name}': {message}")
+
+    rule_name, runbook_name = control.detection.rule, control.remediation.runbook
+    if rule_name not in catalogue.rules:
+        try:
+            catalogue.rules[rule_name] = load_rule_module(rule_name, root)
+        except (FileNotFoundError, ValueError, SyntaxError) as problem:
+            error("detection.rule", f"unknown rule module '{rule_name}' ({problem})")
+    rule = catalogue.rules.get(rule_name)
+    if rule and control.detection.trigger == "change":
+        missing = set(control.detection.resource_types) - set(rule.applicable_resources)
+        if missing:
+            error("detection.trigger.change", f"{sorted(missing)} not in the rule's APPLICABLE_RESOURCES")
+
+    if runbook_name not in catalogue.runbooks:
+        try:
+            catalogue.runbooks[runbook_name] = load_runbook(runbook_name, root)
+        except (FileNotFoundError, ValueError, SyntaxError, yaml.YAMLError) as problem:
+            error("remediation.runbook", f"unknown runbook '{runbook_name}' ({problem})")
+    runbook = catalogue.runbooks.get(runbook_name)
+    if not runbook:
+        return
+    declared = runbook.parameters
+    if ASSUME_ROLE_PARAMETER not in declared:
+        error("remediation.runbook", f"runbook '{runbook_name}' has no {ASSUME_ROLE_PARAMETER} parameter")
+    if ASSUME_ROLE_PARAMETER in control.remediation.parameters:
+        error(
+            f"remediation.parameters.{ASSUME_ROLE_PARAMETER}",
+            "is filled by the deployment, not the catalogue",
+        )
+    for name in control.remediation.parameters:
+        if name not in declared:
+            error(f"remediation.parameters.{name}", f"runbook '{runbook_name}' has no such parameter")
+    for name, spec in declared.items():
+        if name == ASSUME_ROLE_PARAMETER or "default" in (spec or {}):
+            continue
+        if name not in control.remediation.parameters:
+            error("remediation.parameters", f"runbook parameter '{name}' is left unfilled")
+    if sum(1 for s in control.remediation.parameters.values() if s.kind == "resource") != 1:
+        error("remediation.parameters", "exactly one parameter must take the resource id ({resource: id})")
+
+
+def load_catalogue(path: Path | str | None = None, root: Path | str | None = None) -> Catalogue:
+    """Read, validate and return the catalogue; raise CatalogueError listing every problem."""
+    path = Path(path) if path else DEFAULT_CATALOGUE
+    root = Path(root) if root else REPO_ROOT
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as problem:
+        raise CatalogueError(f"cannot read catalogue {path}: {problem}") from problem
+    entries = raw.get("controls") if isinstance(raw, dict) else None
+    if not isinstance(entries, list) or not entries:
+        raise CatalogueError(f"{path}: expected a top-level 'controls' list")
+
+    errors: list[str] = []
+    catalogue = Catalogue(controls=[])
+    seen: dict[str, int] = {}
+    check_owner: dict[str, str] = {}
+    for index, raw_entry in enumerate(entries):
+        if not isinstance(raw_entry, dict):
+            errors.append(f"entry #{index + 1}: must be a mapping")
+            continue
+        entry = _Entry(raw_entry, index, errors)
+        control = _parse_control(entry)
+        if control is None:
+            continue
+        if control.id in seen:
+            errors.append(f"control '{control.id}': field 'id': duplicate of entry #{seen[control.id] + 1}")
+            continue
+        seen[control.id] = index
+        for check in (*control.prowler_checks, *control.prowler_legacy_checks):
+            if check in check_owner:
+                errors.append(
+                    f"control '{control.id}': field 'prowler': check '{check}' already mapped to "
+                    f"control '{check_owner[check]}'"
+                )
+            check_owner[check] = control.id
+        _check_code(control, catalogue, root, errors)
+        catalogue.controls.append(control)
+    if errors:
+        raise CatalogueError(f"{path}: {len(errors)} problem(s):\n  " + "\n  ".join(errors))
+    return catalogue
+
+
+FRAMEWORK_TITLES = {
+    "cis_aws_v3.0": "CIS v3.0",
+    "aws_fsbp": "FSBP",
+    "iso27001_2022": "ISO 27001:2022",
+    "bsi_c5_2020": "BSI C5:2020",
+    "gdpr": "GDPR",
+}
+
+
+def markdown_table(catalogue: Catalogue) -> str:
+    """The README's control table, generated so the docs cannot drift from the catalogue."""
+    lines = [
+        "| Control | Severity | Frameworks | Trigger | Remediation | Prowler checks |",
+        "|---|---|---|---|---|---|",
+    ]
+    for control in catalogue.controls:
+        frameworks = "<br>".join(
+            f"{FRAMEWORK_TITLES[name]} {', '.join(ids)}" for name, ids in control.frameworks.items()
+        )
+        detection = control.detection
+        trigger = f"periodic ({detection.frequency})" if detection.trigger == "periodic" else "change"
+        remediation = control.remediation
+        mode = "automatic" if remediation.automatic else "manual (Remediate button)"
+        if remediation.destructive:
+            mode += ", destructive"
+        checks = ", ".join(f"`{c}`" for c in (*control.prowler_checks, *control.prowler_legacy_checks))
+        lines.append(
+            f"| `{control.id}`<br>{control.title} | {control.severity} | {frameworks} | "
+            f"{trigger}: `{detection.rule}` | `{remediation.runbook}`, {mode} | {checks} |"
+        )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,82 @@
+"""AWS Config rule: EBS volumes are encrypted at rest (FSBP EC2.3; Prowler ec2_ebs_volume_encryption).
+
+Change-triggered on AWS::EC2::Volume. Evaluated from the configuration item's
+configuration.encrypted (AWS Config records the DescribeVolumes shape in lower camel case);
+only when the item does not carry it does the rule ask EC2 (DescribeVolumes).
+"""
+
+from __future__ import annotations
+
+import botocore.exceptions
+from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator, InvalidParametersError
+
+APPLICABLE_RESOURCES = ["AWS::EC2::Volume"]
+# Read-only actions the rule's Lambda role needs (beyond config:PutEvaluations).
+IAM_ACTIONS = ("ec2:DescribeVolumes",)
+RDKLIB_PARAMETERS = {"AssumeRoleMode", "ExecutionRoleName", "ExecutionRoleRegion"}
+RULE_PARAMETERS: set[str] = set()
+
+
+def _from_configuration_item(configuration: dict) -> tuple[bool, list[dict]] | None:
+    """(encrypted, attachments) as the item records them, or None if it does not record `encrypted`."""
+    if configuration.get("encrypted") is None:
+        return None
+    attachments = [
+        {"InstanceId": a.get("instanceId"), "Device": a.get("device")}
+        for a in configuration.get("attachments") or []
+    ]
+    return bool(configuration["encrypted"]), attachments
+
+
+def _from_ec2(client_factory: object, volume_id: str) -> tuple[bool, list[dict]] | None:
+    """(encrypted, attachments) from DescribeVolumes, or None if the volume no longer exists."""
+    ec2 = client_factory.build_client("ec2")
+    try:
+        volume = ec2.describe_volumes(VolumeIds=[volume_id])["Volumes"][0]
+    except botocore.exceptions.ClientError as error:
+        if error.response["Error"]["Code"] == "InvalidVolume.NotFound":
+            return None
+        raise
+    attachments = [
+        {"InstanceId": a.get("InstanceId"), "Device": a.get("Device")} for a in volume.get("Attachments", [])
+    ]
+    return bool(volume.get("Encrypted")), attachments
+
+
+def _where_attached(attachments: list[dict]) -> str:
+    if not attachments:
+        return "It is not attached to any instance."
+    places = ", ".join(f"{a['InstanceId']} as {a['Device']}" for a in attachments)
+    return f"It is attached to instance {places}."
+
+
+class Ec2EbsVolumeEncryption(ConfigRule):
+    """NON_COMPLIANT when the EBS volume is not encrypted at rest."""
+
+    def evaluate_parameters(self, rule_parameters: dict) -> dict:
+        unknown = set(rule_parameters) - RULE_PARAMETERS - RDKLIB_PARAMETERS
+        if unknown:
+            raise InvalidParametersError(
+                f"Unknown rule parameter(s): {', '.join(sorted(unknown))}. This rule takes none."
+            )
+        return {}
+
+    def evaluate_change(
+        self, event: dict, client_factory: object, configuration_item: dict, valid_rule_parameters: dict
+    ) -> list[Evaluation]:
+        volume_id = configuration_item["resourceId"]
+        recorded = _from_configuration_item(configuration_item.get("configuration") or {})
+        if recorded is None:
+            recorded = _from_ec2(client_factory, volume_id)
+            if recorded is None:
+                return [Evaluation(ComplianceType.NOT_APPLICABLE, annotation="The volume no longer exists.")]
+        encrypted, attachments = recorded
+        if encrypted:
+            return [Evaluation(ComplianceType.COMPLIANT, annotation="The EBS volume is encrypted at rest.")]
+        annotation = f"The EBS volume is not encrypted at rest. {_where_attached(attachments)}"
+        return [Evaluation(ComplianceType.NON_COMPLIANT, annotation=annotation[:256])]
+
+
+def lambda_handler(event: dict, context: object) -> list | dict:
+    """Lambda entry point AWS Config invokes."""
+    return Evaluator(Ec2EbsVolumeEncryption(), APPLICABLE_RESOURCES).handle(event, context)

@@ -1,0 +1,148 @@
+"""AWS Config rule: the IAM account password policy is as strict as required (CIS 1.8/1.9, FSBP IAM.7).
+
+Periodic, account-level: one evaluation of AWS::::Account whose resource id is the account id.
+Reads the policy with iam:GetAccountPasswordPolicy; an account without a policy (NoSuchEntity) is
+NON_COMPLIANT. Parameters carry the same names as AWS's managed rule iam-password-policy; each
+setting is a minimum (length, reuse count, required character classes) or a maximum (password age).
+"""
+
+from __future__ import annotations
+
+import botocore.exceptions
+from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator, InvalidParametersError
+
+APPLICABLE_RESOURCES = ["AWS::::Account"]
+RESOURCE_TYPE = "AWS::::Account"
+# Read-only actions the rule's Lambda role needs (beyond config:PutEvaluations).
+IAM_ACTIONS = ("iam:GetAccountPasswordPolicy",)
+RDKLIB_PARAMETERS = {"AssumeRoleMode", "ExecutionRoleName", "ExecutionRoleRegion"}
+
+CHARACTER_CLASSES = (
+    "RequireUppercaseCharacters",
+    "RequireLowercaseCharacters",
+    "RequireSymbols",
+    "RequireNumbers",
+)
+# name -> (default, lowest accepted, highest accepted); the ranges are the ones IAM itself accepts.
+INTEGER_PARAMETERS = {
+    "MinimumPasswordLength": (14, 6, 128),
+    "PasswordReusePrevention": (24, 1, 24),
+    "MaxPasswordAge": (90, 1, 1095),
+}
+BOOLEAN_PARAMETERS = dict.fromkeys(CHARACTER_CLASSES, True)
+RULE_PARAMETERS = set(INTEGER_PARAMETERS) | set(BOOLEAN_PARAMETERS)
+DEFAULTS: dict[str, int | bool] = {
+    **{name: spec[0] for name, spec in INTEGER_PARAMETERS.items()},
+    **BOOLEAN_PARAMETERS,
+}
+
+
+def _parse_integer(name: str, raw: str) -> int:
+    default, low, high = INTEGER_PARAMETERS[name]
+    text = str(raw).strip()
+    if not text:
+        return default
+    if not text.isdigit():
+        raise InvalidParametersError(f"{name} must be a whole number from {low} to {high}, got {raw!r}.")
+    value = int(text)
+    if not low <= value <= high:
+        raise InvalidParametersError(f"{name} must be from {low} to {high}, got {value}.")
+    return value
+
+
+def _parse_boolean(name: str, raw: str) -> bool:
+    text = str(raw).strip().lower()
+    if not text:
+        return BOOLEAN_PARAMETERS[name]
+    if text not in ("true", "false"):
+        raise InvalidParametersError(f"{name} must be 'true' or 'false', got {raw!r}.")
+    return text == "true"
+
+
+def weaker_settings(policy: dict, required: dict) -> list[str]:
+    """Human-readable list of the settings of `policy` that are weaker than `required` (empty: compliant)."""
+    findings = []
+    length = int(policy.get("MinimumPasswordLength") or 0)
+    if length < required["MinimumPasswordLength"]:
+        findings.append(f"MinimumPasswordLength {length} (min {required['MinimumPasswordLength']})")
+    findings.extend(
+        f"{name} off" for name in CHARACTER_CLASSES if required[name] and not policy.get(name, False)
+    )
+    reuse = int(policy.get("PasswordReusePrevention") or 0)
+    if reuse < required["PasswordReusePrevention"]:
+        findings.append(f"PasswordReusePrevention {reuse} (min {required['PasswordReusePrevention']})")
+    # IAM omits MaxPasswordAge (moto reports 0) when passwords never expire.
+    age = int(policy.get("MaxPasswordAge") or 0)
+    if age == 0:
+        findings.append(f"MaxPasswordAge never expires (max {required['MaxPasswordAge']})")
+    elif age > required["MaxPasswordAge"]:
+        findings.append(f"MaxPasswordAge {age} (max {required['MaxPasswordAge']})")
+    return findings
+
+
+class IamPasswordPolicy(ConfigRule):
+    """NON_COMPLIANT when the account has no password policy or any setting is weaker than required."""
+
+    # rdklib would otherwise list this rule's past evaluations (config:GetComplianceDetailsByConfigRule) on
+    # every run to mark resources that disappeared as NOT_APPLICABLE. This rule only ever reports one
+    # resource, the account itself, and reports it on every run, so each run supersedes the previous
+    # evaluation: there is nothing stale to clean up, and skipping it saves a call and an IAM permission.
+    delete_old_evaluations_on_scheduled_notification = False
+
+    def evaluate_parameters(self, rule_parameters: dict) -> dict:
+        unknown = set(rule_parameters) - RULE_PARAMETERS - RDKLIB_PARAMETERS
+        if unknown:
+            raise InvalidParametersError(
+                f"Unknown rule parameter(s): {', '.join(sorted(unknown))}. "
+                f"Accepted: {', '.join(sorted(RULE_PARAMETERS))}."
+            )
+        valid: dict[str, int | bool] = dict(DEFAULTS)
+        for name, raw in rule_parameters.items():
+            if name in INTEGER_PARAMETERS:
+                valid[name] = _parse_integer(name, raw)
+            elif name in BOOLEAN_PARAMETERS:
+                valid[name] = _parse_boolean(name, raw)
+        return valid
+
+    def evaluate_periodic(
+        self, event: dict, client_factory: object, valid_rule_parameters: dict
+    ) -> list[Evaluation]:
+        account_id = event["accountId"]
+        iam = client_factory.build_client("iam")
+        try:
+            policy = iam.get_account_password_policy()["PasswordPolicy"]
+        except botocore.exceptions.ClientError as error:
+            if error.response["Error"]["Code"] == "NoSuchEntity":
+                return [
+                    Evaluation(
+                        ComplianceType.NON_COMPLIANT,
+                        account_id,
+                        RESOURCE_TYPE,
+                        annotation="The account has no IAM password policy: IAM users may set weak, "
+                        "never-expiring, reusable passwords.",
+                    )
+                ]
+            raise
+        findings = weaker_settings(policy, valid_rule_parameters)
+        if findings:
+            return [
+                Evaluation(
+                    ComplianceType.NON_COMPLIANT,
+                    account_id,
+                    RESOURCE_TYPE,
+                    annotation=f"Weaker than required: {'; '.join(findings)}.",
+                )
+            ]
+        return [
+            Evaluation(
+                ComplianceType.COMPLIANT,
+                account_id,
+                RESOURCE_TYPE,
+                annotation="The IAM password policy meets every required setting.",
+            )
+        ]
+
+
+def lambda_handler(event: dict, context: object) -> list | dict:
+    """Lambda entry point AWS Config invokes."""
+    return Evaluator(IamPasswordPolicy(), APPLICABLE_RESOURCES).handle(event, context)

@@ -1,0 +1,66 @@
+"""CDK app entry point (cdk.json: `python -m infra.app`).
+
+Context (cdk.json or -c):
+  remedy:deploymentMode   standalone (Config rules + remediation configurations as stack resources)
+                          | conformance-pack (the same rules and remediations inside AWS::Config::ConformancePack)
+  remedy:resourcePrefix   prefix of rule and document names (default remedy)
+  remedy:catalogue        path of the catalogue file (default catalogue/controls.yaml)
+  remedy:root             folder holding config_rules/ and ssm_documents/ (default: this checkout)
+  remedy:rdklibLayerDir   rdklib layer folder built by `make layer`
+Synth also writes the conformance pack as a standalone template (<outdir>/<prefix>-conformance-pack.yaml)
+for put-conformance-pack and put-organization-conformance-pack.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aws_cdk as cdk
+import yaml
+from cdk_nag import AwsSolutionsChecks
+
+from catalogue import REPO_ROOT, load_catalogue
+from infra.config_resources import conformance_pack_template
+from infra.nag import acknowledge_findings
+from infra.stack import RemedyStack
+
+DEFAULT_LAYER_DIR = REPO_ROOT / "build" / "lambda_layers" / "rdklib"
+
+
+def build_app(app: cdk.App | None = None) -> cdk.App:
+    """Build the app from context; tests call this with their own cdk.App(context=...)."""
+    app = app or cdk.App()
+    context = app.node.try_get_context
+    prefix = context("remedy:resourcePrefix") or "remedy"
+    catalogue = load_catalogue(context("remedy:catalogue"), context("remedy:root"))
+    layer_dir = Path(context("remedy:rdklibLayerDir") or DEFAULT_LAYER_DIR)
+    if not (layer_dir / "python" / "rdklib").is_dir():
+        raise SystemExit(f"rdklib layer folder {layer_dir} is missing: run `make layer`")
+    stack = RemedyStack(
+        app,
+        f"{prefix.capitalize()}Controls",
+        catalogue=catalogue,
+        prefix=prefix,
+        deployment_mode=context("remedy:deploymentMode") or "standalone",
+        rdklib_layer_dir=layer_dir,
+        description="Remedy: AWS Config rules and SSM Automation remediations from the control catalogue",
+    )
+    acknowledge_findings(stack)
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+
+    pack_file = Path(app.outdir) / f"{prefix}-conformance-pack.yaml"
+    pack_file.parent.mkdir(parents=True, exist_ok=True)
+    pack_file.write_text(
+        "# Standalone conformance pack template, generated from the control catalogue by `make synth`.\n"
+        "# Deploy the RemedyControls stack first (rule functions, runbooks, roles), then pass their ARNs:\n"
+        "#   aws configservice put-conformance-pack --conformance-pack-name remedy-controls \\\n"
+        "#     --template-body file://"
+        + pack_file.name
+        + " --conformance-pack-input-parameters ...\n"
+        + yaml.safe_dump(conformance_pack_template(catalogue, prefix), sort_keys=False, width=120)
+    )
+    return app
+
+
+if __name__ == "__main__":
+    build_app().synth()

@@ -1,0 +1,84 @@
+"""Gate on what `cdk synth` wrote: cfn-lint every template, schema-check every Automation document.
+
+Usage: python -m infra.check_templates cdk.out [more folders...]
+Exit status 1 with the findings listed if anything fails.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from infra.runbooks import RunbookError, validate_document
+
+# cfn-lint rules ignored, each with its reason.
+CFN_LINT_IGNORED = {
+    # CDK adds DependsOn entries that are also implied by Ref/GetAtt; redundant, harmless.
+    "W3005": "CDK's redundant DependsOn",
+}
+
+
+def templates(folders: list[Path]) -> list[Path]:
+    """Every CloudFormation template synth produced, including the standalone conformance pack."""
+    found: list[Path] = []
+    for folder in folders:
+        found += sorted(folder.rglob("*.template.json"))
+        found += sorted(folder.rglob("*-conformance-pack.yaml"))
+    return found
+
+
+def documents_in(template: Path) -> list[tuple[str, dict]]:
+    """(logical id, content) of every SSM Automation document in a synthesized template."""
+    if template.suffix != ".json":
+        return []
+    resources = json.loads(template.read_text()).get("Resources", {})
+    return [
+        (logical_id, resource["Properties"]["Content"])
+        for logical_id, resource in resources.items()
+        if resource.get("Type") == "AWS::SSM::Document"
+        and resource.get("Properties", {}).get("DocumentType") == "Automation"
+    ]
+
+
+def main(argv: list[str]) -> int:
+    folders = [Path(arg) for arg in argv] or [Path("cdk.out")]
+    found = templates(folders)
+    if not found:
+        print(f"no templates under {', '.join(map(str, folders))}: run cdk synth first", file=sys.stderr)
+        return 1
+    failures = 0
+    lint = subprocess.run(  # noqa: S603 - fixed argv, our own files
+        [
+            str(Path(sys.executable).with_name("cfn-lint")),
+            "--ignore-checks",
+            *CFN_LINT_IGNORED,
+            "--",
+            *map(str, found),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if lint.returncode != 0:
+        failures += 1
+        print(lint.stdout + lint.stderr, file=sys.stderr)
+    document_count = 0
+    for template in found:
+        for logical_id, content in documents_in(template):
+            document_count += 1
+            try:
+                validate_document(content, logical_id)
+            except RunbookError as problem:
+                failures += 1
+                print(f"{template}: {problem}", file=sys.stderr)
+    print(
+        f"cfn-lint: {len(found)} template(s) {'clean' if lint.returncode == 0 else 'FAILED'}; "
+        f"Automation schema: {document_count} document(s) checked"
+    )
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

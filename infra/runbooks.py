@@ -1,0 +1,117 @@
+"""Turn a runbook folder into the SSM Automation document that deploys, and check it.
+
+The source document.yaml carries no script: each aws:executeScript step gets the runbook's
+script.py embedded as `Script` here, so the module that unit tests import is the code that runs.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+from pathlib import Path
+
+import jsonschema
+
+from catalogue import REPO_ROOT, Runbook
+
+SCHEMA_PATH = REPO_ROOT / "node_modules" / "aws-ssm-document-language-service" / "dist" / "schema.json"
+SCRIPT_RUNTIME = "python3.11"
+# Automation actions that call an AWS API as the runbook's role: their Service/Api pairs need IAM actions.
+API_ACTIONS = ("aws:executeAwsApi", "aws:waitForAwsResourceProperty", "aws:assertAwsResourceProperty")
+# SSM `Service` names whose IAM prefix differs.
+_IAM_PREFIX = {"elbv2": "elasticloadbalancing", "logs": "logs", "stepfunctions": "states"}
+
+
+class RunbookError(ValueError):
+    """A runbook is not a valid, deployable Automation document."""
+
+
+@functools.cache
+def automation_schema() -> dict:
+    """AWS's JSON schema for Automation documents, with today's executeScript runtime added."""
+    if not SCHEMA_PATH.is_file():
+        raise RunbookError(f"{SCHEMA_PATH} is missing: run `make install` (npm ci) first")
+    schema = json.loads(SCHEMA_PATH.read_text())
+
+    def extend(node: object) -> None:
+        # The shipped schema lists only python3.6/3.7 runtimes; SSM runs python3.11 today.
+        if isinstance(node, dict):
+            enum = node.get("enum")
+            if isinstance(enum, list) and "python3.7" in enum and SCRIPT_RUNTIME not in enum:
+                enum.append(SCRIPT_RUNTIME)
+            for value in node.values():
+                extend(value)
+        elif isinstance(node, list):
+            for value in node:
+                extend(value)
+
+    extend(schema)
+    return schema
+
+
+def render_document(runbook: Runbook) -> dict:
+    """The deployable document: the source YAML with script.py embedded in every executeScript step."""
+    document = copy.deepcopy(runbook.document)
+    script = (runbook.folder / "script.py").read_text()
+    for step in document.get("mainSteps") or []:
+        if step.get("action") != "aws:executeScript":
+            continue
+        inputs = step.get("inputs") or {}
+        where = f"runbook '{runbook.name}' step '{step.get('name')}'"
+        if "Script" in inputs or "Attachment" in inputs:
+            raise RunbookError(f"{where}: remove Script/Attachment; the build embeds script.py")
+        if inputs.get("Runtime") != SCRIPT_RUNTIME:
+            raise RunbookError(f"{where}: Runtime must be {SCRIPT_RUNTIME}")
+        if inputs.get("Handler") not in runbook.script_functions:
+            raise RunbookError(f"{where}: handler '{inputs.get('Handler')}' is not a function in script.py")
+        inputs["Script"] = script
+    validate_document(document, runbook.name)
+    return document
+
+
+def validate_document(document: dict, name: str) -> None:
+    """Schema-check a rendered document: unknown actions, stray keys and wrong types fail."""
+    validator = jsonschema.Draft7Validator(automation_schema())
+    problems = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+    if problems:
+        lines = [f"{'/'.join(map(str, p.absolute_path)) or '<root>'}: {p.message[:200]}" for p in problems]
+        raise RunbookError(f"runbook '{name}' fails the Automation schema:\n  " + "\n  ".join(lines))
+    steps = [step["name"] for step in document["mainSteps"]]
+    if len(set(steps)) != len(steps):
+        raise RunbookError(f"runbook '{name}': step names must be unique: {steps}")
+    if document.get("assumeRole") != "{{ AutomationAssumeRole }}":
+        raise RunbookError(f"runbook '{name}': assumeRole must be '{{{{ AutomationAssumeRole }}}}'")
+
+
+def _api_step_action(step: dict) -> str:
+    inputs = step.get("inputs") or {}
+    service, api = str(inputs.get("Service", "")), str(inputs.get("Api", ""))
+    if not service or not api:
+        raise RunbookError(f"step '{step.get('name')}' ({step.get('action')}) needs Service and Api")
+    return f"{_IAM_PREFIX.get(service, service)}:{api[0].upper()}{api[1:]}"
+
+
+def runbook_iam_actions(runbook: Runbook) -> list[str]:
+    """Every IAM action the runbook's role needs: script.py's IAM_ACTIONS plus its API steps' actions."""
+    actions = set(runbook.iam_actions)
+    for step in runbook.document.get("mainSteps") or []:
+        if step.get("action") in API_ACTIONS:
+            actions.add(_api_step_action(step))
+    if not runbook.iam_actions and any(
+        step.get("action") == "aws:executeScript" for step in runbook.document.get("mainSteps") or []
+    ):
+        raise RunbookError(f"runbook '{runbook.name}': script.py declares no IAM_ACTIONS")
+    wildcards = sorted(a for a in actions if "*" in a or ":" not in a)
+    if wildcards:
+        raise RunbookError(f"runbook '{runbook.name}': IAM actions must be explicit, found {wildcards}")
+    return sorted(actions)
+
+
+def document_name(prefix: str, runbook: Runbook) -> str:
+    """Deployed SSM document name, e.g. Remedy-SetIamPasswordPolicy."""
+    return f"{prefix.capitalize()}-{runbook.document_stem}"
+
+
+def source_path(runbook: Runbook) -> Path:
+    return runbook.folder / "document.yaml"

@@ -1,0 +1,131 @@
+"""Runbook script: deactivate an IAM user's active access keys older than MaxAccessKeyAge days.
+
+Embedded into document.yaml's aws:executeScript step at synth; unit-tested as a module.
+Keys are only ever set Inactive (reversible with iam:UpdateAccessKey Status=Active), never deleted.
+Newer keys and keys already inactive are left untouched.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import boto3
+
+# Every action this script calls: the runbook's IAM role grants exactly these.
+IAM_ACTIONS = ("iam:ListUsers", "iam:ListAccessKeys", "iam:UpdateAccessKey")
+USER_ID_PATTERN = re.compile(r"^AIDA[A-Z0-9]{4,128}$")
+DEFAULT_MAX_ACCESS_KEY_AGE = 90
+MIN_MAX_ACCESS_KEY_AGE = 1
+MAX_MAX_ACCESS_KEY_AGE = 3650
+
+
+def _now() -> datetime:
+    """The current time (UTC). A function so tests can move the clock forward."""
+    return datetime.now(UTC)
+
+
+def _age_days(create_date: datetime, now: datetime) -> int:
+    """Whole days elapsed since `create_date`; same measure as the AWS Config rule."""
+    if create_date.tzinfo is None:
+        create_date = create_date.replace(tzinfo=UTC)
+    return (now - create_date).days
+
+
+def _max_age(value: object) -> int:
+    if isinstance(value, bool) or not (
+        isinstance(value, int) or (isinstance(value, str) and value.isascii() and value.strip().isdigit())
+    ):
+        raise ValueError(f"MaxAccessKeyAge must be a whole number of days; got {value!r}")
+    days = int(value)
+    if not MIN_MAX_ACCESS_KEY_AGE <= days <= MAX_MAX_ACCESS_KEY_AGE:
+        raise ValueError(
+            f"MaxAccessKeyAge must be from {MIN_MAX_ACCESS_KEY_AGE} to {MAX_MAX_ACCESS_KEY_AGE} days; "
+            f"got {days}"
+        )
+    return days
+
+
+def _find_user(iam: object, user_id: str) -> dict:
+    """The user whose UserId is `user_id` (AWS Config's resource id for AWS::IAM::User)."""
+    for page in iam.get_paginator("list_users").paginate():
+        for user in page["Users"]:
+            if user["UserId"] == user_id:
+                return user
+    raise ValueError(f"No IAM user with UserId {user_id} in this account; nothing changed.")
+
+
+def deactivate_unrotated_access_keys(events: dict, context: object) -> dict:
+    """Set Inactive every Active access key of user `events["IAMResourceId"]` older than MaxAccessKeyAge days.
+
+    Each key is deactivated by one UpdateAccessKey call, which either happens or not. If a call fails
+    the step fails with that error: keys deactivated earlier in the run stay Inactive (the requested end
+    state for them; the error notes which), no key is deleted, and a re-run finishes the rest without
+    touching them again.
+    """
+    user_id = events.get("IAMResourceId")
+    if not isinstance(user_id, str) or not USER_ID_PATTERN.match(user_id):
+        raise ValueError(f"IAMResourceId must be an IAM user id (AIDA...); got {user_id!r}")
+    max_age = _max_age(events.get("MaxAccessKeyAge", DEFAULT_MAX_ACCESS_KEY_AGE))
+
+    iam = boto3.client("iam")
+    user = _find_user(iam, user_id)
+    user_name = user["UserName"]
+    keys = []
+    for page in iam.get_paginator("list_access_keys").paginate(UserName=user_name):
+        keys.extend(page["AccessKeyMetadata"])
+
+    now = _now()
+    previous = {
+        key["AccessKeyId"]: {"Status": key["Status"], "AgeDays": _age_days(key["CreateDate"], now)}
+        for key in keys
+    }
+    to_deactivate = sorted(
+        key_id
+        for key_id, state in previous.items()
+        if state["Status"] == "Active" and state["AgeDays"] > max_age
+    )
+    result = {
+        "IAMResourceId": user_id,
+        "UserName": user_name,
+        "MaxAccessKeyAge": max_age,
+        "PreviousState": previous,
+    }
+    if not to_deactivate:
+        return {
+            **result,
+            "DeactivatedKeys": [],
+            "CurrentState": previous,
+            "Changed": False,
+            "Message": (
+                f"User {user_name} has no active access key older than {max_age} days; nothing changed."
+            ),
+        }
+
+    deactivated: list[str] = []
+    for key_id in to_deactivate:
+        try:
+            iam.update_access_key(UserName=user_name, AccessKeyId=key_id, Status="Inactive")
+        except Exception as error:
+            error.add_note(
+                f"Deactivated before the failure: {', '.join(deactivated) or 'none'}. "
+                f"Not yet deactivated: {', '.join(to_deactivate[len(deactivated) :])}. No key was deleted."
+            )
+            raise
+        deactivated.append(key_id)
+
+    current = {
+        key_id: {**state, "Status": "Inactive" if key_id in deactivated else state["Status"]}
+        for key_id, state in previous.items()
+    }
+    described = ", ".join(f"{key_id} ({previous[key_id]['AgeDays']} days old)" for key_id in deactivated)
+    return {
+        **result,
+        "DeactivatedKeys": deactivated,
+        "CurrentState": current,
+        "Changed": True,
+        "Message": (
+            f"Deactivated access key(s) of user {user_name} older than {max_age} days: {described}. "
+            "No key was deleted; reactivate with iam:UpdateAccessKey Status=Active if needed."
+        ),
+    }

@@ -1,0 +1,159 @@
+"""Runbook script: make SSE-KMS the default encryption of an S3 bucket, recording the previous setting.
+
+Embedded into document.yaml's aws:executeScript step at synth; unit-tested as a module.
+
+Safety:
+- A bucket that already encrypts with AWS KMS (aws:kms or aws:kms:dsse) is left alone, even when it
+  uses a different key than requested: switching customer keys can lock out readers and writers whose
+  permissions are on the old key.
+- A customer key is checked first (DescribeKey: enabled, symmetric, for encryption) and pinned by its
+  key ARN: S3 resolves a bare key id or alias in the *requester's* account, so cross-account writers
+  would otherwise encrypt with a key of their own.
+- Only one mutating call (PutBucketEncryption): if it fails, the bucket keeps its previous encryption.
+- Only new objects are affected; existing objects keep the encryption they were written with.
+"""
+
+from __future__ import annotations
+
+import re
+
+import boto3
+import botocore.exceptions
+
+# Every action this script calls, plus the KMS actions S3 uses on the caller's behalf with a
+# customer key (GenerateDataKey to encrypt, Decrypt to read back); the runbook's IAM role grants
+# exactly these. GetBucketEncryption / PutBucketEncryption are authorised by the
+# s3:Get/PutEncryptionConfiguration actions.
+IAM_ACTIONS = (
+    "sts:GetCallerIdentity",
+    "s3:GetEncryptionConfiguration",
+    "s3:PutEncryptionConfiguration",
+    "kms:DescribeKey",
+    "kms:GenerateDataKey",
+    "kms:Decrypt",
+)
+KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
+AWS_MANAGED_KEY = "the AWS managed key aws/s3"
+# Same patterns as document.yaml's allowedPattern (a test keeps them identical).
+BUCKET_NAME_PATTERN = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
+KMS_KEY_ID_PATTERN = (
+    r"^$"
+    r"|^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/)?(mrk-[0-9a-f]{32}|[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12})$"
+    r"|^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:)?alias/[a-zA-Z0-9/_-]{1,250}$"
+)
+
+
+def _current_rules(s3: object, bucket: str, owner: str) -> list[dict] | None:
+    """The bucket's encryption rules, or None when it has no default encryption."""
+    try:
+        configuration = s3.get_bucket_encryption(Bucket=bucket, ExpectedBucketOwner=owner)
+    except botocore.exceptions.ClientError as error:
+        if error.response["Error"]["Code"] == "ServerSideEncryptionConfigurationNotFoundError":
+            return None
+        raise
+    return configuration["ServerSideEncryptionConfiguration"].get("Rules") or None
+
+
+def _default_encryption(rules: list[dict] | None) -> dict:
+    """ApplyServerSideEncryptionByDefault of the first rule that sets it ({} if none)."""
+    for rule in rules or []:
+        default = rule.get("ApplyServerSideEncryptionByDefault") or {}
+        if default.get("SSEAlgorithm"):
+            return default
+    return {}
+
+
+def _same_reference(current: str, requested: str) -> bool:
+    """True when two key references are textually the same key (an ARN and its key id or alias)."""
+    return (
+        current == requested
+        or current.endswith((":" + requested, "/" + requested))
+        or requested.endswith((":" + current, "/" + current))
+    )
+
+
+def _same_key(current: str | None, requested: str) -> bool:
+    """True when the bucket's key (None: aws/s3) is recognisably the requested one (resolved read-only)."""
+    if current is None:
+        return requested.endswith("alias/aws/s3")
+    if _same_reference(current, requested):
+        return True
+    try:
+        requested_arn = boto3.client("kms").describe_key(KeyId=requested)["KeyMetadata"]["Arn"]
+    except botocore.exceptions.ClientError:
+        return False  # only decides the wording of the message; the bucket is left alone either way
+    return _same_reference(current, requested_arn)
+
+
+def _key_arn(key_id: str) -> str:
+    """ARN of the customer key `key_id`, after checking S3 can use it as a default encryption key."""
+    metadata = boto3.client("kms").describe_key(KeyId=key_id)["KeyMetadata"]
+    if metadata.get("KeyState") != "Enabled":
+        raise ValueError(f"KMS key {key_id} is {metadata.get('KeyState')}, not Enabled; S3 could not use it.")
+    spec = metadata.get("KeySpec") or metadata.get("CustomerMasterKeySpec")
+    if spec != "SYMMETRIC_DEFAULT" or metadata.get("KeyUsage", "ENCRYPT_DECRYPT") != "ENCRYPT_DECRYPT":
+        raise ValueError(
+            f"KMS key {key_id} is {spec}; S3 default encryption needs a symmetric encryption key."
+        )
+    return metadata["Arn"]
+
+
+def enable_bucket_kms_encryption(events: dict, context: object) -> dict:
+    """Make SSE-KMS (with Bucket Keys) the default encryption of `events["BucketName"]` unless it uses KMS."""
+    bucket = events.get("BucketName")
+    if not bucket or not isinstance(bucket, str):
+        raise ValueError("BucketName is required")
+    if not re.match(BUCKET_NAME_PATTERN, bucket):
+        raise ValueError(f"BucketName {bucket!r} is not a valid S3 bucket name")
+    requested_key = events.get("KmsKeyId") or ""
+    if not isinstance(requested_key, str) or not re.match(KMS_KEY_ID_PATTERN, requested_key):
+        raise ValueError(
+            f"KmsKeyId {requested_key!r} must be empty (AWS managed key aws/s3) or a KMS key ARN, "
+            "alias ARN, key id or alias/name"
+        )
+    owner = boto3.client("sts").get_caller_identity()["Account"]
+    s3 = boto3.client("s3")
+    # ExpectedBucketOwner: a bucket name that belongs to another account fails instead of being changed.
+    previous = _current_rules(s3, bucket, owner)
+    default = _default_encryption(previous)
+    algorithm = default.get("SSEAlgorithm")
+    if algorithm in KMS_ALGORITHMS:
+        current_key = default.get("KMSMasterKeyID") or None
+        described = current_key or AWS_MANAGED_KEY
+        message = f"Default encryption is already {algorithm} with {described}; nothing changed."
+        if requested_key and not _same_key(current_key, requested_key):
+            message += (
+                f" It is not recognisably the requested key {requested_key}: the bucket was left on its"
+                " current key because switching keys can break readers and writers whose permissions are"
+                " on the current key. Change keys deliberately, after granting them on the new key."
+            )
+        return {
+            "BucketName": bucket,
+            "Changed": False,
+            "PreviousState": previous,
+            "CurrentState": previous,
+            "Message": message,
+        }
+    by_default = {"SSEAlgorithm": "aws:kms"}
+    if requested_key:
+        by_default["KMSMasterKeyID"] = _key_arn(requested_key)
+    # Bucket Keys cut KMS request volume (and cost) by deriving per-object keys from a bucket-level key.
+    target = [{"ApplyServerSideEncryptionByDefault": by_default, "BucketKeyEnabled": True}]
+    s3.put_bucket_encryption(
+        Bucket=bucket, ExpectedBucketOwner=owner, ServerSideEncryptionConfiguration={"Rules": target}
+    )
+    before = algorithm or "no default encryption"
+    key = by_default.get("KMSMasterKeyID", AWS_MANAGED_KEY)
+    message = (
+        f"Default encryption changed from {before} to aws:kms with {key} and S3 Bucket Keys enabled."
+        " New objects only: existing objects keep their encryption."
+    )
+    if not requested_key:
+        message += " Principals of other accounts cannot decrypt objects encrypted with aws/s3."
+    return {
+        "BucketName": bucket,
+        "Changed": True,
+        "PreviousState": previous,
+        "CurrentState": target,
+        "Message": message,
+    }

@@ -1,0 +1,167 @@
+"""Runbook script: make the IAM account password policy at least as strict as requested, never weaker.
+
+Embedded into document.yaml's aws:executeScript step at synth; unit-tested as a module.
+The target policy is, setting by setting, the STRICTER of the current policy and the request, so a
+policy that is already stricter than the request (say length 20, max age 30) is never loosened.
+AllowUsersToChangePassword and HardExpiry are not compliance settings: they are kept as they are.
+"""
+
+from __future__ import annotations
+
+import re
+
+import boto3
+import botocore.exceptions
+
+# Every action this script calls: the runbook's IAM role grants exactly these.
+IAM_ACTIONS = ("sts:GetCallerIdentity", "iam:GetAccountPasswordPolicy", "iam:UpdateAccountPasswordPolicy")
+
+CHARACTER_CLASSES = (
+    "RequireUppercaseCharacters",
+    "RequireLowercaseCharacters",
+    "RequireSymbols",
+    "RequireNumbers",
+)
+# name -> (default, lowest accepted, highest accepted): the defaults of document.yaml, IAM's own ranges.
+INTEGER_PARAMETERS = {
+    "MinimumPasswordLength": (14, 6, 128),
+    "PasswordReusePrevention": (24, 1, 24),
+    "MaxPasswordAge": (90, 1, 1095),
+}
+BOOLEAN_DEFAULT = True
+# The settings UpdateAccountPasswordPolicy takes (it has no partial update: all are sent every time).
+SETTINGS = (
+    "MinimumPasswordLength",
+    *CHARACTER_CLASSES,
+    "PasswordReusePrevention",
+    "MaxPasswordAge",
+    "AllowUsersToChangePassword",
+    "HardExpiry",
+)
+# What IAM applies to settings that are absent when no policy exists at all.
+NO_POLICY_KEPT_SETTINGS = {"AllowUsersToChangePassword": True, "HardExpiry": False}
+ACCOUNT_ID = re.compile(r"^\d{12}$")
+
+
+def _integer(events: dict, name: str) -> int:
+    default, low, high = INTEGER_PARAMETERS[name]
+    raw = events.get(name, default)
+    if isinstance(raw, str) and raw.strip().isdigit():
+        raw = int(raw.strip())
+    # bool is a subclass of int: True must not pass as 1.
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        raise ValueError(f"{name} must be a whole number from {low} to {high}, got {raw!r}")
+    if not low <= raw <= high:
+        raise ValueError(f"{name} must be from {low} to {high}, got {raw}")
+    return raw
+
+
+def _boolean(events: dict, name: str) -> bool:
+    raw = events.get(name, BOOLEAN_DEFAULT)
+    if isinstance(raw, str) and raw.strip().lower() in ("true", "false"):
+        return raw.strip().lower() == "true"
+    if not isinstance(raw, bool):
+        raise ValueError(f"{name} must be true or false, got {raw!r}")
+    return raw
+
+
+def requested_settings(events: dict) -> dict:
+    """The validated request: the seven compliance settings (defaults for those not given)."""
+    requested: dict[str, int | bool] = {name: _integer(events, name) for name in INTEGER_PARAMETERS}
+    requested.update({name: _boolean(events, name) for name in CHARACTER_CLASSES})
+    return requested
+
+
+def _normalised(policy: dict | None) -> dict:
+    """The SETTINGS of a GetAccountPasswordPolicy answer (None: no policy), absent values made explicit."""
+    policy = policy or {}
+    settings = {
+        "MinimumPasswordLength": int(policy.get("MinimumPasswordLength") or 0),
+        **{name: bool(policy.get(name, False)) for name in CHARACTER_CLASSES},
+        "PasswordReusePrevention": int(policy.get("PasswordReusePrevention") or 0),
+        # IAM omits MaxPasswordAge when passwords never expire (moto reports 0): 0 means no expiry.
+        "MaxPasswordAge": int(policy.get("MaxPasswordAge") or 0),
+    }
+    for name, default in NO_POLICY_KEPT_SETTINGS.items():
+        settings[name] = bool(policy.get(name, default)) if policy else default
+    return settings
+
+
+def stricter_policy(current: dict, requested: dict) -> dict:
+    """Setting by setting, the stricter of `current` (normalised) and `requested`: never weaker than now."""
+    target = dict(current)
+    target["MinimumPasswordLength"] = max(
+        current["MinimumPasswordLength"], requested["MinimumPasswordLength"]
+    )
+    for name in CHARACTER_CLASSES:
+        target[name] = current[name] or requested[name]
+    target["PasswordReusePrevention"] = max(
+        current["PasswordReusePrevention"], requested["PasswordReusePrevention"]
+    )
+    age = current["MaxPasswordAge"]
+    target["MaxPasswordAge"] = min(age, requested["MaxPasswordAge"]) if age else requested["MaxPasswordAge"]
+    return target
+
+
+def _current_policy(iam: object) -> dict | None:
+    try:
+        return iam.get_account_password_policy()["PasswordPolicy"]
+    except botocore.exceptions.ClientError as error:
+        if error.response["Error"]["Code"] == "NoSuchEntity":
+            return None
+        raise
+
+
+def _as_policy(settings: dict) -> dict:
+    """`settings` in the shape GetAccountPasswordPolicy reports them."""
+    return {**settings, "ExpirePasswords": settings["MaxPasswordAge"] > 0}
+
+
+def set_account_password_policy(events: dict, context: object) -> dict:
+    """Raise the account password policy to at least the requested settings; change nothing if it is there."""
+    account_id = events.get("AccountId")
+    if not isinstance(account_id, str) or not ACCOUNT_ID.match(account_id):
+        raise ValueError(f"AccountId must be a 12-digit AWS account id, got {account_id!r}")
+    requested = requested_settings(events)
+
+    caller_account = boto3.client("sts").get_caller_identity()["Account"]
+    if account_id != caller_account:
+        # The password policy is per account: a run meant for another account must not change this one.
+        raise ValueError(
+            f"AccountId {account_id} is not the account this runbook runs in ({caller_account}); "
+            "nothing changed"
+        )
+
+    iam = boto3.client("iam")
+    previous = _current_policy(iam)
+    current = _normalised(previous)
+    target = stricter_policy(current, requested)
+    if previous is not None and target == current:
+        return {
+            "AccountId": account_id,
+            "Changed": False,
+            "PreviousState": previous,
+            "CurrentState": previous,
+            "Message": "The password policy already meets every requested setting; nothing changed.",
+        }
+
+    # One call, applied by IAM as a whole: either the new policy is in force or the old one still is.
+    iam.update_account_password_policy(**target)
+    if previous is None:
+        message = "Created the account password policy (there was none)."
+    else:
+        raised = [name for name in SETTINGS if target[name] != current[name]]
+        message = f"Tightened {', '.join(raised)}; no setting was loosened."
+    if not current["MaxPasswordAge"]:
+        message += (
+            f" Passwords now expire after {target['MaxPasswordAge']} days: older ones expire at once and"
+            " must be changed at the next console sign-in"
+            + (" (HardExpiry is on: by an administrator)." if target["HardExpiry"] else ".")
+        )
+    return {
+        "AccountId": account_id,
+        "Changed": True,
+        "PreviousState": previous,
+        "CurrentState": _as_policy(target),
+        "Message": message,
+    }

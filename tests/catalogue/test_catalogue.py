@@ -1,0 +1,195 @@
+"""The catalogue loads, and every kind of bad entry fails naming the entry and the field."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import yaml
+
+from catalogue import DEFAULT_CATALOGUE, CatalogueError, load_catalogue
+
+RAW = yaml.safe_load(DEFAULT_CATALOGUE.read_text())
+
+
+def _load_with(tmp_path, mutate):
+    raw = copy.deepcopy(RAW)
+    mutate(raw["controls"])
+    path = tmp_path / "controls.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    return load_catalogue(path)
+
+
+def _entry(controls, control_id):
+    return next(c for c in controls if c["id"] == control_id)
+
+
+def test_the_shipped_catalogue_loads_with_its_rules_and_runbooks():
+    catalogue = load_catalogue()
+
+    ids = [c.id for c in catalogue.controls]
+    assert ids == [
+        "iam-password-policy",
+        "s3-bucket-kms-encryption",
+        "s3-bucket-level-public-access-block",
+        "iam-access-key-rotation",
+        "ec2-ebs-volume-encryption",
+    ]
+    assert set(catalogue.rules) == {c.detection.rule for c in catalogue.controls}
+    assert set(catalogue.runbooks) == {c.remediation.runbook for c in catalogue.controls}
+    for control in catalogue.controls:
+        assert control.prowler_checks, control.id
+        assert control.frameworks["aws_fsbp"], control.id
+
+
+def test_prowler_map_covers_current_and_legacy_ids():
+    checks = load_catalogue().prowler_check_map()
+
+    assert checks["ec2_ebs_volume_encryption"] == "ec2-ebs-volume-encryption"
+    assert checks["extra729"] == "ec2-ebs-volume-encryption"
+    assert checks["check14"] == "iam-access-key-rotation"
+    assert checks["check19"] == "iam-password-policy"
+    assert checks["s3_bucket_level_public_access_block"] == "s3-bucket-level-public-access-block"
+
+
+def test_automatic_and_destructive_flags_are_as_declared():
+    catalogue = load_catalogue()
+    automatic = {c.id: c.remediation.automatic for c in catalogue.controls}
+
+    assert automatic == {
+        "iam-password-policy": True,
+        "s3-bucket-kms-encryption": True,
+        "s3-bucket-level-public-access-block": True,
+        "iam-access-key-rotation": False,
+        "ec2-ebs-volume-encryption": False,
+    }
+    assert catalogue.control("ec2-ebs-volume-encryption").remediation.destructive is True
+
+
+def _set(control_id, path, value):
+    def mutate(controls):
+        node = _entry(controls, control_id)
+        *parents, last = path.split(".")
+        for part in parents:
+            node = node[part]
+        if value is None:
+            del node[last]
+        else:
+            node[last] = value
+
+    return mutate
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (
+            _set("s3-bucket-kms-encryption", "detection.rule", "no_such_rule"),
+            "control 's3-bucket-kms-encryption': field 'detection.rule': unknown rule module 'no_such_rule'",
+        ),
+        (
+            _set("s3-bucket-kms-encryption", "remediation.runbook", "no_such_runbook"),
+            "control 's3-bucket-kms-encryption': field 'remediation.runbook': unknown runbook 'no_such_runbook'",
+        ),
+        (
+            _set("s3-bucket-kms-encryption", "remediation.parameters", {}),
+            "control 's3-bucket-kms-encryption': field 'remediation.parameters': "
+            "runbook parameter 'BucketName' is left unfilled",
+        ),
+        (
+            _set("ec2-ebs-volume-encryption", "remediation.automatic", True),
+            "control 'ec2-ebs-volume-encryption': field 'remediation.automatic': a destructive remediation "
+            "is never automatic unless allow_destructive_automatic: true",
+        ),
+        (
+            _set("iam-password-policy", "remediation.parameters.MaxPasswordAge", {"rule_parameter": "MaxAge"}),
+            "control 'iam-password-policy': field 'remediation.parameters.MaxPasswordAge': "
+            "rule parameter 'MaxAge' is not in detection.parameters",
+        ),
+        (
+            _set("s3-bucket-kms-encryption", "remediation.parameters.Bucket", {"value": "x"}),
+            "control 's3-bucket-kms-encryption': field 'remediation.parameters.Bucket': "
+            "runbook 'enable_s3_bucket_kms_encryption' has no such parameter",
+        ),
+        (
+            _set("iam-access-key-rotation", "remediation.maximum_attempts", 30),
+            "control 'iam-access-key-rotation': field 'remediation.maximum_attempts': must be between 1 and 25",
+        ),
+        (
+            _set("iam-access-key-rotation", "detection.parameters.MaxAccessKeyAge", 90),
+            "control 'iam-access-key-rotation': field 'detection.parameters.MaxAccessKeyAge': "
+            "rule parameters are strings",
+        ),
+        (
+            _set("iam-access-key-rotation", "severity", "URGENT"),
+            "control 'iam-access-key-rotation': field 'severity': must be one of",
+        ),
+        (
+            _set("iam-access-key-rotation", "title", None),
+            "control 'iam-access-key-rotation': field 'title': is required",
+        ),
+        (
+            _set("s3-bucket-kms-encryption", "detection.trigger", {"change": ["AWS::EC2::Volume"]}),
+            "control 's3-bucket-kms-encryption': field 'detection.trigger.change': "
+            "['AWS::EC2::Volume'] not in the rule's APPLICABLE_RESOURCES",
+        ),
+        (
+            _set("iam-password-policy", "detection.trigger", {"periodic": "Daily"}),
+            "control 'iam-password-policy': field 'detection.trigger.periodic': must be one of",
+        ),
+        (
+            _set("iam-password-policy", "remediation.parameters.AutomationAssumeRole", {"value": "arn"}),
+            "control 'iam-password-policy': field 'remediation.parameters.AutomationAssumeRole': "
+            "is filled by the deployment",
+        ),
+    ],
+)
+def test_bad_entry_names_the_entry_and_the_field(tmp_path, mutate, expected):
+    with pytest.raises(CatalogueError) as raised:
+        _load_with(tmp_path, mutate)
+
+    assert expected in str(raised.value)
+
+
+def test_duplicate_id_is_refused(tmp_path):
+    def mutate(controls):
+        controls.append(copy.deepcopy(_entry(controls, "iam-access-key-rotation")))
+
+    with pytest.raises(CatalogueError, match="control 'iam-access-key-rotation': field 'id': duplicate of entry #4"):
+        _load_with(tmp_path, mutate)
+
+
+def test_prowler_check_claimed_twice_is_refused(tmp_path):
+    def mutate(controls):
+        _entry(controls, "s3-bucket-kms-encryption")["prowler"]["legacy_checks"] = ["extra729"]
+
+    with pytest.raises(CatalogueError, match="check 'extra729' already mapped"):
+        _load_with(tmp_path, mutate)
+
+
+def test_destructive_automatic_with_explicit_opt_in_loads(tmp_path):
+    def mutate(controls):
+        remediation = _entry(controls, "ec2-ebs-volume-encryption")["remediation"]
+        remediation["automatic"] = True
+        remediation["allow_destructive_automatic"] = True
+
+    assert _load_with(tmp_path, mutate).control("ec2-ebs-volume-encryption").remediation.automatic
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    def mutate(controls):
+        _entry(controls, "iam-access-key-rotation")["severity"] = "URGENT"
+        _entry(controls, "s3-bucket-kms-encryption")["detection"]["rule"] = "nope"
+
+    with pytest.raises(CatalogueError, match="2 problem"):
+        _load_with(tmp_path, mutate)
+
+
+def test_readme_table_is_generated_from_the_catalogue():
+    from catalogue import REPO_ROOT, markdown_table
+
+    readme = (REPO_ROOT / "README.md").read_text()
+    start, end = "<!-- catalogue-table:start -->\n", "<!-- catalogue-table:end -->"
+    current = readme.split(start, 1)[1].split(end, 1)[0]
+
+    assert current == markdown_table(load_catalogue()), "README table is stale: run python -m catalogue"

@@ -1,0 +1,203 @@
+"""Rule iam_password_policy: account-level outcomes per password policy, parameters, API calls made."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+
+from config_rules.iam_password_policy import rule
+from tests.config_events import change_event, configuration_item
+from tests.conftest import ACCOUNT_ID, REPO_ROOT, load_example
+
+EVENTS = REPO_ROOT / "config_rules" / "iam_password_policy" / "events"
+CIS_POLICY = {
+    "MinimumPasswordLength": 14,
+    "RequireUppercaseCharacters": True,
+    "RequireLowercaseCharacters": True,
+    "RequireSymbols": True,
+    "RequireNumbers": True,
+    "PasswordReusePrevention": 24,
+    "MaxPasswordAge": 90,
+}
+
+
+def _evaluate(event: dict) -> list[dict] | dict:
+    return rule.lambda_handler(event, None)
+
+
+def _only(result: list[dict]) -> dict:
+    assert isinstance(result, list), result
+    assert len(result) == 1, result
+    return result[0]
+
+
+def _set_policy(**settings) -> None:
+    boto3.client("iam").update_account_password_policy(**settings)
+
+
+def _with_parameters(**parameters) -> dict:
+    event = load_example(EVENTS / "scheduled.json")
+    event["ruleParameters"] = json.dumps({"AssumeRoleMode": "false", **parameters})
+    return event
+
+
+def test_policy_meeting_the_defaults_is_compliant(api_calls):
+    _set_policy(**CIS_POLICY)
+    api_calls.clear()
+
+    evaluation = _only(_evaluate(load_example(EVENTS / "scheduled.json")))
+
+    assert evaluation["ComplianceType"] == "COMPLIANT"
+    assert evaluation["ComplianceResourceId"] == ACCOUNT_ID
+    assert evaluation["ComplianceResourceType"] == "AWS::::Account"
+    assert evaluation["OrderingTimestamp"] == "2026-11-27T09:00:05.000Z"
+    # One read, one report: no clean-up of old evaluations (GetComplianceDetailsByConfigRule).
+    assert api_calls.operations == ["GetAccountPasswordPolicy", "PutEvaluations"]
+    api_calls.assert_within((*rule.IAM_ACTIONS, "config:PutEvaluations"))
+
+
+def test_stricter_policy_is_compliant(api_calls):
+    _set_policy(**{**CIS_POLICY, "MinimumPasswordLength": 20, "MaxPasswordAge": 30})
+
+    assert _only(_evaluate(load_example(EVENTS / "scheduled.json")))["ComplianceType"] == "COMPLIANT"
+
+
+def test_account_without_policy_is_non_compliant(api_calls):
+    evaluation = _only(_evaluate(load_example(EVENTS / "scheduled.json")))
+
+    assert evaluation["ComplianceType"] == "NON_COMPLIANT"
+    assert evaluation["ComplianceResourceId"] == ACCOUNT_ID
+    assert "no IAM password policy" in evaluation["Annotation"]
+    api_calls.assert_within((*rule.IAM_ACTIONS, "config:PutEvaluations"))
+
+
+def test_annotation_lists_exactly_the_weaker_settings(api_calls):
+    _set_policy(**{**CIS_POLICY, "MinimumPasswordLength": 8, "RequireSymbols": False, "MaxPasswordAge": 180})
+
+    evaluation = _only(_evaluate(load_example(EVENTS / "scheduled.json")))
+
+    assert evaluation["ComplianceType"] == "NON_COMPLIANT"
+    assert evaluation["Annotation"] == (
+        "Weaker than required: MinimumPasswordLength 8 (min 14); RequireSymbols off; "
+        "MaxPasswordAge 180 (max 90)."
+    )
+
+
+def test_passwords_that_never_expire_and_missing_reuse_prevention_are_named(api_calls):
+    policy = {k: v for k, v in CIS_POLICY.items() if k not in ("MaxPasswordAge", "PasswordReusePrevention")}
+    _set_policy(**policy)
+
+    evaluation = _only(_evaluate(load_example(EVENTS / "scheduled.json")))
+
+    assert evaluation["Annotation"] == (
+        "Weaker than required: PasswordReusePrevention 0 (min 24); MaxPasswordAge never expires (max 90)."
+    )
+
+
+def test_annotation_for_every_setting_weaker_is_not_truncated():
+    required = {**rule.DEFAULTS, "MinimumPasswordLength": 128, "MaxPasswordAge": 1094}
+    findings = rule.weaker_settings({}, required)
+
+    annotation = f"Weaker than required: {'; '.join(findings)}."
+    assert len(findings) == 7
+    assert len(annotation) <= 256
+
+
+def test_custom_parameters_relax_the_requirement(api_calls):
+    weak_but_accepted = {
+        "MinimumPasswordLength": 8,
+        "RequireUppercaseCharacters": True,
+        "RequireLowercaseCharacters": True,
+        "RequireSymbols": False,
+        "RequireNumbers": True,
+        "PasswordReusePrevention": 5,
+        "MaxPasswordAge": 365,
+    }
+    _set_policy(**weak_but_accepted)
+    event = load_example(EVENTS / "scheduled_custom_parameters.json")
+
+    assert _only(_evaluate(event))["ComplianceType"] == "COMPLIANT"
+    # The same policy fails the defaults.
+    assert _only(_evaluate(load_example(EVENTS / "scheduled.json")))["ComplianceType"] == "NON_COMPLIANT"
+
+
+def test_boolean_parameters_accept_any_case():
+    assert (
+        rule.IamPasswordPolicy().evaluate_parameters({"RequireSymbols": "FALSE"})["RequireSymbols"] is False
+    )
+
+
+def test_change_notification_for_another_resource_type_is_not_applicable(api_calls):
+    item = configuration_item("AWS::IAM::User", "AIDAEXAMPLE", {"userName": "alice"})
+    result = _evaluate(change_event("iam-password-policy", item))
+
+    assert _only(result)["ComplianceType"] == "NOT_APPLICABLE"
+    assert api_calls.operations == ["PutEvaluations"]
+
+
+def test_unknown_rule_parameter_is_a_customer_error_and_evaluates_nothing(api_calls):
+    result = _evaluate(_with_parameters(MinPasswordLength="14"))
+
+    assert result["customerErrorCode"] == "InvalidParameterValueException"
+    assert "MinPasswordLength" in result["customerErrorMessage"]
+    assert api_calls.operations == []
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("MinimumPasswordLength", "5"),
+        ("MinimumPasswordLength", "129"),
+        ("MinimumPasswordLength", "fourteen"),
+        ("MinimumPasswordLength", "-14"),
+        ("PasswordReusePrevention", "0"),
+        ("PasswordReusePrevention", "25"),
+        ("MaxPasswordAge", "0"),
+        ("MaxPasswordAge", "1096"),
+        ("MaxPasswordAge", "90.5"),
+        ("RequireSymbols", "yes"),
+        ("RequireNumbers", "1"),
+    ],
+)
+def test_bad_parameter_value_is_a_customer_error_and_evaluates_nothing(api_calls, name, value):
+    result = _evaluate(_with_parameters(**{name: value}))
+
+    assert result["customerErrorCode"] == "InvalidParameterValueException"
+    assert name in result["customerErrorMessage"]
+    assert api_calls.operations == []
+
+
+def test_access_denied_is_reported_as_such(api_calls):
+    api_calls.fail("GetAccountPasswordPolicy", code="AccessDenied")
+
+    result = _evaluate(load_example(EVENTS / "scheduled.json"))
+
+    assert result["customerErrorCode"] == "AccessDenied"
+    assert "PutEvaluations" not in api_calls.operations
+
+
+def test_old_evaluations_are_not_cleaned_up(api_calls):
+    # If clean-up ran, this canned old evaluation would come back as an extra NOT_APPLICABLE result.
+    api_calls.respond(
+        "GetComplianceDetailsByConfigRule",
+        {
+            "EvaluationResults": [
+                {
+                    "EvaluationResultIdentifier": {
+                        "EvaluationResultQualifier": {
+                            "ResourceId": "111111111111",
+                            "ResourceType": "AWS::::Account",
+                        }
+                    }
+                }
+            ]
+        },
+    )
+
+    result = _evaluate(load_example(EVENTS / "scheduled.json"))
+
+    assert rule.IamPasswordPolicy.delete_old_evaluations_on_scheduled_notification is False
+    assert _only(result)["ComplianceResourceId"] == ACCOUNT_ID
+    assert "GetComplianceDetailsByConfigRule" not in api_calls.operations

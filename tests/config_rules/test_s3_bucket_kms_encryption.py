@@ -1,0 +1,172 @@
+"""Rule s3_bucket_kms_encryption: outcomes per configuration item, and the API calls made."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+
+from config_rules.s3_bucket_kms_encryption import rule
+from tests.config_events import change_event
+from tests.conftest import REPO_ROOT, load_example
+
+EVENTS = REPO_ROOT / "config_rules" / "s3_bucket_kms_encryption" / "events"
+RULE_NAME = "s3-bucket-kms-encryption"
+KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def _evaluate(event: dict) -> list[dict] | dict:
+    return rule.lambda_handler(event, None)
+
+
+def _compliance(result: list[dict]) -> str:
+    assert len(result) == 1, result
+    return result[0]["ComplianceType"]
+
+
+def _item(example: str = "compliant") -> dict:
+    return json.loads(load_example(EVENTS / f"{example}.json")["invokingEvent"])["configurationItem"]
+
+
+def _item_with(supplementary: dict) -> dict:
+    item = _item()
+    item["supplementaryConfiguration"] = supplementary
+    return item
+
+
+def _sse(algorithm: str, key: str | None = None) -> dict:
+    return {
+        "ServerSideEncryptionConfiguration": {
+            "rules": [
+                {
+                    "applyServerSideEncryptionByDefault": {"sseAlgorithm": algorithm, "kmsMasterKeyID": key},
+                    "bucketKeyEnabled": True,
+                }
+            ]
+        }
+    }
+
+
+@pytest.mark.parametrize(
+    ("example", "expected"),
+    [("compliant", "COMPLIANT"), ("non_compliant", "NON_COMPLIANT"), ("deleted", "NOT_APPLICABLE")],
+)
+def test_examples_are_evaluated_from_the_configuration_item_alone(api_calls, example, expected):
+    result = _evaluate(load_example(EVENTS / f"{example}.json"))
+
+    assert _compliance(result) == expected
+    assert result[0]["ComplianceResourceId"] == "example-bucket"
+    # No S3 call: the configuration item carried the data; only the evaluation is reported.
+    assert api_calls.operations == ["PutEvaluations"]
+
+
+def test_annotations_name_the_algorithm_found(api_calls):
+    non_compliant = _evaluate(load_example(EVENTS / "non_compliant.json"))
+    compliant = _evaluate(load_example(EVENTS / "compliant.json"))
+
+    assert non_compliant[0]["Annotation"] == "Default encryption is AES256 (SSE-S3), not SSE-KMS."
+    assert compliant[0]["Annotation"] == f"Default encryption is aws:kms (SSE-KMS) with {KEY_ARN}."
+
+
+@pytest.mark.parametrize(
+    ("supplementary", "expected", "annotation"),
+    [
+        (
+            _sse("aws:kms"),
+            "COMPLIANT",
+            "Default encryption is aws:kms (SSE-KMS) with the AWS managed key aws/s3.",
+        ),
+        (
+            _sse("aws:kms:dsse", KEY_ARN),
+            "COMPLIANT",
+            f"Default encryption is aws:kms:dsse (DSSE-KMS) with {KEY_ARN}.",
+        ),
+        (
+            {"ServerSideEncryptionConfiguration": {"rules": []}},
+            "NON_COMPLIANT",
+            "No default encryption is configured.",
+        ),
+        # The configuration history API serialises supplementary values as JSON strings.
+        (
+            {
+                "ServerSideEncryptionConfiguration": json.dumps(
+                    _sse("AES256")["ServerSideEncryptionConfiguration"]
+                )
+            },
+            "NON_COMPLIANT",
+            "Default encryption is AES256 (SSE-S3), not SSE-KMS.",
+        ),
+    ],
+    ids=["kms-aws-managed-key", "dsse-kms", "no-rules", "json-string"],
+)
+def test_recorded_variants(api_calls, supplementary, expected, annotation):
+    result = _evaluate(change_event(RULE_NAME, _item_with(supplementary)))
+
+    assert _compliance(result) == expected
+    assert result[0]["Annotation"] == annotation
+    assert api_calls.operations == ["PutEvaluations"]
+
+
+def test_falls_back_to_s3_when_the_item_lacks_the_setting(api_calls):
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="example-bucket")
+    event = load_example(EVENTS / "not_recorded_in_item.json")
+
+    # No default encryption at all (ServerSideEncryptionConfigurationNotFoundError).
+    result = _evaluate(event)
+    assert _compliance(result) == "NON_COMPLIANT"
+    assert result[0]["Annotation"] == "No default encryption is configured."
+
+    s3.put_bucket_encryption(
+        Bucket="example-bucket",
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+        },
+    )
+    result = _evaluate(event)
+    assert _compliance(result) == "NON_COMPLIANT"
+    assert result[0]["Annotation"] == "Default encryption is AES256 (SSE-S3), not SSE-KMS."
+
+    s3.put_bucket_encryption(
+        Bucket="example-bucket",
+        ServerSideEncryptionConfiguration={
+            "Rules": [
+                {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": KEY_ARN}}
+            ]
+        },
+    )
+    api_calls.clear()
+    result = _evaluate(event)
+    assert _compliance(result) == "COMPLIANT"
+    assert result[0]["Annotation"] == f"Default encryption is aws:kms (SSE-KMS) with {KEY_ARN}."
+    assert api_calls.operations == ["GetBucketEncryption", "PutEvaluations"]
+    api_calls.assert_within((*rule.IAM_ACTIONS, "config:PutEvaluations"))
+
+
+@pytest.mark.parametrize("parameters", [{"KmsKeyId": "alias/x"}, {"sseAlgorithm": "aws:kms"}])
+def test_unknown_rule_parameter_is_a_customer_error_and_evaluates_nothing(api_calls, parameters):
+    event = load_example(EVENTS / "non_compliant.json")
+    event["ruleParameters"] = json.dumps({"AssumeRoleMode": "false", **parameters})
+
+    result = _evaluate(event)
+
+    assert result["customerErrorCode"] == "InvalidParameterValueException"
+    assert next(iter(parameters)) in result["customerErrorMessage"]
+    assert api_calls.operations == []
+
+
+def test_access_denied_is_reported_as_such(api_calls):
+    api_calls.fail("GetBucketEncryption", code="AccessDenied")
+    result = _evaluate(load_example(EVENTS / "not_recorded_in_item.json"))
+
+    assert result["customerErrorCode"] == "AccessDenied"
+    assert "PutEvaluations" not in api_calls.operations
+
+
+def test_item_of_another_resource_type_is_not_applicable(api_calls):
+    item = _item()
+    item["resourceType"] = "AWS::S3::AccessPoint"
+    result = _evaluate(change_event(RULE_NAME, item))
+
+    assert _compliance(result) == "NOT_APPLICABLE"

@@ -1,0 +1,487 @@
+"""Runbook encrypt_ebs_volume: replaces an unencrypted volume safely, keeps the backup, never terminates.
+
+The handlers are run in document order by a small interpreter of document.yaml (InputPayload
+templates, output selectors, the aws:branch, the wait steps and onFailure), so the wiring between
+steps is tested too.
+"""
+
+from __future__ import annotations
+
+import re
+
+import boto3
+import pytest
+import yaml
+from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ClientError
+
+from ssm_documents.encrypt_ebs_volume import script
+from tests.conftest import REPO_ROOT, load_example
+
+RUNBOOK = REPO_ROOT / "ssm_documents" / "encrypt_ebs_volume"
+DOCUMENT = yaml.safe_load((RUNBOOK / "document.yaml").read_text())
+AZ = "us-east-1a"
+IMAGE_ID = "ami-12c6146b"  # moto accepts it without loading its default AMIs
+TAGS = [{"Key": "Name", "Value": "ledger-data"}, {"Key": "CostCentre", "Value": "42"}]
+
+
+class StepFailed(Exception):
+    """The automation ended Failed; `.cause` is the error of the step that failed."""
+
+    def __init__(self, step: str, cause: Exception, outputs: dict):
+        super().__init__(f"{step} failed: {cause}")
+        self.step, self.cause, self.outputs = step, cause, outputs
+
+
+def _resolve(value, context: dict):
+    if isinstance(value, list):
+        return [_resolve(v, context) for v in value]
+    if isinstance(value, dict):
+        return {k: _resolve(v, context) for k, v in value.items()}
+    match = re.fullmatch(r"\{\{ *([\w.]+) *\}\}", value) if isinstance(value, str) else None
+    return context[match.group(1)] if match else value
+
+
+def _run_step(step: dict, context: dict) -> str | None:
+    """Run one step; return the name of the next step chosen by a branch, if any."""
+    inputs = step["inputs"]
+    if step["action"] == "aws:executeScript":
+        payload = getattr(script, inputs["Handler"])(_resolve(inputs["InputPayload"], context), None)
+        for output in step.get("outputs", []):
+            path = output["Selector"].removeprefix("$.Payload").lstrip(".")
+            context[f"{step['name']}.{output['Name']}"] = payload[path] if path else payload
+        return None
+    if step["action"] == "aws:branch":
+        for choice in inputs["Choices"]:
+            if _resolve(choice["Variable"], context) is choice["BooleanEquals"]:
+                return choice["NextStep"]
+        return "<end>" if step.get("isEnd") else None
+    if step["action"] == "aws:waitForAwsResourceProperty":
+        assert inputs["Service"] == "ec2"
+        assert inputs["Api"] == "DescribeSnapshots"
+        response = boto3.client("ec2").describe_snapshots(
+            SnapshotIds=_resolve(inputs["SnapshotIds"], context)
+        )
+        assert inputs["PropertySelector"] == "$.Snapshots[0].State"
+        assert response["Snapshots"][0]["State"] in inputs["DesiredValues"]  # moto completes at once
+        return None
+    raise AssertionError(f"unexpected action {step['action']}")
+
+
+def run_document(volume_id: str, **parameters) -> dict:
+    """Run the runbook as Automation would; returns the step outputs, raises StepFailed on failure."""
+    steps = DOCUMENT["mainSteps"]
+    by_name = {s["name"]: i for i, s in enumerate(steps)}
+    context = {"VolumeId": volume_id, "KmsKeyId": "alias/aws/ebs", "AllowAttachedVolume": False, **parameters}
+    index, failure = 0, None
+    while index < len(steps):
+        step = steps[index]
+        try:
+            chosen = _run_step(step, context)
+        except Exception as error:
+            on_failure = step.get("onFailure", "Abort")
+            if failure is not None or on_failure == "Abort":
+                raise StepFailed(step["name"], failure or error, context) from error
+            failure = StepFailed(step["name"], error, context)
+            index = by_name[on_failure.removeprefix("step:")]
+            continue
+        if chosen == "<end>" or (chosen is None and step.get("isEnd")):
+            break
+        index = by_name[chosen] if chosen else index + 1
+    if failure is not None:
+        raise failure  # a critical step failed: the automation ends Failed even after the handler step
+    return context
+
+
+def _volume(ec2, volume_id: str) -> dict:
+    return ec2.describe_volumes(VolumeIds=[volume_id])["Volumes"][0]
+
+
+def _exists(ec2, volume_id: str) -> bool:
+    try:
+        _volume(ec2, volume_id)
+    except ClientError as error:
+        assert error.response["Error"]["Code"] == "InvalidVolume.NotFound"
+        return False
+    return True
+
+
+def _instance(ec2, instance_id: str) -> dict:
+    return ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
+
+
+def _on_device(ec2, instance_id: str, device: str) -> dict:
+    return next(
+        m["Ebs"] for m in _instance(ec2, instance_id)["BlockDeviceMappings"] if m["DeviceName"] == device
+    )
+
+
+@pytest.fixture
+def ec2(aws):
+    return boto3.client("ec2")
+
+
+@pytest.fixture
+def volume_id(ec2):
+    """An unencrypted, tagged gp3 volume."""
+    return ec2.create_volume(
+        AvailabilityZone=AZ,
+        Size=20,
+        VolumeType="gp3",
+        Iops=4000,
+        Throughput=250,
+        TagSpecifications=[{"ResourceType": "volume", "Tags": TAGS}],
+    )["VolumeId"]
+
+
+@pytest.fixture
+def instance_id(ec2, volume_id):
+    """A running instance with the volume on /dev/sdf (DeleteOnTermination true)."""
+    instance = ec2.run_instances(
+        ImageId=IMAGE_ID, MinCount=1, MaxCount=1, InstanceType="t3.micro", Placement={"AvailabilityZone": AZ}
+    )["Instances"][0]["InstanceId"]
+    ec2.attach_volume(VolumeId=volume_id, InstanceId=instance, Device="/dev/sdf")
+    ec2.modify_instance_attribute(
+        InstanceId=instance,
+        BlockDeviceMappings=[{"DeviceName": "/dev/sdf", "Ebs": {"DeleteOnTermination": True}}],
+    )
+    return instance
+
+
+def test_document_wires_every_handler_and_output():
+    handlers = [s["inputs"]["Handler"] for s in DOCUMENT["mainSteps"] if s["action"] == "aws:executeScript"]
+    assert handlers == [
+        "check_and_back_up_volume",
+        "copy_snapshot_encrypted",
+        "replace_volume",
+        "restart_instance_after_failure",
+    ]
+    assert all(callable(getattr(script, h)) for h in handlers)
+    assert "CheckAndBackUpVolume.BackupSnapshotId" in DOCUMENT["outputs"]
+    assert list(DOCUMENT["parameters"]) == [
+        "AutomationAssumeRole",
+        "VolumeId",
+        "KmsKeyId",
+        "AllowAttachedVolume",
+    ]
+    assert DOCUMENT["parameters"]["KmsKeyId"]["default"] == "alias/aws/ebs"
+    assert DOCUMENT["parameters"]["AllowAttachedVolume"] == {
+        **DOCUMENT["parameters"]["AllowAttachedVolume"],
+        "type": "Boolean",
+        "default": False,
+    }
+    assert not any("*" in action for action in script.IAM_ACTIONS)
+    for action in (
+        "kms:CreateGrant",
+        "kms:Decrypt",
+        "kms:DescribeKey",
+        "kms:GenerateDataKeyWithoutPlaintext",
+    ):
+        assert action in script.IAM_ACTIONS
+
+
+@pytest.mark.parametrize(
+    ("name", "good", "bad"),
+    [
+        (
+            "VolumeId",
+            ["vol-0123abcd", "vol-0123456789abcdef0"],
+            ["vol-123", "vol-0123456789ABCDEF0", "i-0123abcd"],
+        ),
+        (
+            "KmsKeyId",
+            [
+                "alias/aws/ebs",
+                "alias/bank/ebs-key",
+                "1234abcd-12ab-34cd-56ef-1234567890ab",
+                "mrk-1234abcd12ab34cd56ef1234567890ab",
+                "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+                "arn:aws:kms:eu-west-1:123456789012:alias/bank-ebs",
+            ],
+            ["", "aws/ebs", "alias/", "arn:aws:kms:eu-west-1:123456789012:key/*", "key; rm -rf"],
+        ),
+    ],
+)
+def test_document_patterns_match_the_script(name, good, bad):
+    pattern = re.compile(DOCUMENT["parameters"][name]["allowedPattern"])
+    script_pattern = script.VOLUME_ID if name == "VolumeId" else script.KMS_KEY_ID
+    for value in good:
+        assert pattern.match(value) and script_pattern.match(value), value
+    for value in bad:
+        assert not pattern.match(value) and not script_pattern.match(value), value
+
+
+def test_unattached_volume_is_replaced_by_an_encrypted_one_and_the_backup_is_kept(ec2, volume_id, api_calls):
+    outputs = run_document(volume_id)
+
+    new_id = outputs["ReplaceVolume.NewVolumeId"]
+    backup_id = outputs["CheckAndBackUpVolume.BackupSnapshotId"]
+    new = _volume(ec2, new_id)
+    assert new["Encrypted"] is True
+    assert (new["AvailabilityZone"], new["Size"], new["VolumeType"], new["Iops"], new["Throughput"]) == (
+        AZ,
+        20,
+        "gp3",
+        4000,
+        250,
+    )
+    assert {"Key": "Name", "Value": "ledger-data"} in new["Tags"]
+    assert {"Key": "remedy:replaces-volume-id", "Value": volume_id} in new["Tags"]
+    assert not _exists(ec2, volume_id)
+    backup = ec2.describe_snapshots(SnapshotIds=[backup_id])["Snapshots"][0]
+    assert backup["VolumeId"] == volume_id
+    assert backup["Encrypted"] is False
+    assert {"Key": "remedy:source-volume-id", "Value": volume_id} in backup["Tags"]
+    assert "pre-remediation backup" in backup["Description"]
+    encrypted = ec2.describe_snapshots(SnapshotIds=[outputs["CopySnapshotEncrypted.EncryptedSnapshotId"]])
+    assert encrypted["Snapshots"][0]["Encrypted"] is True
+    result = outputs["ReplaceVolume.Result"]
+    assert result["Changed"] is True
+    assert result["BackupSnapshotId"] == backup_id
+    assert result["PreviousState"]["Encrypted"] is False
+    assert result["PreviousState"]["Tags"] == TAGS
+    assert result["PreviousState"]["Attachments"] == []
+    assert backup_id in result["Message"]
+    assert "RestartInstanceAfterFailure.Message" not in outputs
+    assert "StopInstances" not in api_calls.operations
+    assert api_calls.operations.index("CreateVolume") < api_calls.operations.index("DeleteVolume")
+    assert "DeleteSnapshot" not in api_calls.operations
+    api_calls.assert_within(script.IAM_ACTIONS)
+
+
+def test_kms_key_parameter_is_used_for_the_copy(ec2, volume_id, api_calls):
+    key = "arn:aws:kms:us-east-1:123456789012:alias/bank-ebs"
+    run_document(volume_id, KmsKeyId=key)
+
+    copy = next(c for c in api_calls.calls if c.operation == "CopySnapshot")
+    assert copy.params["KmsKeyId"] == key
+    assert copy.params["Encrypted"] == "true"  # the serialized request
+
+
+def test_attached_volume_is_swapped_on_the_same_device_and_the_instance_restarted(
+    ec2, volume_id, instance_id, api_calls
+):
+    outputs = run_document(volume_id, AllowAttachedVolume=True)
+
+    new_id = outputs["ReplaceVolume.NewVolumeId"]
+    mapping = _on_device(ec2, instance_id, "/dev/sdf")
+    assert mapping["VolumeId"] == new_id
+    assert mapping["DeleteOnTermination"] is True
+    assert _volume(ec2, new_id)["Encrypted"] is True
+    assert _instance(ec2, instance_id)["State"]["Name"] == "running"
+    assert not _exists(ec2, volume_id)
+    assert outputs["ReplaceVolume.Result"]["PreviousState"]["Attachments"] == [
+        {"InstanceId": instance_id, "Device": "/dev/sdf", "DeleteOnTermination": True}
+    ]
+    ops = api_calls.operations
+    # The instance is stopped before the backup, so no write after the snapshot can be lost.
+    assert ops.index("StopInstances") < ops.index("CreateSnapshot")
+    assert ops.index("AttachVolume") < ops.index("StartInstances") < ops.index("DeleteVolume")
+    assert "TerminateInstances" not in ops
+    api_calls.assert_within(script.IAM_ACTIONS)
+
+
+def test_attached_volume_of_a_stopped_instance_stays_stopped(ec2, volume_id, instance_id, api_calls):
+    ec2.stop_instances(InstanceIds=[instance_id])
+    api_calls.clear()
+
+    outputs = run_document(volume_id, AllowAttachedVolume=True)
+
+    assert _on_device(ec2, instance_id, "/dev/sdf")["VolumeId"] == outputs["ReplaceVolume.NewVolumeId"]
+    assert _instance(ec2, instance_id)["State"]["Name"] == "stopped"
+    assert "StopInstances" not in api_calls.operations
+    assert "StartInstances" not in api_calls.operations
+
+
+def test_attached_volume_is_refused_unless_allowed(ec2, volume_id, instance_id, api_calls):
+    api_calls.clear()
+
+    with pytest.raises(StepFailed) as failed:
+        run_document(volume_id)
+
+    assert failed.value.step == "CheckAndBackUpVolume"
+    assert isinstance(failed.value.cause, ValueError)
+    assert instance_id in str(failed.value.cause)
+    assert "AllowAttachedVolume" in str(failed.value.cause)
+    assert api_calls.mutating == []
+    assert _volume(ec2, volume_id)["Attachments"][0]["InstanceId"] == instance_id
+    assert _instance(ec2, instance_id)["State"]["Name"] == "running"
+
+
+def test_encrypted_volume_is_left_alone(ec2, api_calls):
+    encrypted = ec2.create_volume(AvailabilityZone=AZ, Size=8, Encrypted=True)["VolumeId"]
+    api_calls.clear()
+
+    outputs = run_document(encrypted)
+
+    assert outputs["CheckAndBackUpVolume.Changed"] is False
+    assert "already encrypted" in outputs["CheckAndBackUpVolume.Message"]
+    assert "CopySnapshotEncrypted.EncryptedSnapshotId" not in outputs  # the branch ended the runbook
+    assert api_calls.mutating == []
+    assert _exists(ec2, encrypted)
+
+
+def test_second_run_on_the_new_volume_changes_nothing(ec2, volume_id, instance_id, api_calls):
+    new_id = run_document(volume_id, AllowAttachedVolume=True)["ReplaceVolume.NewVolumeId"]
+    api_calls.clear()
+
+    outputs = run_document(new_id, AllowAttachedVolume=True)
+
+    assert outputs["CheckAndBackUpVolume.Changed"] is False
+    assert api_calls.mutating == []
+    assert _instance(ec2, instance_id)["State"]["Name"] == "running"
+
+
+def test_copy_denied_leaves_the_original_intact_and_restarts_the_instance(
+    ec2, volume_id, instance_id, api_calls
+):
+    api_calls.fail("CopySnapshot", code="AccessDenied")
+
+    with pytest.raises(StepFailed) as failed:
+        run_document(volume_id, AllowAttachedVolume=True)
+
+    assert failed.value.step == "CopySnapshotEncrypted"
+    assert isinstance(failed.value.cause, ClientError)
+    assert "AccessDenied" in str(failed.value.cause)
+    original = _volume(ec2, volume_id)
+    assert original["Encrypted"] is False
+    assert _on_device(ec2, instance_id, "/dev/sdf")["VolumeId"] == volume_id
+    assert _instance(ec2, instance_id)["State"]["Name"] == "running"
+    assert "Restarted instance" in failed.value.outputs["RestartInstanceAfterFailure.Message"]
+    assert not {"CreateVolume", "DetachVolume", "DeleteVolume", "TerminateInstances"} & set(
+        api_calls.operations
+    )
+
+
+def test_attach_failure_puts_the_original_back(ec2, volume_id, instance_id, api_calls):
+    attaches = []
+
+    def fail_attaching_the_new_volume(model, params, **_kwargs):
+        if model.name == "AttachVolume":
+            attaches.append(params["body"]["VolumeId"])
+            if params["body"]["VolumeId"] != volume_id:
+                parsed = {"Error": {"Code": "VolumeInUse", "Message": "denied by test"}}
+                return AWSResponse("https://emulated.invalid", 400, {}, None), {
+                    **parsed,
+                    "ResponseMetadata": {"HTTPStatusCode": 400},
+                }
+        return None
+
+    boto3.DEFAULT_SESSION.events.register("before-call", fail_attaching_the_new_volume)
+    try:
+        with pytest.raises(StepFailed) as failed:
+            run_document(volume_id, AllowAttachedVolume=True)
+    finally:
+        boto3.DEFAULT_SESSION.events.unregister("before-call", fail_attaching_the_new_volume)
+
+    assert failed.value.step == "ReplaceVolume"
+    assert "VolumeInUse" in str(failed.value.cause)
+    assert len(attaches) == 2 and attaches[1] == volume_id  # the new one failed, the original went back
+    assert _on_device(ec2, instance_id, "/dev/sdf")["VolumeId"] == volume_id
+    assert _volume(ec2, volume_id)["Encrypted"] is False
+    assert _instance(ec2, instance_id)["State"]["Name"] == "running"
+    assert "DeleteVolume" not in api_calls.operations
+
+
+def test_instance_started_after_the_backup_blocks_the_swap(ec2, volume_id, instance_id, api_calls):
+    backup = script.check_and_back_up_volume({"VolumeId": volume_id, "AllowAttachedVolume": True}, None)
+    copy = script.copy_snapshot_encrypted(
+        {"VolumeId": volume_id, "BackupSnapshotId": backup["BackupSnapshotId"]}, None
+    )
+    ec2.start_instances(InstanceIds=[instance_id])  # someone starts it: its new writes are not in the backup
+    api_calls.clear()
+
+    with pytest.raises(ValueError, match="not stopped"):
+        script.replace_volume(
+            {
+                "VolumeId": volume_id,
+                "AllowAttachedVolume": True,
+                "BackupSnapshotId": backup["BackupSnapshotId"],
+                "EncryptedSnapshotId": copy["EncryptedSnapshotId"],
+                "StoppedInstanceId": backup["StoppedInstanceId"],
+            },
+            None,
+        )
+    assert api_calls.mutating == []
+    assert _on_device(ec2, instance_id, "/dev/sdf")["VolumeId"] == volume_id
+
+
+def test_snapshot_failure_restarts_the_instance_it_stopped(ec2, volume_id, instance_id, api_calls):
+    api_calls.fail("CreateSnapshot", code="SnapshotCreationPerVolumeRateExceeded", status=400)
+
+    with pytest.raises(StepFailed) as failed:
+        run_document(volume_id, AllowAttachedVolume=True)
+
+    assert "SnapshotCreationPerVolumeRateExceeded" in str(failed.value.cause)
+    assert api_calls.mutating == ["StopInstances", "CreateSnapshot", "StartInstances"]
+    assert _instance(ec2, instance_id)["State"]["Name"] == "running"
+    assert _volume(ec2, volume_id)["Attachments"][0]["InstanceId"] == instance_id
+
+
+def test_replace_refuses_snapshots_not_made_for_this_volume(ec2, volume_id, api_calls):
+    own_backup = script.check_and_back_up_volume({"VolumeId": volume_id}, None)["BackupSnapshotId"]
+    other = ec2.create_volume(AvailabilityZone=AZ, Size=8)["VolumeId"]
+    foreign_backup = ec2.create_snapshot(VolumeId=other)["SnapshotId"]
+    foreign_copy = script.copy_snapshot_encrypted(
+        {"VolumeId": other, "BackupSnapshotId": foreign_backup}, None
+    )
+    api_calls.clear()
+
+    for backup, message in (
+        (foreign_backup, "not a completed snapshot of"),
+        (own_backup, "not a completed encrypted"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            script.replace_volume(
+                {
+                    "VolumeId": volume_id,
+                    "BackupSnapshotId": backup,
+                    "EncryptedSnapshotId": foreign_copy["EncryptedSnapshotId"],
+                },
+                None,
+            )
+    with pytest.raises(ValueError, match="must be different"):
+        script.replace_volume(
+            {"VolumeId": volume_id, "BackupSnapshotId": own_backup, "EncryptedSnapshotId": own_backup}, None
+        )
+    assert api_calls.mutating == []
+    assert _exists(ec2, volume_id)
+
+
+def test_missing_volume_fails_without_any_change(aws, api_calls):
+    with pytest.raises(ClientError, match=r"InvalidVolume\.NotFound"):
+        script.check_and_back_up_volume({"VolumeId": "vol-0123456789abcdef0"}, None)
+    assert api_calls.mutating == []
+
+
+@pytest.mark.parametrize(
+    ("handler", "payload", "message"),
+    [
+        ("check_and_back_up_volume", {}, "VolumeId must match"),
+        ("check_and_back_up_volume", {"VolumeId": "vol-1; rm"}, "VolumeId must match"),
+        ("check_and_back_up_volume", {"VolumeId": "vol-0123abcd", "KmsKeyId": "*"}, "KmsKeyId must be"),
+        (
+            "check_and_back_up_volume",
+            {"VolumeId": "vol-0123abcd", "AllowAttachedVolume": "yes"},
+            "AllowAttachedVolume",
+        ),
+        ("copy_snapshot_encrypted", {"VolumeId": "vol-0123abcd", "BackupSnapshotId": ""}, "BackupSnapshotId"),
+        (
+            "replace_volume",
+            {"VolumeId": "vol-0123abcd", "BackupSnapshotId": "snap-0123abcd"},
+            "EncryptedSnapshotId",
+        ),
+        ("restart_instance_after_failure", {"StoppedInstanceId": "i-x"}, "StoppedInstanceId"),
+    ],
+)
+def test_bad_input_is_a_clear_error_with_no_call(aws, api_calls, handler, payload, message):
+    with pytest.raises(ValueError, match=message):
+        getattr(script, handler)(payload, None)
+    assert api_calls.operations == []
+
+
+def test_example_payloads_name_only_inputs_the_handlers_read():
+    for handler in ("check_and_back_up_volume", "copy_snapshot_encrypted", "replace_volume"):
+        payload = load_example(RUNBOOK / "events" / f"{handler}.json")
+        step = next(s for s in DOCUMENT["mainSteps"] if s["inputs"].get("Handler") == handler)
+        assert set(payload) == set(step["inputs"]["InputPayload"]), handler
