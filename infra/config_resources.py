@@ -6,6 +6,8 @@ a conformance pack (deployed by the stack, or standalone for put-(organization-)
 
 from __future__ import annotations
 
+import copy
+
 from catalogue import Catalogue, Control, Runbook
 from infra.runbooks import document_name
 
@@ -76,7 +78,7 @@ def remediation_properties(control: Control, runbook: Runbook, prefix: str, role
         "Automatic": remediation.automatic,
         "MaximumAutomaticAttempts": remediation.maximum_attempts,
         "RetryAttemptSeconds": remediation.retry_attempt_seconds,
-        "ExecutionControls": EXECUTION_CONTROLS,
+        "ExecutionControls": copy.deepcopy(EXECUTION_CONTROLS),
     }
 
 

@@ -22,8 +22,7 @@ def _from_configuration_item(configuration: dict) -> tuple[bool, list[dict]] | N
     if configuration.get("encrypted") is None:
         return None
     attachments = [
-        {"InstanceId": a.get("instanceId"), "Device": a.get("device")}
-        for a in configuration.get("attachments") or []
+        {"InstanceId": a.get("instanceId"), "Device": a.get("device")} for a in configuration.get("attachments") or []
     ]
     return bool(configuration["encrypted"]), attachments
 

@@ -42,10 +42,7 @@ def key_age_days(create_date: datetime, now: datetime) -> int:
 def parse_max_access_key_age(value: object) -> int:
     """The MaxAccessKeyAge parameter as an int in 1..3650, or InvalidParametersError."""
     text = str(value).strip() if not isinstance(value, bool) else ""
-    if (
-        not (text.isascii() and text.isdigit())
-        or not MIN_MAX_ACCESS_KEY_AGE <= int(text) <= MAX_MAX_ACCESS_KEY_AGE
-    ):
+    if not (text.isascii() and text.isdigit()) or not MIN_MAX_ACCESS_KEY_AGE <= int(text) <= MAX_MAX_ACCESS_KEY_AGE:
         raise InvalidParametersError(
             f"MaxAccessKeyAge must be a whole number of days from {MIN_MAX_ACCESS_KEY_AGE} to "
             f"{MAX_MAX_ACCESS_KEY_AGE}; got {value!r}."
@@ -79,8 +76,7 @@ def _evaluate_user(user: dict, keys: list[dict], max_age: int, now: datetime) ->
             resourceId=user["UserId"],
             resourceType=RESOURCE_TYPE,
             annotation=(
-                f"User {user['UserName']} has active access key(s) not rotated within {max_age} days: "
-                f"{described}."
+                f"User {user['UserName']} has active access key(s) not rotated within {max_age} days: {described}."
             ),
         )
     active = sum(1 for key in keys if key["Status"] == "Active")
@@ -89,8 +85,7 @@ def _evaluate_user(user: dict, keys: list[dict], max_age: int, now: datetime) ->
         resourceId=user["UserId"],
         resourceType=RESOURCE_TYPE,
         annotation=(
-            f"User {user['UserName']} has no active access key older than {max_age} days "
-            f"({active} active key(s))."
+            f"User {user['UserName']} has no active access key older than {max_age} days ({active} active key(s))."
         ),
     )
 
@@ -111,9 +106,7 @@ class IamAccessKeyRotation(ConfigRule):
             )
         }
 
-    def evaluate_periodic(
-        self, event: dict, client_factory: object, valid_rule_parameters: dict
-    ) -> list[Evaluation]:
+    def evaluate_periodic(self, event: dict, client_factory: object, valid_rule_parameters: dict) -> list[Evaluation]:
         max_age = valid_rule_parameters["MaxAccessKeyAge"]
         iam = client_factory.build_client("iam")
         now = _now()

@@ -65,9 +65,7 @@ def weaker_settings(policy: dict, required: dict) -> list[str]:
     length = int(policy.get("MinimumPasswordLength") or 0)
     if length < required["MinimumPasswordLength"]:
         findings.append(f"MinimumPasswordLength {length} (min {required['MinimumPasswordLength']})")
-    findings.extend(
-        f"{name} off" for name in CHARACTER_CLASSES if required[name] and not policy.get(name, False)
-    )
+    findings.extend(f"{name} off" for name in CHARACTER_CLASSES if required[name] and not policy.get(name, False))
     reuse = int(policy.get("PasswordReusePrevention") or 0)
     if reuse < required["PasswordReusePrevention"]:
         findings.append(f"PasswordReusePrevention {reuse} (min {required['PasswordReusePrevention']})")
@@ -104,9 +102,7 @@ class IamPasswordPolicy(ConfigRule):
                 valid[name] = _parse_boolean(name, raw)
         return valid
 
-    def evaluate_periodic(
-        self, event: dict, client_factory: object, valid_rule_parameters: dict
-    ) -> list[Evaluation]:
+    def evaluate_periodic(self, event: dict, client_factory: object, valid_rule_parameters: dict) -> list[Evaluation]:
         account_id = event["accountId"]
         iam = client_factory.build_client("iam")
         try:

@@ -40,8 +40,7 @@ def _max_age(value: object) -> int:
     days = int(value)
     if not MIN_MAX_ACCESS_KEY_AGE <= days <= MAX_MAX_ACCESS_KEY_AGE:
         raise ValueError(
-            f"MaxAccessKeyAge must be from {MIN_MAX_ACCESS_KEY_AGE} to {MAX_MAX_ACCESS_KEY_AGE} days; "
-            f"got {days}"
+            f"MaxAccessKeyAge must be from {MIN_MAX_ACCESS_KEY_AGE} to {MAX_MAX_ACCESS_KEY_AGE} days; got {days}"
         )
     return days
 
@@ -77,13 +76,10 @@ def deactivate_unrotated_access_keys(events: dict, context: object) -> dict:
 
     now = _now()
     previous = {
-        key["AccessKeyId"]: {"Status": key["Status"], "AgeDays": _age_days(key["CreateDate"], now)}
-        for key in keys
+        key["AccessKeyId"]: {"Status": key["Status"], "AgeDays": _age_days(key["CreateDate"], now)} for key in keys
     }
     to_deactivate = sorted(
-        key_id
-        for key_id, state in previous.items()
-        if state["Status"] == "Active" and state["AgeDays"] > max_age
+        key_id for key_id, state in previous.items() if state["Status"] == "Active" and state["AgeDays"] > max_age
     )
     result = {
         "IAMResourceId": user_id,
@@ -97,9 +93,7 @@ def deactivate_unrotated_access_keys(events: dict, context: object) -> dict:
             "DeactivatedKeys": [],
             "CurrentState": previous,
             "Changed": False,
-            "Message": (
-                f"User {user_name} has no active access key older than {max_age} days; nothing changed."
-            ),
+            "Message": (f"User {user_name} has no active access key older than {max_age} days; nothing changed."),
         }
 
     deactivated: list[str] = []

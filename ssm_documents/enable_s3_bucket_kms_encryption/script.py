@@ -92,9 +92,7 @@ def _key_arn(key_id: str) -> str:
         raise ValueError(f"KMS key {key_id} is {metadata.get('KeyState')}, not Enabled; S3 could not use it.")
     spec = metadata.get("KeySpec") or metadata.get("CustomerMasterKeySpec")
     if spec != "SYMMETRIC_DEFAULT" or metadata.get("KeyUsage", "ENCRYPT_DECRYPT") != "ENCRYPT_DECRYPT":
-        raise ValueError(
-            f"KMS key {key_id} is {spec}; S3 default encryption needs a symmetric encryption key."
-        )
+        raise ValueError(f"KMS key {key_id} is {spec}; S3 default encryption needs a symmetric encryption key.")
     return metadata["Arn"]
 
 

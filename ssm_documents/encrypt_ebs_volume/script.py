@@ -53,9 +53,7 @@ SNAPSHOT_ID = re.compile(r"^snap-[0-9a-f]{8,17}$")
 INSTANCE_ID = re.compile(r"^i-[0-9a-f]{8,17}$")
 _KEY_ID = r"(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
 _ALIAS = r"alias/[a-zA-Z0-9/_-]{1,250}"
-KMS_KEY_ID = re.compile(
-    rf"^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{{12}}:(key/{_KEY_ID}|{_ALIAS})|{_KEY_ID}|{_ALIAS})$"
-)
+KMS_KEY_ID = re.compile(rf"^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{{12}}:(key/{_KEY_ID}|{_ALIAS})|{_KEY_ID}|{_ALIAS})$")
 SOURCE_TAG = "remedy:source-volume-id"
 PURPOSE_TAG = "remedy:purpose"
 REPLACES_TAG = "remedy:replaces-volume-id"
@@ -173,9 +171,7 @@ def check_and_back_up_volume(events: dict, context: object) -> dict:
     allow_attached = _allow_attached(events)
     kms_key_id = events.get("KmsKeyId", "alias/aws/ebs")
     if not isinstance(kms_key_id, str) or not KMS_KEY_ID.match(kms_key_id):
-        raise ValueError(
-            f"KmsKeyId must be a KMS key id, key ARN, alias name or alias ARN, got {kms_key_id!r}"
-        )
+        raise ValueError(f"KmsKeyId must be a KMS key id, key ARN, alias name or alias ARN, got {kms_key_id!r}")
     ec2 = boto3.client("ec2")
     volume = _describe_volume(ec2, volume_id)
     state = _previous_state(ec2, volume)
@@ -197,8 +193,7 @@ def check_and_back_up_volume(events: dict, context: object) -> dict:
         instance_state = _instance(ec2, attachment["InstanceId"])["State"]["Name"]
         if instance_state not in ("running", "stopped"):
             raise ValueError(
-                f"Instance {attachment['InstanceId']} is {instance_state}; "
-                "retry when it is running or stopped."
+                f"Instance {attachment['InstanceId']} is {instance_state}; retry when it is running or stopped."
             )
         if instance_state == "running":
             # Stop before the snapshot so that no write made after it is lost when the volume is swapped.
@@ -237,8 +232,7 @@ def check_and_back_up_volume(events: dict, context: object) -> dict:
         "BackupSnapshotId": snapshot["SnapshotId"],
         "StoppedInstanceId": stopped_instance,
         "Message": (
-            f"Started backup snapshot {snapshot['SnapshotId']} of unencrypted volume {volume_id}."
-            f"{stopped_note}"
+            f"Started backup snapshot {snapshot['SnapshotId']} of unencrypted volume {volume_id}.{stopped_note}"
         ),
     }
 
@@ -249,15 +243,11 @@ def copy_snapshot_encrypted(events: dict, context: object) -> dict:
     backup_id = _snapshot_id(events, "BackupSnapshotId")
     kms_key_id = events.get("KmsKeyId", "alias/aws/ebs")
     if not isinstance(kms_key_id, str) or not KMS_KEY_ID.match(kms_key_id):
-        raise ValueError(
-            f"KmsKeyId must be a KMS key id, key ARN, alias name or alias ARN, got {kms_key_id!r}"
-        )
+        raise ValueError(f"KmsKeyId must be a KMS key id, key ARN, alias name or alias ARN, got {kms_key_id!r}")
     ec2 = boto3.client("ec2")
     backup = ec2.describe_snapshots(SnapshotIds=[backup_id])["Snapshots"][0]
     if backup.get("VolumeId") != volume_id or backup["State"] != "completed":
-        raise ValueError(
-            f"Snapshot {backup_id} is not a completed snapshot of {volume_id} (state {backup['State']})."
-        )
+        raise ValueError(f"Snapshot {backup_id} is not a completed snapshot of {volume_id} (state {backup['State']}).")
     copy = ec2.copy_snapshot(
         SourceSnapshotId=backup_id,
         SourceRegion=ec2.meta.region_name,
@@ -280,8 +270,7 @@ def copy_snapshot_encrypted(events: dict, context: object) -> dict:
         "EncryptedSnapshotId": copy["SnapshotId"],
         "Changed": True,
         "Message": (
-            f"Started encrypted copy {copy['SnapshotId']} of backup snapshot {backup_id} "
-            f"with key {kms_key_id}."
+            f"Started encrypted copy {copy['SnapshotId']} of backup snapshot {backup_id} with key {kms_key_id}."
         ),
     }
 
@@ -345,19 +334,14 @@ def replace_volume(events: dict, context: object) -> dict:
     if state["Encrypted"]:
         raise ValueError(f"Volume {volume_id} is already encrypted; refusing to replace it.")
     attachment = _check_attachments(state, allow_attached)
-    snapshots = {
-        s["SnapshotId"]: s for s in ec2.describe_snapshots(SnapshotIds=[backup_id, encrypted_id])["Snapshots"]
-    }
+    snapshots = {s["SnapshotId"]: s for s in ec2.describe_snapshots(SnapshotIds=[backup_id, encrypted_id])["Snapshots"]}
     backup, encrypted = snapshots[backup_id], snapshots[encrypted_id]
     if backup.get("VolumeId") != volume_id or backup["State"] != "completed":
-        raise ValueError(
-            f"Backup snapshot {backup_id} is not a completed snapshot of {volume_id}; nothing changed."
-        )
+        raise ValueError(f"Backup snapshot {backup_id} is not a completed snapshot of {volume_id}; nothing changed.")
     source_tag = {t["Key"]: t["Value"] for t in encrypted.get("Tags", [])}.get(SOURCE_TAG)
     if not encrypted.get("Encrypted") or encrypted["State"] != "completed" or source_tag != volume_id:
         raise ValueError(
-            f"Snapshot {encrypted_id} is not a completed encrypted copy made for {volume_id}; "
-            "nothing changed."
+            f"Snapshot {encrypted_id} is not a completed encrypted copy made for {volume_id}; nothing changed."
         )
     if attachment:
         instance_state = _instance(ec2, attachment["InstanceId"])["State"]["Name"]

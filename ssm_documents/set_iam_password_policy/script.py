@@ -90,14 +90,10 @@ def _normalised(policy: dict | None) -> dict:
 def stricter_policy(current: dict, requested: dict) -> dict:
     """Setting by setting, the stricter of `current` (normalised) and `requested`: never weaker than now."""
     target = dict(current)
-    target["MinimumPasswordLength"] = max(
-        current["MinimumPasswordLength"], requested["MinimumPasswordLength"]
-    )
+    target["MinimumPasswordLength"] = max(current["MinimumPasswordLength"], requested["MinimumPasswordLength"])
     for name in CHARACTER_CLASSES:
         target[name] = current[name] or requested[name]
-    target["PasswordReusePrevention"] = max(
-        current["PasswordReusePrevention"], requested["PasswordReusePrevention"]
-    )
+    target["PasswordReusePrevention"] = max(current["PasswordReusePrevention"], requested["PasswordReusePrevention"])
     age = current["MaxPasswordAge"]
     target["MaxPasswordAge"] = min(age, requested["MaxPasswordAge"]) if age else requested["MaxPasswordAge"]
     return target
@@ -128,8 +124,7 @@ def set_account_password_policy(events: dict, context: object) -> dict:
     if account_id != caller_account:
         # The password policy is per account: a run meant for another account must not change this one.
         raise ValueError(
-            f"AccountId {account_id} is not the account this runbook runs in ({caller_account}); "
-            "nothing changed"
+            f"AccountId {account_id} is not the account this runbook runs in ({caller_account}); nothing changed"
         )
 
     iam = boto3.client("iam")

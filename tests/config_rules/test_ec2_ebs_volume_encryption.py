@@ -63,10 +63,7 @@ def test_unattached_unencrypted_volume_says_so(api_calls):
     result = _evaluate(change_event("ec2-ebs-volume-encryption", item))
 
     assert _compliance(result) == "NON_COMPLIANT"
-    assert (
-        result[0]["Annotation"]
-        == "The EBS volume is not encrypted at rest. It is not attached to any instance."
-    )
+    assert result[0]["Annotation"] == "The EBS volume is not encrypted at rest. It is not attached to any instance."
 
 
 def test_falls_back_to_ec2_when_the_item_lacks_encrypted(api_calls):

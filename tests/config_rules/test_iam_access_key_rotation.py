@@ -88,10 +88,7 @@ def test_recent_keys_and_users_without_keys_are_compliant(iam, api_calls):
         nokeys: "COMPLIANT",
     }
     assert all(e["ComplianceResourceType"] == "AWS::IAM::User" for e in result.values())
-    assert (
-        result[alice]["Annotation"]
-        == "User alice has no active access key older than 90 days (2 active key(s))."
-    )
+    assert result[alice]["Annotation"] == "User alice has no active access key older than 90 days (2 active key(s))."
     assert api_calls.operations == [
         "ListUsers",
         "ListAccessKeys",

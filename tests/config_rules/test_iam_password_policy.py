@@ -80,8 +80,7 @@ def test_annotation_lists_exactly_the_weaker_settings(api_calls):
 
     assert evaluation["ComplianceType"] == "NON_COMPLIANT"
     assert evaluation["Annotation"] == (
-        "Weaker than required: MinimumPasswordLength 8 (min 14); RequireSymbols off; "
-        "MaxPasswordAge 180 (max 90)."
+        "Weaker than required: MinimumPasswordLength 8 (min 14); RequireSymbols off; MaxPasswordAge 180 (max 90)."
     )
 
 
@@ -124,9 +123,7 @@ def test_custom_parameters_relax_the_requirement(api_calls):
 
 
 def test_boolean_parameters_accept_any_case():
-    assert (
-        rule.IamPasswordPolicy().evaluate_parameters({"RequireSymbols": "FALSE"})["RequireSymbols"] is False
-    )
+    assert rule.IamPasswordPolicy().evaluate_parameters({"RequireSymbols": "FALSE"})["RequireSymbols"] is False
 
 
 def test_change_notification_for_another_resource_type_is_not_applicable(api_calls):

@@ -89,11 +89,7 @@ def test_annotations_name_the_algorithm_found(api_calls):
         ),
         # The configuration history API serialises supplementary values as JSON strings.
         (
-            {
-                "ServerSideEncryptionConfiguration": json.dumps(
-                    _sse("AES256")["ServerSideEncryptionConfiguration"]
-                )
-            },
+            {"ServerSideEncryptionConfiguration": json.dumps(_sse("AES256")["ServerSideEncryptionConfiguration"])},
             "NON_COMPLIANT",
             "Default encryption is AES256 (SSE-S3), not SSE-KMS.",
         ),
@@ -131,9 +127,7 @@ def test_falls_back_to_s3_when_the_item_lacks_the_setting(api_calls):
     s3.put_bucket_encryption(
         Bucket="example-bucket",
         ServerSideEncryptionConfiguration={
-            "Rules": [
-                {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": KEY_ARN}}
-            ]
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": KEY_ARN}}]
         },
     )
     api_calls.clear()

@@ -30,9 +30,7 @@ def _advance_clock(monkeypatch, days: float) -> None:
 
 
 def _statuses(iam, user_name: str = "alice") -> dict[str, str]:
-    return {
-        k["AccessKeyId"]: k["Status"] for k in iam.list_access_keys(UserName=user_name)["AccessKeyMetadata"]
-    }
+    return {k["AccessKeyId"]: k["Status"] for k in iam.list_access_keys(UserName=user_name)["AccessKeyMetadata"]}
 
 
 @pytest.fixture
@@ -131,9 +129,7 @@ def test_old_inactive_key_is_left_alone(iam, api_calls, monkeypatch):
 
     assert result["DeactivatedKeys"] == [old_active]
     assert result["PreviousState"][old_inactive] == {"Status": "Inactive", "AgeDays": 200}
-    assert [c.params["AccessKeyId"] for c in api_calls.calls if c.operation == "UpdateAccessKey"] == [
-        old_active
-    ]
+    assert [c.params["AccessKeyId"] for c in api_calls.calls if c.operation == "UpdateAccessKey"] == [old_active]
     assert _statuses(iam) == {old_active: "Inactive", old_inactive: "Inactive"}
 
 
@@ -213,9 +209,7 @@ def test_failure_after_one_key_names_what_was_done(iam, api_calls, monkeypatch, 
         f"Deactivated before the failure: {first}. Not yet deactivated: {second}. No key was deleted."
     ]
     # A re-run finishes the job without touching the key already deactivated.
-    boto3.DEFAULT_SESSION.events.unregister(
-        "before-call", fail_second_update
-    )  # the fixture would, after the test
+    boto3.DEFAULT_SESSION.events.unregister("before-call", fail_second_update)  # the fixture would, after the test
     api_calls.clear()
     assert script.deactivate_unrotated_access_keys(event, None)["DeactivatedKeys"] == [second]
     assert _statuses(iam) == {first: "Inactive", second: "Inactive"}

@@ -59,9 +59,7 @@ def _run_step(step: dict, context: dict) -> str | None:
     if step["action"] == "aws:waitForAwsResourceProperty":
         assert inputs["Service"] == "ec2"
         assert inputs["Api"] == "DescribeSnapshots"
-        response = boto3.client("ec2").describe_snapshots(
-            SnapshotIds=_resolve(inputs["SnapshotIds"], context)
-        )
+        response = boto3.client("ec2").describe_snapshots(SnapshotIds=_resolve(inputs["SnapshotIds"], context))
         assert inputs["PropertySelector"] == "$.Snapshots[0].State"
         assert response["Snapshots"][0]["State"] in inputs["DesiredValues"]  # moto completes at once
         return None
@@ -111,9 +109,7 @@ def _instance(ec2, instance_id: str) -> dict:
 
 
 def _on_device(ec2, instance_id: str, device: str) -> dict:
-    return next(
-        m["Ebs"] for m in _instance(ec2, instance_id)["BlockDeviceMappings"] if m["DeviceName"] == device
-    )
+    return next(m["Ebs"] for m in _instance(ec2, instance_id)["BlockDeviceMappings"] if m["DeviceName"] == device)
 
 
 @pytest.fixture
@@ -332,9 +328,7 @@ def test_second_run_on_the_new_volume_changes_nothing(ec2, volume_id, instance_i
     assert _instance(ec2, instance_id)["State"]["Name"] == "running"
 
 
-def test_copy_denied_leaves_the_original_intact_and_restarts_the_instance(
-    ec2, volume_id, instance_id, api_calls
-):
+def test_copy_denied_leaves_the_original_intact_and_restarts_the_instance(ec2, volume_id, instance_id, api_calls):
     api_calls.fail("CopySnapshot", code="AccessDenied")
 
     with pytest.raises(StepFailed) as failed:
@@ -348,9 +342,7 @@ def test_copy_denied_leaves_the_original_intact_and_restarts_the_instance(
     assert _on_device(ec2, instance_id, "/dev/sdf")["VolumeId"] == volume_id
     assert _instance(ec2, instance_id)["State"]["Name"] == "running"
     assert "Restarted instance" in failed.value.outputs["RestartInstanceAfterFailure.Message"]
-    assert not {"CreateVolume", "DetachVolume", "DeleteVolume", "TerminateInstances"} & set(
-        api_calls.operations
-    )
+    assert not {"CreateVolume", "DetachVolume", "DeleteVolume", "TerminateInstances"} & set(api_calls.operations)
 
 
 def test_attach_failure_puts_the_original_back(ec2, volume_id, instance_id, api_calls):
@@ -385,9 +377,7 @@ def test_attach_failure_puts_the_original_back(ec2, volume_id, instance_id, api_
 
 def test_instance_started_after_the_backup_blocks_the_swap(ec2, volume_id, instance_id, api_calls):
     backup = script.check_and_back_up_volume({"VolumeId": volume_id, "AllowAttachedVolume": True}, None)
-    copy = script.copy_snapshot_encrypted(
-        {"VolumeId": volume_id, "BackupSnapshotId": backup["BackupSnapshotId"]}, None
-    )
+    copy = script.copy_snapshot_encrypted({"VolumeId": volume_id, "BackupSnapshotId": backup["BackupSnapshotId"]}, None)
     ec2.start_instances(InstanceIds=[instance_id])  # someone starts it: its new writes are not in the backup
     api_calls.clear()
 
@@ -422,9 +412,7 @@ def test_replace_refuses_snapshots_not_made_for_this_volume(ec2, volume_id, api_
     own_backup = script.check_and_back_up_volume({"VolumeId": volume_id}, None)["BackupSnapshotId"]
     other = ec2.create_volume(AvailabilityZone=AZ, Size=8)["VolumeId"]
     foreign_backup = ec2.create_snapshot(VolumeId=other)["SnapshotId"]
-    foreign_copy = script.copy_snapshot_encrypted(
-        {"VolumeId": other, "BackupSnapshotId": foreign_backup}, None
-    )
+    foreign_copy = script.copy_snapshot_encrypted({"VolumeId": other, "BackupSnapshotId": foreign_backup}, None)
     api_calls.clear()
 
     for backup, message in (
