@@ -7,6 +7,9 @@ Context (cdk.json or -c):
   remedy:catalogue        path of the catalogue file (default catalogue/controls.yaml)
   remedy:root             folder holding config_rules/ and ssm_documents/ (default: this checkout)
   remedy:rdklibLayerDir   rdklib layer folder built by `make layer`
+  remedy:prowlerBridge    true (default) | false: the Security Hub -> SSM bridge for Prowler findings
+  remedy:bridgeAccounts   accounts whose findings the bridge may remediate (default: its own account)
+  remedy:bridgeRegions    regions whose findings the bridge may remediate (default: its own region)
 Synth also writes the conformance pack as a standalone template (<outdir>/<prefix>-conformance-pack.yaml)
 for put-conformance-pack and put-organization-conformance-pack.
 """
@@ -27,6 +30,13 @@ from infra.stack import RemedyStack
 DEFAULT_LAYER_DIR = REPO_ROOT / "build" / "lambda_layers" / "rdklib"
 
 
+def _list(value: object) -> list[str]:
+    """A context value given as a JSON list or a comma-separated string."""
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return [v.strip() for v in str(value or "").split(",") if v.strip()]
+
+
 def build_app(app: cdk.App | None = None) -> cdk.App:
     """Build the app from context; tests call this with their own cdk.App(context=...)."""
     app = app or cdk.App()
@@ -43,6 +53,9 @@ def build_app(app: cdk.App | None = None) -> cdk.App:
         prefix=prefix,
         deployment_mode=context("remedy:deploymentMode") or "standalone",
         rdklib_layer_dir=layer_dir,
+        prowler_bridge=str(context("remedy:prowlerBridge") or "true").lower() != "false",
+        bridge_accounts=_list(context("remedy:bridgeAccounts")),
+        bridge_regions=_list(context("remedy:bridgeRegions")),
         description="Remedy: AWS Config rules and SSM Automation remediations from the control catalogue",
     )
     acknowledge_findings(stack)

@@ -17,7 +17,9 @@ from constructs import Construct
 
 from catalogue import Catalogue, RuleModule, Runbook
 from infra import config_resources
+from infra.bridge_config import runbook_role_name_template
 from infra.config_resources import camel
+from infra.prowler_bridge import ProwlerBridge
 from infra.runbooks import document_name, render_document, runbook_iam_actions
 
 DEPLOYMENT_MODES = ("standalone", "conformance-pack")
@@ -37,6 +39,9 @@ class RemedyStack(cdk.Stack):
         prefix: str,
         deployment_mode: str,
         rdklib_layer_dir: Path,
+        prowler_bridge: bool = True,
+        bridge_accounts: list[str] | None = None,
+        bridge_regions: list[str] | None = None,
         **kwargs: object,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -61,6 +66,18 @@ class RemedyStack(cdk.Stack):
             self._standalone_config_resources()
         else:
             self._conformance_pack()
+        self.bridge = None
+        if prowler_bridge:
+            self.bridge = ProwlerBridge(
+                self,
+                "ProwlerBridge",
+                catalogue=catalogue,
+                prefix=prefix,
+                documents=self.documents,
+                runbook_roles=self.roles,
+                allowed_accounts=bridge_accounts or [],
+                allowed_regions=bridge_regions or [],
+            )
 
     # Detection -----------------------------------------------------------------------------------
     def _rule_function(self, rule: RuleModule) -> lambda_.Function:
@@ -117,6 +134,8 @@ class RemedyStack(cdk.Stack):
         role = iam.Role(
             self,
             f"{runbook.document_stem}AutomationRole",
+            # Deterministic: the bridge derives this name from its configuration to pass the role.
+            role_name=runbook_role_name_template(self.prefix, runbook.document_stem).format(region=self.region),
             description=f"Assumed by SSM Automation for {document_name(self.prefix, runbook)} only",
             assumed_by=iam.ServicePrincipal(
                 "ssm.amazonaws.com",

@@ -1,0 +1,256 @@
+"""The Security Hub -> EventBridge -> SSM bridge for Prowler findings, and the failure path.
+
+Derived from the catalogue: the EventBridge patterns list the catalogue's Prowler check ids and
+runbook document names; the bridge's mapping is bridge_config.json, generated into its asset.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import aws_cdk as cdk
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_securityhub as securityhub
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from catalogue import REPO_ROOT, Catalogue
+from infra.bridge_config import bridge_config
+
+BRIDGE_SOURCE = REPO_ROOT / "prowler_bridge"
+# EventBridge limits an event pattern to 2048 characters; past that, match on the "prowler-" prefix.
+MAX_PATTERN_CHARS = 2048
+ACTION_TARGET_ID = "Remediate"
+AUTOMATION_END_STATUSES = ["Success", "Failed", "TimedOut", "Cancelled"]
+
+
+def bridge_asset(config: dict) -> Path:
+    """A folder holding the prowler_bridge package plus the generated bridge_config.json."""
+    folder = Path(tempfile.mkdtemp(prefix="remedy-bridge-"))
+    package = folder / "prowler_bridge"
+    shutil.copytree(
+        BRIDGE_SOURCE, package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "events", "bridge_config.json")
+    )
+    (package / "bridge_config.json").write_text(json.dumps(config, indent=1, sort_keys=True))
+    return folder
+
+
+def findings_imported_pattern(config: dict) -> dict:
+    """Failed, active, open Prowler findings of the checks the catalogue maps."""
+    generator_ids = sorted(f"prowler-{check}" for check in config["checks"])
+    pattern = {
+        "source": ["aws.securityhub"],
+        "detail-type": ["Security Hub Findings - Imported"],
+        "detail": {
+            "findings": {
+                "ProductFields": {"ProviderName": ["Prowler"]},
+                "GeneratorId": generator_ids,
+                "Compliance": {"Status": ["FAILED"]},
+                "RecordState": ["ACTIVE"],
+                "Workflow": {"Status": ["NEW", "NOTIFIED"]},
+            }
+        },
+    }
+    if len(json.dumps(pattern)) > MAX_PATTERN_CHARS:
+        pattern["detail"]["findings"]["GeneratorId"] = [{"prefix": "prowler-"}]
+    return pattern
+
+
+def automation_status_pattern(config: dict) -> dict:
+    """Our runbooks' executions reaching an end state, whoever started them (bridge or AWS Config)."""
+    return {
+        "source": ["aws.ssm"],
+        "detail-type": ["EC2 Automation Execution Status-change Notification"],
+        "detail": {
+            "Definition": sorted({c["document"] for c in config["controls"].values()}),
+            "Status": AUTOMATION_END_STATUSES,
+        },
+    }
+
+
+class ProwlerBridge(Construct):
+    """EventBridge rules, the bridge Lambda, its ledger, the custom action and the failure notifications."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        catalogue: Catalogue,
+        prefix: str,
+        documents: dict,
+        runbook_roles: dict,
+        allowed_accounts: list[str],
+        allowed_regions: list[str],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = cdk.Stack.of(self)
+        self.config = bridge_config(catalogue, prefix)
+
+        self.key = kms.Key(
+            self, "FailureKey", enable_key_rotation=True, description="Encrypts Remedy remediation failure messages"
+        )
+        self.failure_topic = sns.Topic(self, "FailureTopic", master_key=self.key, enforce_ssl=True)
+        self.failure_queue = sqs.Queue(
+            self,
+            "FailureQueue",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=self.key,
+            enforce_ssl=True,
+            retention_period=cdk.Duration.days(14),
+        )
+        self.ledger = dynamodb.TableV2(
+            self,
+            "Ledger",
+            partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
+            time_to_live_attribute="expires_at",
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            removal_policy=cdk.RemovalPolicy.DESTROY,
+        )
+
+        log_group = logs.LogGroup(self, "Logs", retention=logs.RetentionDays.ONE_YEAR)
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Remedy Prowler bridge: starts catalogue runbooks for Security Hub findings",
+        )
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            description="Remedy bridge: Security Hub findings (Prowler, custom action) to SSM Automation",
+            runtime=lambda_.Runtime.determine_latest_python_runtime(self),
+            handler="prowler_bridge.handler.lambda_handler",
+            code=lambda_.Code.from_asset(str(bridge_asset(self.config))),
+            role=self.role,
+            log_group=log_group,
+            timeout=cdk.Duration.seconds(60),
+            memory_size=256,
+            environment={
+                "LEDGER_TABLE": self.ledger.table_name,
+                "FAILURE_TOPIC_ARN": self.failure_topic.topic_arn,
+                "FAILURE_QUEUE_URL": self.failure_queue.queue_url,
+                "ALLOWED_ACCOUNTS": ",".join(allowed_accounts),
+                "ALLOWED_REGIONS": ",".join(allowed_regions),
+            },
+        )
+        self._grant(stack, documents, runbook_roles, log_group, allowed_accounts)
+
+        self.action_target = cdk.CfnResource(
+            self,
+            "RemediateActionTarget",
+            type="AWS::SecurityHub::ActionTarget",
+            properties={
+                "Name": "Remediate",
+                "Id": ACTION_TARGET_ID,
+                "Description": "Run the Remedy runbook for the selected findings",
+            },
+        )
+        securityhub.CfnProductSubscription(
+            self,
+            "ProwlerImport",
+            product_arn=f"arn:{stack.partition}:securityhub:{stack.region}::product/prowler/prowler",
+        )
+        target = targets.LambdaFunction(self.function, dead_letter_queue=self.failure_queue, retry_attempts=4)
+        events.Rule(
+            self,
+            "ProwlerFindingsImported",
+            description="Failed Prowler findings of catalogue checks -> Remedy bridge",
+            event_pattern=_pattern(findings_imported_pattern(self.config)),
+            targets=[target],
+        )
+        events.Rule(
+            self,
+            "RemediateCustomAction",
+            description="Security Hub 'Remediate' custom action -> Remedy bridge",
+            event_pattern=events.EventPattern(
+                source=["aws.securityhub"],
+                detail_type=["Security Hub Findings - Custom Action"],
+                resources=[self.action_target.ref],
+            ),
+            targets=[target],
+        )
+        events.Rule(
+            self,
+            "AutomationStatusChanged",
+            description="Remedy runbook executions ending -> finding update or failure notification",
+            event_pattern=_pattern(automation_status_pattern(self.config)),
+            targets=[target],
+        )
+
+    def _grant(
+        self, stack: cdk.Stack, documents: dict, runbook_roles: dict, log_group: logs.LogGroup, accounts: list[str]
+    ) -> None:
+        """Exactly the calls the bridge makes, scoped to this deployment's resources where AWS allows."""
+        self.wildcard_resources: list[str] = []  # cdk-nag's rendering of each scoped wildcard, for nag.py
+
+        def scoped(template: str) -> str:
+            """An ARN in this account; `template` uses {partition} and {account} placeholders."""
+            self.wildcard_resources.append(template.format(partition="<AWS::Partition>", account="<AWS::AccountId>"))
+            return template.format(partition=stack.partition, account=stack.account)
+
+        document_arns = [
+            scoped(f"arn:{{partition}}:ssm:*:{{account}}:automation-definition/{document.name}:*")
+            for document in documents.values()
+        ]
+        policy = [
+            iam.PolicyStatement(actions=["ssm:StartAutomationExecution"], resources=document_arns),
+            iam.PolicyStatement(
+                actions=["ssm:GetAutomationExecution"],
+                resources=[scoped("arn:{partition}:ssm:*:{account}:automation-execution/*")],
+            ),
+            iam.PolicyStatement(actions=["iam:PassRole"], resources=[r.role_arn for r in runbook_roles.values()]),
+            # Config rule ARNs carry a generated id, not the rule name.
+            iam.PolicyStatement(
+                actions=["config:StartRemediationExecution"],
+                resources=[scoped("arn:{partition}:config:*:{account}:config-rule/*")],
+            ),
+            iam.PolicyStatement(actions=["iam:GetUser"], resources=[scoped("arn:{partition}:iam::{account}:user/*")]),
+            iam.PolicyStatement(
+                actions=["securityhub:BatchUpdateFindings"],
+                resources=[scoped("arn:{partition}:securityhub:*:{account}:hub/default")],
+            ),
+            iam.PolicyStatement(actions=["sns:Publish"], resources=[self.failure_topic.topic_arn]),
+            iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[self.failure_queue.queue_arn]),
+            # The topic and queue are encrypted with this key: publishing needs exactly these two.
+            iam.PolicyStatement(actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=[self.key.key_arn]),
+            iam.PolicyStatement(
+                actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+                resources=[self.ledger.table_arn],
+            ),
+            iam.PolicyStatement(
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[log_group.log_group_arn]
+            ),
+        ]
+        foreign = [a for a in accounts if a]
+        if foreign:
+            policy.append(
+                iam.PolicyStatement(
+                    actions=["sts:AssumeRole"],
+                    resources=[f"arn:{stack.partition}:iam::{a}:role/remedy-bridge-member" for a in foreign],
+                )
+            )
+        for statement in policy:
+            self.role.add_to_policy(statement)
+
+
+def _pattern(raw: dict) -> events.EventPattern:
+    """An EventPattern from the plain dict form (the same dict the simulation matches against)."""
+    return events.EventPattern(
+        source=raw.get("source"),
+        detail_type=raw.get("detail-type"),
+        detail=raw.get("detail"),
+        resources=raw.get("resources"),
+    )

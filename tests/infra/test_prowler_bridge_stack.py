@@ -1,0 +1,100 @@
+"""The bridge's wiring is derived from the catalogue: patterns, configuration, least privilege, encryption."""
+
+from __future__ import annotations
+
+import json
+
+from catalogue import load_catalogue
+from infra.bridge_config import bridge_config
+from tests.infra.conftest import of_type
+
+CATALOGUE = load_catalogue()
+CONFIG = bridge_config(CATALOGUE, "remedy")
+
+
+def _rule(template, description_start):
+    (rule,) = [
+        r
+        for r in of_type(template, "AWS::Events::Rule").values()
+        if r["Properties"]["Description"].startswith(description_start)
+    ]
+    return rule["Properties"]
+
+
+def _bridge_function(template):
+    (function,) = [
+        f
+        for f in of_type(template, "AWS::Lambda::Function").values()
+        if f["Properties"]["Handler"] == "prowler_bridge.handler.lambda_handler"
+    ]
+    return function
+
+
+def test_imported_findings_rule_lists_every_catalogue_check(standalone):
+    pattern = _rule(standalone[0], "Failed Prowler findings")["EventPattern"]
+
+    findings = pattern["detail"]["findings"]
+    expected = {
+        f"prowler-{check}" for c in CATALOGUE.controls for check in (*c.prowler_checks, *c.prowler_legacy_checks)
+    }
+    assert set(findings["GeneratorId"]) == expected
+    assert findings["Compliance"] == {"Status": ["FAILED"]}
+    assert findings["RecordState"] == ["ACTIVE"]
+    assert findings["Workflow"] == {"Status": ["NEW", "NOTIFIED"]}
+    assert findings["ProductFields"] == {"ProviderName": ["Prowler"]}
+
+
+def test_automation_status_rule_lists_every_runbook_document(standalone):
+    pattern = _rule(standalone[0], "Remedy runbook executions ending")["EventPattern"]
+
+    assert set(pattern["detail"]["Definition"]) == {f"Remedy-{r.document_stem}" for r in CATALOGUE.runbooks.values()}
+    assert pattern["detail-type"] == ["EC2 Automation Execution Status-change Notification"]
+
+
+def test_custom_action_rule_matches_only_our_action_target(standalone):
+    template = standalone[0]
+    (target_id,) = of_type(template, "AWS::SecurityHub::ActionTarget")
+    pattern = _rule(template, "Security Hub 'Remediate' custom action")["EventPattern"]
+
+    assert pattern["resources"] == [{"Ref": target_id}]
+    assert pattern["detail-type"] == ["Security Hub Findings - Custom Action"]
+
+
+def test_bridge_asset_carries_the_generated_configuration(standalone):
+    template, outdir = standalone
+    asset = _bridge_function(template)["Metadata"]["aws:asset:path"]
+
+    shipped = json.loads((outdir / asset / "prowler_bridge" / "bridge_config.json").read_text())
+    assert shipped == json.loads(json.dumps(CONFIG))
+
+
+def test_bridge_role_has_no_action_wildcards_and_passes_only_runbook_roles(standalone):
+    template = standalone[0]
+    role_ref = _bridge_function(template)["Properties"]["Role"]["Fn::GetAtt"][0]
+    statements = [
+        s
+        for p in of_type(template, "AWS::IAM::Policy").values()
+        if {"Ref": role_ref} in p["Properties"]["Roles"]
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    actions = {a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+
+    assert not [a for a in actions if "*" in a]
+    assert {"ssm:StartAutomationExecution", "securityhub:BatchUpdateFindings", "iam:PassRole"} <= actions
+    (pass_role,) = [s for s in statements if s["Action"] == "iam:PassRole"]
+    role_ids = {r["Fn::GetAtt"][0] for r in pass_role["Resource"]}
+    assert all(
+        rid.split("AutomationRole")[0] in {r.document_stem for r in CATALOGUE.runbooks.values()} for rid in role_ids
+    )
+    assert len(role_ids) == len(CATALOGUE.runbooks)
+
+
+def test_failure_topic_and_queue_are_encrypted_and_prowler_import_is_enabled(standalone):
+    template = standalone[0]
+
+    (topic,) = of_type(template, "AWS::SNS::Topic").values()
+    assert "KmsMasterKeyId" in topic["Properties"]
+    (queue,) = of_type(template, "AWS::SQS::Queue").values()
+    assert "KmsMasterKeyId" in queue["Properties"]
+    (subscription,) = of_type(template, "AWS::SecurityHub::ProductSubscription").values()
+    assert subscription["Properties"]["ProductArn"]["Fn::Join"][1][-1] == "::product/prowler/prowler"
