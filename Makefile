@@ -8,7 +8,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 export AWS_REGION ?= us-east-1
 LAYER_DIR := build/lambda_layers/rdklib/python
 
-.PHONY: install layer lint format test pytest synth cfn-lint lock clean
+.PHONY: install layer lint format test pytest synth demo lock clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -44,6 +44,12 @@ synth: install layer
 	cdk synth --quiet --no-notices
 	cdk synth --quiet --no-notices -c remedy:deploymentMode=conformance-pack --output cdk.out/conformance-pack
 	$(PY) -m infra.check_templates cdk.out
+
+# The main job: the whole loop on an emulated account (moto), no AWS account needed.
+# DEMO_ARGS="--endpoint-url http://127.0.0.1:5000" runs it against a moto server instead.
+demo: install layer
+	cdk synth --quiet --no-notices --output cdk.out
+	$(PY) -m simulation.demo --assembly cdk.out --output demo-output $(DEMO_ARGS)
 
 # Every gate: lint, unit tests, synthesis through the pinned CLI (cdk-nag runs inside synth),
 # cfn-lint and the runbook schema check on what was synthesized.

@@ -46,3 +46,33 @@ def api_calls(aws):
 def load_example(path: Path) -> dict:
     """Load an example event (JSON) shipped beside a rule or runbook."""
     return json.loads(path.read_text())
+
+
+def synthesize(tmp_path_factory, **context) -> Path:
+    """Synthesize the CDK app (as `cdk synth` would, assets included) into a fresh folder; return it."""
+    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+    import aws_cdk
+
+    from infra.app import build_app
+
+    outdir = tmp_path_factory.mktemp("cdk.out")
+    app = aws_cdk.App(
+        context={"remedy:resourcePrefix": "remedy", "aws:cdk:enable-asset-metadata": True, **context},
+        outdir=str(outdir),
+    )
+    build_app(app).synth()
+    return outdir
+
+
+@pytest.fixture(scope="session")
+def standalone(tmp_path_factory):
+    """(template, cloud assembly folder) of the standalone deployment mode."""
+    outdir = synthesize(tmp_path_factory, **{"remedy:deploymentMode": "standalone"})
+    return json.loads((outdir / "RemedyControls.template.json").read_text()), outdir
+
+
+@pytest.fixture(scope="session")
+def pack_mode(tmp_path_factory):
+    """(template, cloud assembly folder) of the conformance-pack deployment mode."""
+    outdir = synthesize(tmp_path_factory, **{"remedy:deploymentMode": "conformance-pack"})
+    return json.loads((outdir / "RemedyControls.template.json").read_text()), outdir

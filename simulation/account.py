@@ -1,0 +1,369 @@
+"""An emulated AWS account running the synthesized Remedy stack, in process, on moto.
+
+Moto provides the resources. This module adds exactly what moto lacks, each piece named after the
+service it stands in for: Config (simulation.config_service), SSM Automation (simulation.ssm_automation,
+made asynchronous here), EventBridge delivery, and Security Hub's BatchUpdateFindings and events.
+The missing APIs are answered by a botocore hook on boto3's default session, so the rule handlers,
+runbook scripts and bridge call boto3 exactly as they do in AWS.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import deque
+from datetime import UTC, datetime
+from pathlib import Path
+
+import boto3
+from botocore.awsrequest import AWSResponse
+from moto.events.models import EventPattern
+
+from simulation.cloud_assembly import CloudAssembly, EventRule
+from simulation.config_service import ConfigService
+from simulation.lambda_service import LambdaService
+from simulation.ssm_automation import SsmAutomation
+
+END_STATUSES = ("Success", "Failed", "TimedOut", "Cancelled")
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def flatten_event(node: object, prefix: str = "", result: dict | None = None) -> dict:
+    """Flatten an event as EventBridge matches it: nested objects by path, arrays of objects into value lists."""
+    result = {} if result is None else result
+    if isinstance(node, dict):
+        for key, value in node.items():
+            flatten_event(value, f"{prefix}.{key}" if prefix else key, result)
+    elif isinstance(node, list) and any(isinstance(v, dict) for v in node):
+        for value in node:
+            flatten_event(value, prefix, result)
+    else:
+        values = node if isinstance(node, list) else [node]
+        existing = result.get(prefix)
+        if existing is None:
+            result[prefix] = values if isinstance(node, list) else node
+        else:
+            merged = existing if isinstance(existing, list) else [existing]
+            result[prefix] = merged + values
+    return result
+
+
+def event_matches(pattern: dict, event: dict) -> bool:
+    """EventBridge pattern matching: moto's matcher, over an event flattened through arrays as AWS does."""
+    matcher = EventPattern.load(json.dumps(pattern))
+    return matcher._does_event_match(flatten_event(json.loads(json.dumps(event))), matcher.get_pattern())
+
+
+class EventBridge:
+    """Default event bus: rules and Lambda targets from the cloud assembly; delivery queued, as it is async."""
+
+    def __init__(self, rules: list[EventRule], lambdas: LambdaService, account: str, region: str, dlq_urls: dict):
+        self.rules, self.lambdas, self.account, self.region = rules, lambdas, account, region
+        self.dlq_urls = dlq_urls
+        self.pending: deque[dict] = deque()
+        self.delivered: list[tuple[str, dict]] = []
+        self.failures: list[tuple[str, dict, str]] = []
+
+    def put(self, source: str, detail_type: str, detail: dict, resources: list[str] | None = None) -> dict:
+        event = {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": detail_type,
+            "source": source,
+            "account": self.account,
+            "time": _now(),
+            "region": self.region,
+            "resources": resources or [],
+            "detail": detail,
+        }
+        self.pending.append(event)
+        return event
+
+    def deliver_one(self) -> bool:
+        if not self.pending:
+            return False
+        event = self.pending.popleft()
+        for rule in self.rules:
+            if not event_matches(rule.pattern, event):
+                continue
+            for function_id in rule.target_function_ids:
+                self.delivered.append((rule.logical_id, event))
+                try:
+                    self.lambdas.invoke(function_id, event)
+                except Exception as error:  # noqa: BLE001 - a failed target lands in the target's DLQ, as in AWS
+                    self.failures.append((rule.logical_id, event, repr(error)))
+                    for queue_id in rule.dead_letter_queue_ids:
+                        boto3.client("sqs", region_name=self.region).send_message(
+                            QueueUrl=self.dlq_urls[queue_id], MessageBody=json.dumps(event)
+                        )
+        return True
+
+
+class SecurityHub:
+    """Findings live in moto; this adds BatchUpdateFindings, the Imported events and the custom action."""
+
+    def __init__(self, events: EventBridge, region: str, action_target_arn: str) -> None:
+        self.events, self.region, self.action_target_arn = events, region, action_target_arn
+
+    def _client(self):  # noqa: ANN202
+        return boto3.client("securityhub", region_name=self.region)
+
+    def findings(self) -> dict[str, dict]:
+        """Every finding by Id (moto's GetFindings ignores filters: filter here)."""
+        found: dict[str, dict] = {}
+        for page in self._client().get_paginator("get_findings").paginate():
+            for finding in page["Findings"]:
+                found[finding["Id"]] = finding
+        return found
+
+    def import_findings(self, findings: list[dict]) -> None:
+        """BatchImportFindings as a provider calls it; Security Hub fills its fields and emits Imported events."""
+        stored = []
+        for finding in findings:
+            finding = json.loads(json.dumps(finding))
+            finding.setdefault("ProductName", (finding.get("ProductFields") or {}).get("ProviderName", ""))
+            finding.setdefault("Workflow", {"Status": "NEW"})
+            finding.setdefault("WorkflowState", "NEW")
+            finding.setdefault("RecordState", "ACTIVE")
+            finding.setdefault("Region", self.region)
+            existing = self.findings().get(finding["Id"])
+            if existing:  # provider re-import keeps the customer's workflow and note
+                for field in ("Workflow", "WorkflowState", "Note"):
+                    if field in existing:
+                        finding[field] = existing[field]
+            stored.append(finding)
+        response = self._client().batch_import_findings(Findings=stored)
+        if response.get("FailedCount"):
+            raise ValueError(f"BatchImportFindings failed: {response['FailedFindings']}")
+        for finding in stored:
+            self.events.put("aws.securityhub", "Security Hub Findings - Imported", {"findings": [finding]}, [finding["Id"]])
+
+    def batch_update_findings(self, params: dict) -> dict:
+        current = self.findings()
+        processed, unprocessed, updated = [], [], []
+        for identifier in params.get("FindingIdentifiers", []):
+            finding = current.get(identifier["Id"])
+            if finding is None or finding.get("ProductArn") != identifier.get("ProductArn"):
+                unprocessed.append({"FindingIdentifier": identifier, "ErrorCode": "FindingNotFound",
+                                    "ErrorMessage": "no such finding"})
+                continue
+            if "Workflow" in params:
+                finding["Workflow"] = {"Status": params["Workflow"]["Status"]}
+            if "Note" in params:
+                finding["Note"] = {**params["Note"], "UpdatedAt": _now()}
+            finding["UpdatedAt"] = _now()
+            updated.append(finding)
+            processed.append(identifier)
+        if updated:
+            self._client().batch_import_findings(Findings=updated)
+            for finding in updated:  # AWS emits Imported events for customer updates too
+                self.events.put("aws.securityhub", "Security Hub Findings - Imported", {"findings": [finding]},
+                                [finding["Id"]])
+        return {"ProcessedFindings": processed, "UnprocessedFindings": unprocessed}
+
+    def custom_action(self, finding_ids: list[str]) -> dict:
+        """A person selecting findings and choosing the 'Remediate' custom action in the console."""
+        current = self.findings()
+        findings = [current[i] for i in finding_ids]
+        return self.events.put(
+            "aws.securityhub",
+            "Security Hub Findings - Custom Action",
+            {"actionName": "Remediate", "actionDescription": "Run the Remedy runbook", "findings": findings},
+            [self.action_target_arn],
+        )
+
+
+class SsmAutomationService:
+    """StartAutomationExecution returns at once; the execution runs when the account settles, then EventBridge
+    hears of its end, as it does in AWS (the caller records the id before the outcome arrives)."""
+
+    def __init__(self, interpreter: SsmAutomation, events: EventBridge) -> None:
+        self.interpreter, self.events = interpreter, events
+        self.pending: deque[tuple[str, str, dict]] = deque()
+        self.ids: dict[str, str] = {}  # our id -> interpreter id
+        self.started: list[tuple[str, str, dict]] = []
+        self.rejected: dict[str, str] = {}  # executions whose parameters failed validation
+
+    def start(self, document: str, parameters: dict[str, list[str]]) -> str:
+        if document not in self.interpreter.documents:
+            raise ValueError(f"Automation document {document} not found")
+        execution_id = str(uuid.uuid4())
+        self.pending.append((execution_id, document, parameters))
+        self.started.append((execution_id, document, parameters))
+        return execution_id
+
+    def run_one(self) -> bool:
+        if not self.pending:
+            return False
+        execution_id, document, parameters = self.pending.popleft()
+        try:
+            self.ids[execution_id] = self.interpreter.start_automation_execution(
+                DocumentName=document, Parameters=parameters
+            )
+            status = self.status(execution_id)
+        except ValueError as error:  # parameter validation: the execution fails to start
+            self.ids[execution_id] = ""
+            self.rejected[execution_id] = str(error)
+            status = "Failed"
+        self.events.put(
+            "aws.ssm",
+            "EC2 Automation Execution Status-change Notification",
+            {"ExecutionId": execution_id, "Definition": document, "DefinitionVersion": 1.0, "Status": status,
+             "StartTime": _now(), "EndTime": _now(), "Time": 0.0, "ExecutedBy": "remedy-simulation"},
+        )
+        return True
+
+    def status(self, execution_id: str) -> str:
+        if execution_id not in self.ids:
+            return "InProgress"
+        inner = self.ids[execution_id]
+        if not inner:
+            return "Failed"
+        return self.interpreter.executions[inner].status
+
+    def get(self, params: dict) -> dict:
+        execution_id = params["AutomationExecutionId"]
+        if execution_id not in self.ids:
+            if any(e[0] == execution_id for e in self.pending):
+                return {"AutomationExecution": {"AutomationExecutionId": execution_id,
+                                                "AutomationExecutionStatus": "InProgress"}}
+            raise ValueError(f"automation execution {execution_id} does not exist")
+        if not self.ids[execution_id]:
+            return {"AutomationExecution": {"AutomationExecutionId": execution_id, "AutomationExecutionStatus": "Failed",
+                                            "FailureMessage": self.rejected[execution_id]}}
+        response = self.interpreter.get_automation_execution(self.ids[execution_id])
+        response["AutomationExecution"]["AutomationExecutionId"] = execution_id
+        return response
+
+
+class EmulatedAccount:
+    """Provision the synthesized stack on moto and run it: rules, remediations, bridge, events, findings."""
+
+    def __init__(self, assembly_dir: Path | str, region: str = "us-east-1", endpoint_url: str | None = None) -> None:
+        self.region, self.endpoint_url = region, endpoint_url
+        self.assembly = CloudAssembly(assembly_dir)
+        self.assembly.region = region
+
+    # Provisioning -------------------------------------------------------------------------------------
+    def provision(self) -> EmulatedAccount:
+        """Create the stack's stateful resources in the emulated account and wire the services."""
+        assembly = self.assembly
+        assembly.account = boto3.client("sts", region_name=self.region).get_caller_identity()["Account"]
+        self.account = assembly.account
+        for logical_id, resource in assembly.resources.items():
+            kind, properties = resource["Type"], resource.get("Properties", {})
+            if kind in ("AWS::DynamoDB::GlobalTable", "AWS::DynamoDB::Table"):
+                name = f"remedy-{logical_id.lower()}"
+                dynamodb = boto3.client("dynamodb", region_name=self.region)
+                dynamodb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                                      AttributeDefinitions=properties["AttributeDefinitions"],
+                                      KeySchema=properties["KeySchema"])
+                assembly.physical[logical_id] = name
+            elif kind == "AWS::SNS::Topic":
+                arn = boto3.client("sns", region_name=self.region).create_topic(Name=logical_id)["TopicArn"]
+                assembly.physical[logical_id] = arn
+            elif kind == "AWS::SQS::Queue":
+                sqs = boto3.client("sqs", region_name=self.region)
+                url = sqs.create_queue(QueueName=logical_id)["QueueUrl"]
+                assembly.physical[logical_id] = url
+                assembly.physical[f"{logical_id}.Arn"] = f"arn:aws:sqs:{self.region}:{self.account}:{logical_id}"
+            elif kind == "AWS::IAM::Role" and "RoleName" in properties:
+                name = str(assembly.resolve(properties["RoleName"]))
+                arn = boto3.client("iam").create_role(
+                    RoleName=name, AssumeRolePolicyDocument=json.dumps(assembly.resolve(properties["AssumeRolePolicyDocument"]))
+                )["Role"]["Arn"]
+                assembly.physical[logical_id] = name
+                assembly.physical[f"{logical_id}.Arn"] = arn
+            elif kind == "AWS::SecurityHub::ActionTarget":
+                assembly.physical[logical_id] = (
+                    f"arn:aws:securityhub:{self.region}:{self.account}:action/custom/{properties['Id']}"
+                )
+        boto3.client("securityhub", region_name=self.region).enable_security_hub()
+
+        self.lambdas = LambdaService(assembly.functions())
+        dlq_urls = {k: v for k, v in assembly.physical.items() if k in assembly.of_type("AWS::SQS::Queue")}
+        self.events = EventBridge(assembly.event_rules(), self.lambdas, self.account, self.region, dlq_urls)
+        action_targets = [assembly.physical[k] for k in assembly.of_type("AWS::SecurityHub::ActionTarget")]
+        self.security_hub = SecurityHub(self.events, self.region, action_targets[0] if action_targets else "")
+        self.interpreter = SsmAutomation(endpoint_url=self.endpoint_url)
+        ssm = boto3.client("ssm", region_name=self.region)
+        for name, content in assembly.documents().items():
+            self.interpreter.register(name, content)
+            ssm.create_document(Name=name, Content=json.dumps(content), DocumentType="Automation",
+                                DocumentFormat="JSON")
+        self.ssm = SsmAutomationService(self.interpreter, self.events)
+        self.config = ConfigService(assembly.config_rules(), assembly.remediation_configurations(), self.lambdas,
+                                    self.ssm.start, self.account, self.region)
+        self._automatic_attempts: dict[str, tuple[str, str, int]] = {}
+        self._install_hook()
+        return self
+
+    # The APIs moto lacks, answered before the request leaves botocore --------------------------------------
+    def _install_hook(self) -> None:
+        if boto3.DEFAULT_SESSION is None:
+            boto3.setup_default_session()
+        self._routes = {
+            ("config", "PutEvaluations"): self.config.put_evaluations,
+            ("config", "GetComplianceDetailsByConfigRule"): self.config.get_compliance_details_by_config_rule,
+            ("config", "StartRemediationExecution"): self.config.start_remediation_execution,
+            ("ssm", "StartAutomationExecution"): lambda p: {
+                "AutomationExecutionId": self.ssm.start(p["DocumentName"], p.get("Parameters", {}))
+            },
+            ("ssm", "GetAutomationExecution"): self.ssm.get,
+            ("securityhub", "BatchUpdateFindings"): self.security_hub.batch_update_findings,
+        }
+        boto3.DEFAULT_SESSION.events.register("before-parameter-build", self._keep_parameters)
+        boto3.DEFAULT_SESSION.events.register("before-call", self._answer)
+
+    @staticmethod
+    def _keep_parameters(params, context, **_kwargs):  # noqa: ANN001, ANN205 - botocore hook signature
+        """Keep the caller's API parameters; before-call only sees the serialized request."""
+        context["simulation_api_params"] = dict(params)
+
+    def _answer(self, model, context, **_kwargs):  # noqa: ANN001, ANN202 - botocore hook signature
+        route = self._routes.get((model.service_model.endpoint_prefix, model.name))
+        if route is None:
+            return None
+        try:
+            parsed = route(context.get("simulation_api_params", {}))
+            status = 200
+        except ValueError as error:
+            parsed = {"Error": {"Code": "ValidationException", "Message": str(error)}}
+            status = 400
+        parsed["ResponseMetadata"] = {"HTTPStatusCode": status}
+        return AWSResponse("https://simulation.invalid", status, {}, None), parsed
+
+    # Running ------------------------------------------------------------------------------------------------
+    def settle(self, max_steps: int = 10_000) -> None:
+        """Run queued executions and deliver queued events until the account is quiet."""
+        for _ in range(max_steps):
+            if self.ssm.run_one():
+                self._retry_automatic_failures()
+                continue
+            if self.events.deliver_one():
+                continue
+            return
+        raise RuntimeError("the emulated account did not settle (event loop?)")
+
+    def run_automatic_remediations(self) -> list[str]:
+        """What AWS Config does on its own after evaluating: remediate non-compliant resources of automatic rules."""
+        started = []
+        for rule_name, resource_id in self.config.automatic_remediation_targets():
+            execution_id = self.config.remediate(rule_name, resource_id)
+            self._automatic_attempts[execution_id] = (rule_name, resource_id, 1)
+            started.append(execution_id)
+        self.settle()
+        return started
+
+    def _retry_automatic_failures(self) -> None:
+        for execution_id, (rule_name, resource_id, attempt) in list(self._automatic_attempts.items()):
+            if self.ssm.status(execution_id) in ("Failed", "TimedOut"):
+                del self._automatic_attempts[execution_id]
+                if attempt < self.config.remediations[rule_name].maximum_attempts:
+                    retry = self.config.remediate(rule_name, resource_id)
+                    self._automatic_attempts[retry] = (rule_name, resource_id, attempt + 1)
+            elif self.ssm.status(execution_id) in END_STATUSES:
+                del self._automatic_attempts[execution_id]

@@ -1,0 +1,213 @@
+"""Read the synthesized cloud assembly (cdk.out): the wiring the simulation runs is the wiring that deploys.
+
+Gives the Config rules (standalone or inside the conformance pack), remediation configurations,
+Automation documents, Lambda functions (asset folder, handler, environment) and EventBridge rules,
+with Ref / Fn::GetAtt / Fn::Join / Fn::Sub resolved against the emulated account's physical ids.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+STACK_NAME = "RemedyControls"
+
+
+class AssemblyError(ValueError):
+    """The cloud assembly is missing or does not hold what the simulation needs."""
+
+
+@dataclass
+class LambdaFunction:
+    logical_id: str
+    handler: str
+    asset_dir: Path
+    layer_dirs: list[Path]
+    environment: dict[str, str]
+
+
+@dataclass
+class ConfigRule:
+    name: str
+    function_id: str
+    message_types: list[str]
+    resource_types: list[str]
+    input_parameters: dict[str, str]
+    frequency: str | None
+
+
+@dataclass
+class RemediationConfiguration:
+    rule_name: str
+    document: str
+    resource_type: str
+    parameters: dict[str, dict]
+    automatic: bool
+    maximum_attempts: int
+    retry_seconds: int
+
+
+@dataclass
+class EventRule:
+    logical_id: str
+    pattern: dict
+    target_function_ids: list[str]
+    dead_letter_queue_ids: list[str] = field(default_factory=list)
+
+
+class CloudAssembly:
+    """One synthesized stack template plus its assets."""
+
+    def __init__(self, outdir: Path | str, stack_name: str = STACK_NAME) -> None:
+        self.outdir = Path(outdir)
+        template_path = self.outdir / f"{stack_name}.template.json"
+        if not template_path.is_file():
+            raise AssemblyError(f"{template_path} not found: run `make synth` first")
+        self.template = json.loads(template_path.read_text())
+        self.resources: dict[str, dict] = self.template["Resources"]
+        self.physical: dict[str, str] = {}  # logical id -> physical id (name, ARN or URL), set when provisioned
+        self.account, self.region, self.partition = "123456789012", "us-east-1", "aws"
+
+    def of_type(self, resource_type: str) -> dict[str, dict]:
+        return {k: v for k, v in self.resources.items() if v["Type"] == resource_type}
+
+    # Intrinsic functions -------------------------------------------------------------------------
+    def resolve(self, value: object, parameters: dict[str, object] | None = None) -> object:
+        """Resolve the intrinsic functions CDK emits, with `parameters` for a conformance pack body."""
+        parameters = parameters or {}
+        if isinstance(value, list):
+            return [self.resolve(v, parameters) for v in value]
+        if not isinstance(value, dict):
+            return value
+        if len(value) == 1:
+            (key, arg), = value.items()
+            if key == "Ref":
+                return self._ref(arg, parameters)
+            if key == "Fn::GetAtt":
+                return self._get_att(arg[0], arg[1])
+            if key == "Fn::Join":
+                return arg[0].join(str(self.resolve(part, parameters)) for part in arg[1])
+            if key == "Fn::Sub":
+                text = arg if isinstance(arg, str) else arg[0]
+                return re.sub(r"\$\{([\w:.]+)\}", lambda m: str(self._ref(m.group(1), parameters)), text)
+        return {k: self.resolve(v, parameters) for k, v in value.items()}
+
+    def _ref(self, name: str, parameters: dict[str, object]) -> object:
+        pseudo = {"AWS::AccountId": self.account, "AWS::Region": self.region, "AWS::Partition": self.partition,
+                  "AWS::URLSuffix": "amazonaws.com", "AWS::StackName": STACK_NAME}
+        if name in pseudo:
+            return pseudo[name]
+        if name in parameters:
+            return parameters[name]
+        if name in self.physical:
+            return self.physical[name]
+        return f"<unprovisioned:{name}>"
+
+    def _get_att(self, logical_id: str, attribute: str) -> str:
+        physical = self.physical.get(f"{logical_id}.{attribute}") or self.physical.get(logical_id)
+        if physical:
+            return physical
+        resource_type = self.resources.get(logical_id, {}).get("Type", "")
+        if resource_type == "AWS::Lambda::Function":
+            return f"arn:{self.partition}:lambda:{self.region}:{self.account}:function:{logical_id}"
+        return f"<unprovisioned:{logical_id}.{attribute}>"
+
+    # What the services need ----------------------------------------------------------------------
+    def functions(self) -> dict[str, LambdaFunction]:
+        functions = {}
+        for logical_id, resource in self.of_type("AWS::Lambda::Function").items():
+            asset = resource.get("Metadata", {}).get("aws:asset:path")
+            if not asset:
+                raise AssemblyError(f"{logical_id} has no aws:asset:path metadata: synthesize with the CDK CLI")
+            properties = resource["Properties"]
+            layers = []
+            for layer in properties.get("Layers", []):
+                layer_asset = self.resources[layer["Ref"]].get("Metadata", {}).get("aws:asset:path")
+                if layer_asset:
+                    layers.append(self.outdir / layer_asset / "python")
+            variables = properties.get("Environment", {}).get("Variables", {})
+            functions[logical_id] = LambdaFunction(
+                logical_id=logical_id,
+                handler=properties["Handler"],
+                asset_dir=self.outdir / asset,
+                layer_dirs=layers,
+                environment={k: str(self.resolve(v)) for k, v in variables.items()},
+            )
+        return functions
+
+    def documents(self) -> dict[str, dict]:
+        """Automation document name -> content, exactly as deployed."""
+        return {
+            r["Properties"]["Name"]: r["Properties"]["Content"]
+            for r in self.of_type("AWS::SSM::Document").values()
+            if r["Properties"].get("DocumentType") == "Automation"
+        }
+
+    def _config_resources(self) -> list[tuple[dict, dict]]:
+        """(resource, parameters) of every Config rule / remediation, standalone or inside a conformance pack."""
+        found = [(r, {}) for r in self.resources.values()]
+        for pack in self.of_type("AWS::Config::ConformancePack").values():
+            properties = pack["Properties"]
+            body = json.loads(properties["TemplateBody"])
+            parameters = {p["ParameterName"]: self.resolve(p["ParameterValue"])
+                          for p in properties.get("ConformancePackInputParameters", [])}
+            found += [(r, parameters) for r in body["Resources"].values()]
+        return found
+
+    def config_rules(self) -> dict[str, ConfigRule]:
+        rules = {}
+        for resource, parameters in self._config_resources():
+            if resource["Type"] != "AWS::Config::ConfigRule":
+                continue
+            properties = resource["Properties"]
+            source = properties["Source"]
+            function_arn = str(self.resolve(source["SourceIdentifier"], parameters))
+            details = source.get("SourceDetails", [])
+            rules[properties["ConfigRuleName"]] = ConfigRule(
+                name=properties["ConfigRuleName"],
+                function_id=function_arn.rsplit(":", 1)[-1],
+                message_types=[d["MessageType"] for d in details],
+                resource_types=properties.get("Scope", {}).get("ComplianceResourceTypes", []),
+                input_parameters=properties.get("InputParameters", {}),
+                frequency=next((d.get("MaximumExecutionFrequency") for d in details if "MaximumExecutionFrequency" in d),
+                               None),
+            )
+        return rules
+
+    def remediation_configurations(self) -> dict[str, RemediationConfiguration]:
+        configurations = {}
+        for resource, parameters in self._config_resources():
+            if resource["Type"] != "AWS::Config::RemediationConfiguration":
+                continue
+            properties = self.resolve(resource["Properties"], parameters)
+            configurations[properties["ConfigRuleName"]] = RemediationConfiguration(
+                rule_name=properties["ConfigRuleName"],
+                document=properties["TargetId"],
+                resource_type=properties.get("ResourceType", ""),
+                parameters=properties.get("Parameters", {}),
+                automatic=bool(properties.get("Automatic", False)),
+                maximum_attempts=int(properties.get("MaximumAutomaticAttempts", 5)),
+                retry_seconds=int(properties.get("RetryAttemptSeconds", 60)),
+            )
+        return configurations
+
+    def event_rules(self) -> list[EventRule]:
+        rules = []
+        for logical_id, resource in self.of_type("AWS::Events::Rule").items():
+            properties = resource["Properties"]
+            if properties.get("State", "ENABLED") != "ENABLED" or "EventPattern" not in properties:
+                continue
+            targets = properties.get("Targets", [])
+            rules.append(
+                EventRule(
+                    logical_id=logical_id,
+                    pattern=self.resolve(properties["EventPattern"]),
+                    target_function_ids=[t["Arn"]["Fn::GetAtt"][0] for t in targets if "Fn::GetAtt" in t["Arn"]],
+                    dead_letter_queue_ids=[
+                        t["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0] for t in targets if "DeadLetterConfig" in t
+                    ],
+                )
+            )
+        return rules

@@ -1,0 +1,268 @@
+"""AWS Config: invokes the rules with events shaped as AWS sends them, stores evaluations, runs remediations.
+
+Moto stores no evaluations and has no remediation configurations; this piece provides them:
+PutEvaluations, GetComplianceDetailsByConfigRule and StartRemediationExecution are answered here.
+Configuration items are built from the emulated resources, in AWS Config's recording format.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import boto3
+import botocore.exceptions
+
+from simulation.cloud_assembly import ConfigRule, RemediationConfiguration
+from simulation.lambda_service import LambdaService
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def _lower_camel(value: object) -> object:
+    """DescribeX shapes (PascalCase) -> AWS Config's configuration shapes (lowerCamelCase)."""
+    if isinstance(value, dict):
+        return {k[:1].lower() + k[1:]: _lower_camel(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_lower_camel(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def _s3_buckets(account: str, region: str) -> list[dict]:
+    s3 = boto3.client("s3", region_name=region)
+    items = []
+    for bucket in s3.list_buckets().get("Buckets", []):
+        name = bucket["Name"]
+        supplementary: dict = {}
+        try:
+            block = s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"]
+            supplementary["PublicAccessBlockConfiguration"] = _lower_camel(block)
+        except botocore.exceptions.ClientError:
+            pass  # AWS Config omits the key when the bucket has no bucket-level setting
+        try:
+            rules = s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"]["Rules"]
+            supplementary["ServerSideEncryptionConfiguration"] = {
+                "rules": [
+                    {
+                        "applyServerSideEncryptionByDefault": {
+                            "sseAlgorithm": rule.get("ApplyServerSideEncryptionByDefault", {}).get("SSEAlgorithm"),
+                            "kmsMasterKeyID": rule.get("ApplyServerSideEncryptionByDefault", {}).get("KMSMasterKeyID"),
+                        },
+                        "bucketKeyEnabled": bool(rule.get("BucketKeyEnabled", False)),
+                    }
+                    for rule in rules
+                ]
+            }
+        except botocore.exceptions.ClientError:
+            pass
+        items.append(
+            {
+                "resourceId": name,
+                "resourceName": name,
+                "ARN": f"arn:aws:s3:::{name}",
+                "awsRegion": region,
+                "configuration": {"name": name, "creationDate": _lower_camel(bucket.get("CreationDate"))},
+                "supplementaryConfiguration": supplementary,
+                "tags": {},
+            }
+        )
+    return items
+
+
+def _ec2_volumes(account: str, region: str) -> list[dict]:
+    ec2 = boto3.client("ec2", region_name=region)
+    items = []
+    for page in ec2.get_paginator("describe_volumes").paginate():
+        for volume in page["Volumes"]:
+            items.append(
+                {
+                    "resourceId": volume["VolumeId"],
+                    "resourceName": volume["VolumeId"],
+                    "ARN": f"arn:aws:ec2:{region}:{account}:volume/{volume['VolumeId']}",
+                    "awsRegion": region,
+                    "availabilityZone": volume["AvailabilityZone"],
+                    "configuration": _lower_camel(volume),
+                    "supplementaryConfiguration": {},
+                    "tags": {t["Key"]: t["Value"] for t in volume.get("Tags", [])},
+                }
+            )
+    return items
+
+
+# Resource type -> lister of configuration items: the recorder's knowledge, shared by every rule on that type.
+CONFIGURATION_ITEMS: dict[str, Callable[[str, str], list[dict]]] = {
+    "AWS::S3::Bucket": _s3_buckets,
+    "AWS::EC2::Volume": _ec2_volumes,
+}
+
+
+class ConfigService:
+    """The rules and remediation configurations of the cloud assembly, run against the emulated account."""
+
+    def __init__(
+        self,
+        rules: dict[str, ConfigRule],
+        remediations: dict[str, RemediationConfiguration],
+        lambdas: LambdaService,
+        start_automation: Callable[[str, dict[str, list[str]]], str],
+        account: str,
+        region: str,
+    ) -> None:
+        self.rules, self.remediations, self.lambdas = rules, remediations, lambdas
+        self.start_automation = start_automation
+        self.account, self.region = account, region
+        self.evaluations: dict[str, dict[tuple[str, str], dict]] = {name: {} for name in rules}
+        self._tokens: dict[str, str] = {}
+        self.remediation_executions: list[dict] = []
+
+    # Rule invocation ------------------------------------------------------------------------------
+    def _event(self, rule: ConfigRule, invoking_event: dict) -> dict:
+        token = uuid.uuid4().hex
+        self._tokens[token] = rule.name
+        return {
+            "version": "1.0",
+            "invokingEvent": json.dumps(invoking_event),
+            "ruleParameters": json.dumps(rule.input_parameters),
+            "resultToken": token,
+            "eventLeftScope": False,
+            "executionRoleArn": f"arn:aws:iam::{self.account}:role/aws-service-role/config.amazonaws.com/"
+            "AWSServiceRoleForConfig",
+            "configRuleArn": f"arn:aws:config:{self.region}:{self.account}:config-rule/{rule.name}",
+            "configRuleName": rule.name,
+            "configRuleId": f"config-rule-{rule.name[-12:]}",
+            "accountId": self.account,
+        }
+
+    def evaluate(self, rule_name: str) -> object:
+        """Invoke one rule as AWS Config does: once per recorded resource in scope, or once on schedule."""
+        rule = self.rules[rule_name]
+        results = []
+        if "ScheduledNotification" in rule.message_types:
+            invoking = {
+                "awsAccountId": self.account,
+                "notificationCreationTime": _now(),
+                "messageType": "ScheduledNotification",
+                "recordVersion": "1.0",
+            }
+            results.append(self.lambdas.invoke(rule.function_id, self._event(rule, invoking)))
+        if "ConfigurationItemChangeNotification" in rule.message_types:
+            for resource_type in rule.resource_types:
+                items = CONFIGURATION_ITEMS[resource_type](self.account, self.region)
+                present = {item["resourceId"] for item in items}
+                # A resource evaluated before and gone now: Config records its deletion and notifies the rule.
+                deleted = [
+                    {"resourceId": rid, "resourceName": rid, "ARN": "", "awsRegion": self.region,
+                     "configurationItemStatus": "ResourceDeleted", "configuration": None,
+                     "supplementaryConfiguration": {}, "tags": {}}
+                    for (rtype, rid) in self.evaluations[rule.name]
+                    if rtype == resource_type and rid not in present
+                ]
+                for item in items + deleted:
+                    configuration_item = {
+                        "configurationItemVersion": "1.3",
+                        "configurationItemCaptureTime": _now(),
+                        "configurationStateId": 1,
+                        "awsAccountId": self.account,
+                        "configurationItemStatus": "OK",
+                        "resourceType": resource_type,
+                        "availabilityZone": "Not Applicable",
+                        "relationships": [],
+                        "relatedEvents": [],
+                        **item,
+                    }
+                    invoking = {
+                        "configurationItem": configuration_item,
+                        "notificationCreationTime": _now(),
+                        "messageType": "ConfigurationItemChangeNotification",
+                        "recordVersion": "1.3",
+                    }
+                    results.append(self.lambdas.invoke(rule.function_id, self._event(rule, invoking)))
+        errors = [r for r in results if isinstance(r, dict) and r.get("internalErrorMessage")]
+        if errors:
+            raise RuntimeError(f"rule {rule_name} reported an error: {errors[0]}")
+        return results
+
+    def evaluate_all(self) -> None:
+        for name in self.rules:
+            self.evaluate(name)
+
+    def non_compliant(self, rule_name: str) -> list[tuple[str, str]]:
+        return sorted(key for key, e in self.evaluations[rule_name].items() if e["ComplianceType"] == "NON_COMPLIANT")
+
+    # The Config API moto lacks ---------------------------------------------------------------------
+    def put_evaluations(self, params: dict) -> dict:
+        rule_name = self._tokens.get(params.get("ResultToken", ""))
+        if rule_name is None:
+            raise ValueError("PutEvaluations with an unknown result token")
+        if not params.get("TestMode"):
+            for evaluation in params.get("Evaluations", []):
+                key = (evaluation["ComplianceResourceType"], evaluation["ComplianceResourceId"])
+                self.evaluations[rule_name][key] = evaluation
+        return {"FailedEvaluations": []}
+
+    def get_compliance_details_by_config_rule(self, params: dict) -> dict:
+        wanted = set(params.get("ComplianceTypes") or ["COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE"])
+        results = [
+            {
+                "EvaluationResultIdentifier": {
+                    "EvaluationResultQualifier": {
+                        "ConfigRuleName": params["ConfigRuleName"],
+                        "ResourceType": resource_type,
+                        "ResourceId": resource_id,
+                    }
+                },
+                "ComplianceType": evaluation["ComplianceType"],
+                "Annotation": evaluation.get("Annotation", ""),
+            }
+            for (resource_type, resource_id), evaluation in self.evaluations.get(params["ConfigRuleName"], {}).items()
+            if evaluation["ComplianceType"] in wanted
+        ]
+        return {"EvaluationResults": results}
+
+    def start_remediation_execution(self, params: dict) -> dict:
+        """The console's Remediate button: run the rule's remediation for the given resources now."""
+        rule_name = params["ConfigRuleName"]
+        if rule_name not in self.remediations:
+            raise ValueError(f"no remediation configuration for rule {rule_name}")
+        failed = []
+        for key in params.get("ResourceKeys", []):
+            try:
+                self.remediate(rule_name, key["resourceId"])
+            except ValueError:
+                failed.append(key)
+        return {"FailureMessage": "", "FailedItems": failed}
+
+    # Remediation ------------------------------------------------------------------------------------
+    def runbook_parameters(self, rule_name: str, resource_id: str) -> dict[str, list[str]]:
+        configuration = self.remediations[rule_name]
+        parameters = {}
+        for name, value in configuration.parameters.items():
+            if "ResourceValue" in value:
+                parameters[name] = [resource_id]
+            else:
+                parameters[name] = [str(v) for v in value["StaticValue"]["Values"]]
+        return parameters
+
+    def remediate(self, rule_name: str, resource_id: str) -> str:
+        """Start the rule's remediation for one resource; returns the automation execution id."""
+        configuration = self.remediations[rule_name]
+        execution_id = self.start_automation(configuration.document, self.runbook_parameters(rule_name, resource_id))
+        self.remediation_executions.append(
+            {"rule": rule_name, "resource_id": resource_id, "execution_id": execution_id}
+        )
+        return execution_id
+
+    def automatic_remediation_targets(self) -> list[tuple[str, str]]:
+        """(rule, resource id) pairs AWS Config would remediate on its own now."""
+        return [
+            (rule_name, resource_id)
+            for rule_name, configuration in self.remediations.items()
+            if configuration.automatic
+            for _resource_type, resource_id in self.non_compliant(rule_name)
+        ]

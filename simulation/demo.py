@@ -1,0 +1,279 @@
+"""`make demo`: the whole loop on an emulated account, no AWS account needed.
+
+Seeds compliant and non-compliant resources for every catalogue control, evaluates the synthesized
+Config rules, runs the automatic remediations, presses the Remediate button for the manual ones, sends
+Prowler-format findings through Security Hub, EventBridge and the bridge, re-evaluates, and writes a
+JSON and a Markdown report.
+
+    python -m simulation.demo [--assembly cdk.out] [--output demo-output] [--endpoint-url http://127.0.0.1:5000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+
+from catalogue import FRAMEWORK_TITLES, Catalogue, Control, load_catalogue
+from simulation.prowler_findings import prowler_finding
+from simulation.seeds import SeededResource, seed_account
+
+DUMMY_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "MOTO_EC2_LOAD_DEFAULT_AMIS": "false",
+}
+
+
+def _say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def _frameworks(control: Control) -> str:
+    return "; ".join(f"{FRAMEWORK_TITLES[k]} {', '.join(v)}" for k, v in control.frameworks.items())
+
+
+def _table(rows: list[list[str]], header: list[str]) -> str:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    line = lambda r: "  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True))  # noqa: E731
+    return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+class Demo:
+    """One run of the loop; the steps print what happens and why."""
+
+    def __init__(self, catalogue: Catalogue, assembly: Path, region: str, endpoint_url: str | None, prefix: str):
+        from simulation.account import EmulatedAccount
+
+        self.catalogue, self.region, self.prefix = catalogue, region, prefix
+        self.in_process = endpoint_url is None
+        self.account = EmulatedAccount(assembly, region=region, endpoint_url=endpoint_url).provision()
+        self.rule_of = {c.id: f"{prefix}-{c.id}" for c in catalogue.controls}
+        missing = [r for r in self.rule_of.values() if r not in self.account.config.rules]
+        if missing:
+            raise SystemExit(f"the cloud assembly lacks rules {missing}: run `make synth` after changing the catalogue")
+
+    def snapshot(self) -> dict[str, dict]:
+        self.account.config.evaluate_all()
+        state = {}
+        for control in self.catalogue.controls:
+            evaluations = self.account.config.evaluations[self.rule_of[control.id]]
+            counts = Counter(e["ComplianceType"] for e in evaluations.values())
+            state[control.id] = {
+                "resources": len(evaluations),
+                "non_compliant": counts.get("NON_COMPLIANT", 0),
+                "non_compliant_ids": sorted(k[1] for k, e in evaluations.items() if e["ComplianceType"] == "NON_COMPLIANT"),
+            }
+        return state
+
+    def show(self, title: str, state: dict[str, dict]) -> None:
+        _say(f"\n== {title} ==")
+        rows = []
+        for control in self.catalogue.controls:
+            s = state[control.id]
+            status = "COMPLIANT" if not s["non_compliant"] else f"NON_COMPLIANT ({s['non_compliant']})"
+            rows.append([control.id, _frameworks(control), str(s["resources"]), status])
+        _say(_table(rows, ["control", "frameworks", "resources", "status"]))
+
+    def run(self) -> dict:
+        account = self.account
+        _say(f"Emulated account {account.account} in {self.region}: seeding resources for every control")
+        seeded = seed_account([c.id for c in self.catalogue.controls], account.account, self.region, self.in_process)
+        for resource in seeded:
+            flag = "non-compliant" if resource.non_compliant else "compliant"
+            _say(f"  {resource.control_id:38} {resource.resource_id:28} {flag:14} {resource.note}")
+
+        before = self.snapshot()
+        self.show("Compliance before remediation (AWS Config rules, evaluated from the synthesized stack)", before)
+
+        _say("\n== Automatic remediations (AWS Config remediation configurations with Automatic: true) ==")
+        started = account.run_automatic_remediations()
+        self._report_executions(started)
+
+        _say("\n== Manual remediations (the AWS Config console's Remediate button) ==")
+        manual_fixed: list[str] = []
+        for control in self.catalogue.controls:
+            if control.remediation.automatic:
+                continue
+            rule_name = self.rule_of[control.id]
+            runbook = account.config.remediations[rule_name].document
+            description = account.interpreter.documents[runbook].get("description", "").splitlines()[0].lstrip("# ")
+            account.config.evaluate(rule_name)
+            for resource_id in self._non_compliant(rule_name):
+                _say(f"  About to run {runbook} on {resource_id}: {description}.")
+                account.config.start_remediation_execution(
+                    {"ConfigRuleName": rule_name,
+                     "ResourceKeys": [{"resourceType": control.resource_type, "resourceId": resource_id}]}
+                )
+                manual_fixed.append(control.id)
+            account.settle()
+        self._report_executions([e[0] for e in account.ssm.started if e[0] not in started])
+
+        _say("\n== Prowler findings through Security Hub, EventBridge and the bridge ==")
+        findings = self._prowler_findings(seeded)
+        executions_before = len(account.ssm.started)
+        account.security_hub.import_findings(findings)
+        account.settle()
+        manual_findings = [
+            f["Id"] for f in findings
+            if not self.catalogue.control(self._control_of_check(f["GeneratorId"])).remediation.automatic
+        ]
+        if manual_findings:
+            _say(f"  A person selects {len(manual_findings)} finding(s) of manual controls and chooses 'Remediate'")
+            account.security_hub.custom_action(manual_findings)
+            account.settle()
+        bridge_runs = len(account.ssm.started) - executions_before
+        _say(f"  {len(findings)} finding(s) imported; the bridge started {bridge_runs} runbook execution(s)")
+        repeat_before = len(account.ssm.started)
+        account.security_hub.import_findings(findings)  # Prowler's next scan re-imports the same Ids
+        account.settle()
+        _say(f"  Re-import of the same findings started {len(account.ssm.started) - repeat_before} execution(s)")
+        workflow = Counter(f.get("Workflow", {}).get("Status") for f in account.security_hub.findings().values())
+        _say(f"  Finding workflow states now: {dict(workflow)}")
+
+        after = self.snapshot()
+        self.show("Compliance after remediation", after)
+        return self._report(before, after, seeded, findings, workflow, bridge_runs, manual_fixed)
+
+    def _non_compliant(self, rule_name: str) -> list[str]:
+        return [resource_id for _type, resource_id in self.account.config.non_compliant(rule_name)]
+
+    def _control_of_check(self, generator_id: str) -> str:
+        return self.catalogue.prowler_check_map()[generator_id.removeprefix("prowler-")]
+
+    def _prowler_findings(self, seeded: list[SeededResource]) -> list[dict]:
+        findings = []
+        for resource in seeded:
+            if not resource.non_compliant:
+                continue
+            control = self.catalogue.control(resource.control_id)
+            for check in control.prowler_checks:
+                findings.append(prowler_finding(check, resource.arn, resource.asff_type, self.account.account,
+                                                self.region, severity=control.severity))
+        return findings
+
+    def _report_executions(self, execution_ids: list[str]) -> None:
+        if not execution_ids:
+            _say("  (none)")
+        for execution_id in execution_ids:
+            response = self.account.ssm.get({"AutomationExecutionId": execution_id})["AutomationExecution"]
+            outputs = response.get("Outputs", {})
+            messages = [v[0] for k, v in outputs.items() if k.endswith("Message") and v and v[0]]
+            message = messages[-1] if messages else ""
+            if not message:
+                result = next((v for k, v in outputs.items() if k.endswith("Result") and v), [""])
+                message = _message_of(result[0])
+            _say(f"  {response.get('DocumentName', '?'):42} {response['AutomationExecutionStatus']:8} {message}")
+
+    def _report(self, before, after, seeded, findings, workflow, bridge_runs, manual_fixed) -> dict:  # noqa: ANN001
+        controls = []
+        for control in self.catalogue.controls:
+            controls.append(
+                {
+                    "id": control.id,
+                    "title": control.title,
+                    "frameworks": {k: list(v) for k, v in control.frameworks.items()},
+                    "automatic": control.remediation.automatic,
+                    "destructive": control.remediation.destructive,
+                    "resources": after[control.id]["resources"],
+                    "non_compliant_before": before[control.id]["non_compliant"],
+                    "non_compliant_after": after[control.id]["non_compliant"],
+                    "remediated_manually": control.id in manual_fixed,
+                }
+            )
+        return {
+            "account": self.account.account,
+            "region": self.region,
+            "controls": controls,
+            "prowler_findings_imported": len(findings),
+            "bridge_executions": bridge_runs,
+            "finding_workflow": dict(workflow),
+            "automation_executions": [
+                {"execution_id": i, "document": d, "status": self.account.ssm.status(i)}
+                for i, d, _p in self.account.ssm.started
+            ],
+        }
+
+
+def _message_of(value: object) -> str:
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            value = json.loads(value)
+    if isinstance(value, dict):
+        return str(value.get("Message", ""))
+    return ""
+
+
+def write_reports(report: dict, folder: Path) -> tuple[Path, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    json_path, markdown_path = folder / "report.json", folder / "report.md"
+    json_path.write_text(json.dumps(report, indent=2) + "\n")
+    lines = [
+        "# Remedy demo report",
+        "",
+        f"Emulated account {report['account']} in {report['region']}.",
+        "",
+        "| Control | Automatic | Non-compliant before | Non-compliant after |",
+        "|---|---|---|---|",
+    ]
+    for control in report["controls"]:
+        mode = "yes" if control["automatic"] else "no (Remediate button)"
+        lines.append(
+            f"| `{control['id']}` {control['title']} | {mode} | {control['non_compliant_before']} | "
+            f"{control['non_compliant_after']} |"
+        )
+    lines += [
+        "",
+        f"Prowler findings imported: {report['prowler_findings_imported']}; runbook executions the bridge "
+        f"started: {report['bridge_executions']}; finding workflow states: {report['finding_workflow']}.",
+        "",
+        "| Execution | Document | Status |",
+        "|---|---|---|",
+        *[f"| {e['execution_id']} | {e['document']} | {e['status']} |" for e in report["automation_executions"]],
+        "",
+    ]
+    markdown_path.write_text("\n".join(lines))
+    return json_path, markdown_path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--assembly", default="cdk.out", type=Path, help="synthesized cloud assembly (make synth)")
+    parser.add_argument("--output", default="demo-output", type=Path, help="folder for report.json and report.md")
+    parser.add_argument("--endpoint-url", help="a moto server to run against instead of in-process moto")
+    parser.add_argument("--region", default="us-east-1")
+    parser.add_argument("--prefix", default="remedy", help="remedy:resourcePrefix the assembly was synthesized with")
+    args = parser.parse_args(argv)
+
+    for key, value in DUMMY_CREDENTIALS.items():  # never real credentials, never a real endpoint
+        os.environ[key] = value
+    os.environ["AWS_DEFAULT_REGION"] = os.environ["AWS_REGION"] = args.region
+    os.environ.pop("AWS_PROFILE", None)
+    catalogue = load_catalogue()
+    if args.endpoint_url:
+        os.environ["AWS_ENDPOINT_URL"] = args.endpoint_url
+        context = contextlib.nullcontext()
+    else:
+        from moto import mock_aws
+
+        context = mock_aws()
+    with context:
+        report = Demo(catalogue, args.assembly, args.region, args.endpoint_url, args.prefix).run()
+    json_path, markdown_path = write_reports(report, args.output)
+    _say(f"\nReports: {json_path} and {markdown_path}")
+
+    unfixed = [c["id"] for c in report["controls"]
+               if (c["automatic"] or c["remediated_manually"]) and c["non_compliant_after"]]
+    if unfixed:
+        _say(f"Still non-compliant after remediation: {unfixed}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

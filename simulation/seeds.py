@@ -1,0 +1,198 @@
+"""Demo data: for every catalogue control, a realistic mix of compliant and non-compliant resources.
+
+One seed function per control id (a registry, like the catalogue's one entry per control); a test keeps
+it complete. Each returns the resources it made, each with its ARN and whether it starts non-compliant.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import boto3
+
+BPA_ALL = dict.fromkeys(("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"), True)
+
+
+@dataclass(frozen=True)
+class SeededResource:
+    control_id: str
+    resource_type: str  # AWS Config resource type
+    resource_id: str  # AWS Config resource id
+    arn: str
+    asff_type: str  # Security Hub resource type, as Prowler reports it
+    non_compliant: bool
+    note: str
+
+
+def _buckets(region: str) -> dict[str, str]:
+    """Shared by the S3 controls: bucket -> what makes it interesting."""
+    s3 = boto3.client("s3", region_name=region)
+    buckets = {
+        "payments-ledger-exports": "no Block Public Access, SSE-S3 only",
+        "marketing-static-site": "Block Public Access partly on, no default encryption setting",
+        "audit-archive-eu": "fully locked down, SSE-KMS",
+    }
+    existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+    for name in buckets:
+        if name in existing:
+            continue
+        s3.create_bucket(Bucket=name)
+        if name == "payments-ledger-exports":
+            s3.put_bucket_encryption(
+                Bucket=name,
+                ServerSideEncryptionConfiguration={
+                    "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+                },
+            )
+        elif name == "marketing-static-site":
+            s3.put_public_access_block(
+                Bucket=name, PublicAccessBlockConfiguration={"BlockPublicAcls": True, "IgnorePublicAcls": True}
+            )
+        else:
+            s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=BPA_ALL)
+            s3.put_bucket_encryption(
+                Bucket=name,
+                ServerSideEncryptionConfiguration={
+                    "Rules": [
+                        {
+                            "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"},
+                            "BucketKeyEnabled": True,
+                        }
+                    ]
+                },
+            )
+    return buckets
+
+
+def seed_s3_bucket_kms_encryption(account: str, region: str) -> list[SeededResource]:
+    notes = _buckets(region)
+    return [
+        SeededResource("s3-bucket-kms-encryption", "AWS::S3::Bucket", name, f"arn:aws:s3:::{name}", "AwsS3Bucket",
+                       name != "audit-archive-eu", note)
+        for name, note in notes.items()
+    ]
+
+
+def seed_s3_bucket_level_public_access_block(account: str, region: str) -> list[SeededResource]:
+    notes = _buckets(region)
+    return [
+        SeededResource("s3-bucket-level-public-access-block", "AWS::S3::Bucket", name, f"arn:aws:s3:::{name}",
+                       "AwsS3Bucket", name != "audit-archive-eu", note)
+        for name, note in notes.items()
+    ]
+
+
+def seed_iam_password_policy(account: str, region: str) -> list[SeededResource]:
+    boto3.client("iam").update_account_password_policy(
+        MinimumPasswordLength=8, RequireNumbers=True, RequireUppercaseCharacters=True, MaxPasswordAge=180
+    )
+    return [
+        SeededResource("iam-password-policy", "AWS::::Account", account,
+                       f"arn:aws:iam:{region}:{account}:password-policy", "Other", True,
+                       "length 8, no symbols or lower case required, no reuse prevention, 180-day expiry")
+    ]
+
+
+@contextlib.contextmanager
+def _moto_clock_shifted(days: int) -> Iterator[bool]:
+    """Create IAM keys `days` in the past: only possible when moto runs in this process."""
+    try:
+        import moto.iam.models as iam_models
+    except ImportError:  # pragma: no cover - moto is a development dependency
+        yield False
+        return
+    original = iam_models.utcnow
+    iam_models.utcnow = lambda: original() - timedelta(days=days)
+    try:
+        yield True
+    finally:
+        iam_models.utcnow = original
+
+
+@contextlib.contextmanager
+def _realistic_user_ids() -> Iterator[None]:
+    """Moto makes lower-case user ids; AWS's are AIDA + 17 upper-case characters (the runbook checks the form)."""
+    import random
+    import string
+
+    import moto.iam.models as iam_models
+
+    original = iam_models.random_resource_id
+    iam_models.random_resource_id = lambda size=20: "AIDA" + "".join(  # noqa: S311 - ids, not secrets
+        random.choices(string.ascii_uppercase + string.digits, k=17)
+    )
+    try:
+        yield
+    finally:
+        iam_models.random_resource_id = original
+
+
+def seed_iam_access_key_rotation(account: str, region: str, in_process: bool = True) -> list[SeededResource]:
+    iam = boto3.client("iam")
+    seeded = []
+    users = {
+        "ci-deployer": (200, "Active", "active key created 200 days ago"),
+        "legacy-batch": (400, "Inactive", "key 400 days old, already inactive"),
+        "reporting-service": (0, "Active", "key created today"),
+    }
+    for name, (age, status, note) in users.items():
+        with _realistic_user_ids() if in_process else contextlib.nullcontext():
+            user = iam.create_user(UserName=name)["User"]
+        shifted = age and in_process
+        with _moto_clock_shifted(age) if shifted else contextlib.nullcontext(False):
+            key = iam.create_access_key(UserName=name)["AccessKey"]
+        if status == "Inactive":
+            iam.update_access_key(UserName=name, AccessKeyId=key["AccessKeyId"], Status="Inactive")
+        created = key["CreateDate"]
+        created = created if created.tzinfo else created.replace(tzinfo=UTC)
+        old = (datetime.now(UTC) - created).days > 90
+        seeded.append(SeededResource("iam-access-key-rotation", "AWS::IAM::User", user["UserId"], user["Arn"],
+                                     "AwsIamUser", old and status == "Active", note if (shifted or not age) else
+                                     f"{note} (clock not movable on this endpoint: key is new)"))
+    return seeded
+
+
+def seed_ec2_ebs_volume_encryption(account: str, region: str) -> list[SeededResource]:
+    ec2 = boto3.client("ec2", region_name=region)
+    zone = f"{region}a"
+    seeded = []
+    for encrypted, name, note in (
+        (False, "reporting-scratch", "unencrypted, not attached"),
+        (True, "ledger-db-data", "encrypted with the AWS managed key"),
+    ):
+        volume = ec2.create_volume(
+            AvailabilityZone=zone, Size=20, VolumeType="gp3", Encrypted=encrypted,
+            TagSpecifications=[{"ResourceType": "volume", "Tags": [{"Key": "Name", "Value": name}]}],
+        )
+        volume_id = volume["VolumeId"]
+        seeded.append(SeededResource("ec2-ebs-volume-encryption", "AWS::EC2::Volume", volume_id,
+                                     f"arn:aws:ec2:{region}:{account}:volume/{volume_id}", "AwsEc2Volume",
+                                     not encrypted, f"{name}: {note}"))
+    return seeded
+
+
+SEEDS: dict[str, Callable[..., list[SeededResource]]] = {
+    "iam-password-policy": seed_iam_password_policy,
+    "s3-bucket-kms-encryption": seed_s3_bucket_kms_encryption,
+    "s3-bucket-level-public-access-block": seed_s3_bucket_level_public_access_block,
+    "iam-access-key-rotation": seed_iam_access_key_rotation,
+    "ec2-ebs-volume-encryption": seed_ec2_ebs_volume_encryption,
+}
+
+
+def seed_account(control_ids: list[str], account: str, region: str, in_process: bool) -> list[SeededResource]:
+    """Seed every control; a control without a seed is an error naming it."""
+    missing = [c for c in control_ids if c not in SEEDS]
+    if missing:
+        raise KeyError(f"no demo seed for control(s) {missing}: add one to simulation/seeds.py")
+    seeded: list[SeededResource] = []
+    for control_id in control_ids:
+        seed = SEEDS[control_id]
+        if seed is seed_iam_access_key_rotation:
+            seeded += seed(account, region, in_process=in_process)
+        else:
+            seeded += seed(account, region)
+    return seeded

@@ -1,0 +1,1 @@
+"""Tests of the local simulation (tests/simulation mirrors simulation/)."""
