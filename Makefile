@@ -43,6 +43,7 @@ synth: install layer
 	rm -rf cdk.out
 	cdk synth --quiet --no-notices
 	cdk synth --quiet --no-notices -c remedy:deploymentMode=conformance-pack --output cdk.out/conformance-pack
+	cdk synth --quiet --no-notices -c remedy:prowlerScan=true --output cdk.out/prowler-scan
 	$(PY) -m infra.check_templates cdk.out
 
 # The main job: the whole loop on an emulated account (moto), no AWS account needed.

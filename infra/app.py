@@ -10,6 +10,8 @@ Context (cdk.json or -c):
   remedy:prowlerBridge    true (default) | false: the Security Hub -> SSM bridge for Prowler findings
   remedy:bridgeAccounts   accounts whose findings the bridge may remediate (default: its own account)
   remedy:bridgeRegions    regions whose findings the bridge may remediate (default: its own region)
+  remedy:prowlerScan      true: also synthesize <Prefix>ProwlerScan, Prowler weekly on ECS Fargate
+  remedy:prowlerImageTag  the Prowler image tag that stack runs
 Synth also writes the conformance pack as a standalone template (<outdir>/<prefix>-conformance-pack.yaml)
 for put-conformance-pack and put-organization-conformance-pack.
 """
@@ -25,6 +27,7 @@ from cdk_nag import AwsSolutionsChecks
 from catalogue import REPO_ROOT, load_catalogue
 from infra.config_resources import conformance_pack_template
 from infra.nag import acknowledge_findings
+from infra.prowler_scan import DEFAULT_PROWLER_TAG, ProwlerScanStack
 from infra.stack import RemedyStack
 
 DEFAULT_LAYER_DIR = REPO_ROOT / "build" / "lambda_layers" / "rdklib"
@@ -59,6 +62,14 @@ def build_app(app: cdk.App | None = None) -> cdk.App:
         description="Remedy: AWS Config rules and SSM Automation remediations from the control catalogue",
     )
     acknowledge_findings(stack)
+    if str(context("remedy:prowlerScan") or "false").lower() == "true":
+        ProwlerScanStack(
+            app,
+            f"{prefix.capitalize()}ProwlerScan",
+            catalogue=catalogue,
+            image_tag=context("remedy:prowlerImageTag") or DEFAULT_PROWLER_TAG,
+            description="Remedy: weekly Prowler scan on ECS Fargate, findings to Security Hub",
+        )
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
 
     pack_file = Path(app.outdir) / f"{prefix}-conformance-pack.yaml"
