@@ -8,7 +8,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 export AWS_REGION ?= us-east-1
 LAYER_DIR := build/lambda_layers/rdklib/python
 
-.PHONY: install layer lint format test pytest synth demo lock clean
+.PHONY: install layer lint format test pytest synth demo prowler-venv e2e lock clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -51,6 +51,18 @@ synth: install layer
 demo: install layer
 	cdk synth --quiet --no-notices --output cdk.out
 	$(PY) -m simulation.demo --assembly cdk.out --output demo-output $(DEMO_ARGS)
+
+# Prowler, pinned in simulation/prowler-requirements.txt, in its own virtual environment: it pins boto3/botocore
+# 1.40.61, which conflicts with the project's boto3. Tests that run it (tests/simulation/) skip when it is absent.
+PROWLER_VENV ?= .venv-prowler
+
+prowler-venv: $(PROWLER_VENV)/.installed
+
+$(PROWLER_VENV)/.installed: simulation/prowler-requirements.txt simulation/prowler-constraints.txt
+	test -x $(PROWLER_VENV)/bin/python || python3.11 -m venv $(PROWLER_VENV)
+	$(PROWLER_VENV)/bin/python -m pip install --quiet -c simulation/prowler-constraints.txt -r simulation/prowler-requirements.txt
+	$(PROWLER_VENV)/bin/prowler --version
+	touch $@
 
 # Every gate: lint, unit tests, synthesis through the pinned CLI (cdk-nag runs inside synth),
 # cfn-lint and the runbook schema check on what was synthesized.

@@ -227,7 +227,7 @@ class ProwlerBridge(Construct):
             # The topic and queue are encrypted with this key: publishing needs exactly these two.
             iam.PolicyStatement(actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=[self.key.key_arn]),
             iam.PolicyStatement(
-                actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+                actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
                 resources=[self.ledger.table_arn],
             ),
             iam.PolicyStatement(

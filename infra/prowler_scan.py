@@ -47,9 +47,7 @@ class ProwlerScanStack(cdk.Stack):
             subnet_configuration=[ec2.SubnetConfiguration(name="public", subnet_type=ec2.SubnetType.PUBLIC)],
             flow_logs={"all": ec2.FlowLogOptions(traffic_type=ec2.FlowLogTrafficType.ALL)},
         )
-        cluster = ecs.Cluster(
-            self, "Cluster", vpc=vpc, container_insights_v2=ecs.ContainerInsights.ENABLED
-        )
+        cluster = ecs.Cluster(self, "Cluster", vpc=vpc, container_insights_v2=ecs.ContainerInsights.ENABLED)
         task_role = iam.Role(
             self,
             "ProwlerTaskRole",
@@ -63,8 +61,10 @@ class ProwlerScanStack(cdk.Stack):
         task_role.add_to_policy(
             iam.PolicyStatement(
                 actions=["securityhub:BatchImportFindings", "securityhub:GetFindings"],
-                resources=[f"arn:{self.partition}:securityhub:{self.region}:{self.account}:hub/default",
-                           f"arn:{self.partition}:securityhub:{self.region}::product/prowler/prowler"],
+                resources=[
+                    f"arn:{self.partition}:securityhub:{self.region}:{self.account}:hub/default",
+                    f"arn:{self.partition}:securityhub:{self.region}::product/prowler/prowler",
+                ],
             )
         )
         task = ecs.FargateTaskDefinition(self, "ProwlerTask", cpu=1024, memory_limit_mib=4096, task_role=task_role)

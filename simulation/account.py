@@ -60,7 +60,9 @@ def event_matches(pattern: dict, event: dict) -> bool:
 class EventBridge:
     """Default event bus: rules and Lambda targets from the cloud assembly; delivery queued, as it is async."""
 
-    def __init__(self, rules: list[EventRule], lambdas: LambdaService, account: str, region: str, dlq_urls: dict):
+    def __init__(
+        self, rules: list[EventRule], lambdas: LambdaService, account: str, region: str, dlq_urls: dict
+    ) -> None:
         self.rules, self.lambdas, self.account, self.region = rules, lambdas, account, region
         self.dlq_urls = dlq_urls
         self.pending: deque[dict] = deque()
@@ -93,7 +95,7 @@ class EventBridge:
                 self.delivered.append((rule.logical_id, event))
                 try:
                     self.lambdas.invoke(function_id, event)
-                except Exception as error:  # noqa: BLE001 - a failed target lands in the target's DLQ, as in AWS
+                except Exception as error:  # a failed target lands in the target's DLQ, as in AWS
                     self.failures.append((rule.logical_id, event, repr(error)))
                     for queue_id in rule.dead_letter_queue_ids:
                         boto3.client("sqs", region_name=self.region).send_message(
@@ -139,7 +141,9 @@ class SecurityHub:
         if response.get("FailedCount"):
             raise ValueError(f"BatchImportFindings failed: {response['FailedFindings']}")
         for finding in stored:
-            self.events.put("aws.securityhub", "Security Hub Findings - Imported", {"findings": [finding]}, [finding["Id"]])
+            self.events.put(
+                "aws.securityhub", "Security Hub Findings - Imported", {"findings": [finding]}, [finding["Id"]]
+            )
 
     def batch_update_findings(self, params: dict) -> dict:
         current = self.findings()
@@ -147,8 +151,9 @@ class SecurityHub:
         for identifier in params.get("FindingIdentifiers", []):
             finding = current.get(identifier["Id"])
             if finding is None or finding.get("ProductArn") != identifier.get("ProductArn"):
-                unprocessed.append({"FindingIdentifier": identifier, "ErrorCode": "FindingNotFound",
-                                    "ErrorMessage": "no such finding"})
+                unprocessed.append(
+                    {"FindingIdentifier": identifier, "ErrorCode": "FindingNotFound", "ErrorMessage": "no such finding"}
+                )
                 continue
             if "Workflow" in params:
                 finding["Workflow"] = {"Status": params["Workflow"]["Status"]}
@@ -160,8 +165,9 @@ class SecurityHub:
         if updated:
             self._client().batch_import_findings(Findings=updated)
             for finding in updated:  # AWS emits Imported events for customer updates too
-                self.events.put("aws.securityhub", "Security Hub Findings - Imported", {"findings": [finding]},
-                                [finding["Id"]])
+                self.events.put(
+                    "aws.securityhub", "Security Hub Findings - Imported", {"findings": [finding]}, [finding["Id"]]
+                )
         return {"ProcessedFindings": processed, "UnprocessedFindings": unprocessed}
 
     def custom_action(self, finding_ids: list[str]) -> dict:
@@ -211,8 +217,16 @@ class SsmAutomationService:
         self.events.put(
             "aws.ssm",
             "EC2 Automation Execution Status-change Notification",
-            {"ExecutionId": execution_id, "Definition": document, "DefinitionVersion": 1.0, "Status": status,
-             "StartTime": _now(), "EndTime": _now(), "Time": 0.0, "ExecutedBy": "remedy-simulation"},
+            {
+                "ExecutionId": execution_id,
+                "Definition": document,
+                "DefinitionVersion": 1.0,
+                "Status": status,
+                "StartTime": _now(),
+                "EndTime": _now(),
+                "Time": 0.0,
+                "ExecutedBy": "remedy-simulation",
+            },
         )
         return True
 
@@ -228,12 +242,21 @@ class SsmAutomationService:
         execution_id = params["AutomationExecutionId"]
         if execution_id not in self.ids:
             if any(e[0] == execution_id for e in self.pending):
-                return {"AutomationExecution": {"AutomationExecutionId": execution_id,
-                                                "AutomationExecutionStatus": "InProgress"}}
+                return {
+                    "AutomationExecution": {
+                        "AutomationExecutionId": execution_id,
+                        "AutomationExecutionStatus": "InProgress",
+                    }
+                }
             raise ValueError(f"automation execution {execution_id} does not exist")
         if not self.ids[execution_id]:
-            return {"AutomationExecution": {"AutomationExecutionId": execution_id, "AutomationExecutionStatus": "Failed",
-                                            "FailureMessage": self.rejected[execution_id]}}
+            return {
+                "AutomationExecution": {
+                    "AutomationExecutionId": execution_id,
+                    "AutomationExecutionStatus": "Failed",
+                    "FailureMessage": self.rejected[execution_id],
+                }
+            }
         response = self.interpreter.get_automation_execution(self.ids[execution_id])
         response["AutomationExecution"]["AutomationExecutionId"] = execution_id
         return response
@@ -258,9 +281,12 @@ class EmulatedAccount:
             if kind in ("AWS::DynamoDB::GlobalTable", "AWS::DynamoDB::Table"):
                 name = f"remedy-{logical_id.lower()}"
                 dynamodb = boto3.client("dynamodb", region_name=self.region)
-                dynamodb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
-                                      AttributeDefinitions=properties["AttributeDefinitions"],
-                                      KeySchema=properties["KeySchema"])
+                dynamodb.create_table(
+                    TableName=name,
+                    BillingMode="PAY_PER_REQUEST",
+                    AttributeDefinitions=properties["AttributeDefinitions"],
+                    KeySchema=properties["KeySchema"],
+                )
                 assembly.physical[logical_id] = name
             elif kind == "AWS::SNS::Topic":
                 arn = boto3.client("sns", region_name=self.region).create_topic(Name=logical_id)["TopicArn"]
@@ -273,7 +299,8 @@ class EmulatedAccount:
             elif kind == "AWS::IAM::Role" and "RoleName" in properties:
                 name = str(assembly.resolve(properties["RoleName"]))
                 arn = boto3.client("iam").create_role(
-                    RoleName=name, AssumeRolePolicyDocument=json.dumps(assembly.resolve(properties["AssumeRolePolicyDocument"]))
+                    RoleName=name,
+                    AssumeRolePolicyDocument=json.dumps(assembly.resolve(properties["AssumeRolePolicyDocument"])),
                 )["Role"]["Arn"]
                 assembly.physical[logical_id] = name
                 assembly.physical[f"{logical_id}.Arn"] = arn
@@ -292,11 +319,18 @@ class EmulatedAccount:
         ssm = boto3.client("ssm", region_name=self.region)
         for name, content in assembly.documents().items():
             self.interpreter.register(name, content)
-            ssm.create_document(Name=name, Content=json.dumps(content), DocumentType="Automation",
-                                DocumentFormat="JSON")
+            ssm.create_document(
+                Name=name, Content=json.dumps(content), DocumentType="Automation", DocumentFormat="JSON"
+            )
         self.ssm = SsmAutomationService(self.interpreter, self.events)
-        self.config = ConfigService(assembly.config_rules(), assembly.remediation_configurations(), self.lambdas,
-                                    self.ssm.start, self.account, self.region)
+        self.config = ConfigService(
+            assembly.config_rules(),
+            assembly.remediation_configurations(),
+            self.lambdas,
+            self.ssm.start,
+            self.account,
+            self.region,
+        )
         self._automatic_attempts: dict[str, tuple[str, str, int]] = {}
         self._install_hook()
         return self
@@ -319,11 +353,11 @@ class EmulatedAccount:
         boto3.DEFAULT_SESSION.events.register("before-call", self._answer)
 
     @staticmethod
-    def _keep_parameters(params, context, **_kwargs):  # noqa: ANN001, ANN205 - botocore hook signature
+    def _keep_parameters(params, context, **_kwargs):  # noqa: ANN001, ANN003, ANN205 - botocore hook signature
         """Keep the caller's API parameters; before-call only sees the serialized request."""
         context["simulation_api_params"] = dict(params)
 
-    def _answer(self, model, context, **_kwargs):  # noqa: ANN001, ANN202 - botocore hook signature
+    def _answer(self, model, context, **_kwargs):  # noqa: ANN001, ANN003, ANN202 - botocore hook signature
         route = self._routes.get((model.service_model.endpoint_prefix, model.name))
         if route is None:
             return None

@@ -82,7 +82,7 @@ class CloudAssembly:
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (key, arg), = value.items()
+            ((key, arg),) = value.items()
             if key == "Ref":
                 return self._ref(arg, parameters)
             if key == "Fn::GetAtt":
@@ -95,8 +95,13 @@ class CloudAssembly:
         return {k: self.resolve(v, parameters) for k, v in value.items()}
 
     def _ref(self, name: str, parameters: dict[str, object]) -> object:
-        pseudo = {"AWS::AccountId": self.account, "AWS::Region": self.region, "AWS::Partition": self.partition,
-                  "AWS::URLSuffix": "amazonaws.com", "AWS::StackName": STACK_NAME}
+        pseudo = {
+            "AWS::AccountId": self.account,
+            "AWS::Region": self.region,
+            "AWS::Partition": self.partition,
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::StackName": STACK_NAME,
+        }
         if name in pseudo:
             return pseudo[name]
         if name in parameters:
@@ -151,8 +156,10 @@ class CloudAssembly:
         for pack in self.of_type("AWS::Config::ConformancePack").values():
             properties = pack["Properties"]
             body = json.loads(properties["TemplateBody"])
-            parameters = {p["ParameterName"]: self.resolve(p["ParameterValue"])
-                          for p in properties.get("ConformancePackInputParameters", [])}
+            parameters = {
+                p["ParameterName"]: self.resolve(p["ParameterValue"])
+                for p in properties.get("ConformancePackInputParameters", [])
+            }
             found += [(r, parameters) for r in body["Resources"].values()]
         return found
 
@@ -171,8 +178,9 @@ class CloudAssembly:
                 message_types=[d["MessageType"] for d in details],
                 resource_types=properties.get("Scope", {}).get("ComplianceResourceTypes", []),
                 input_parameters=properties.get("InputParameters", {}),
-                frequency=next((d.get("MaximumExecutionFrequency") for d in details if "MaximumExecutionFrequency" in d),
-                               None),
+                frequency=next(
+                    (d.get("MaximumExecutionFrequency") for d in details if "MaximumExecutionFrequency" in d), None
+                ),
             )
         return rules
 

@@ -157,9 +157,16 @@ class ConfigService:
                 present = {item["resourceId"] for item in items}
                 # A resource evaluated before and gone now: Config records its deletion and notifies the rule.
                 deleted = [
-                    {"resourceId": rid, "resourceName": rid, "ARN": "", "awsRegion": self.region,
-                     "configurationItemStatus": "ResourceDeleted", "configuration": None,
-                     "supplementaryConfiguration": {}, "tags": {}}
+                    {
+                        "resourceId": rid,
+                        "resourceName": rid,
+                        "ARN": "",
+                        "awsRegion": self.region,
+                        "configurationItemStatus": "ResourceDeleted",
+                        "configuration": None,
+                        "supplementaryConfiguration": {},
+                        "tags": {},
+                    }
                     for (rtype, rid) in self.evaluations[rule.name]
                     if rtype == resource_type and rid not in present
                 ]

@@ -47,7 +47,9 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
 class Demo:
     """One run of the loop; the steps print what happens and why."""
 
-    def __init__(self, catalogue: Catalogue, assembly: Path, region: str, endpoint_url: str | None, prefix: str):
+    def __init__(
+        self, catalogue: Catalogue, assembly: Path, region: str, endpoint_url: str | None, prefix: str
+    ) -> None:
         from simulation.account import EmulatedAccount
 
         self.catalogue, self.region, self.prefix = catalogue, region, prefix
@@ -65,9 +67,11 @@ class Demo:
             evaluations = self.account.config.evaluations[self.rule_of[control.id]]
             counts = Counter(e["ComplianceType"] for e in evaluations.values())
             state[control.id] = {
-                "resources": len(evaluations),
+                "resources": len(evaluations) - counts.get("NOT_APPLICABLE", 0),
                 "non_compliant": counts.get("NON_COMPLIANT", 0),
-                "non_compliant_ids": sorted(k[1] for k, e in evaluations.items() if e["ComplianceType"] == "NON_COMPLIANT"),
+                "non_compliant_ids": sorted(
+                    k[1] for k, e in evaluations.items() if e["ComplianceType"] == "NON_COMPLIANT"
+                ),
             }
         return state
 
@@ -95,7 +99,7 @@ class Demo:
         started = account.run_automatic_remediations()
         self._report_executions(started)
 
-        _say("\n== Manual remediations (the AWS Config console's Remediate button) ==")
+        _say("\n== Manual remediations (the AWS Config console's Remediate button, one resource per control) ==")
         manual_fixed: list[str] = []
         for control in self.catalogue.controls:
             if control.remediation.automatic:
@@ -104,41 +108,65 @@ class Demo:
             runbook = account.config.remediations[rule_name].document
             description = account.interpreter.documents[runbook].get("description", "").splitlines()[0].lstrip("# ")
             account.config.evaluate(rule_name)
-            for resource_id in self._non_compliant(rule_name):
+            for resource_id in self._non_compliant(rule_name)[:1]:
                 _say(f"  About to run {runbook} on {resource_id}: {description}.")
                 account.config.start_remediation_execution(
-                    {"ConfigRuleName": rule_name,
-                     "ResourceKeys": [{"resourceType": control.resource_type, "resourceId": resource_id}]}
+                    {
+                        "ConfigRuleName": rule_name,
+                        "ResourceKeys": [{"resourceType": control.resource_type, "resourceId": resource_id}],
+                    }
                 )
                 manual_fixed.append(control.id)
             account.settle()
         self._report_executions([e[0] for e in account.ssm.started if e[0] not in started])
 
         _say("\n== Prowler findings through Security Hub, EventBridge and the bridge ==")
+        account.config.evaluate_all()
         findings = self._prowler_findings(seeded)
         executions_before = len(account.ssm.started)
         account.security_hub.import_findings(findings)
         account.settle()
-        manual_findings = [
-            f["Id"] for f in findings
-            if not self.catalogue.control(self._control_of_check(f["GeneratorId"])).remediation.automatic
+        still_open = [
+            f["Id"]
+            for f in findings
+            if self._is_non_compliant(self._control_of_check(f["GeneratorId"]), f["Resources"][0]["Id"], seeded)
         ]
-        if manual_findings:
-            _say(f"  A person selects {len(manual_findings)} finding(s) of manual controls and chooses 'Remediate'")
-            account.security_hub.custom_action(manual_findings)
+        if still_open:
+            _say(
+                f"  A person selects the {len(still_open)} finding(s) of manual controls still open and chooses "
+                "the Security Hub custom action 'Remediate'"
+            )
+            account.security_hub.custom_action(still_open)
             account.settle()
         bridge_runs = len(account.ssm.started) - executions_before
-        _say(f"  {len(findings)} finding(s) imported; the bridge started {bridge_runs} runbook execution(s)")
+        _say(f"  {len(findings)} finding(s) imported; the bridge started {bridge_runs} runbook execution(s):")
+        self._report_executions([e[0] for e in account.ssm.started[executions_before:]])
         repeat_before = len(account.ssm.started)
         account.security_hub.import_findings(findings)  # Prowler's next scan re-imports the same Ids
         account.settle()
-        _say(f"  Re-import of the same findings started {len(account.ssm.started) - repeat_before} execution(s)")
+        _say(
+            f"  Re-import of the same findings (Prowler's next scan) started "
+            f"{len(account.ssm.started) - repeat_before} execution(s)"
+        )
+        decisions = Counter()
+        for line in account.lambdas.logs.get(self._bridge_id(), []):
+            with contextlib.suppress(ValueError):
+                record = json.loads(line)
+                decisions[(record.get("decision"), record.get("reason", ""))] += 1
+        _say("  Bridge decisions: " + ", ".join(f"{d}{'/' + r if r else ''} x{n}" for (d, r), n in decisions.items()))
         workflow = Counter(f.get("Workflow", {}).get("Status") for f in account.security_hub.findings().values())
         _say(f"  Finding workflow states now: {dict(workflow)}")
 
         after = self.snapshot()
         self.show("Compliance after remediation", after)
         return self._report(before, after, seeded, findings, workflow, bridge_runs, manual_fixed)
+
+    def _bridge_id(self) -> str:
+        return next(k for k, f in self.account.lambdas.functions.items() if f.handler.startswith("prowler_bridge."))
+
+    def _is_non_compliant(self, control_id: str, arn: str, seeded: list[SeededResource]) -> bool:
+        resource = next(r for r in seeded if r.control_id == control_id and r.arn == arn)
+        return resource.resource_id in self._non_compliant(self.rule_of[control_id])
 
     def _non_compliant(self, rule_name: str) -> list[str]:
         return [resource_id for _type, resource_id in self.account.config.non_compliant(rule_name)]
@@ -147,14 +175,26 @@ class Demo:
         return self.catalogue.prowler_check_map()[generator_id.removeprefix("prowler-")]
 
     def _prowler_findings(self, seeded: list[SeededResource]) -> list[dict]:
+        """What a Prowler scan taken before remediation reported, for the resources that still exist."""
         findings = []
         for resource in seeded:
-            if not resource.non_compliant:
+            evaluation = self.account.config.evaluations[self.rule_of[resource.control_id]].get(
+                (resource.resource_type, resource.resource_id), {}
+            )
+            if not resource.non_compliant or evaluation.get("ComplianceType") == "NOT_APPLICABLE":
                 continue
             control = self.catalogue.control(resource.control_id)
             for check in control.prowler_checks:
-                findings.append(prowler_finding(check, resource.arn, resource.asff_type, self.account.account,
-                                                self.region, severity=control.severity))
+                findings.append(
+                    prowler_finding(
+                        check,
+                        resource.arn,
+                        resource.asff_type,
+                        self.account.account,
+                        self.region,
+                        severity=control.severity,
+                    )
+                )
         return findings
 
     def _report_executions(self, execution_ids: list[str]) -> None:
@@ -267,8 +307,9 @@ def main(argv: list[str] | None = None) -> int:
     json_path, markdown_path = write_reports(report, args.output)
     _say(f"\nReports: {json_path} and {markdown_path}")
 
-    unfixed = [c["id"] for c in report["controls"]
-               if (c["automatic"] or c["remediated_manually"]) and c["non_compliant_after"]]
+    unfixed = [
+        c["id"] for c in report["controls"] if (c["automatic"] or c["remediated_manually"]) and c["non_compliant_after"]
+    ]
     if unfixed:
         _say(f"Still non-compliant after remediation: {unfixed}")
         return 1

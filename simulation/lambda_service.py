@@ -6,7 +6,9 @@ other functions set aside), with its own environment variables during each invoc
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import io
 import os
 import sys
 from collections.abc import Callable
@@ -56,6 +58,7 @@ class LambdaService:
         self.functions = functions
         self._handlers: dict[str, Callable] = {}
         self.invocations: list[tuple[str, dict]] = []
+        self.logs: dict[str, list[str]] = {}  # what each function printed, as CloudWatch Logs would hold it
 
     def invoke(self, logical_id: str, event: dict) -> object:
         """Invoke synchronously; an exception propagates as a function error does to the caller."""
@@ -64,5 +67,9 @@ class LambdaService:
             self._handlers[logical_id] = _load_handler(function)
         self.invocations.append((logical_id, event))
         context = SimpleNamespace(function_name=logical_id, aws_request_id=f"sim-{len(self.invocations)}")
-        with _environment(function.environment):
-            return self._handlers[logical_id](event, context)
+        output = io.StringIO()
+        try:
+            with _environment(function.environment), contextlib.redirect_stdout(output):
+                return self._handlers[logical_id](event, context)
+        finally:
+            self.logs.setdefault(logical_id, []).extend(output.getvalue().splitlines())

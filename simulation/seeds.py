@@ -70,8 +70,15 @@ def _buckets(region: str) -> dict[str, str]:
 def seed_s3_bucket_kms_encryption(account: str, region: str) -> list[SeededResource]:
     notes = _buckets(region)
     return [
-        SeededResource("s3-bucket-kms-encryption", "AWS::S3::Bucket", name, f"arn:aws:s3:::{name}", "AwsS3Bucket",
-                       name != "audit-archive-eu", note)
+        SeededResource(
+            "s3-bucket-kms-encryption",
+            "AWS::S3::Bucket",
+            name,
+            f"arn:aws:s3:::{name}",
+            "AwsS3Bucket",
+            name != "audit-archive-eu",
+            note,
+        )
         for name, note in notes.items()
     ]
 
@@ -79,8 +86,15 @@ def seed_s3_bucket_kms_encryption(account: str, region: str) -> list[SeededResou
 def seed_s3_bucket_level_public_access_block(account: str, region: str) -> list[SeededResource]:
     notes = _buckets(region)
     return [
-        SeededResource("s3-bucket-level-public-access-block", "AWS::S3::Bucket", name, f"arn:aws:s3:::{name}",
-                       "AwsS3Bucket", name != "audit-archive-eu", note)
+        SeededResource(
+            "s3-bucket-level-public-access-block",
+            "AWS::S3::Bucket",
+            name,
+            f"arn:aws:s3:::{name}",
+            "AwsS3Bucket",
+            name != "audit-archive-eu",
+            note,
+        )
         for name, note in notes.items()
     ]
 
@@ -90,9 +104,15 @@ def seed_iam_password_policy(account: str, region: str) -> list[SeededResource]:
         MinimumPasswordLength=8, RequireNumbers=True, RequireUppercaseCharacters=True, MaxPasswordAge=180
     )
     return [
-        SeededResource("iam-password-policy", "AWS::::Account", account,
-                       f"arn:aws:iam:{region}:{account}:password-policy", "Other", True,
-                       "length 8, no symbols or lower case required, no reuse prevention, 180-day expiry")
+        SeededResource(
+            "iam-password-policy",
+            "AWS::::Account",
+            account,
+            f"arn:aws:iam:{region}:{account}:password-policy",
+            "Other",
+            True,
+            "length 8, no symbols or lower case required, no reuse prevention, 180-day expiry",
+        )
     ]
 
 
@@ -121,9 +141,8 @@ def _realistic_user_ids() -> Iterator[None]:
     import moto.iam.models as iam_models
 
     original = iam_models.random_resource_id
-    iam_models.random_resource_id = lambda size=20: "AIDA" + "".join(  # noqa: S311 - ids, not secrets
-        random.choices(string.ascii_uppercase + string.digits, k=17)
-    )
+    alphabet = string.ascii_uppercase + string.digits
+    iam_models.random_resource_id = lambda size=20: "AIDA" + "".join(random.choices(alphabet, k=17))  # noqa: S311
     try:
         yield
     finally:
@@ -135,6 +154,7 @@ def seed_iam_access_key_rotation(account: str, region: str, in_process: bool = T
     seeded = []
     users = {
         "ci-deployer": (200, "Active", "active key created 200 days ago"),
+        "etl-loader": (150, "Active", "active key created 150 days ago"),
         "legacy-batch": (400, "Inactive", "key 400 days old, already inactive"),
         "reporting-service": (0, "Active", "key created today"),
     }
@@ -149,9 +169,17 @@ def seed_iam_access_key_rotation(account: str, region: str, in_process: bool = T
         created = key["CreateDate"]
         created = created if created.tzinfo else created.replace(tzinfo=UTC)
         old = (datetime.now(UTC) - created).days > 90
-        seeded.append(SeededResource("iam-access-key-rotation", "AWS::IAM::User", user["UserId"], user["Arn"],
-                                     "AwsIamUser", old and status == "Active", note if (shifted or not age) else
-                                     f"{note} (clock not movable on this endpoint: key is new)"))
+        seeded.append(
+            SeededResource(
+                "iam-access-key-rotation",
+                "AWS::IAM::User",
+                user["UserId"],
+                user["Arn"],
+                "AwsIamUser",
+                old and status == "Active",
+                note if (shifted or not age) else f"{note} (clock not movable on this endpoint: key is new)",
+            )
+        )
     return seeded
 
 
@@ -161,16 +189,28 @@ def seed_ec2_ebs_volume_encryption(account: str, region: str) -> list[SeededReso
     seeded = []
     for encrypted, name, note in (
         (False, "reporting-scratch", "unencrypted, not attached"),
+        (False, "analytics-tmp", "unencrypted, not attached"),
         (True, "ledger-db-data", "encrypted with the AWS managed key"),
     ):
         volume = ec2.create_volume(
-            AvailabilityZone=zone, Size=20, VolumeType="gp3", Encrypted=encrypted,
+            AvailabilityZone=zone,
+            Size=20,
+            VolumeType="gp3",
+            Encrypted=encrypted,
             TagSpecifications=[{"ResourceType": "volume", "Tags": [{"Key": "Name", "Value": name}]}],
         )
         volume_id = volume["VolumeId"]
-        seeded.append(SeededResource("ec2-ebs-volume-encryption", "AWS::EC2::Volume", volume_id,
-                                     f"arn:aws:ec2:{region}:{account}:volume/{volume_id}", "AwsEc2Volume",
-                                     not encrypted, f"{name}: {note}"))
+        seeded.append(
+            SeededResource(
+                "ec2-ebs-volume-encryption",
+                "AWS::EC2::Volume",
+                volume_id,
+                f"arn:aws:ec2:{region}:{account}:volume/{volume_id}",
+                "AwsEc2Volume",
+                not encrypted,
+                f"{name}: {note}",
+            )
+        )
     return seeded
 
 

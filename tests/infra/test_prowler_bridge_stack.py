@@ -30,6 +30,14 @@ def _bridge_function(template):
     return function
 
 
+def _declared_bridge_actions():
+    from catalogue import _module_constants
+    from tests.conftest import REPO_ROOT
+
+    constants, _ = _module_constants(REPO_ROOT / "prowler_bridge" / "handler.py")
+    return constants["IAM_ACTIONS"]
+
+
 def test_imported_findings_rule_lists_every_catalogue_check(standalone):
     pattern = _rule(standalone[0], "Failed Prowler findings")["EventPattern"]
 
@@ -80,7 +88,10 @@ def test_bridge_role_has_no_action_wildcards_and_passes_only_runbook_roles(stand
     actions = {a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
 
     assert not [a for a in actions if "*" in a]
-    assert {"ssm:StartAutomationExecution", "securityhub:BatchUpdateFindings", "iam:PassRole"} <= actions
+    # Exactly what the bridge declares it calls; GetCallerIdentity needs no grant, AssumeRole only with
+    # other accounts in scope.
+    declared = set(_declared_bridge_actions()) - {"sts:GetCallerIdentity", "sts:AssumeRole"}
+    assert actions - {"logs:CreateLogStream", "logs:PutLogEvents", "kms:GenerateDataKey", "kms:Decrypt"} == declared
     (pass_role,) = [s for s in statements if s["Action"] == "iam:PassRole"]
     role_ids = {r["Fn::GetAtt"][0] for r in pass_role["Resource"]}
     assert all(

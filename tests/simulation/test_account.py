@@ -16,8 +16,11 @@ PROWLER_PATTERN = {
 
 def _event(status: str, generator: str = "prowler-s3_bucket_kms_encryption") -> dict:
     finding = {"GeneratorId": generator, "Compliance": {"Status": status}}
-    return {"source": "aws.securityhub", "detail-type": "Security Hub Findings - Imported",
-            "detail": {"findings": [finding]}}
+    return {
+        "source": "aws.securityhub",
+        "detail-type": "Security Hub Findings - Imported",
+        "detail": {"findings": [finding]},
+    }
 
 
 @pytest.mark.parametrize(
@@ -40,8 +43,11 @@ def account(aws, standalone):
 
 def test_wiring_comes_from_the_synthesized_template(account, standalone):
     template = standalone[0]
-    rules = {r["Properties"]["ConfigRuleName"] for r in template["Resources"].values()
-             if r["Type"] == "AWS::Config::ConfigRule"}
+    rules = {
+        r["Properties"]["ConfigRuleName"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::Config::ConfigRule"
+    }
 
     assert set(account.config.rules) == rules
     assert set(account.config.remediations) == rules
@@ -106,11 +112,15 @@ def test_failed_automatic_remediation_is_retried_up_to_the_configured_attempts(a
         from botocore.awsrequest import AWSResponse
 
         return AWSResponse("https://x.invalid", 403, {}, None), {
-            "Error": {"Code": "AccessDenied", "Message": "denied"}, "ResponseMetadata": {"HTTPStatusCode": 403}}
+            "Error": {"Code": "AccessDenied", "Message": "denied"},
+            "ResponseMetadata": {"HTTPStatusCode": 403},
+        }
 
     boto3.DEFAULT_SESSION.events.register("before-call.s3.PutPublicAccessBlock", deny)
     account.run_automatic_remediations()
 
     documents = [d for _i, d, _p in account.ssm.started]
-    assert documents.count("Remedy-EnableS3BucketPublicAccessBlock") == account.config.remediations[rule].maximum_attempts
+    assert (
+        documents.count("Remedy-EnableS3BucketPublicAccessBlock") == account.config.remediations[rule].maximum_attempts
+    )
     assert {account.ssm.status(i) for i, _d, _p in account.ssm.started} == {"Failed"}

@@ -1,8 +1,8 @@
 """Runbook encrypt_ebs_volume: replaces an unencrypted volume safely, keeps the backup, never terminates.
 
-The handlers are run in document order by a small interpreter of document.yaml (InputPayload
-templates, output selectors, the aws:branch, the wait steps and onFailure), so the wiring between
-steps is tested too.
+The rendered document (script.py embedded) is run by simulation.ssm_automation.SsmAutomation, the
+project's Automation interpreter (InputPayload templates, output selectors, the aws:branch, the wait
+steps and onFailure), so the wiring between steps is tested too.
 """
 
 from __future__ import annotations
@@ -15,14 +15,20 @@ import yaml
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 
+from catalogue import load_runbook
+from infra.runbooks import render_document
+from simulation.ssm_automation import SsmAutomation
 from ssm_documents.encrypt_ebs_volume import script
-from tests.conftest import REPO_ROOT, load_example
+from tests.conftest import ACCOUNT_ID, REPO_ROOT, load_example
 
 RUNBOOK = REPO_ROOT / "ssm_documents" / "encrypt_ebs_volume"
 DOCUMENT = yaml.safe_load((RUNBOOK / "document.yaml").read_text())
 AZ = "us-east-1a"
 IMAGE_ID = "ami-12c6146b"  # moto accepts it without loading its default AMIs
 TAGS = [{"Key": "Name", "Value": "ledger-data"}, {"Key": "CostCentre", "Value": "42"}]
+RENDERED = render_document(load_runbook("encrypt_ebs_volume"))
+DOCUMENT_NAME = "Remedy-EncryptEbsVolume"
+ROLE = f"arn:aws:iam::{ACCOUNT_ID}:role/remedy-encrypt-ebs-volume"
 
 
 class StepFailed(Exception):
@@ -33,62 +39,22 @@ class StepFailed(Exception):
         self.step, self.cause, self.outputs = step, cause, outputs
 
 
-def _resolve(value, context: dict):
-    if isinstance(value, list):
-        return [_resolve(v, context) for v in value]
-    if isinstance(value, dict):
-        return {k: _resolve(v, context) for k, v in value.items()}
-    match = re.fullmatch(r"\{\{ *([\w.]+) *\}\}", value) if isinstance(value, str) else None
-    return context[match.group(1)] if match else value
-
-
-def _run_step(step: dict, context: dict) -> str | None:
-    """Run one step; return the name of the next step chosen by a branch, if any."""
-    inputs = step["inputs"]
-    if step["action"] == "aws:executeScript":
-        payload = getattr(script, inputs["Handler"])(_resolve(inputs["InputPayload"], context), None)
-        for output in step.get("outputs", []):
-            path = output["Selector"].removeprefix("$.Payload").lstrip(".")
-            context[f"{step['name']}.{output['Name']}"] = payload[path] if path else payload
-        return None
-    if step["action"] == "aws:branch":
-        for choice in inputs["Choices"]:
-            if _resolve(choice["Variable"], context) is choice["BooleanEquals"]:
-                return choice["NextStep"]
-        return "<end>" if step.get("isEnd") else None
-    if step["action"] == "aws:waitForAwsResourceProperty":
-        assert inputs["Service"] == "ec2"
-        assert inputs["Api"] == "DescribeSnapshots"
-        response = boto3.client("ec2").describe_snapshots(SnapshotIds=_resolve(inputs["SnapshotIds"], context))
-        assert inputs["PropertySelector"] == "$.Snapshots[0].State"
-        assert response["Snapshots"][0]["State"] in inputs["DesiredValues"]  # moto completes at once
-        return None
-    raise AssertionError(f"unexpected action {step['action']}")
-
-
 def run_document(volume_id: str, **parameters) -> dict:
-    """Run the runbook as Automation would; returns the step outputs, raises StepFailed on failure."""
-    steps = DOCUMENT["mainSteps"]
-    by_name = {s["name"]: i for i, s in enumerate(steps)}
-    context = {"VolumeId": volume_id, "KmsKeyId": "alias/aws/ebs", "AllowAttachedVolume": False, **parameters}
-    index, failure = 0, None
-    while index < len(steps):
-        step = steps[index]
-        try:
-            chosen = _run_step(step, context)
-        except Exception as error:
-            on_failure = step.get("onFailure", "Abort")
-            if failure is not None or on_failure == "Abort":
-                raise StepFailed(step["name"], failure or error, context) from error
-            failure = StepFailed(step["name"], error, context)
-            index = by_name[on_failure.removeprefix("step:")]
-            continue
-        if chosen == "<end>" or (chosen is None and step.get("isEnd")):
-            break
-        index = by_name[chosen] if chosen else index + 1
-    if failure is not None:
-        raise failure  # a critical step failed: the automation ends Failed even after the handler step
-    return context
+    """Run the rendered runbook through SsmAutomation; returns every step output ("Step.Output" -> value),
+    raises StepFailed (the first failed step and its exception) when the execution does not succeed."""
+    automation = SsmAutomation()
+    automation.register(DOCUMENT_NAME, RENDERED)
+    values = {"AutomationAssumeRole": ROLE, "VolumeId": volume_id, **parameters}
+    execution_id = automation.start_automation_execution(
+        DocumentName=DOCUMENT_NAME,
+        Parameters={name: [str(v).lower() if isinstance(v, bool) else str(v)] for name, v in values.items()},
+    )
+    execution = automation.executions[execution_id]
+    outputs = execution.step_outputs
+    if execution.status != "Success":
+        failed = next(s for s in execution.step_executions if s["StepStatus"] != "Success")
+        raise StepFailed(failed["StepName"], failed["Exception"], outputs)
+    return outputs
 
 
 def _volume(ec2, volume_id: str) -> dict:

@@ -1,0 +1,311 @@
+"""The Prowler bridge Lambda: EventBridge events from Security Hub and SSM -> Remedy's runbooks.
+
+Dispatches on the event's "detail-type":
+  "Security Hub Findings - Imported"        a Prowler finding that passes every check in findings.py starts
+                                            its control's runbook (only if the control is automatic).
+  "Security Hub Findings - Custom Action"   the "Remediate" button: the same, for any control; on a finding
+                                            of one of our AWS Config rules it asks AWS Config to remediate.
+  "EC2 Automation Execution Status-change Notification"
+                                            Success resolves the findings an execution served; Failed,
+                                            TimedOut or Cancelled keeps them open, notifies (SNS) and queues
+                                            the failure (SQS) for prowler_bridge.retry.
+Every decision is one JSON log line. Bad input raises ValueError before any AWS call. Configuration:
+bridge_config.json (settings.py) and the stack's environment variables.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any
+
+import boto3
+
+from prowler_bridge.accounts import AccountClients
+from prowler_bridge.findings import (
+    START_AUTOMATION,
+    Decision,
+    evaluate,
+    log_decision,
+)
+from prowler_bridge.ledger import CUSTOM_ACTION_MIN_AGE_SECONDS, Ledger
+from prowler_bridge.resources import ResourceNotFoundError, resolve_resource_id
+from prowler_bridge.settings import (
+    BridgeConfig,
+    Settings,
+    allowed_accounts,
+    load_bridge_config,
+    load_settings,
+    own_account,
+    partition_for,
+)
+
+IMPORTED = "Security Hub Findings - Imported"
+CUSTOM_ACTION = "Security Hub Findings - Custom Action"
+AUTOMATION_STATUS = "EC2 Automation Execution Status-change Notification"
+EVENT_SOURCES = {IMPORTED: "aws.securityhub", CUSTOM_ACTION: "aws.securityhub", AUTOMATION_STATUS: "aws.ssm"}
+FAILED_STATUSES = ("Failed", "TimedOut", "Cancelled")
+SUCCESS_STATUS = "Success"
+UPDATED_BY = "remedy-bridge"
+NOTE_MAX = 512
+ASSUME_ROLE_PARAMETER = "AutomationAssumeRole"
+
+# Actions the bridge's Lambda role calls in its own account (the stack grants exactly these).
+# iam:PassRole is on the runbook roles (StartAutomationExecution hands AutomationAssumeRole to SSM).
+IAM_ACTIONS = (
+    "sts:GetCallerIdentity",
+    "sts:AssumeRole",
+    "dynamodb:PutItem",
+    "dynamodb:GetItem",
+    "dynamodb:DeleteItem",
+    "iam:GetUser",
+    "iam:PassRole",
+    "ssm:StartAutomationExecution",
+    "ssm:GetAutomationExecution",
+    "config:StartRemediationExecution",
+    "securityhub:BatchUpdateFindings",
+    "sns:Publish",
+    "sqs:SendMessage",
+)
+# Actions the member role (MEMBER_ROLE_NAME) must grant the bridge in every other in-scope account.
+MEMBER_IAM_ACTIONS = (
+    "iam:GetUser",
+    "iam:PassRole",
+    "ssm:StartAutomationExecution",
+    "ssm:GetAutomationExecution",
+    "config:StartRemediationExecution",
+)
+
+
+def validate_event(event: object) -> str:
+    """The event's detail-type if the event has the shape the bridge handles; ValueError otherwise."""
+    if not isinstance(event, dict):
+        raise ValueError(f"event must be a JSON object from EventBridge; got {type(event).__name__}")
+    detail_type = event.get("detail-type")
+    if detail_type not in EVENT_SOURCES:
+        raise ValueError(f"unknown event detail-type {detail_type!r}; expected one of {sorted(EVENT_SOURCES)}")
+    if "source" in event and event["source"] != EVENT_SOURCES[detail_type]:
+        raise ValueError(
+            f"event source {event['source']!r} does not match detail-type {detail_type!r} "
+            f"(expected {EVENT_SOURCES[detail_type]!r})"
+        )
+    detail = event.get("detail")
+    if not isinstance(detail, dict):
+        raise ValueError(f"{detail_type!r} event has no 'detail' object")
+    if detail_type == AUTOMATION_STATUS:
+        for key in ("ExecutionId", "Definition", "Status"):
+            if not isinstance(detail.get(key), str) or not detail[key]:
+                raise ValueError(f"{detail_type!r} event: detail.{key} must be a non-empty string")
+    elif not isinstance(detail.get("findings"), list):
+        raise ValueError(f"{detail_type!r} event: detail.findings must be a list of ASFF findings")
+    return detail_type
+
+
+def _note(text: str) -> dict[str, str]:
+    return {"Text": text if len(text) <= NOTE_MAX else text[: NOTE_MAX - 3] + "...", "UpdatedBy": UPDATED_BY}
+
+
+class Bridge:
+    """One invocation's work: configuration, settings and the clients it needs."""
+
+    def __init__(self, config: BridgeConfig, settings: Settings) -> None:
+        self.config = config
+        self.settings = settings
+        self.partition = partition_for(settings.region)
+        self.ledger = Ledger(settings.ledger_table, settings.ledger_ttl_hours)
+        self.accounts = AccountClients(settings.member_role_name, self.partition)
+
+    # -- Security Hub findings ---------------------------------------------------------------------------
+
+    def handle_findings(self, event: dict, custom_action: bool) -> dict:
+        """Evaluate every finding; act on those that pass. Raises at the end if any could not be started."""
+        securityhub_region = event.get("region") or self.settings.region
+        results, failures = [], []
+        for finding in event["detail"]["findings"]:
+            decision = evaluate(
+                finding,
+                config=self.config,
+                partition=self.partition,
+                allowed_accounts=lambda: allowed_accounts(self.settings),
+                allowed_regions=self.settings.allowed_regions,
+                custom_action=custom_action,
+            )
+            if decision.reason:
+                results.append(decision.log("skipped", event=_kind(custom_action)))
+                continue
+            try:
+                results.append(self._act(decision, custom_action, securityhub_region))
+            except Exception as error:
+                failures.append(decision.finding_id)
+                results.append(
+                    decision.log("failed", event=_kind(custom_action), error=f"{type(error).__name__}: {error}")
+                )
+        if failures:
+            raise RuntimeError(f"{len(failures)} finding(s) could not be remediated (see log): {failures}")
+        return {"decisions": results}
+
+    def _act(self, decision: Decision, custom_action: bool, securityhub_region: str) -> dict:
+        """Claim the finding, resolve its resource, start the remediation, record it, update the finding."""
+        min_age = CUSTOM_ACTION_MIN_AGE_SECONDS if custom_action else None
+        if not self.ledger.claim_finding(decision.finding_id, min_age):
+            return replace(decision, reason="duplicate").log("skipped", event=_kind(custom_action))
+        control = decision.control
+        client = self.accounts.factory(decision.account, decision.region)
+        started = False
+        try:
+            resource_id = resolve_resource_id(decision.arn, control.resource_type, client)
+            if decision.action == START_AUTOMATION:
+                parameters = self.runbook_parameters(decision, resource_id)
+                response = client("ssm").start_automation_execution(
+                    DocumentName=control.document, Parameters={k: [v] for k, v in parameters.items()}
+                )
+                execution_id = response["AutomationExecutionId"]
+                started = True
+                self.ledger.record_execution(
+                    execution_id,
+                    findings=[decision.identifier],
+                    control=control.id,
+                    account=decision.account,
+                    region=decision.region,
+                    document=control.document,
+                    parameters=parameters,
+                    securityhub_region=securityhub_region,
+                )
+                note = f"Remedy started {control.document} execution {execution_id}"
+                outcome = {"execution_id": execution_id, "document": control.document, "parameters": parameters}
+            else:
+                response = client("config").start_remediation_execution(
+                    ConfigRuleName=decision.config_rule,
+                    ResourceKeys=[{"resourceType": control.resource_type, "resourceId": resource_id}],
+                )
+                if response.get("FailedItems"):
+                    raise RuntimeError(f"AWS Config did not start the remediation: {response.get('FailureMessage')}")
+                started = True
+                note = f"Remedy asked AWS Config to run the remediation of {decision.config_rule} for {resource_id}"
+                outcome = {"resource_id": resource_id}
+        except ResourceNotFoundError as problem:
+            self.ledger.release_finding(decision.finding_id)
+            return replace(decision, reason="resource_not_found", detail=str(problem)).log(
+                "skipped", event=_kind(custom_action)
+            )
+        except Exception:
+            if not started:
+                self.ledger.release_finding(decision.finding_id)
+            raise
+        update_error = self.update_findings([decision.identifier], "NOTIFIED", note, securityhub_region)
+        return decision.log("started", event=_kind(custom_action), finding_update_error=update_error, **outcome)
+
+    def runbook_parameters(self, decision: Decision, resource_id: str) -> dict[str, str]:
+        """The runbook's parameters: static ones from the catalogue, the resource id, the runbook's role."""
+        control = decision.control
+        role = f"arn:{self.partition}:iam::{decision.account}:role/{control.role_name(decision.region)}"
+        return {**control.parameters, control.resource_parameter: resource_id, ASSUME_ROLE_PARAMETER: role}
+
+    def update_findings(self, identifiers: list[dict], workflow: str, note: str, region: str) -> str | None:
+        """Set the findings' workflow status with a note; the error text if Security Hub refused (None if done)."""
+        if not identifiers:
+            return None
+        try:
+            response = boto3.client("securityhub", region_name=region).batch_update_findings(
+                FindingIdentifiers=identifiers, Workflow={"Status": workflow}, Note=_note(note)
+            )
+        except Exception as error:
+            return f"{type(error).__name__}: {error}"
+        unprocessed = response.get("UnprocessedFindings") or []
+        return f"unprocessed: {unprocessed}" if unprocessed else None
+
+    # -- Automation status changes -----------------------------------------------------------------------
+
+    def handle_status(self, event: dict) -> dict:
+        """Resolve the findings of a successful execution; notify and queue a failed one."""
+        detail = event["detail"]
+        execution_id, document, status = detail["ExecutionId"], detail["Definition"], detail["Status"]
+        fields = {"event": "automation_status", "execution_id": execution_id, "document": document, "status": status}
+        if status != SUCCESS_STATUS and status not in FAILED_STATUSES:
+            return {"decisions": [log_decision("skipped", reason="status_not_final", **fields)]}
+        record = self.ledger.execution(execution_id)
+        controls = self.config.controls_for_document(document)
+        if record is None and not controls:
+            return {"decisions": [log_decision("skipped", reason="unmapped_document", **fields)]}
+        if record is None and status == SUCCESS_STATUS:
+            return {"decisions": [log_decision("skipped", reason="unknown_execution", **fields)]}
+        account = record["account"] if record else event.get("account") or own_account()
+        region = record["region"] if record else event.get("region") or self.settings.region
+        if record is None and account not in allowed_accounts(self.settings):
+            return {"decisions": [log_decision("skipped", reason="account_out_of_scope", account=account, **fields)]}
+        if not self.ledger.claim_status(execution_id, status):
+            return {"decisions": [log_decision("skipped", reason="duplicate", **fields)]}
+        try:
+            if status == SUCCESS_STATUS:
+                return {"decisions": [self._resolved(record, fields)]}
+            return {"decisions": [self._failed(record, controls, account, region, fields)]}
+        except Exception:
+            self.ledger.release_status(execution_id, status)
+            raise
+
+    def _resolved(self, record: dict, fields: dict) -> dict:
+        note = f"Remedy {fields['document']} execution {fields['execution_id']} succeeded; the resource was fixed"
+        error = self.update_findings(record["findings"], "RESOLVED", note, record["securityhub_region"])
+        if error:
+            raise RuntimeError(f"could not resolve the findings of {fields['execution_id']}: {error}")
+        return log_decision("resolved", findings=record["findings"], control=record["control"], **fields)
+
+    def _failed(self, record: dict | None, controls: list, account: str, region: str, fields: dict) -> dict:
+        execution_id, document, status = fields["execution_id"], fields["document"], fields["status"]
+        reason = self.failure_reason(execution_id, account, region)
+        findings = record["findings"] if record else []
+        control = record["control"] if record else (controls[0].id if len(controls) == 1 else None)
+        message = {
+            "execution_id": execution_id,
+            "document": document,
+            "status": status,
+            "reason": reason,
+            "findings": findings,
+            "control": control,
+            "account": account,
+            "region": region,
+        }
+        note = f"Remedy {document} execution {execution_id} {status}: {reason}. Queued for retry."
+        update_error = (
+            self.update_findings(findings, "NOTIFIED", note, record["securityhub_region"]) if record else None
+        )
+        boto3.client("sns").publish(
+            TopicArn=self.settings.failure_topic_arn,
+            Subject=f"Remedy: {document} {status}"[:100],
+            Message=f"Remedy runbook {document} execution {execution_id} in {account}/{region}: {status}.\n"
+            f"Reason: {reason}\n\n{json.dumps(message, indent=2)}",
+        )
+        boto3.client("sqs").send_message(QueueUrl=self.settings.failure_queue_url, MessageBody=json.dumps(message))
+        return log_decision(
+            "failure_notified",
+            reason=reason,
+            findings=findings,
+            control=control,
+            account=account,
+            region=region,
+            finding_update_error=update_error,
+            **fields,
+        )
+
+    def failure_reason(self, execution_id: str, account: str, region: str) -> str:
+        """SSM's FailureMessage for the execution (or why it could not be read)."""
+        try:
+            execution = self.accounts.factory(account, region)("ssm").get_automation_execution(
+                AutomationExecutionId=execution_id
+            )["AutomationExecution"]
+        except Exception as error:
+            return f"failure message unavailable ({type(error).__name__}: {error})"
+        return execution.get("FailureMessage") or "no failure message given"
+
+
+def _kind(custom_action: bool) -> str:
+    return "custom_action" if custom_action else "imported"
+
+
+def lambda_handler(event: Any, context: Any = None) -> dict:
+    """Entry point (EventBridge). Returns {"decisions": [one log line per finding or status event]}."""
+    detail_type = validate_event(event)
+    bridge = Bridge(load_bridge_config(), load_settings())
+    if detail_type == AUTOMATION_STATUS:
+        return bridge.handle_status(event)
+    return bridge.handle_findings(event, custom_action=detail_type == CUSTOM_ACTION)

@@ -1,0 +1,201 @@
+"""The bridge's configuration: bridge_config.json (derived from the catalogue at synth) and environment.
+
+bridge_config.json sits next to handler.py inside the Lambda asset (BRIDGE_CONFIG_PATH overrides it).
+It is never a hand-kept table: infra/bridge_config.py writes it from catalogue/controls.yaml. A file that
+does not have the expected shape fails loudly here, before any AWS call.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import boto3
+import botocore.exceptions
+
+DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent / "bridge_config.json"
+CONFIG_VERSION = 1
+DEFAULT_MEMBER_ROLE_NAME = "remedy-bridge-member"
+DEFAULT_LEDGER_TTL_HOURS = 24
+_CONTROL_FIELDS = {
+    "document": str,
+    "runbook_role_name": str,
+    "config_rule": str,
+    "automatic": bool,
+    "resource_type": str,
+    "resource_parameter": str,
+    "parameters": dict,
+}
+
+
+class ConfigurationError(ValueError):
+    """bridge_config.json or an environment variable is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Control:
+    """One catalogue control as the bridge sees it (an entry of bridge_config.json "controls")."""
+
+    id: str
+    document: str
+    runbook_role_name: str
+    config_rule: str
+    automatic: bool
+    resource_type: str
+    resource_parameter: str
+    parameters: dict[str, str]
+
+    def role_name(self, region: str) -> str:
+        """The runbook's role name in `region` (one deployment per region)."""
+        return self.runbook_role_name.format(region=region)
+
+
+@dataclass(frozen=True)
+class BridgeConfig:
+    """bridge_config.json, validated."""
+
+    prefix: str
+    exclusion_tag_key: str
+    checks: dict[str, str]
+    controls: dict[str, Control]
+
+    def control_for_check(self, check_id: str) -> Control | None:
+        """The control a Prowler check id (current or legacy) maps to, if any."""
+        control_id = self.checks.get(check_id)
+        return self.controls.get(control_id) if control_id else None
+
+    def control_for_rule(self, rule_name: str) -> Control | None:
+        """The control whose (prefixed) AWS Config rule is `rule_name`, if it is one of ours."""
+        return next((c for c in self.controls.values() if c.config_rule == rule_name), None)
+
+    def controls_for_document(self, document: str) -> list[Control]:
+        """Controls remediated by SSM document `document` (empty if it is not one of ours)."""
+        return [c for c in self.controls.values() if c.document == document]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The environment the stack sets on the bridge Lambda."""
+
+    ledger_table: str
+    failure_topic_arn: str
+    failure_queue_url: str
+    allowed_accounts: frozenset[str]  # empty: only the Lambda's own account
+    allowed_regions: frozenset[str]
+    member_role_name: str
+    ledger_ttl_hours: int
+    region: str
+
+
+def parse_bridge_config(raw: object, source: str = "bridge_config.json") -> BridgeConfig:
+    """Validate the parsed JSON and return it typed; ConfigurationError names the bad field."""
+
+    def fail(message: str) -> ConfigurationError:
+        return ConfigurationError(f"{source}: {message}")
+
+    if not isinstance(raw, dict):
+        raise fail("expected a JSON object")
+    if raw.get("version") != CONFIG_VERSION:
+        raise fail(f"'version' must be {CONFIG_VERSION}; got {raw.get('version')!r}")
+    for key in ("prefix", "exclusion_tag_key"):
+        if not isinstance(raw.get(key), str) or not raw[key]:
+            raise fail(f"'{key}' must be a non-empty string")
+    checks, controls_raw = raw.get("checks"), raw.get("controls")
+    if not isinstance(checks, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in checks.items()):
+        raise fail("'checks' must map Prowler check ids to control ids")
+    if not isinstance(controls_raw, dict):
+        raise fail("'controls' must be an object keyed by control id")
+    controls = {}
+    for control_id, entry in controls_raw.items():
+        if not isinstance(entry, dict):
+            raise fail(f"controls.{control_id} must be an object")
+        for field_name, kind in _CONTROL_FIELDS.items():
+            if not isinstance(entry.get(field_name), kind):
+                raise fail(f"controls.{control_id}.{field_name} must be a {kind.__name__}")
+        if "{region}" not in entry["runbook_role_name"]:
+            raise fail(f"controls.{control_id}.runbook_role_name must contain '{{region}}'")
+        controls[control_id] = Control(id=control_id, **{name: entry[name] for name in _CONTROL_FIELDS})
+    unknown = sorted({v for v in checks.values() if v not in controls})
+    if unknown:
+        raise fail(f"'checks' maps to unknown control(s) {unknown}")
+    return BridgeConfig(raw["prefix"], raw["exclusion_tag_key"], dict(checks), controls)
+
+
+@lru_cache(maxsize=8)
+def _load_config_file(path: str) -> BridgeConfig:
+    try:
+        raw = json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as problem:
+        raise ConfigurationError(f"cannot read bridge configuration {path}: {problem}") from problem
+    return parse_bridge_config(raw, path)
+
+
+def load_bridge_config(environ: Mapping[str, str] | None = None) -> BridgeConfig:
+    """bridge_config.json from BRIDGE_CONFIG_PATH or beside handler.py (cached per path)."""
+    environ = os.environ if environ is None else environ
+    return _load_config_file(environ.get("BRIDGE_CONFIG_PATH") or str(DEFAULT_CONFIG_PATH))
+
+
+def _csv(value: str | None) -> frozenset[str]:
+    return frozenset(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read the environment; a missing required variable is a ConfigurationError naming it."""
+    environ = os.environ if environ is None else environ
+    missing = [name for name in ("LEDGER_TABLE", "FAILURE_TOPIC_ARN", "FAILURE_QUEUE_URL") if not environ.get(name)]
+    region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or ""
+    if not region:
+        missing.append("AWS_REGION")
+    if missing:
+        raise ConfigurationError(f"missing environment variable(s): {', '.join(missing)}")
+    ttl_text = environ.get("LEDGER_TTL_HOURS") or str(DEFAULT_LEDGER_TTL_HOURS)
+    if not ttl_text.strip().isdigit() or int(ttl_text) < 1:
+        raise ConfigurationError(f"LEDGER_TTL_HOURS must be a whole number of hours >= 1; got {ttl_text!r}")
+    accounts = _csv(environ.get("ALLOWED_ACCOUNTS"))
+    bad = sorted(a for a in accounts if not (len(a) == 12 and a.isdigit()))
+    if bad:
+        raise ConfigurationError(f"ALLOWED_ACCOUNTS must list 12-digit account ids; got {bad}")
+    return Settings(
+        ledger_table=environ["LEDGER_TABLE"],
+        failure_topic_arn=environ["FAILURE_TOPIC_ARN"],
+        failure_queue_url=environ["FAILURE_QUEUE_URL"],
+        allowed_accounts=accounts,
+        allowed_regions=_csv(environ.get("ALLOWED_REGIONS")) or frozenset({region}),
+        member_role_name=environ.get("MEMBER_ROLE_NAME") or DEFAULT_MEMBER_ROLE_NAME,
+        ledger_ttl_hours=int(ttl_text),
+        region=region,
+    )
+
+
+_OWN_ACCOUNT: dict[str, str] = {}
+
+
+def own_account() -> str:
+    """The account the bridge runs in (sts:GetCallerIdentity, cached for the Lambda's lifetime)."""
+    if "id" not in _OWN_ACCOUNT:
+        _OWN_ACCOUNT["id"] = boto3.client("sts").get_caller_identity()["Account"]
+    return _OWN_ACCOUNT["id"]
+
+
+def allowed_accounts(settings: Settings) -> frozenset[str]:
+    """ALLOWED_ACCOUNTS, or only the bridge's own account when it is empty."""
+    return settings.allowed_accounts or frozenset({own_account()})
+
+
+def partition_for(region: str) -> str:
+    """The AWS partition of `region` (aws, aws-cn, aws-us-gov, ...), from botocore's offline endpoint data."""
+    try:
+        return boto3.session.Session().get_partition_for_region(region)
+    except botocore.exceptions.UnknownRegionError:
+        return "aws"
+
+
+def reset_caches() -> None:
+    """Forget the cached account id and configuration (tests; a new deployment)."""
+    _OWN_ACCOUNT.clear()
+    _load_config_file.cache_clear()

@@ -1,0 +1,187 @@
+"""Builders for Prowler ASFF findings, AWS Config findings and the EventBridge events that carry them.
+
+Shaped as Prowler 5 writes ASFF and as Security Hub and SSM deliver events, so other tests (the local
+simulation, the stack) can reuse them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+from tests.conftest import ACCOUNT_ID, REGION
+
+OTHER_ACCOUNT_ID = "210987654321"
+OTHER_REGION = "eu-central-1"
+USER_ID = "AIDAEXAMPLEUSER0000001"
+VOLUME_ID = "vol-0123456789abcdef0"
+BUCKET = "remedy-test-bucket"
+CUSTOM_ACTION_ARN = f"arn:aws:securityhub:{REGION}:{ACCOUNT_ID}:action/custom/Remediate"
+
+
+def prowler_product_arn(region: str = REGION, partition: str = "aws") -> str:
+    return f"arn:{partition}:securityhub:{region}::product/prowler/prowler"
+
+
+def config_product_arn(region: str = REGION) -> str:
+    return f"arn:aws:securityhub:{region}::product/aws/config"
+
+
+def bucket_arn(name: str = BUCKET) -> str:
+    return f"arn:aws:s3:::{name}"
+
+
+def volume_arn(volume_id: str = VOLUME_ID, account: str = ACCOUNT_ID, region: str = REGION) -> str:
+    return f"arn:aws:ec2:{region}:{account}:volume/{volume_id}"
+
+
+def user_arn(name: str = "alice", account: str = ACCOUNT_ID) -> str:
+    return f"arn:aws:iam::{account}:user/{name}"
+
+
+def password_policy_arn(account: str = ACCOUNT_ID, region: str = REGION) -> str:
+    """Prowler's synthetic account-level ARN for password policy checks."""
+    return f"arn:aws:iam:{region}:{account}:password-policy"
+
+
+ASFF_TYPES = {"s3": "AwsS3Bucket", "ec2": "AwsEc2Volume", "iam-user": "AwsIamUser", "iam": "AwsAccount"}
+
+
+def _asff_type(resource_arn: str) -> str:
+    service = resource_arn.split(":")[2]
+    if service == "iam" and ":user/" in resource_arn:
+        return ASFF_TYPES["iam-user"]
+    return ASFF_TYPES.get(service, "Other")
+
+
+def prowler_finding(
+    check_id: str,
+    resource_arn: str,
+    *,
+    account: str = ACCOUNT_ID,
+    region: str = REGION,
+    status: str = "FAILED",
+    record_state: str = "ACTIVE",
+    workflow: str = "NEW",
+    tags: dict | None = None,
+    product_arn: str | None = None,
+) -> dict:
+    """A Prowler finding as Security Hub holds it after BatchImportFindings."""
+    digest = hashlib.sha512(resource_arn.encode()).hexdigest()[:9]
+    resource = {"Type": _asff_type(resource_arn), "Id": resource_arn, "Partition": "aws", "Region": region}
+    if tags is not None:
+        resource["Tags"] = tags
+    return {
+        "SchemaVersion": "2018-10-08",
+        "Id": f"prowler-{check_id}-{account}-{region}-{digest}",
+        "ProductArn": product_arn or prowler_product_arn(region),
+        "ProductName": "Prowler",
+        "CompanyName": "Prowler",
+        "RecordState": record_state,
+        "ProductFields": {"ProviderName": "Prowler", "ProviderVersion": "5.46.0", "ProwlerResourceName": resource_arn},
+        "GeneratorId": f"prowler-{check_id}",
+        "AwsAccountId": account,
+        "Types": ["Software and Configuration Checks"],
+        "FirstObservedAt": "2026-11-27T09:00:00Z",
+        "UpdatedAt": "2026-11-27T09:00:00Z",
+        "CreatedAt": "2026-11-27T09:00:00Z",
+        "Severity": {"Label": "HIGH"},
+        "Title": f"Prowler check {check_id}",
+        "Description": f"Prowler check {check_id} failed",
+        "Resources": [resource],
+        "Compliance": {"Status": status, "RelatedRequirements": [], "AssociatedStandards": []},
+        "Remediation": {"Recommendation": {"Text": "", "Url": "https://hub.prowler.com"}},
+        "Region": region,
+        "Workflow": {"Status": workflow},
+        "WorkflowState": "NEW",
+    }
+
+
+def config_finding(
+    rule_name: str,
+    resource_arn: str,
+    *,
+    account: str = ACCOUNT_ID,
+    region: str = REGION,
+    status: str = "FAILED",
+) -> dict:
+    """A finding AWS Config sends to Security Hub for a non-compliant resource of a (custom) rule."""
+    rule_id = "config-rule-abcdef"
+    return {
+        "SchemaVersion": "2018-10-08",
+        "Id": f"arn:aws:config:{region}:{account}:config-rule/{rule_id}/finding/{uuid.uuid4().hex}",
+        "ProductArn": config_product_arn(region),
+        "ProductName": "Config",
+        "CompanyName": "AWS",
+        "Region": region,
+        "GeneratorId": f"arn:aws:config:{region}:{account}:config-rule/{rule_id}",
+        "AwsAccountId": account,
+        "Types": ["Software and Configuration Checks"],
+        "CreatedAt": "2026-11-27T09:00:00Z",
+        "UpdatedAt": "2026-11-27T09:00:00Z",
+        "Severity": {"Label": "MEDIUM"},
+        "Title": rule_name,
+        "Description": rule_name,
+        "ProductFields": {
+            "aws/config/ConfigRuleName": rule_name,
+            "aws/config/ConfigRuleArn": f"arn:aws:config:{region}:{account}:config-rule/{rule_id}",
+            "aws/config/ConfigComplianceType": "NON_COMPLIANT",
+        },
+        "Resources": [{"Type": _asff_type(resource_arn), "Id": resource_arn, "Partition": "aws", "Region": region}],
+        "Compliance": {"Status": status},
+        "RecordState": "ACTIVE",
+        "Workflow": {"Status": "NEW"},
+    }
+
+
+def _envelope(detail_type: str, source: str, detail: dict, resources: list[str]) -> dict:
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": detail_type,
+        "source": source,
+        "account": ACCOUNT_ID,
+        "time": "2026-11-27T09:00:00Z",
+        "region": REGION,
+        "resources": resources,
+        "detail": detail,
+    }
+
+
+def imported_event(*findings: dict) -> dict:
+    """ "Security Hub Findings - Imported"."""
+    return _envelope(
+        "Security Hub Findings - Imported",
+        "aws.securityhub",
+        {"findings": list(findings)},
+        [f["ProductArn"] for f in findings],
+    )
+
+
+def custom_action_event(*findings: dict) -> dict:
+    """ "Security Hub Findings - Custom Action" from the Remediate action target."""
+    detail = {"actionName": "Remediate", "actionDescription": "Run the Remedy runbook", "findings": list(findings)}
+    return _envelope("Security Hub Findings - Custom Action", "aws.securityhub", detail, [CUSTOM_ACTION_ARN])
+
+
+def status_event(
+    execution_id: str, document: str, status: str, account: str = ACCOUNT_ID, region: str = REGION
+) -> dict:
+    """ "EC2 Automation Execution Status-change Notification" as SSM sends it."""
+    event = _envelope(
+        "EC2 Automation Execution Status-change Notification",
+        "aws.ssm",
+        {
+            "ExecutionId": execution_id,
+            "Definition": document,
+            "DefinitionVersion": 1.0,
+            "Status": status,
+            "StartTime": "2026-11-27T09:00:01Z",
+            "EndTime": "2026-11-27T09:00:30Z",
+            "Time": 29000.0,
+            "ExecutedBy": f"arn:aws:sts::{account}:assumed-role/remedy-bridge/remedy-bridge",
+        },
+        [f"arn:aws:ssm:{region}:{account}:automation-execution/{execution_id}"],
+    )
+    event["account"], event["region"] = account, region
+    return event

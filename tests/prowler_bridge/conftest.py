@@ -1,0 +1,113 @@
+"""Fixtures for the bridge: an emulated account with its ledger, topic and queue, and bridge_config.json."""
+
+from __future__ import annotations
+
+import json
+import random
+import string
+from functools import cache
+from types import SimpleNamespace
+
+import boto3
+import pytest
+
+from tests.conftest import ACCOUNT_ID, REGION
+
+EXECUTION_ID = "11111111-2222-3333-4444-555555555555"
+TABLE = "remedy-bridge-ledger"
+
+
+@cache
+def bridge_config_dict() -> dict:
+    """bridge_config.json as the build writes it from the catalogue."""
+    from catalogue import load_catalogue
+    from infra.bridge_config import bridge_config
+
+    return bridge_config(load_catalogue(), "remedy")
+
+
+def decisions(capsys) -> list[dict]:
+    """The structured JSON lines the bridge printed."""
+    lines = []
+    for line in capsys.readouterr().out.splitlines():
+        try:
+            parsed = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(parsed, dict) and "decision" in parsed:
+            lines.append(parsed)
+    return lines
+
+
+def params_of(calls, operation: str) -> list[dict]:
+    """The parameters of every recorded call of `operation` (JSON-protocol bodies decoded)."""
+    found = []
+    for call in calls.calls:
+        if call.operation == operation:
+            params = call.params
+            found.append(json.loads(params) if isinstance(params, bytes | str) else params)
+    return found
+
+
+@pytest.fixture
+def bridge(api_calls, tmp_path, monkeypatch):
+    """Ledger table, failure topic (with a watching queue) and queue, config file and environment."""
+    import moto.iam.models
+
+    from prowler_bridge import settings
+
+    # Real-looking IAM user ids (moto's are lower-case).
+    monkeypatch.setattr(
+        moto.iam.models,
+        "random_resource_id",
+        lambda size=20: "AIDA" + "".join(random.choices(string.ascii_uppercase + string.digits, k=17)),
+    )
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    dynamodb.create_table(
+        TableName=TABLE,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    dynamodb.update_time_to_live(
+        TableName=TABLE, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"}
+    )
+    sqs = boto3.client("sqs", region_name=REGION)
+    queue_url = sqs.create_queue(QueueName="remedy-bridge-failures")["QueueUrl"]
+    watch_url = sqs.create_queue(QueueName="topic-watch")["QueueUrl"]
+    watch_arn = sqs.get_queue_attributes(QueueUrl=watch_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns = boto3.client("sns", region_name=REGION)
+    topic_arn = sns.create_topic(Name="remedy-bridge-failures")["TopicArn"]
+    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=watch_arn)
+
+    config_path = tmp_path / "bridge_config.json"
+    config_path.write_text(json.dumps(bridge_config_dict()))
+    for name, value in {
+        "BRIDGE_CONFIG_PATH": str(config_path),
+        "LEDGER_TABLE": TABLE,
+        "FAILURE_TOPIC_ARN": topic_arn,
+        "FAILURE_QUEUE_URL": queue_url,
+        "ALLOWED_ACCOUNTS": "",
+        "ALLOWED_REGIONS": "",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("MEMBER_ROLE_NAME", raising=False)
+    monkeypatch.delenv("LEDGER_TTL_HOURS", raising=False)
+    settings.reset_caches()
+
+    # APIs moto lacks.
+    api_calls.respond("StartAutomationExecution", {"AutomationExecutionId": EXECUTION_ID})
+    api_calls.respond("BatchUpdateFindings", {"ProcessedFindings": [], "UnprocessedFindings": []})
+    api_calls.respond("StartRemediationExecution", {"FailedItems": []})
+    api_calls.clear()
+    yield SimpleNamespace(
+        calls=api_calls,
+        queue_url=queue_url,
+        watch_url=watch_url,
+        topic_arn=topic_arn,
+        table=TABLE,
+        config=bridge_config_dict(),
+        config_path=config_path,
+        account=ACCOUNT_ID,
+    )
+    settings.reset_caches()

@@ -1,0 +1,193 @@
+"""Security Hub Findings - Imported: which Prowler findings start a runbook, with which parameters."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+
+from prowler_bridge import handler
+from tests.conftest import ACCOUNT_ID, REGION
+from tests.prowler_bridge import asff
+from tests.prowler_bridge.conftest import EXECUTION_ID, TABLE, decisions, params_of
+
+
+def _ledger_items() -> dict[str, dict]:
+    items = boto3.client("dynamodb", region_name=REGION).scan(TableName=TABLE)["Items"]
+    return {item["pk"]["S"]: item for item in items}
+
+
+def _started(bridge) -> dict:
+    (start,) = params_of(bridge.calls, "StartAutomationExecution")
+    return start
+
+
+# --- happy paths -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("check_id", "document"),
+    [
+        ("s3_bucket_level_public_access_block", "Remedy-EnableS3BucketPublicAccessBlock"),
+        ("s3_bucket_kms_encryption", "Remedy-EnableS3BucketKmsEncryption"),
+    ],
+)
+def test_bucket_finding_starts_runbook_with_bucket_name(bridge, capsys, check_id, document):
+    finding = asff.prowler_finding(check_id, asff.bucket_arn())
+    result = handler.lambda_handler(asff.imported_event(finding), None)
+
+    role = f"arn:aws:iam::{ACCOUNT_ID}:role/remedy-{document.removeprefix('Remedy-')}-{REGION}"
+    assert _started(bridge) == {
+        "DocumentName": document,
+        "Parameters": {"BucketName": [asff.BUCKET], "AutomationAssumeRole": [role]},
+    }
+    assert bridge.calls.operations == [
+        "GetCallerIdentity",
+        "PutItem",
+        "StartAutomationExecution",
+        "PutItem",
+        "BatchUpdateFindings",
+    ]
+    (update,) = params_of(bridge.calls, "BatchUpdateFindings")
+    assert update["FindingIdentifiers"] == [{"Id": finding["Id"], "ProductArn": finding["ProductArn"]}]
+    assert update["Workflow"] == {"Status": "NOTIFIED"}
+    assert update["Note"] == {
+        "Text": f"Remedy started {document} execution {EXECUTION_ID}",
+        "UpdatedBy": "remedy-bridge",
+    }
+    bridge.calls.assert_within(handler.IAM_ACTIONS)
+
+    (line,) = decisions(capsys)
+    assert line["decision"] == "started" and line["execution_id"] == EXECUTION_ID
+    assert line["finding_id"] == finding["Id"] and line["check_id"] == check_id
+    assert result["decisions"][0]["decision"] == "started"
+
+    items = _ledger_items()
+    assert f"finding#{finding['Id']}" in items
+    record = items[f"execution#{EXECUTION_ID}"]
+    assert record["control"]["S"] == bridge.config["checks"][check_id]
+    assert record["account"]["S"] == ACCOUNT_ID and record["region"]["S"] == REGION
+    assert record["findings"]["L"][0]["M"]["Id"]["S"] == finding["Id"]
+    assert record["parameters"]["M"]["BucketName"]["S"] == asff.BUCKET
+
+
+@pytest.mark.parametrize("check_id", ["iam_password_policy_minimum_length_14", "check19"])
+def test_password_policy_finding_passes_account_id_from_synthetic_arn(bridge, check_id):
+    finding = asff.prowler_finding(check_id, asff.password_policy_arn())
+    handler.lambda_handler(asff.imported_event(finding), None)
+
+    start = _started(bridge)
+    assert start["DocumentName"] == "Remedy-SetIamPasswordPolicy"
+    assert start["Parameters"] == {
+        "AccountId": [ACCOUNT_ID],
+        "MinimumPasswordLength": ["14"],
+        "RequireUppercaseCharacters": ["true"],
+        "RequireLowercaseCharacters": ["true"],
+        "RequireSymbols": ["true"],
+        "RequireNumbers": ["true"],
+        "PasswordReusePrevention": ["24"],
+        "MaxPasswordAge": ["90"],
+        "AutomationAssumeRole": [f"arn:aws:iam::{ACCOUNT_ID}:role/remedy-SetIamPasswordPolicy-{REGION}"],
+    }
+
+
+def test_several_findings_in_one_event_are_decided_one_by_one(bridge, capsys):
+    good = asff.prowler_finding("s3_bucket_level_public_access_block", asff.bucket_arn())
+    passed = asff.prowler_finding("s3_bucket_kms_encryption", asff.bucket_arn(), status="PASSED")
+    handler.lambda_handler(asff.imported_event(good, passed), None)
+    assert len(params_of(bridge.calls, "StartAutomationExecution")) == 1
+    assert [line["decision"] for line in decisions(capsys)] == ["started", "skipped"]
+
+
+def test_foreign_in_scope_account_goes_through_member_role(bridge, monkeypatch):
+    monkeypatch.setenv("ALLOWED_ACCOUNTS", f"{ACCOUNT_ID},{asff.OTHER_ACCOUNT_ID}")
+    finding = asff.prowler_finding(
+        "iam_password_policy_symbol", asff.password_policy_arn(asff.OTHER_ACCOUNT_ID), account=asff.OTHER_ACCOUNT_ID
+    )
+    handler.lambda_handler(asff.imported_event(finding), None)
+
+    (assume,) = params_of(bridge.calls, "AssumeRole")
+    assert assume["RoleArn"] == f"arn:aws:iam::{asff.OTHER_ACCOUNT_ID}:role/remedy-bridge-member"
+    ops = bridge.calls.operations
+    assert ops.index("AssumeRole") < ops.index("StartAutomationExecution")
+    parameters = _started(bridge)["Parameters"]
+    assert parameters["AccountId"] == [asff.OTHER_ACCOUNT_ID]
+    assert parameters["AutomationAssumeRole"] == [
+        f"arn:aws:iam::{asff.OTHER_ACCOUNT_ID}:role/remedy-SetIamPasswordPolicy-{REGION}"
+    ]
+    bridge.calls.assert_within(handler.IAM_ACTIONS)
+
+
+def test_member_role_name_is_configurable(bridge, monkeypatch):
+    monkeypatch.setenv("ALLOWED_ACCOUNTS", asff.OTHER_ACCOUNT_ID)
+    monkeypatch.setenv("MEMBER_ROLE_NAME", "custom-member")
+    finding = asff.prowler_finding(
+        "iam_password_policy_symbol", asff.password_policy_arn(asff.OTHER_ACCOUNT_ID), account=asff.OTHER_ACCOUNT_ID
+    )
+    handler.lambda_handler(asff.imported_event(finding), None)
+    (assume,) = params_of(bridge.calls, "AssumeRole")
+    assert assume["RoleArn"] == f"arn:aws:iam::{asff.OTHER_ACCOUNT_ID}:role/custom-member"
+
+
+def test_allowed_regions_lets_another_region_in(bridge, monkeypatch):
+    monkeypatch.setenv("ALLOWED_REGIONS", f"{REGION},{asff.OTHER_REGION}")
+    finding = asff.prowler_finding(
+        "iam_password_policy_symbol", asff.password_policy_arn(region=asff.OTHER_REGION), region=asff.OTHER_REGION
+    )
+    handler.lambda_handler(asff.imported_event(finding), None)
+    assert _started(bridge)["Parameters"]["AutomationAssumeRole"] == [
+        f"arn:aws:iam::{ACCOUNT_ID}:role/remedy-SetIamPasswordPolicy-{asff.OTHER_REGION}"
+    ]
+
+
+# --- repeated imports -------------------------------------------------------------------------------------
+
+
+def test_repeated_import_of_same_finding_starts_nothing_new(bridge, capsys):
+    event = asff.imported_event(asff.prowler_finding("s3_bucket_kms_encryption", asff.bucket_arn()))
+    handler.lambda_handler(event, None)
+    capsys.readouterr()
+    bridge.calls.clear()
+
+    handler.lambda_handler(event, None)
+    # Only the (refused) conditional claim: nothing started, the finding is not touched.
+    assert bridge.calls.mutating == ["PutItem"]
+    (line,) = decisions(capsys)
+    assert (line["decision"], line["reason"]) == ("skipped", "duplicate")
+
+
+def test_expired_claim_no_longer_counts_even_before_dynamodb_deletes_it(bridge):
+    event = asff.imported_event(asff.prowler_finding("s3_bucket_kms_encryption", asff.bucket_arn()))
+    handler.lambda_handler(event, None)
+    finding_id = event["detail"]["findings"][0]["Id"]
+    boto3.client("dynamodb", region_name=REGION).update_item(
+        TableName=TABLE,
+        Key={"pk": {"S": f"finding#{finding_id}"}},
+        UpdateExpression="SET expires_at = :past",
+        ExpressionAttributeValues={":past": {"N": "1"}},
+    )
+    bridge.calls.clear()
+    handler.lambda_handler(event, None)
+    assert "StartAutomationExecution" in bridge.calls.operations
+
+
+# --- failures -----------------------------------------------------------------------------------------------
+
+
+def test_start_failure_releases_the_claim_and_raises(bridge, capsys):
+    bridge.calls.fail("StartAutomationExecution", "AccessDeniedException", "not allowed")
+    finding = asff.prowler_finding("s3_bucket_kms_encryption", asff.bucket_arn())
+    with pytest.raises(RuntimeError, match="could not be remediated"):
+        handler.lambda_handler(asff.imported_event(finding), None)
+    assert "BatchUpdateFindings" not in bridge.calls.operations
+    assert _ledger_items() == {}  # claim released: the next import (or the Lambda retry) tries again
+    (line,) = decisions(capsys)
+    assert line["decision"] == "failed" and "AccessDenied" in line["error"]
+
+
+def test_finding_update_failure_after_start_keeps_claim_and_is_logged(bridge, capsys):
+    bridge.calls.fail("BatchUpdateFindings", "InvalidAccessException", "no hub")
+    finding = asff.prowler_finding("s3_bucket_kms_encryption", asff.bucket_arn())
+    handler.lambda_handler(asff.imported_event(finding), None)
+    (line,) = decisions(capsys)
+    assert line["decision"] == "started" and "InvalidAccess" in line["finding_update_error"]
+    assert f"finding#{finding['Id']}" in _ledger_items()

@@ -1,0 +1,98 @@
+"""Resource id resolvers: ARN -> the id AWS Config and the runbooks use."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+
+from prowler_bridge import resources
+from prowler_bridge.resources import MalformedArnError, ResourceNotFoundError, parse_arn, resolve_resource_id
+from tests.conftest import ACCOUNT_ID
+
+
+def _no_client(_service: str):
+    raise AssertionError("no AWS call expected")
+
+
+@pytest.mark.parametrize(
+    ("arn", "resource_type", "expected"),
+    [
+        ("arn:aws:s3:::my-bucket.logs", "AWS::S3::Bucket", "my-bucket.logs"),
+        (f"arn:aws:iam:us-east-1:{ACCOUNT_ID}:password-policy", "AWS::::Account", ACCOUNT_ID),
+        (f"arn:aws:iam::{ACCOUNT_ID}:root", "AWS::::Account", ACCOUNT_ID),
+        (f"arn:aws:iam::{ACCOUNT_ID}:{ACCOUNT_ID}", "AWS::::Account", ACCOUNT_ID),
+        (f"AWS::::Account:{ACCOUNT_ID}", "AWS::::Account", ACCOUNT_ID),
+        (
+            f"arn:aws:ec2:us-east-1:{ACCOUNT_ID}:volume/vol-0123456789abcdef0",
+            "AWS::EC2::Volume",
+            "vol-0123456789abcdef0",
+        ),
+        # DEFAULT: last segment after '/' or ':'.
+        (f"arn:aws:ec2:us-east-1:{ACCOUNT_ID}:security-group/sg-0abc", "AWS::EC2::SecurityGroup", "sg-0abc"),
+        (f"arn:aws:rds:eu-central-1:{ACCOUNT_ID}:db:prod-db", "AWS::RDS::DBInstance", "prod-db"),
+        (f"arn:aws-us-gov:lambda:us-gov-west-1:{ACCOUNT_ID}:function:fn", "AWS::Lambda::Function", "fn"),
+    ],
+)
+def test_static_resolvers(arn, resource_type, expected):
+    assert resolve_resource_id(arn, resource_type, _no_client) == expected
+
+
+@pytest.mark.parametrize(
+    ("arn", "resource_type"),
+    [
+        ("my-bucket", "AWS::S3::Bucket"),
+        ("arn:aws:s3:::", "AWS::S3::Bucket"),
+        ("arn:aws:s3:::Bad_Bucket", "AWS::S3::Bucket"),
+        ("arn:aws:s3:::bucket/object", "AWS::S3::Bucket"),
+        (f"arn:aws:s3:us-east-1:{ACCOUNT_ID}:bucket", "AWS::S3::Bucket"),
+        ("arn:aws:iam:us-east-1::password-policy", "AWS::::Account"),
+        (f"arn:aws:iam::{ACCOUNT_ID}:user/alice", "AWS::::Account"),
+        (f"arn:aws:iam::{ACCOUNT_ID}:role/alice", "AWS::IAM::User"),
+        (f"arn:aws:iam:us-east-1:{ACCOUNT_ID}:user/alice", "AWS::IAM::User"),
+        (f"arn:aws:ec2:us-east-1:{ACCOUNT_ID}:snapshot/snap-0123456789abcdef0", "AWS::EC2::Volume"),
+        (f"arn:aws:ec2:us-east-1:{ACCOUNT_ID}:volume/vol-XYZ", "AWS::EC2::Volume"),
+        (f"arn:aws:ec2:us-east-1:{ACCOUNT_ID}:volume/", "AWS::EC2::SecurityGroup"),
+        ("arn:aws:ec2:us-east-1:12345:volume/vol-0123456789abcdef0", "AWS::EC2::Volume"),
+        (f"arn:aws:ec2:US-EAST-1:{ACCOUNT_ID}:volume/vol-0123456789abcdef0", "AWS::EC2::Volume"),
+        ("arn:aws:ec2:us-east-1:123456789012:volume/vol-0123 456789abcdef0", "AWS::EC2::Volume"),
+        (None, "AWS::S3::Bucket"),
+        (42, "AWS::S3::Bucket"),
+    ],
+)
+def test_malformed_arns_raise_clear_error(arn, resource_type):
+    with pytest.raises(MalformedArnError, match=r"\S"):
+        resolve_resource_id(arn, resource_type, _no_client)
+
+
+def test_iam_user_resolves_to_user_id(api_calls):
+    iam = boto3.client("iam")
+    user_id = iam.create_user(UserName="carol")["User"]["UserId"]
+    api_calls.clear()
+    assert resolve_resource_id(f"arn:aws:iam::{ACCOUNT_ID}:user/carol", "AWS::IAM::User", boto3.client) == user_id
+    assert api_calls.operations == ["GetUser"]
+
+
+def test_missing_iam_user_is_resource_not_found(api_calls):
+    with pytest.raises(ResourceNotFoundError, match="ghost"):
+        resolve_resource_id(f"arn:aws:iam::{ACCOUNT_ID}:user/ghost", "AWS::IAM::User", boto3.client)
+
+
+def test_parse_arn_parts():
+    arn = parse_arn("arn:aws:iam:us-east-1:123456789012:password-policy")
+    assert (arn.partition, arn.service, arn.region, arn.account, arn.resource) == (
+        "aws",
+        "iam",
+        "us-east-1",
+        "123456789012",
+        "password-policy",
+    )
+
+
+def test_registry_accepts_new_types():
+    resources.register("AWS::Test::Thing", lambda arn: arn.resource.upper())
+    try:
+        assert resolve_resource_id("arn:aws:test:us-east-1:123456789012:abc", "AWS::Test::Thing", _no_client) == "ABC"
+        assert not resources.needs_lookup("AWS::Test::Thing")
+        assert resources.needs_lookup("AWS::IAM::User")
+    finally:
+        del resources.RESOLVERS["AWS::Test::Thing"]
