@@ -55,6 +55,7 @@ BLOCK_ALL = {
 needs_prowler = pytest.mark.skipif(
     not prowler_available(), reason=f"Prowler is not installed ({PROWLER_BIN} missing): run `make prowler-venv`"
 )
+pytestmark = pytest.mark.prowler  # the whole module runs in `make e2e`
 
 
 def _client(service: str, endpoint_url: str, credentials: dict | None = None):
