@@ -349,8 +349,23 @@ class EmulatedAccount:
             ("ssm", "GetAutomationExecution"): self.ssm.get,
             ("securityhub", "BatchUpdateFindings"): self.security_hub.batch_update_findings,
         }
-        boto3.DEFAULT_SESSION.events.register("before-parameter-build", self._keep_parameters)
-        boto3.DEFAULT_SESSION.events.register("before-call", self._answer)
+        self._session = boto3.DEFAULT_SESSION
+        self._session.events.register("before-parameter-build", self._keep_parameters)
+        self._session.events.register("before-call", self._answer)
+
+    def close(self) -> None:
+        """Take the hook off boto3's default session (the emulated services stop answering)."""
+        session = getattr(self, "_session", None)
+        if session is not None:
+            session.events.unregister("before-parameter-build", self._keep_parameters)
+            session.events.unregister("before-call", self._answer)
+            self._session = None
+
+    def __enter__(self) -> EmulatedAccount:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
     @staticmethod
     def _keep_parameters(params, context, **_kwargs):  # noqa: ANN001, ANN003, ANN205 - botocore hook signature

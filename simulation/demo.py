@@ -303,7 +303,11 @@ def main(argv: list[str] | None = None) -> int:
 
         context = mock_aws()
     with context:
-        report = Demo(catalogue, args.assembly, args.region, args.endpoint_url, args.prefix).run()
+        run = Demo(catalogue, args.assembly, args.region, args.endpoint_url, args.prefix)
+        try:
+            report = run.run()
+        finally:
+            run.account.close()
     json_path, markdown_path = write_reports(report, args.output)
     _say(f"\nReports: {json_path} and {markdown_path}")
 

@@ -38,7 +38,8 @@ def test_patterns_match_through_arrays_of_findings_as_eventbridge_does(event, ex
 
 @pytest.fixture
 def account(aws, standalone):
-    return EmulatedAccount(standalone[1]).provision()
+    with EmulatedAccount(standalone[1]).provision() as emulated:
+        yield emulated
 
 
 def test_wiring_comes_from_the_synthesized_template(account, standalone):
