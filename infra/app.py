@@ -10,6 +10,8 @@ Context (cdk.json or -c):
   remedy:prowlerBridge    true (default) | false: the Security Hub -> SSM bridge for Prowler findings
   remedy:bridgeAccounts   accounts whose findings the bridge may remediate (default: its own account)
   remedy:bridgeRegions    regions whose findings the bridge may remediate (default: its own region)
+  remedy:bridgeAdministratorAccount  in a member account: create remedy-bridge-member, the role that
+                          account's bridge assumes to remediate findings of this account
   remedy:prowlerScan      true: also synthesize <Prefix>ProwlerScan, Prowler weekly on ECS Fargate
   remedy:prowlerImageTag  the Prowler image tag that stack runs
 Synth also writes the conformance pack as a standalone template (<outdir>/<prefix>-conformance-pack.yaml)
@@ -59,6 +61,7 @@ def build_app(app: cdk.App | None = None) -> cdk.App:
         prowler_bridge=str(context("remedy:prowlerBridge") or "true").lower() != "false",
         bridge_accounts=_list(context("remedy:bridgeAccounts")),
         bridge_regions=_list(context("remedy:bridgeRegions")),
+        bridge_administrator_account=context("remedy:bridgeAdministratorAccount"),
         description="Remedy: AWS Config rules and SSM Automation remediations from the control catalogue",
     )
     acknowledge_findings(stack)

@@ -50,6 +50,15 @@ def acknowledge_findings(stack: cdk.Stack) -> None:
             "events); messages are retried from it on purpose, by prowler_bridge.retry.",
         )
         _acknowledge(bridge.function, LATEST_RUNTIME, "Same runtime policy as the rule functions (see below).")
+    member = getattr(stack, "member_role", None)
+    if member is not None:
+        for finding in (
+            "Resource::arn:<AWS::Partition>:ssm:*:<AWS::AccountId>:automation-definition/Remedy-*:*",
+            "Resource::arn:<AWS::Partition>:ssm:*:<AWS::AccountId>:automation-execution/*",
+            "Resource::arn:<AWS::Partition>:config:*:<AWS::AccountId>:config-rule/*",
+            "Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:user/*",
+        ):
+            _acknowledge(member.role, f"AwsSolutions::AwsSolutions-IAM5[{finding}]", BRIDGE_WILDCARDS)
     for function in getattr(stack, "functions", {}).values():
         _acknowledge(
             function.role,

@@ -78,6 +78,60 @@ def automation_status_pattern(config: dict) -> dict:
     }
 
 
+MEMBER_ROLE_NAME = "remedy-bridge-member"
+
+
+def bridge_role_name(prefix: str, region: str) -> str:
+    """Deterministic, so member accounts can trust exactly this role."""
+    return f"{prefix}-bridge-{region}"
+
+
+class BridgeMemberRole(Construct):
+    """In a member account: the role the administrator account's bridge assumes to start runbooks here."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, prefix: str, administrator_account: str, runbook_roles: dict
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = cdk.Stack.of(self)
+        bridge_role = f"arn:{stack.partition}:iam::{administrator_account}:role/{bridge_role_name(prefix, '*')}"
+        self.role = iam.Role(
+            self,
+            "Role",
+            role_name=MEMBER_ROLE_NAME,
+            description=f"Assumed by the Remedy bridge of account {administrator_account} to remediate here",
+            assumed_by=iam.AccountPrincipal(administrator_account).with_conditions(
+                {"ArnLike": {"aws:PrincipalArn": bridge_role}}
+            ),
+        )
+        self.wildcard_resources: list[str] = []
+        account, partition = stack.account, stack.partition
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["ssm:StartAutomationExecution"],
+                resources=[f"arn:{partition}:ssm:*:{account}:automation-definition/{prefix.capitalize()}-*:*"],
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["ssm:GetAutomationExecution"],
+                resources=[f"arn:{partition}:ssm:*:{account}:automation-execution/*"],
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(actions=["iam:PassRole"], resources=[r.role_arn for r in runbook_roles.values()])
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["config:StartRemediationExecution"],
+                resources=[f"arn:{partition}:config:*:{account}:config-rule/*"],
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(actions=["iam:GetUser"], resources=[f"arn:{partition}:iam::{account}:user/*"])
+        )
+
+
 class ProwlerBridge(Construct):
     """EventBridge rules, the bridge Lambda, its ledger, the custom action and the failure notifications."""
 
@@ -124,6 +178,7 @@ class ProwlerBridge(Construct):
         self.role = iam.Role(
             self,
             "Role",
+            role_name=bridge_role_name(prefix, stack.region),
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description="Remedy Prowler bridge: starts catalogue runbooks for Security Hub findings",
         )
@@ -239,7 +294,7 @@ class ProwlerBridge(Construct):
             policy.append(
                 iam.PolicyStatement(
                     actions=["sts:AssumeRole"],
-                    resources=[f"arn:{stack.partition}:iam::{a}:role/remedy-bridge-member" for a in foreign],
+                    resources=[f"arn:{stack.partition}:iam::{a}:role/{MEMBER_ROLE_NAME}" for a in foreign],
                 )
             )
         for statement in policy:

@@ -19,7 +19,7 @@ from catalogue import Catalogue, RuleModule, Runbook
 from infra import config_resources
 from infra.bridge_config import runbook_role_name_template
 from infra.config_resources import camel
-from infra.prowler_bridge import ProwlerBridge
+from infra.prowler_bridge import BridgeMemberRole, ProwlerBridge
 from infra.runbooks import document_name, render_document, runbook_iam_actions
 
 DEPLOYMENT_MODES = ("standalone", "conformance-pack")
@@ -42,6 +42,7 @@ class RemedyStack(cdk.Stack):
         prowler_bridge: bool = True,
         bridge_accounts: list[str] | None = None,
         bridge_regions: list[str] | None = None,
+        bridge_administrator_account: str | None = None,
         **kwargs: object,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -66,6 +67,15 @@ class RemedyStack(cdk.Stack):
             self._standalone_config_resources()
         else:
             self._conformance_pack()
+        self.member_role = None
+        if bridge_administrator_account:
+            self.member_role = BridgeMemberRole(
+                self,
+                "BridgeMember",
+                prefix=prefix,
+                administrator_account=bridge_administrator_account,
+                runbook_roles=self.roles,
+            )
         self.bridge = None
         if prowler_bridge:
             self.bridge = ProwlerBridge(

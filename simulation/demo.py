@@ -187,12 +187,7 @@ class Demo:
             for check in control.prowler_checks:
                 findings.append(
                     prowler_finding(
-                        check,
-                        resource.arn,
-                        resource.asff_type,
-                        self.account.account,
-                        self.region,
-                        severity=control.severity,
+                        check, resource.arn, account=self.account.account, region=self.region, severity=control.severity
                     )
                 )
         return findings

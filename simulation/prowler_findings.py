@@ -1,43 +1,74 @@
-"""Prowler-format ASFF findings, as Prowler's `-M json-asff` writes them, for resources the demo seeded."""
+"""Prowler-format ASFF findings, as Prowler's `-M json-asff` writes them (and as Security Hub holds them).
+
+Used by the demo for the resources it seeded, and by the bridge's tests.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+
+# Security Hub resource types Prowler reports, by the service of the resource ARN.
+_ASFF_TYPES = {"s3": "AwsS3Bucket", "ec2": "AwsEc2Volume", "iam": "AwsAccount"}
+
+
+def prowler_product_arn(region: str, partition: str = "aws") -> str:
+    return f"arn:{partition}:securityhub:{region}::product/prowler/prowler"
+
+
+def asff_resource_type(resource_arn: str) -> str:
+    service = resource_arn.split(":")[2] if resource_arn.count(":") >= 5 else ""
+    if service == "iam" and ":user/" in resource_arn:
+        return "AwsIamUser"
+    return _ASFF_TYPES.get(service, "Other")
 
 
 def prowler_finding(
     check_id: str,
     resource_arn: str,
-    resource_type: str,
+    *,
     account: str,
     region: str,
     status: str = "FAILED",
-    severity: str = "MEDIUM",
-    tags: dict[str, str] | None = None,
+    record_state: str = "ACTIVE",
+    workflow: str | None = None,
+    tags: dict | None = None,
+    product_arn: str | None = None,
+    severity: str = "HIGH",
+    timestamp: str = "2026-11-27T09:00:00Z",
 ) -> dict:
-    """One finding with the Ids, product ARN and fields Prowler uses (ProviderName, ProwlerResourceName)."""
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    digest = hashlib.sha256(f"{check_id}{resource_arn}".encode()).hexdigest()[:16]
-    resource = {"Type": resource_type, "Id": resource_arn, "Partition": "aws", "Region": region}
-    if tags:
+    """One finding with the Id, product ARN, GeneratorId and ProductFields Prowler uses.
+
+    With `workflow`, the finding is shaped as Security Hub holds it after import (ProductName, Workflow).
+    """
+    digest = hashlib.sha512(resource_arn.encode()).hexdigest()[:9]
+    resource = {"Type": asff_resource_type(resource_arn), "Id": resource_arn, "Partition": "aws", "Region": region}
+    if tags is not None:
         resource["Tags"] = tags
-    return {
+    finding = {
         "SchemaVersion": "2018-10-08",
         "Id": f"prowler-{check_id}-{account}-{region}-{digest}",
-        "ProductArn": f"arn:aws:securityhub:{region}::product/prowler/prowler",
-        "RecordState": "ACTIVE",
-        "ProductFields": {"ProviderName": "Prowler", "ProviderVersion": "5", "ProwlerResourceName": resource_arn},
+        "ProductArn": product_arn or prowler_product_arn(region),
+        "RecordState": record_state,
+        "ProductFields": {"ProviderName": "Prowler", "ProviderVersion": "5.46.0", "ProwlerResourceName": resource_arn},
         "GeneratorId": f"prowler-{check_id}",
         "AwsAccountId": account,
         "Types": ["Software and Configuration Checks"],
-        "FirstObservedAt": now,
-        "UpdatedAt": now,
-        "CreatedAt": now,
+        "FirstObservedAt": timestamp,
+        "UpdatedAt": timestamp,
+        "CreatedAt": timestamp,
         "Severity": {"Label": severity},
-        "Title": f"{check_id} failed",
-        "Description": f"Prowler check {check_id} failed for {resource_arn}",
+        "Title": f"Prowler check {check_id}",
+        "Description": f"Prowler check {check_id} failed",
         "Resources": [resource],
-        "Compliance": {"Status": status, "RelatedRequirements": []},
-        "Remediation": {"Recommendation": {"Text": "", "Url": ""}},
+        "Compliance": {"Status": status, "RelatedRequirements": [], "AssociatedStandards": []},
+        "Remediation": {"Recommendation": {"Text": "", "Url": "https://hub.prowler.com"}},
     }
+    if workflow is not None:
+        finding.update(
+            ProductName="Prowler",
+            CompanyName="Prowler",
+            Region=region,
+            Workflow={"Status": workflow},
+            WorkflowState="NEW",
+        )
+    return finding

@@ -22,7 +22,6 @@ class SeededResource:
     resource_type: str  # AWS Config resource type
     resource_id: str  # AWS Config resource id
     arn: str
-    asff_type: str  # Security Hub resource type, as Prowler reports it
     non_compliant: bool
     note: str
 
@@ -75,7 +74,6 @@ def seed_s3_bucket_kms_encryption(account: str, region: str) -> list[SeededResou
             "AWS::S3::Bucket",
             name,
             f"arn:aws:s3:::{name}",
-            "AwsS3Bucket",
             name != "audit-archive-eu",
             note,
         )
@@ -91,7 +89,6 @@ def seed_s3_bucket_level_public_access_block(account: str, region: str) -> list[
             "AWS::S3::Bucket",
             name,
             f"arn:aws:s3:::{name}",
-            "AwsS3Bucket",
             name != "audit-archive-eu",
             note,
         )
@@ -109,7 +106,6 @@ def seed_iam_password_policy(account: str, region: str) -> list[SeededResource]:
             "AWS::::Account",
             account,
             f"arn:aws:iam:{region}:{account}:password-policy",
-            "Other",
             True,
             "length 8, no symbols or lower case required, no reuse prevention, 180-day expiry",
         )
@@ -175,7 +171,6 @@ def seed_iam_access_key_rotation(account: str, region: str, in_process: bool = T
                 "AWS::IAM::User",
                 user["UserId"],
                 user["Arn"],
-                "AwsIamUser",
                 old and status == "Active",
                 note if (shifted or not age) else f"{note} (clock not movable on this endpoint: key is new)",
             )
@@ -206,7 +201,6 @@ def seed_ec2_ebs_volume_encryption(account: str, region: str) -> list[SeededReso
                 "AWS::EC2::Volume",
                 volume_id,
                 f"arn:aws:ec2:{region}:{account}:volume/{volume_id}",
-                "AwsEc2Volume",
                 not encrypted,
                 f"{name}: {note}",
             )

@@ -109,3 +109,29 @@ def test_failure_topic_and_queue_are_encrypted_and_prowler_import_is_enabled(sta
     assert "KmsMasterKeyId" in queue["Properties"]
     (subscription,) = of_type(template, "AWS::SecurityHub::ProductSubscription").values()
     assert subscription["Properties"]["ProductArn"]["Fn::Join"][1][-1] == "::product/prowler/prowler"
+
+
+def test_member_account_role_grants_what_the_bridge_needs_there(tmp_path_factory):
+    from catalogue import _module_constants
+    from tests.conftest import REPO_ROOT
+    from tests.infra.conftest import synth
+
+    template, _ = synth(tmp_path_factory, **{"remedy:bridgeAdministratorAccount": "111122223333"})
+
+    (member_id,) = [
+        k
+        for k, r in of_type(template, "AWS::IAM::Role").items()
+        if r["Properties"].get("RoleName") == "remedy-bridge-member"
+    ]
+    trust = of_type(template, "AWS::IAM::Role")[member_id]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
+    assert "111122223333" in json.dumps(trust["Principal"])
+    assert json.dumps(trust["Condition"]["ArnLike"]["aws:PrincipalArn"]).endswith(':role/remedy-bridge-*"]]}')
+    granted = {
+        a
+        for p in of_type(template, "AWS::IAM::Policy").values()
+        if {"Ref": member_id} in p["Properties"]["Roles"]
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+    constants, _ = _module_constants(REPO_ROOT / "prowler_bridge" / "handler.py")
+    assert granted == set(constants["MEMBER_IAM_ACTIONS"])

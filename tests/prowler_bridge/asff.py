@@ -6,9 +6,11 @@ simulation, the stack) can reuse them.
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 
+from simulation.prowler_findings import asff_resource_type
+from simulation.prowler_findings import prowler_finding as simulation_prowler_finding
+from simulation.prowler_findings import prowler_product_arn as simulation_prowler_product_arn
 from tests.conftest import ACCOUNT_ID, REGION
 
 OTHER_ACCOUNT_ID = "210987654321"
@@ -20,7 +22,7 @@ CUSTOM_ACTION_ARN = f"arn:aws:securityhub:{REGION}:{ACCOUNT_ID}:action/custom/Re
 
 
 def prowler_product_arn(region: str = REGION, partition: str = "aws") -> str:
-    return f"arn:{partition}:securityhub:{region}::product/prowler/prowler"
+    return simulation_prowler_product_arn(region, partition)
 
 
 def config_product_arn(region: str = REGION) -> str:
@@ -44,57 +46,19 @@ def password_policy_arn(account: str = ACCOUNT_ID, region: str = REGION) -> str:
     return f"arn:aws:iam:{region}:{account}:password-policy"
 
 
-ASFF_TYPES = {"s3": "AwsS3Bucket", "ec2": "AwsEc2Volume", "iam-user": "AwsIamUser", "iam": "AwsAccount"}
-
-
-def _asff_type(resource_arn: str) -> str:
-    service = resource_arn.split(":")[2]
-    if service == "iam" and ":user/" in resource_arn:
-        return ASFF_TYPES["iam-user"]
-    return ASFF_TYPES.get(service, "Other")
-
-
 def prowler_finding(
     check_id: str,
     resource_arn: str,
     *,
     account: str = ACCOUNT_ID,
     region: str = REGION,
-    status: str = "FAILED",
-    record_state: str = "ACTIVE",
     workflow: str = "NEW",
-    tags: dict | None = None,
-    product_arn: str | None = None,
+    **fields,
 ) -> dict:
     """A Prowler finding as Security Hub holds it after BatchImportFindings."""
-    digest = hashlib.sha512(resource_arn.encode()).hexdigest()[:9]
-    resource = {"Type": _asff_type(resource_arn), "Id": resource_arn, "Partition": "aws", "Region": region}
-    if tags is not None:
-        resource["Tags"] = tags
-    return {
-        "SchemaVersion": "2018-10-08",
-        "Id": f"prowler-{check_id}-{account}-{region}-{digest}",
-        "ProductArn": product_arn or prowler_product_arn(region),
-        "ProductName": "Prowler",
-        "CompanyName": "Prowler",
-        "RecordState": record_state,
-        "ProductFields": {"ProviderName": "Prowler", "ProviderVersion": "5.46.0", "ProwlerResourceName": resource_arn},
-        "GeneratorId": f"prowler-{check_id}",
-        "AwsAccountId": account,
-        "Types": ["Software and Configuration Checks"],
-        "FirstObservedAt": "2026-11-27T09:00:00Z",
-        "UpdatedAt": "2026-11-27T09:00:00Z",
-        "CreatedAt": "2026-11-27T09:00:00Z",
-        "Severity": {"Label": "HIGH"},
-        "Title": f"Prowler check {check_id}",
-        "Description": f"Prowler check {check_id} failed",
-        "Resources": [resource],
-        "Compliance": {"Status": status, "RelatedRequirements": [], "AssociatedStandards": []},
-        "Remediation": {"Recommendation": {"Text": "", "Url": "https://hub.prowler.com"}},
-        "Region": region,
-        "Workflow": {"Status": workflow},
-        "WorkflowState": "NEW",
-    }
+    return simulation_prowler_finding(
+        check_id, resource_arn, account=account, region=region, workflow=workflow, **fields
+    )
 
 
 def config_finding(
@@ -127,7 +91,9 @@ def config_finding(
             "aws/config/ConfigRuleArn": f"arn:aws:config:{region}:{account}:config-rule/{rule_id}",
             "aws/config/ConfigComplianceType": "NON_COMPLIANT",
         },
-        "Resources": [{"Type": _asff_type(resource_arn), "Id": resource_arn, "Partition": "aws", "Region": region}],
+        "Resources": [
+            {"Type": asff_resource_type(resource_arn), "Id": resource_arn, "Partition": "aws", "Region": region}
+        ],
         "Compliance": {"Status": status},
         "RecordState": "ACTIVE",
         "Workflow": {"Status": "NEW"},
