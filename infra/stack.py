@@ -56,6 +56,14 @@ class RemedyStack(cdk.Stack):
             code=lambda_.Code.from_asset(str(rdklib_layer_dir)),
             description="rdklib, pinned, for the Remedy AWS Config rule functions",
         )
+        # Code every rule shares (config_rules/_layer/python/rule_support.py), beside the rule folders.
+        support_dir = next(iter(catalogue.rules.values())).folder.parent / "_layer"
+        self.rule_support_layer = lambda_.LayerVersion(
+            self,
+            "RuleSupportLayer",
+            code=lambda_.Code.from_asset(str(support_dir), exclude=["__pycache__", "*.pyc"]),
+            description="Remedy rule_support: what every AWS Config rule function shares",
+        )
         self.functions = {name: self._rule_function(rule) for name, rule in catalogue.rules.items()}
         self.roles: dict[str, iam.Role] = {}
         self.documents: dict[str, ssm.CfnDocument] = {}
@@ -113,7 +121,7 @@ class RemedyStack(cdk.Stack):
             runtime=lambda_.Runtime.determine_latest_python_runtime(self),
             handler="rule.lambda_handler",
             code=lambda_.Code.from_asset(str(rule.folder), exclude=["events", "__pycache__", "*.pyc"]),
-            layers=[self.rdklib_layer],
+            layers=[self.rdklib_layer, self.rule_support_layer],
             role=role,
             log_group=log_group,
             timeout=cdk.Duration.seconds(300),

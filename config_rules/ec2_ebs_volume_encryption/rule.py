@@ -8,12 +8,12 @@ only when the item does not carry it does the rule ask EC2 (DescribeVolumes).
 from __future__ import annotations
 
 import botocore.exceptions
-from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator, InvalidParametersError
+from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator
+from rule_support import reject_unknown_parameters
 
 APPLICABLE_RESOURCES = ["AWS::EC2::Volume"]
 # Read-only actions the rule's Lambda role needs (beyond config:PutEvaluations).
 IAM_ACTIONS = ("ec2:DescribeVolumes",)
-RDKLIB_PARAMETERS = {"AssumeRoleMode", "ExecutionRoleName", "ExecutionRoleRegion"}
 RULE_PARAMETERS: set[str] = set()
 
 
@@ -53,11 +53,7 @@ class Ec2EbsVolumeEncryption(ConfigRule):
     """NON_COMPLIANT when the EBS volume is not encrypted at rest."""
 
     def evaluate_parameters(self, rule_parameters: dict) -> dict:
-        unknown = set(rule_parameters) - RULE_PARAMETERS - RDKLIB_PARAMETERS
-        if unknown:
-            raise InvalidParametersError(
-                f"Unknown rule parameter(s): {', '.join(sorted(unknown))}. This rule takes none."
-            )
+        reject_unknown_parameters(rule_parameters, RULE_PARAMETERS)
         return {}
 
     def evaluate_change(

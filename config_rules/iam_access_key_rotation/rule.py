@@ -14,13 +14,13 @@ from datetime import UTC, datetime
 
 import botocore.exceptions
 from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator, InvalidParametersError
+from rule_support import reject_unknown_parameters
 
 APPLICABLE_RESOURCES = ["AWS::IAM::User"]
 RESOURCE_TYPE = "AWS::IAM::User"
 # Read-only actions the rule's Lambda role needs (beyond config:PutEvaluations). rdklib's clean-up of
 # evaluations of deleted users calls config:GetComplianceDetailsByConfigRule.
 IAM_ACTIONS = ("iam:ListUsers", "iam:ListAccessKeys", "config:GetComplianceDetailsByConfigRule")
-RDKLIB_PARAMETERS = {"AssumeRoleMode", "ExecutionRoleName", "ExecutionRoleRegion"}
 RULE_PARAMETERS = {"MaxAccessKeyAge"}
 DEFAULT_MAX_ACCESS_KEY_AGE = 90
 MIN_MAX_ACCESS_KEY_AGE = 1
@@ -94,12 +94,7 @@ class IamAccessKeyRotation(ConfigRule):
     """NON_COMPLIANT for each IAM user holding an Active access key older than MaxAccessKeyAge days."""
 
     def evaluate_parameters(self, rule_parameters: dict) -> dict:
-        unknown = set(rule_parameters) - RULE_PARAMETERS - RDKLIB_PARAMETERS
-        if unknown:
-            raise InvalidParametersError(
-                f"Unknown rule parameter(s): {', '.join(sorted(unknown))}. "
-                f"This rule takes: {', '.join(sorted(RULE_PARAMETERS))}."
-            )
+        reject_unknown_parameters(rule_parameters, RULE_PARAMETERS)
         return {
             "MaxAccessKeyAge": parse_max_access_key_age(
                 rule_parameters.get("MaxAccessKeyAge", str(DEFAULT_MAX_ACCESS_KEY_AGE))

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import botocore.exceptions
 from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator, InvalidParametersError
+from rule_support import reject_unknown_parameters
 
 APPLICABLE_RESOURCES = ["AWS::::Account"]
 RESOURCE_TYPE = "AWS::::Account"
 # Read-only actions the rule's Lambda role needs (beyond config:PutEvaluations).
 IAM_ACTIONS = ("iam:GetAccountPasswordPolicy",)
-RDKLIB_PARAMETERS = {"AssumeRoleMode", "ExecutionRoleName", "ExecutionRoleRegion"}
 
 CHARACTER_CLASSES = (
     "RequireUppercaseCharacters",
@@ -88,12 +88,7 @@ class IamPasswordPolicy(ConfigRule):
     delete_old_evaluations_on_scheduled_notification = False
 
     def evaluate_parameters(self, rule_parameters: dict) -> dict:
-        unknown = set(rule_parameters) - RULE_PARAMETERS - RDKLIB_PARAMETERS
-        if unknown:
-            raise InvalidParametersError(
-                f"Unknown rule parameter(s): {', '.join(sorted(unknown))}. "
-                f"Accepted: {', '.join(sorted(RULE_PARAMETERS))}."
-            )
+        reject_unknown_parameters(rule_parameters, RULE_PARAMETERS)
         valid: dict[str, int | bool] = dict(DEFAULTS)
         for name, raw in rule_parameters.items():
             if name in INTEGER_PARAMETERS:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 
 import botocore.exceptions
-from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator, InvalidParametersError
+from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator
+from rule_support import reject_unknown_parameters
 
 APPLICABLE_RESOURCES = ["AWS::S3::Bucket"]
 # Read-only actions the rule's Lambda role needs (beyond config:PutEvaluations).
@@ -24,7 +25,6 @@ ALGORITHM_LABELS = {
     "aws:kms": "aws:kms (SSE-KMS)",
     "aws:kms:dsse": "aws:kms:dsse (DSSE-KMS)",
 }
-RDKLIB_PARAMETERS = {"AssumeRoleMode", "ExecutionRoleName", "ExecutionRoleRegion"}
 RULE_PARAMETERS: set[str] = set()
 
 
@@ -84,11 +84,7 @@ class S3BucketKmsEncryption(ConfigRule):
     """NON_COMPLIANT unless the bucket's default encryption uses AWS KMS (aws:kms or aws:kms:dsse)."""
 
     def evaluate_parameters(self, rule_parameters: dict) -> dict:
-        unknown = set(rule_parameters) - RULE_PARAMETERS - RDKLIB_PARAMETERS
-        if unknown:
-            raise InvalidParametersError(
-                f"Unknown rule parameter(s): {', '.join(sorted(unknown))}. This rule takes none."
-            )
+        reject_unknown_parameters(rule_parameters, RULE_PARAMETERS)
         return {}
 
     def evaluate_change(

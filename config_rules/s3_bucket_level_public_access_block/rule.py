@@ -8,13 +8,13 @@ carry it does the rule ask S3 (GetPublicAccessBlock).
 from __future__ import annotations
 
 import botocore.exceptions
-from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator, InvalidParametersError
+from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator
+from rule_support import reject_unknown_parameters
 
 APPLICABLE_RESOURCES = ["AWS::S3::Bucket"]
 # Read-only actions the rule's Lambda role needs (beyond config:PutEvaluations).
 IAM_ACTIONS = ("s3:GetBucketPublicAccessBlock",)
 SETTINGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
-RDKLIB_PARAMETERS = {"AssumeRoleMode", "ExecutionRoleName", "ExecutionRoleRegion"}
 RULE_PARAMETERS: set[str] = set()
 
 
@@ -43,11 +43,7 @@ class S3BucketLevelPublicAccessBlock(ConfigRule):
     """NON_COMPLIANT unless all four bucket-level Block Public Access settings are on."""
 
     def evaluate_parameters(self, rule_parameters: dict) -> dict:
-        unknown = set(rule_parameters) - RULE_PARAMETERS - RDKLIB_PARAMETERS
-        if unknown:
-            raise InvalidParametersError(
-                f"Unknown rule parameter(s): {', '.join(sorted(unknown))}. This rule takes none."
-            )
+        reject_unknown_parameters(rule_parameters, RULE_PARAMETERS)
         return {}
 
     def evaluate_change(
