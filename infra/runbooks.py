@@ -9,7 +9,6 @@ from __future__ import annotations
 import copy
 import functools
 import json
-from pathlib import Path
 
 import jsonschema
 
@@ -111,7 +110,3 @@ def runbook_iam_actions(runbook: Runbook) -> list[str]:
 def document_name(prefix: str, runbook: Runbook) -> str:
     """Deployed SSM document name, e.g. Remedy-SetIamPasswordPolicy."""
     return f"{prefix.capitalize()}-{runbook.document_stem}"
-
-
-def source_path(runbook: Runbook) -> Path:
-    return runbook.folder / "document.yaml"

@@ -26,14 +26,10 @@ class SeededResource:
     note: str
 
 
-def _buckets(region: str) -> dict[str, str]:
-    """Shared by the S3 controls: bucket -> what makes it interesting."""
+def _buckets(region: str) -> list[str]:
+    """The buckets both S3 controls look at (created once)."""
     s3 = boto3.client("s3", region_name=region)
-    buckets = {
-        "payments-ledger-exports": "no Block Public Access, SSE-S3 only",
-        "marketing-static-site": "Block Public Access partly on, no default encryption setting",
-        "audit-archive-eu": "fully locked down, SSE-KMS",
-    }
+    buckets = ["payments-ledger-exports", "marketing-static-site", "audit-archive-eu"]
     existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
     for name in buckets:
         if name in existing:
@@ -66,34 +62,35 @@ def _buckets(region: str) -> dict[str, str]:
     return buckets
 
 
-def seed_s3_bucket_kms_encryption(account: str, region: str) -> list[SeededResource]:
-    notes = _buckets(region)
+# What each bucket shows for each S3 control: (non-compliant, note).
+_S3_NOTES = {
+    "s3-bucket-kms-encryption": {
+        "payments-ledger-exports": (True, "default encryption SSE-S3 (AES256), not KMS"),
+        "marketing-static-site": (True, "no default encryption setting of its own"),
+        "audit-archive-eu": (False, "default encryption SSE-KMS with a bucket key"),
+    },
+    "s3-bucket-level-public-access-block": {
+        "payments-ledger-exports": (True, "no bucket-level Block Public Access"),
+        "marketing-static-site": (True, "Block Public Access for ACLs only, not for policies"),
+        "audit-archive-eu": (False, "all four Block Public Access settings on"),
+    },
+}
+
+
+def _seed_s3(control_id: str, region: str) -> list[SeededResource]:
+    _buckets(region)
     return [
-        SeededResource(
-            "s3-bucket-kms-encryption",
-            "AWS::S3::Bucket",
-            name,
-            f"arn:aws:s3:::{name}",
-            name != "audit-archive-eu",
-            note,
-        )
-        for name, note in notes.items()
+        SeededResource(control_id, "AWS::S3::Bucket", name, f"arn:aws:s3:::{name}", non_compliant, note)
+        for name, (non_compliant, note) in _S3_NOTES[control_id].items()
     ]
+
+
+def seed_s3_bucket_kms_encryption(account: str, region: str) -> list[SeededResource]:
+    return _seed_s3("s3-bucket-kms-encryption", region)
 
 
 def seed_s3_bucket_level_public_access_block(account: str, region: str) -> list[SeededResource]:
-    notes = _buckets(region)
-    return [
-        SeededResource(
-            "s3-bucket-level-public-access-block",
-            "AWS::S3::Bucket",
-            name,
-            f"arn:aws:s3:::{name}",
-            name != "audit-archive-eu",
-            note,
-        )
-        for name, note in notes.items()
-    ]
+    return _seed_s3("s3-bucket-level-public-access-block", region)
 
 
 def seed_iam_password_policy(account: str, region: str) -> list[SeededResource]:

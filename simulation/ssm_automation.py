@@ -140,19 +140,6 @@ class SsmAutomation:
                 )
         self.documents[name] = copy.deepcopy(document)
 
-    def register_template(self, template: dict) -> list[str]:
-        """Register every Automation AWS::SSM::Document of a synthesized CloudFormation template, by its Name."""
-        names = []
-        for logical_id, resource in (template.get("Resources") or {}).items():
-            properties = resource.get("Properties") or {}
-            if resource.get("Type") != "AWS::SSM::Document" or properties.get("DocumentType") != "Automation":
-                continue
-            name = properties.get("Name")
-            name = name if isinstance(name, str) else logical_id  # an unresolved Fn:: name: use the logical id
-            self.register(name, properties["Content"])
-            names.append(name)
-        return names
-
     def start_automation_execution(
         self,
         DocumentName: str,

@@ -200,23 +200,6 @@ def test_ebs_runbook_leaves_an_encrypted_volume_alone_through_the_branch(automat
     assert api_calls.mutating == []
 
 
-def test_registering_from_a_synthesized_template_content(aws):
-    content = rendered_runbooks()["Remedy-EnableS3BucketPublicAccessBlock"]
-    template = {
-        "Resources": {
-            "Doc": {
-                "Type": "AWS::SSM::Document",
-                "Properties": {"Name": "Remedy-Bpa", "DocumentType": "Automation", "Content": content},
-            },
-            "Other": {"Type": "AWS::S3::Bucket", "Properties": {}},
-        }
-    }
-    simulator = SsmAutomation()
-    assert simulator.register_template(template) == ["Remedy-Bpa"]
-    boto3.client("s3").create_bucket(Bucket=BUCKET)
-    assert _run(simulator, "Remedy-Bpa", BucketName=BUCKET).status == "Success"
-
-
 def test_an_unrendered_document_is_refused():
     document = load_catalogue().runbooks["encrypt_ebs_volume"].document  # document.yaml: no Script
     with pytest.raises(ValueError, match="no Script"):
