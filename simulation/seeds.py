@@ -126,7 +126,7 @@ def _moto_clock_shifted(days: int) -> Iterator[bool]:
 
 
 @contextlib.contextmanager
-def _realistic_user_ids() -> Iterator[None]:
+def realistic_iam_user_ids() -> Iterator[None]:
     """Moto makes lower-case user ids; AWS's are AIDA + 17 upper-case characters (the runbook checks the form)."""
     import random
     import string
@@ -152,7 +152,7 @@ def seed_iam_access_key_rotation(account: str, region: str, in_process: bool = T
         "reporting-service": (0, "Active", "key created today"),
     }
     for name, (age, status, note) in users.items():
-        with _realistic_user_ids() if in_process else contextlib.nullcontext():
+        with realistic_iam_user_ids() if in_process else contextlib.nullcontext():
             user = iam.create_user(UserName=name)["User"]
         shifted = age and in_process
         with _moto_clock_shifted(age) if shifted else contextlib.nullcontext(False):

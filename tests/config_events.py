@@ -84,3 +84,9 @@ def configuration_item(
         "configuration": configuration if status in ("OK", "ResourceDiscovered") else None,
         "supplementaryConfiguration": supplementary or {},
     }
+
+
+def single_compliance(result: list[dict]) -> str:
+    """The ComplianceType of a rule invocation that must report exactly one evaluation."""
+    assert len(result) == 1, result
+    return result[0]["ComplianceType"]

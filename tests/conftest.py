@@ -76,3 +76,28 @@ def pack_mode(tmp_path_factory):
     """(template, cloud assembly folder) of the conformance-pack deployment mode."""
     outdir = synthesize(tmp_path_factory, **{"remedy:deploymentMode": "conformance-pack"})
     return json.loads((outdir / "RemedyControls.template.json").read_text()), outdir
+
+
+@pytest.fixture
+def realistic_iam_user_ids(aws):
+    """IAM users get AWS-shaped ids (AIDA + 17 upper-case characters); moto's own are lower-case."""
+    from simulation.seeds import realistic_iam_user_ids
+
+    with realistic_iam_user_ids():
+        yield
+
+
+@pytest.fixture
+def before_call_hook():
+    """Register botocore before-call hooks on boto3's default session; removed after the test."""
+    import boto3
+
+    registered = []
+
+    def register(handler, event_name: str = "before-call") -> None:
+        boto3.DEFAULT_SESSION.events.register(event_name, handler)
+        registered.append((boto3.DEFAULT_SESSION, event_name, handler))
+
+    yield register
+    for session, event_name, handler in registered:
+        session.events.unregister(event_name, handler)

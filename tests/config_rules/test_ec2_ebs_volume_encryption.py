@@ -8,7 +8,7 @@ import boto3
 import pytest
 
 from config_rules.ec2_ebs_volume_encryption import rule
-from tests.config_events import change_event
+from tests.config_events import change_event, single_compliance
 from tests.conftest import REPO_ROOT, load_example
 
 EVENTS = REPO_ROOT / "config_rules" / "ec2_ebs_volume_encryption" / "events"
@@ -17,11 +17,6 @@ RULE_IAM = (*rule.IAM_ACTIONS, "config:PutEvaluations")
 
 def _evaluate(event: dict) -> list[dict] | dict:
     return rule.lambda_handler(event, None)
-
-
-def _compliance(result: list[dict]) -> str:
-    assert len(result) == 1, result
-    return result[0]["ComplianceType"]
 
 
 def _item(example: str) -> dict:
@@ -42,7 +37,7 @@ def _event_for(volume_id: str) -> dict:
 def test_examples_are_evaluated_from_the_configuration_item_alone(api_calls, example, expected):
     result = _evaluate(load_example(EVENTS / f"{example}.json"))
 
-    assert _compliance(result) == expected
+    assert single_compliance(result) == expected
     assert result[0]["ComplianceResourceId"] == "vol-0123456789abcdef0"
     assert result[0]["ComplianceResourceType"] == "AWS::EC2::Volume"
     # No EC2 call: the configuration item carried the data; only the evaluation is reported.
@@ -62,7 +57,7 @@ def test_unattached_unencrypted_volume_says_so(api_calls):
     item["configuration"]["attachments"] = []
     result = _evaluate(change_event("ec2-ebs-volume-encryption", item))
 
-    assert _compliance(result) == "NON_COMPLIANT"
+    assert single_compliance(result) == "NON_COMPLIANT"
     assert result[0]["Annotation"] == "The EBS volume is not encrypted at rest. It is not attached to any instance."
 
 
@@ -73,10 +68,10 @@ def test_falls_back_to_ec2_when_the_item_lacks_encrypted(api_calls):
     api_calls.clear()
 
     result = _evaluate(_event_for(plain))
-    assert _compliance(result) == "NON_COMPLIANT"
+    assert single_compliance(result) == "NON_COMPLIANT"
     assert result[0]["Annotation"].endswith("It is not attached to any instance.")
 
-    assert _compliance(_evaluate(_event_for(encrypted))) == "COMPLIANT"
+    assert single_compliance(_evaluate(_event_for(encrypted))) == "COMPLIANT"
     assert api_calls.operations == ["DescribeVolumes", "PutEvaluations"] * 2
     api_calls.assert_within(RULE_IAM)
 
@@ -84,7 +79,7 @@ def test_falls_back_to_ec2_when_the_item_lacks_encrypted(api_calls):
 def test_fallback_on_a_volume_that_no_longer_exists_is_not_applicable(api_calls):
     result = _evaluate(_event_for("vol-0000000000000dead"))
 
-    assert _compliance(result) == "NOT_APPLICABLE"
+    assert single_compliance(result) == "NOT_APPLICABLE"
     assert api_calls.operations == ["DescribeVolumes", "PutEvaluations"]
     api_calls.assert_within(RULE_IAM)
 
@@ -118,5 +113,5 @@ def test_item_of_another_resource_type_is_not_applicable(api_calls):
     item["resourceType"] = "AWS::EC2::Instance"
     result = _evaluate(change_event("ec2-ebs-volume-encryption", item))
 
-    assert _compliance(result) == "NOT_APPLICABLE"
+    assert single_compliance(result) == "NOT_APPLICABLE"
     assert api_calls.operations == ["PutEvaluations"]

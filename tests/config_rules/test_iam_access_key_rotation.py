@@ -52,20 +52,6 @@ def iam(aws):
     return boto3.client("iam")
 
 
-@pytest.fixture
-def before_call_hook():
-    """Register a before-call hook on the default session (after the recorder); removed after the test."""
-    registered = []
-
-    def register(handler) -> None:
-        boto3.DEFAULT_SESSION.events.register("before-call", handler)
-        registered.append((boto3.DEFAULT_SESSION, handler))
-
-    yield register
-    for session, handler in registered:
-        session.events.unregister("before-call", handler)
-
-
 def _user(iam, name: str, keys: int = 1, inactive: bool = False) -> tuple[str, list[str]]:
     user_id = iam.create_user(UserName=name)["User"]["UserId"]
     key_ids = [iam.create_access_key(UserName=name)["AccessKey"]["AccessKeyId"] for _ in range(keys)]

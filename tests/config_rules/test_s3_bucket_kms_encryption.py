@@ -8,7 +8,7 @@ import boto3
 import pytest
 
 from config_rules.s3_bucket_kms_encryption import rule
-from tests.config_events import change_event
+from tests.config_events import change_event, single_compliance
 from tests.conftest import REPO_ROOT, load_example
 
 EVENTS = REPO_ROOT / "config_rules" / "s3_bucket_kms_encryption" / "events"
@@ -18,11 +18,6 @@ KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-123456
 
 def _evaluate(event: dict) -> list[dict] | dict:
     return rule.lambda_handler(event, None)
-
-
-def _compliance(result: list[dict]) -> str:
-    assert len(result) == 1, result
-    return result[0]["ComplianceType"]
 
 
 def _item(example: str = "compliant") -> dict:
@@ -55,7 +50,7 @@ def _sse(algorithm: str, key: str | None = None) -> dict:
 def test_examples_are_evaluated_from_the_configuration_item_alone(api_calls, example, expected):
     result = _evaluate(load_example(EVENTS / f"{example}.json"))
 
-    assert _compliance(result) == expected
+    assert single_compliance(result) == expected
     assert result[0]["ComplianceResourceId"] == "example-bucket"
     # No S3 call: the configuration item carried the data; only the evaluation is reported.
     assert api_calls.operations == ["PutEvaluations"]
@@ -99,7 +94,7 @@ def test_annotations_name_the_algorithm_found(api_calls):
 def test_recorded_variants(api_calls, supplementary, expected, annotation):
     result = _evaluate(change_event(RULE_NAME, _item_with(supplementary)))
 
-    assert _compliance(result) == expected
+    assert single_compliance(result) == expected
     assert result[0]["Annotation"] == annotation
     assert api_calls.operations == ["PutEvaluations"]
 
@@ -111,7 +106,7 @@ def test_falls_back_to_s3_when_the_item_lacks_the_setting(api_calls):
 
     # No default encryption at all (ServerSideEncryptionConfigurationNotFoundError).
     result = _evaluate(event)
-    assert _compliance(result) == "NON_COMPLIANT"
+    assert single_compliance(result) == "NON_COMPLIANT"
     assert result[0]["Annotation"] == "No default encryption is configured."
 
     s3.put_bucket_encryption(
@@ -121,7 +116,7 @@ def test_falls_back_to_s3_when_the_item_lacks_the_setting(api_calls):
         },
     )
     result = _evaluate(event)
-    assert _compliance(result) == "NON_COMPLIANT"
+    assert single_compliance(result) == "NON_COMPLIANT"
     assert result[0]["Annotation"] == "Default encryption is AES256 (SSE-S3), not SSE-KMS."
 
     s3.put_bucket_encryption(
@@ -132,7 +127,7 @@ def test_falls_back_to_s3_when_the_item_lacks_the_setting(api_calls):
     )
     api_calls.clear()
     result = _evaluate(event)
-    assert _compliance(result) == "COMPLIANT"
+    assert single_compliance(result) == "COMPLIANT"
     assert result[0]["Annotation"] == f"Default encryption is aws:kms (SSE-KMS) with {KEY_ARN}."
     assert api_calls.operations == ["GetBucketEncryption", "PutEvaluations"]
     api_calls.assert_within((*rule.IAM_ACTIONS, "config:PutEvaluations"))
@@ -163,4 +158,4 @@ def test_item_of_another_resource_type_is_not_applicable(api_calls):
     item["resourceType"] = "AWS::S3::AccessPoint"
     result = _evaluate(change_event(RULE_NAME, item))
 
-    assert _compliance(result) == "NOT_APPLICABLE"
+    assert single_compliance(result) == "NOT_APPLICABLE"

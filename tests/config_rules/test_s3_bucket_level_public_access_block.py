@@ -8,7 +8,7 @@ import boto3
 import pytest
 
 from config_rules.s3_bucket_level_public_access_block import rule
-from tests.config_events import change_event
+from tests.config_events import change_event, single_compliance
 from tests.conftest import REPO_ROOT, load_example
 
 EVENTS = REPO_ROOT / "config_rules" / "s3_bucket_level_public_access_block" / "events"
@@ -19,11 +19,6 @@ def _evaluate(event: dict) -> list[dict] | dict:
     return rule.lambda_handler(event, None)
 
 
-def _compliance(result: list[dict]) -> str:
-    assert len(result) == 1, result
-    return result[0]["ComplianceType"]
-
-
 @pytest.mark.parametrize(
     ("example", "expected"),
     [("compliant", "COMPLIANT"), ("non_compliant", "NON_COMPLIANT"), ("deleted", "NOT_APPLICABLE")],
@@ -31,7 +26,7 @@ def _compliance(result: list[dict]) -> str:
 def test_examples_are_evaluated_from_the_configuration_item_alone(api_calls, example, expected):
     result = _evaluate(load_example(EVENTS / f"{example}.json"))
 
-    assert _compliance(result) == expected
+    assert single_compliance(result) == expected
     assert result[0]["ComplianceResourceId"] == "example-bucket"
     # No S3 call: the configuration item carried the data; only the evaluation is reported.
     assert api_calls.operations == ["PutEvaluations"]
@@ -51,11 +46,11 @@ def test_falls_back_to_s3_when_the_item_lacks_the_setting(api_calls):
     s3.create_bucket(Bucket="example-bucket")
     event = load_example(EVENTS / "not_recorded_in_item.json")
 
-    assert _compliance(_evaluate(event)) == "NON_COMPLIANT"
+    assert single_compliance(_evaluate(event)) == "NON_COMPLIANT"
 
     s3.put_public_access_block(Bucket="example-bucket", PublicAccessBlockConfiguration=ALL_ON)
     api_calls.clear()
-    assert _compliance(_evaluate(event)) == "COMPLIANT"
+    assert single_compliance(_evaluate(event)) == "COMPLIANT"
     assert api_calls.operations == ["GetPublicAccessBlock", "PutEvaluations"]
     api_calls.assert_within((*rule.IAM_ACTIONS, "config:PutEvaluations"))
 
@@ -84,4 +79,4 @@ def test_item_of_another_resource_type_is_not_applicable(api_calls):
     item["resourceType"] = "AWS::S3::AccessPoint"
     result = _evaluate(change_event("s3-bucket-level-public-access-block", item))
 
-    assert _compliance(result) == "NOT_APPLICABLE"
+    assert single_compliance(result) == "NOT_APPLICABLE"

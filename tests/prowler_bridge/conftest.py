@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import random
-import string
 from functools import cache
 from types import SimpleNamespace
 
@@ -50,18 +48,11 @@ def params_of(calls, operation: str) -> list[dict]:
 
 
 @pytest.fixture
-def bridge(api_calls, tmp_path, monkeypatch):
+def bridge(api_calls, realistic_iam_user_ids, tmp_path, monkeypatch):
     """Ledger table, failure topic (with a watching queue) and queue, config file and environment."""
-    import moto.iam.models
 
     from prowler_bridge import settings
 
-    # Real-looking IAM user ids (moto's are lower-case).
-    monkeypatch.setattr(
-        moto.iam.models,
-        "random_resource_id",
-        lambda size=20: "AIDA" + "".join(random.choices(string.ascii_uppercase + string.digits, k=17)),
-    )
     dynamodb = boto3.client("dynamodb", region_name=REGION)
     dynamodb.create_table(
         TableName=TABLE,

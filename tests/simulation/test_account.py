@@ -103,7 +103,7 @@ def test_manual_remediation_runs_only_when_the_button_is_pressed(account):
     assert ec2.describe_snapshots(OwnerIds=["self"])["Snapshots"], "the backup snapshot is kept"
 
 
-def test_failed_automatic_remediation_is_retried_up_to_the_configured_attempts(account):
+def test_failed_automatic_remediation_is_retried_up_to_the_configured_attempts(account, before_call_hook):
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket="locked-bucket")
     rule = "remedy-s3-bucket-level-public-access-block"
@@ -117,7 +117,7 @@ def test_failed_automatic_remediation_is_retried_up_to_the_configured_attempts(a
             "ResponseMetadata": {"HTTPStatusCode": 403},
         }
 
-    boto3.DEFAULT_SESSION.events.register("before-call.s3.PutPublicAccessBlock", deny)
+    before_call_hook(deny, "before-call.s3.PutPublicAccessBlock")
     account.run_automatic_remediations()
 
     documents = [d for _i, d, _p in account.ssm.started]

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import functools
 import os
-import random
-import string
 from datetime import timedelta
 
 import boto3
@@ -138,14 +136,9 @@ def test_password_policy_runbook_sets_the_policy_and_refuses_another_account(aut
     assert api_calls.mutating == []
 
 
-def test_access_key_runbook_deactivates_an_old_key(automation, api_calls, monkeypatch):
+def test_access_key_runbook_deactivates_an_old_key(automation, api_calls, realistic_iam_user_ids):
     import moto.iam.models
 
-    monkeypatch.setattr(
-        moto.iam.models,
-        "random_resource_id",
-        lambda size=20: "AIDA" + "".join(random.choices(string.ascii_uppercase + string.digits, k=17)),
-    )
     iam = boto3.client("iam")
     user_id = iam.create_user(UserName="alice")["User"]["UserId"]
     key_id = iam.create_access_key(UserName="alice")["AccessKey"]["AccessKeyId"]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import random
-import string
 from datetime import timedelta
 
 import boto3
@@ -34,30 +32,8 @@ def _statuses(iam, user_name: str = "alice") -> dict[str, str]:
 
 
 @pytest.fixture
-def iam(aws, monkeypatch):
-    # moto's user ids are lower-case; give users real-looking ids (AIDA + 17 upper-case alphanumerics).
-    import moto.iam.models
-
-    monkeypatch.setattr(
-        moto.iam.models,
-        "random_resource_id",
-        lambda size=20: "AIDA" + "".join(random.choices(string.ascii_uppercase + string.digits, k=17)),
-    )
+def iam(realistic_iam_user_ids):
     return boto3.client("iam")
-
-
-@pytest.fixture
-def before_call_hook():
-    """Register a before-call hook on the default session (after the recorder); removed after the test."""
-    registered = []
-
-    def register(handler) -> None:
-        boto3.DEFAULT_SESSION.events.register("before-call", handler)
-        registered.append((boto3.DEFAULT_SESSION, handler))
-
-    yield register
-    for session, handler in registered:
-        session.events.unregister("before-call", handler)
 
 
 def _user(iam, name: str = "alice", keys: int = 1) -> tuple[dict, list[str]]:

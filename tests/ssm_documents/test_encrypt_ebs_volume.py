@@ -311,7 +311,7 @@ def test_copy_denied_leaves_the_original_intact_and_restarts_the_instance(ec2, v
     assert not {"CreateVolume", "DetachVolume", "DeleteVolume", "TerminateInstances"} & set(api_calls.operations)
 
 
-def test_attach_failure_puts_the_original_back(ec2, volume_id, instance_id, api_calls):
+def test_attach_failure_puts_the_original_back(ec2, volume_id, instance_id, api_calls, before_call_hook):
     attaches = []
 
     def fail_attaching_the_new_volume(model, params, **_kwargs):
@@ -325,12 +325,9 @@ def test_attach_failure_puts_the_original_back(ec2, volume_id, instance_id, api_
                 }
         return None
 
-    boto3.DEFAULT_SESSION.events.register("before-call", fail_attaching_the_new_volume)
-    try:
-        with pytest.raises(StepFailed) as failed:
-            run_document(volume_id, AllowAttachedVolume=True)
-    finally:
-        boto3.DEFAULT_SESSION.events.unregister("before-call", fail_attaching_the_new_volume)
+    before_call_hook(fail_attaching_the_new_volume)
+    with pytest.raises(StepFailed) as failed:
+        run_document(volume_id, AllowAttachedVolume=True)
 
     assert failed.value.step == "ReplaceVolume"
     assert "VolumeInUse" in str(failed.value.cause)
