@@ -8,7 +8,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 export AWS_REGION ?= us-east-1
 LAYER_DIR := build/lambda_layers/rdklib/python
 
-.PHONY: install layer lint format test pytest synth demo prowler-venv e2e lock clean
+.PHONY: install layer lint format test pytest synth demo prowler-venv e2e lambda-runtime-test lock clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -21,11 +21,15 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	touch $@
 
-# rdklib reaches Lambda as a layer folder: the pinned wheel unpacked with pip --target, no Docker.
-layer: $(LAYER_DIR)/.built
-$(LAYER_DIR)/.built: constraints.txt | $(VENV)/.installed
+# rdklib and boto3 reach Lambda as a layer folder: the pinned wheels (with their dependencies, all from
+# constraints.txt) unpacked with pip --target, no Docker. No .pyc files and no bin/ scripts (their shebang names
+# this machine's Python): the folder, and so the asset hash, is the same on every machine for one commit.
+LAYER_BUILT := build/lambda_layers/.rdklib-built
+layer: $(LAYER_BUILT)
+$(LAYER_BUILT): constraints.txt | $(VENV)/.installed
 	rm -rf $(LAYER_DIR) && mkdir -p $(LAYER_DIR)
-	$(PY) -m pip install --quiet --no-deps --target $(LAYER_DIR) "rdklib==$$(grep -i '^rdklib==' constraints.txt | cut -d= -f3)"
+	$(PY) -m pip install --quiet --no-compile --target $(LAYER_DIR) -c constraints.txt rdklib boto3
+	rm -rf $(LAYER_DIR)/bin
 	touch $@
 
 lint: install
@@ -52,6 +56,22 @@ demo: install layer
 	cdk synth --quiet --no-notices --output cdk.out
 	$(PY) -m simulation.demo --assembly cdk.out --output demo-output $(DEMO_ARGS)
 
+# The rule and bridge tests on the Python version of the Lambda runtime (infra/runtimes.py), in a venv of their
+# own; the rest of the project (runbook scripts: SSM executeScript's python3.11) stays on the main venv.
+LAMBDA_PYTHON_VERSION := $(shell sed -n 's/^LAMBDA_PYTHON_VERSION = "\(.*\)"/\1/p' infra/runtimes.py)
+LAMBDA_PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/$(LAMBDA_PYTHON_VERSION).*/bin/python$(LAMBDA_PYTHON_VERSION)) $(shell command -v python$(LAMBDA_PYTHON_VERSION)))
+LAMBDA_VENV ?= .venv-lambda
+
+$(LAMBDA_VENV)/.installed: pyproject.toml constraints.txt
+	@test -n "$(LAMBDA_PYTHON)" || { echo "python$(LAMBDA_PYTHON_VERSION) (the Lambda runtime's version) is required" >&2; exit 1; }
+	test -x $(LAMBDA_VENV)/bin/python || $(LAMBDA_PYTHON) -m venv $(LAMBDA_VENV)
+	$(LAMBDA_VENV)/bin/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+lambda-runtime-test: $(LAMBDA_VENV)/.installed
+	$(LAMBDA_VENV)/bin/python -c 'import sys; assert sys.version.startswith("$(LAMBDA_PYTHON_VERSION)."), sys.version'
+	$(LAMBDA_VENV)/bin/python -m pytest tests/config_rules tests/prowler_bridge
+
 # Prowler, pinned in simulation/prowler-requirements.txt, in its own virtual environment: it pins boto3/botocore
 # 1.40.61, which conflicts with the project's boto3. Tests that run it (tests/simulation/) skip when it is absent.
 PROWLER_VENV ?= .venv-prowler
@@ -76,4 +96,4 @@ lock:
 	$(PY) -m pip freeze --exclude-editable | sort > constraints.txt.new && mv constraints.txt.new constraints.txt
 
 clean:
-	rm -rf cdk.out build .pytest_cache .ruff_cache
+	rm -rf cdk.out build .pytest_cache .ruff_cache $(LAMBDA_VENV)

@@ -14,8 +14,8 @@ Context (cdk.json or -c):
                           account's bridge assumes to remediate findings of this account
   remedy:prowlerScan      true: also synthesize <Prefix>ProwlerScan, Prowler weekly on ECS Fargate
   remedy:prowlerImageTag  the Prowler image tag that stack runs
-Synth also writes the conformance pack as a standalone template (<outdir>/<prefix>-conformance-pack.yaml)
-for put-conformance-pack and put-organization-conformance-pack.
+Synth also writes the conformance packs as standalone templates (<outdir>/<prefix>-conformance-pack-NN.yaml,
+one per rule stack of infra/layout.py) for put-conformance-pack.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from cdk_nag import AwsSolutionsChecks
 
 from catalogue import REPO_ROOT, load_catalogue
 from infra.config_resources import conformance_pack_template
+from infra.layout import stack_layout
 from infra.nag import acknowledge_findings
 from infra.prowler_scan import DEFAULT_PROWLER_TAG, ProwlerScanStack
 from infra.stack import RemedyStack
@@ -40,6 +41,24 @@ def _list(value: object) -> list[str]:
     if isinstance(value, list):
         return [str(v) for v in value]
     return [v.strip() for v in str(value or "").split(",") if v.strip()]
+
+
+def write_conformance_pack_files(outdir: Path, catalogue: object, prefix: str) -> list[Path]:
+    """One standalone pack template per rule stack, with the same controls as that stack."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for slot, content in stack_layout(catalogue).rule_slots.items():
+        pack_file = outdir / f"{prefix}-conformance-pack-{slot:02d}.yaml"
+        pack_file.write_text(
+            "# Standalone conformance pack template, generated from the control catalogue by `make synth`.\n"
+            f"# Deploy the {prefix.capitalize()}Controls stack first (rule functions, runbooks, roles), then pass\n"
+            "# the ARNs of its nested stack Rules" + f"{slot:02d}" + "'s functions and of the runbook roles:\n"
+            f"#   aws configservice put-conformance-pack --conformance-pack-name {prefix}-controls-{slot:02d} \\\n"
+            f"#     --template-body file://{pack_file.name} --conformance-pack-input-parameters ...\n"
+            + yaml.safe_dump(conformance_pack_template(catalogue, prefix, content.controls), sort_keys=False, width=120)
+        )
+        written.append(pack_file)
+    return written
 
 
 def build_app(app: cdk.App | None = None) -> cdk.App:
@@ -75,17 +94,7 @@ def build_app(app: cdk.App | None = None) -> cdk.App:
         )
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
 
-    pack_file = Path(app.outdir) / f"{prefix}-conformance-pack.yaml"
-    pack_file.parent.mkdir(parents=True, exist_ok=True)
-    pack_file.write_text(
-        "# Standalone conformance pack template, generated from the control catalogue by `make synth`.\n"
-        "# Deploy the RemedyControls stack first (rule functions, runbooks, roles), then pass their ARNs:\n"
-        "#   aws configservice put-conformance-pack --conformance-pack-name remedy-controls \\\n"
-        "#     --template-body file://"
-        + pack_file.name
-        + " --conformance-pack-input-parameters ...\n"
-        + yaml.safe_dump(conformance_pack_template(catalogue, prefix), sort_keys=False, width=120)
-    )
+    write_conformance_pack_files(Path(app.outdir), catalogue, prefix)
     return app
 
 

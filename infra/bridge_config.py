@@ -6,24 +6,37 @@ from the synthesized cloud assembly.
 
 from __future__ import annotations
 
+import hashlib
+
 from catalogue import Catalogue
 from infra.config_resources import rule_name
 from infra.runbooks import document_name
 
 EXCLUSION_TAG_KEY = "remedy:exclude"
-# IAM role names are unique per account: the region keeps one deployment per region apart.
-ROLE_NAME_MAX = 64
+# IAM role names are unique per account: the region keeps one deployment per region apart. CreateRole allows
+# 64 characters; names stay within 80% of that (the limits gate's headroom) for the longest region name.
+ROLE_NAME_BUDGET = int(64 * 0.8)
 REGION_MAX = len("-ap-southeast-2")
+DIGEST_CHARS = 4
+
+
+def runbook_role_path(prefix: str) -> str:
+    """The IAM path of every runbook role: lets the bridge pass them all with one ARN pattern, at any count."""
+    return f"/{prefix}/runbooks/"
 
 
 def runbook_role_name_template(prefix: str, document_stem: str) -> str:
-    """Deterministic runbook role name, `{region}` filled at deploy (stack) and run time (bridge)."""
-    name = f"{prefix}-{document_stem}-{{region}}"
-    if len(name) - len("{region}") + REGION_MAX > ROLE_NAME_MAX:
-        raise ValueError(
-            f"runbook role name {name!r} would exceed {ROLE_NAME_MAX} characters; shorten the runbook name"
-        )
-    return name
+    """Deterministic runbook role name, `{region}` filled at deploy (stack) and run time (bridge).
+
+    A stem too long for the budget keeps its start and gets 4 hex digits of its SHA-256, so names stay unique.
+    """
+    room = ROLE_NAME_BUDGET - len(prefix) - 1 - REGION_MAX
+    if room < 2 * DIGEST_CHARS:
+        raise ValueError(f"resource prefix {prefix!r} leaves no room for runbook role names; shorten it")
+    stem = document_stem
+    if len(stem) > room:
+        stem = stem[: room - DIGEST_CHARS] + hashlib.sha256(stem.encode()).hexdigest()[:DIGEST_CHARS]
+    return f"{prefix}-{stem}-{{region}}"
 
 
 def bridge_config(catalogue: Catalogue, prefix: str) -> dict:
@@ -42,6 +55,7 @@ def bridge_config(catalogue: Catalogue, prefix: str) -> dict:
         controls[control.id] = {
             "document": document_name(prefix, runbook),
             "runbook_role_name": runbook_role_name_template(prefix, runbook.document_stem),
+            "runbook_role_path": runbook_role_path(prefix),
             "config_rule": rule_name(prefix, control),
             "automatic": control.remediation.automatic,
             "resource_type": control.resource_type,

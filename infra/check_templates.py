@@ -1,4 +1,5 @@
-"""Gate on what `cdk synth` wrote: cfn-lint every template, schema-check every Automation document.
+"""Gate on what `cdk synth` wrote: cfn-lint every template, schema-check every Automation document, and
+hold every artifact within AWS's limits (infra/limits.py: the usage table is printed).
 
 Usage: python -m infra.check_templates cdk.out [more folders...]
 Exit status 1 with the findings listed if anything fails.
@@ -11,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from infra import limits
 from infra.runbooks import RunbookError, validate_document
 
 # cfn-lint rules ignored, each with its reason.
@@ -25,7 +27,7 @@ def templates(folders: list[Path]) -> list[Path]:
     found: list[Path] = []
     for folder in folders:
         found += sorted(folder.rglob("*.template.json"))
-        found += sorted(folder.rglob("*-conformance-pack.yaml"))
+        found += sorted(folder.rglob("*-conformance-pack-*.yaml"))
     return found
 
 
@@ -77,6 +79,13 @@ def main(argv: list[str]) -> int:
         f"cfn-lint: {len(found)} template(s) {'clean' if lint.returncode == 0 else 'FAILED'}; "
         f"Automation schema: {document_count} document(s) checked"
     )
+    report = limits.check(folders)
+    print(
+        f"limits: {len(report.measurements)} measurement(s), {len(report.failures)} over the limit\n{report.table(10)}"
+    )
+    for failure in report.failures:
+        failures += 1
+        print(f"limits: {failure}", file=sys.stderr)
     return 1 if failures else 0
 
 

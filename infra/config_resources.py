@@ -90,15 +90,15 @@ def role_parameter(runbook: Runbook) -> str:
     return f"{runbook.document_stem}AutomationRoleArn"
 
 
-def conformance_pack_template(catalogue: Catalogue, prefix: str) -> dict:
-    """The conformance pack: every control's rule and remediation configuration.
+def conformance_pack_template(catalogue: Catalogue, prefix: str, controls: list[Control] | None = None) -> dict:
+    """A conformance pack holding `controls` (default: all), each a rule and its remediation configuration.
 
     Lambda function and runbook role ARNs are pack parameters: the stack passes its own, and the
     standalone template takes them from put-conformance-pack / put-organization-conformance-pack.
     """
     parameters: dict = {}
     resources: dict = {}
-    for control in catalogue.controls:
+    for control in catalogue.controls if controls is None else controls:
         runbook = catalogue.runbooks[control.remediation.runbook]
         function_param = function_parameter(control.detection.rule)
         role_param = role_parameter(runbook)

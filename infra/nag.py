@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import aws_cdk as cdk
-from aws_cdk import aws_lambda as lambda_
+
+from infra.bridge_config import runbook_role_path
+from infra.runtimes import LAMBDA_RUNTIME
 
 WILDCARD_RESOURCE = "AwsSolutions::AwsSolutions-IAM5[Resource::*]"
 LATEST_RUNTIME = "AwsSolutions::AwsSolutions-L1"
+RUNBOOK_ROLE_PATH_REASON = (
+    "iam:PassRole on the runbook roles' own IAM path, only to ssm.amazonaws.com (iam:PassedToService): one "
+    "statement for any number of runbooks, where a list of role ARNs would outgrow IAM's policy size limit."
+)
 BRIDGE_WILDCARDS = (
     "Bridge role: every action is enumerated; resources are this account's own documents (any version), "
     "runbook roles, ledger table, topic, queue and key. A wildcard remains only where the ARN holds what is "
@@ -17,6 +23,11 @@ BRIDGE_WILDCARDS = (
 
 def _acknowledge(scope: object, finding: str, reason: str) -> None:
     cdk.Validations.of(scope).acknowledge(cdk.Acknowledgment(id=finding, reason=reason))
+
+
+def _pass_role_finding(prefix: str) -> str:
+    path = runbook_role_path(prefix)
+    return f"AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role{path}*]"
 
 
 def acknowledge_findings(stack: cdk.Stack) -> None:
@@ -50,6 +61,7 @@ def acknowledge_findings(stack: cdk.Stack) -> None:
             "events); messages are retried from it on purpose, by prowler_bridge.retry.",
         )
         _acknowledge(bridge.function, LATEST_RUNTIME, "Same runtime policy as the rule functions (see below).")
+        _acknowledge(bridge.role, _pass_role_finding(stack.prefix), RUNBOOK_ROLE_PATH_REASON)
     member = getattr(stack, "member_role", None)
     if member is not None:
         for finding in (
@@ -59,6 +71,7 @@ def acknowledge_findings(stack: cdk.Stack) -> None:
             "Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:user/*",
         ):
             _acknowledge(member.role, f"AwsSolutions::AwsSolutions-IAM5[{finding}]", BRIDGE_WILDCARDS)
+        _acknowledge(member.role, _pass_role_finding(stack.prefix), RUNBOOK_ROLE_PATH_REASON)
     for function in getattr(stack, "functions", {}).values():
         _acknowledge(
             function.role,
@@ -69,7 +82,6 @@ def acknowledge_findings(stack: cdk.Stack) -> None:
         _acknowledge(
             function,
             LATEST_RUNTIME,
-            f"Runs on {lambda_.Runtime.determine_latest_python_runtime(stack).name}, the newest Python "
-            "runtime CDK marks stable for all regions; the code is tested on python3.11 (the SSM "
-            "executeScript runtime) and uses nothing newer.",
+            f"Runs on {LAMBDA_RUNTIME.name}, pinned because the rule and bridge tests run on that version "
+            "(make lambda-runtime-test); a newer runtime is adopted together with its tests.",
         )

@@ -25,11 +25,13 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from catalogue import REPO_ROOT, Catalogue
-from infra.bridge_config import bridge_config
+from infra.bridge_config import bridge_config, runbook_role_path
+from infra.runtimes import LAMBDA_RUNTIME
 
 BRIDGE_SOURCE = REPO_ROOT / "prowler_bridge"
-# EventBridge limits an event pattern to 2048 characters; past that, match on the "prowler-" prefix.
-MAX_PATTERN_CHARS = 2048
+# EventBridge limits an event pattern to 2,048 characters; we keep patterns under 80% of that and, past it,
+# match on a prefix ("prowler-", the documents' "<Prefix>-"). https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html
+MAX_PATTERN_CHARS = int(2048 * 0.8)
 ACTION_TARGET_ID = "Remediate"
 AUTOMATION_END_STATUSES = ["Success", "Failed", "TimedOut", "Cancelled"]
 
@@ -68,7 +70,7 @@ def findings_imported_pattern(config: dict) -> dict:
 
 def automation_status_pattern(config: dict) -> dict:
     """Our runbooks' executions reaching an end state, whoever started them (bridge or AWS Config)."""
-    return {
+    pattern = {
         "source": ["aws.ssm"],
         "detail-type": ["EC2 Automation Execution Status-change Notification"],
         "detail": {
@@ -76,9 +78,26 @@ def automation_status_pattern(config: dict) -> dict:
             "Status": AUTOMATION_END_STATUSES,
         },
     }
+    if len(json.dumps(pattern)) > MAX_PATTERN_CHARS:
+        pattern["detail"]["Definition"] = [{"prefix": f"{config['prefix'].capitalize()}-"}]
+    return pattern
 
 
 MEMBER_ROLE_NAME = "remedy-bridge-member"
+
+
+def pass_runbook_roles(stack: cdk.Stack, prefix: str) -> iam.PolicyStatement:
+    """iam:PassRole on the runbook roles' path, to SSM only: one statement whatever the number of runbooks."""
+    return iam.PolicyStatement(
+        actions=["iam:PassRole"],
+        resources=[f"arn:{stack.partition}:iam::{stack.account}:role{runbook_role_path(prefix)}*"],
+        conditions={"StringEquals": {"iam:PassedToService": "ssm.amazonaws.com"}},
+    )
+
+
+def document_arn_pattern(prefix: str) -> str:
+    """Every version of every Automation document of this deployment (their names share the prefix)."""
+    return f"arn:{{partition}}:ssm:*:{{account}}:automation-definition/{prefix.capitalize()}-*:*"
 
 
 def bridge_role_name(prefix: str, region: str) -> str:
@@ -89,9 +108,7 @@ def bridge_role_name(prefix: str, region: str) -> str:
 class BridgeMemberRole(Construct):
     """In a member account: the role the administrator account's bridge assumes to start runbooks here."""
 
-    def __init__(
-        self, scope: Construct, construct_id: str, *, prefix: str, administrator_account: str, runbook_roles: dict
-    ) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, prefix: str, administrator_account: str) -> None:
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
         bridge_role = f"arn:{stack.partition}:iam::{administrator_account}:role/{bridge_role_name(prefix, '*')}"
@@ -118,9 +135,7 @@ class BridgeMemberRole(Construct):
                 resources=[f"arn:{partition}:ssm:*:{account}:automation-execution/*"],
             )
         )
-        self.role.add_to_policy(
-            iam.PolicyStatement(actions=["iam:PassRole"], resources=[r.role_arn for r in runbook_roles.values()])
-        )
+        self.role.add_to_policy(pass_runbook_roles(stack, prefix))
         self.role.add_to_policy(
             iam.PolicyStatement(
                 actions=["config:StartRemediationExecution"],
@@ -142,8 +157,7 @@ class ProwlerBridge(Construct):
         *,
         catalogue: Catalogue,
         prefix: str,
-        documents: dict,
-        runbook_roles: dict,
+        dependencies_layer_dir: Path,
         allowed_accounts: list[str],
         allowed_regions: list[str],
     ) -> None:
@@ -186,9 +200,19 @@ class ProwlerBridge(Construct):
             self,
             "Function",
             description="Remedy bridge: Security Hub findings (Prowler, custom action) to SSM Automation",
-            runtime=lambda_.Runtime.determine_latest_python_runtime(self),
+            runtime=LAMBDA_RUNTIME,
             handler="prowler_bridge.handler.lambda_handler",
             code=lambda_.Code.from_asset(str(bridge_asset(self.config))),
+            # boto3 as pinned and tested, not the runtime's own copy (the same folder as the rules' rdklib layer).
+            layers=[
+                lambda_.LayerVersion(
+                    self,
+                    "Dependencies",
+                    code=lambda_.Code.from_asset(str(dependencies_layer_dir)),
+                    compatible_runtimes=[LAMBDA_RUNTIME],
+                    description="boto3 (and rdklib), pinned, for the Remedy bridge",
+                )
+            ],
             role=self.role,
             log_group=log_group,
             timeout=cdk.Duration.seconds(60),
@@ -201,7 +225,7 @@ class ProwlerBridge(Construct):
                 "ALLOWED_REGIONS": ",".join(allowed_regions),
             },
         )
-        self._grant(stack, documents, runbook_roles, log_group, allowed_accounts)
+        self._grant(stack, prefix, log_group, allowed_accounts)
 
         self.action_target = cdk.CfnResource(
             self,
@@ -245,9 +269,7 @@ class ProwlerBridge(Construct):
             targets=[target],
         )
 
-    def _grant(
-        self, stack: cdk.Stack, documents: dict, runbook_roles: dict, log_group: logs.LogGroup, accounts: list[str]
-    ) -> None:
+    def _grant(self, stack: cdk.Stack, prefix: str, log_group: logs.LogGroup, accounts: list[str]) -> None:
         """Exactly the calls the bridge makes, scoped to this deployment's resources where AWS allows."""
         self.wildcard_resources: list[str] = []  # cdk-nag's rendering of each scoped wildcard, for nag.py
 
@@ -256,17 +278,15 @@ class ProwlerBridge(Construct):
             self.wildcard_resources.append(template.format(partition="<AWS::Partition>", account="<AWS::AccountId>"))
             return template.format(partition=stack.partition, account=stack.account)
 
-        document_arns = [
-            scoped(f"arn:{{partition}}:ssm:*:{{account}}:automation-definition/{document.name}:*")
-            for document in documents.values()
-        ]
         policy = [
-            iam.PolicyStatement(actions=["ssm:StartAutomationExecution"], resources=document_arns),
+            iam.PolicyStatement(
+                actions=["ssm:StartAutomationExecution"], resources=[scoped(document_arn_pattern(prefix))]
+            ),
             iam.PolicyStatement(
                 actions=["ssm:GetAutomationExecution"],
                 resources=[scoped("arn:{partition}:ssm:*:{account}:automation-execution/*")],
             ),
-            iam.PolicyStatement(actions=["iam:PassRole"], resources=[r.role_arn for r in runbook_roles.values()]),
+            pass_runbook_roles(stack, prefix),
             # Config rule ARNs carry a generated id, not the rule name.
             iam.PolicyStatement(
                 actions=["config:StartRemediationExecution"],

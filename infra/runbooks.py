@@ -1,11 +1,15 @@
 """Turn a runbook folder into the SSM Automation document that deploys, and check it.
 
-The source document.yaml carries no script: each aws:executeScript step gets the runbook's
-script.py embedded as `Script` here, so the module that unit tests import is the code that runs.
+The source document.yaml carries no script: each aws:executeScript step gets, as `Script`, the part of
+the runbook's script.py its handler needs (the handler, every top-level function and constant it reaches,
+the imports those use), cut from the source text unchanged. The module unit tests import is the code that
+runs, and a document with several script steps carries each line of script.py at most once per step that
+needs it, instead of the whole file in every step (SSM refuses content over 64 KB).
 """
 
 from __future__ import annotations
 
+import ast
 import copy
 import functools
 import json
@@ -49,8 +53,53 @@ def automation_schema() -> dict:
     return schema
 
 
+def _top_level_names(node: ast.stmt) -> set[str]:
+    """Names a top-level statement binds (function, class, assignment target, import)."""
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return {node.name}
+    if isinstance(node, ast.Import | ast.ImportFrom):
+        return {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+    targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+    return {n.id for t in targets if t is not None for n in ast.walk(t) if isinstance(n, ast.Name)}
+
+
+def _used_names(node: ast.stmt) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def script_for_handler(source: str, handler: str) -> str:
+    """The lines of `source` that `handler` needs: itself, what it reaches at top level, and their imports.
+
+    Statements are kept whole and in source order (decorators and comments inside them included), so the
+    result behaves as the module does for that handler. Docstrings and statements it never reaches are left out.
+    """
+    tree = ast.parse(source)
+    body = [n for n in tree.body if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
+    binders: dict[str, list[ast.stmt]] = {}
+    for node in body:
+        for name in _top_level_names(node):
+            binders.setdefault(name, []).append(node)
+    if not any(isinstance(n, ast.FunctionDef) for n in binders.get(handler, [])):
+        raise RunbookError(f"handler {handler!r} is not a top-level function of the script")
+    kept: set[int] = set()
+    pending = [handler]
+    while pending:
+        for node in binders.get(pending.pop(), []):
+            if id(node) not in kept:
+                kept.add(id(node))
+                pending.extend(_used_names(node))
+    lines = source.splitlines()
+    chunks = []
+    for node in body:
+        future = isinstance(node, ast.ImportFrom) and node.module == "__future__"
+        if id(node) in kept or future:
+            first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+            chunks.append("\n".join(lines[first - 1 : node.end_lineno]))
+    return "\n\n".join(chunks) + "\n"
+
+
 def render_document(runbook: Runbook) -> dict:
-    """The deployable document: the source YAML with script.py embedded in every executeScript step."""
+    """The deployable document: the source YAML with each executeScript step's part of script.py embedded."""
     document = copy.deepcopy(runbook.document)
     script = (runbook.folder / "script.py").read_text()
     for step in document.get("mainSteps") or []:
@@ -64,7 +113,7 @@ def render_document(runbook: Runbook) -> dict:
             raise RunbookError(f"{where}: Runtime must be {SCRIPT_RUNTIME}")
         if inputs.get("Handler") not in runbook.script_functions:
             raise RunbookError(f"{where}: handler '{inputs.get('Handler')}' is not a function in script.py")
-        inputs["Script"] = script
+        inputs["Script"] = script_for_handler(script, inputs["Handler"])
     validate_document(document, runbook.name)
     return document
 

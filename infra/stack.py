@@ -1,34 +1,49 @@
 """The Remedy stack: every catalogue control's rule, runbook, role and remediation, iterated from the catalogue.
 
-Nothing here names a control: adding one to the catalogue is enough for it to deploy.
+Nothing here names a control: adding one to the catalogue is enough for it to deploy. The controls live in
+nested stacks laid out by infra/layout.py (rule stacks and runbook stacks, each item placed by a stable hash of
+its name), so the catalogue can grow to hundreds of controls without reaching CloudFormation's per-stack limits.
+The parent stack holds what exists once: the Prowler bridge and the bridge member role.
 """
 
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from catalogue import Catalogue, RuleModule, Runbook
+from catalogue import Catalogue, Control, RuleModule, Runbook
 from infra import config_resources
-from infra.bridge_config import runbook_role_name_template
+from infra.bridge_config import runbook_role_name_template, runbook_role_path
 from infra.config_resources import camel
+from infra.layout import stack_layout
 from infra.prowler_bridge import BridgeMemberRole, ProwlerBridge
 from infra.runbooks import document_name, render_document, runbook_iam_actions
+from infra.runtimes import LAMBDA_RUNTIME
 
 DEPLOYMENT_MODES = ("standalone", "conformance-pack")
-# Conformance packs take at most 60 input parameters.
-MAX_PACK_PARAMETERS = 60
+# A conformance pack body goes inline while it stays under 80% of PutConformancePack's 51,200-byte TemplateBody;
+# a larger one is uploaded as an asset and passed as TemplateS3Uri (300 KB).
+# https://docs.aws.amazon.com/config/latest/APIReference/API_PutConformancePack.html
+PACK_INLINE_BYTES = int(51_200 * 0.8)
+
+
+def runbook_role_arn(stack: cdk.Stack, prefix: str, runbook: Runbook) -> str:
+    """The runbook role's ARN from its deterministic path and name, usable from any stack of the deployment."""
+    name = runbook_role_name_template(prefix, runbook.document_stem).format(region=stack.region)
+    return f"arn:{stack.partition}:iam::{stack.account}:role{runbook_role_path(prefix)}{name}"
 
 
 class RemedyStack(cdk.Stack):
-    """Config rules (Lambda, rdklib), SSM Automation runbooks with their roles, remediation configurations."""
+    """The parent stack: runbook and rule nested stacks from the catalogue, the bridge, the member role."""
 
     def __init__(
         self,
@@ -50,39 +65,11 @@ class RemedyStack(cdk.Stack):
             raise ValueError(f"remedy:deploymentMode must be one of {DEPLOYMENT_MODES}, got {deployment_mode!r}")
         self.catalogue = catalogue
         self.prefix = prefix
-        self.rdklib_layer = lambda_.LayerVersion(
-            self,
-            "RdklibLayer",
-            code=lambda_.Code.from_asset(str(rdklib_layer_dir)),
-            description="rdklib, pinned, for the Remedy AWS Config rule functions",
-        )
-        # Code every rule shares (config_rules/_layer/python/rule_support.py), beside the rule folders.
-        support_dir = next(iter(catalogue.rules.values())).folder.parent / "_layer"
-        self.rule_support_layer = lambda_.LayerVersion(
-            self,
-            "RuleSupportLayer",
-            code=lambda_.Code.from_asset(str(support_dir), exclude=["__pycache__", "*.pyc"]),
-            description="Remedy rule_support: what every AWS Config rule function shares",
-        )
-        self.functions = {name: self._rule_function(rule) for name, rule in catalogue.rules.items()}
-        self.roles: dict[str, iam.Role] = {}
-        self.documents: dict[str, ssm.CfnDocument] = {}
-        for name, runbook in catalogue.runbooks.items():
-            self.documents[name] = self._document(runbook)
-            self.roles[name] = self._runbook_role(runbook)
-
-        if deployment_mode == "standalone":
-            self._standalone_config_resources()
-        else:
-            self._conformance_pack()
+        self._nested_stacks(deployment_mode, rdklib_layer_dir)
         self.member_role = None
         if bridge_administrator_account:
             self.member_role = BridgeMemberRole(
-                self,
-                "BridgeMember",
-                prefix=prefix,
-                administrator_account=bridge_administrator_account,
-                runbook_roles=self.roles,
+                self, "BridgeMember", prefix=prefix, administrator_account=bridge_administrator_account
             )
         self.bridge = None
         if prowler_bridge:
@@ -91,11 +78,127 @@ class RemedyStack(cdk.Stack):
                 "ProwlerBridge",
                 catalogue=catalogue,
                 prefix=prefix,
-                documents=self.documents,
-                runbook_roles=self.roles,
+                dependencies_layer_dir=rdklib_layer_dir,
                 allowed_accounts=bridge_accounts or [],
                 allowed_regions=bridge_regions or [],
             )
+
+    def _nested_stacks(self, deployment_mode: str, rdklib_layer_dir: Path) -> None:
+        """Runbook stacks first, then rule stacks, each depending on the runbook stacks its controls use."""
+        layout = stack_layout(self.catalogue)
+        runbook_stacks = {
+            slot: RunbookStack(
+                self, f"Runbooks{slot:02d}", runbooks=[self.catalogue.runbooks[n] for n in names], prefix=self.prefix
+            )
+            for slot, names in layout.runbook_slots.items()
+        }
+        pack_name = self.node.try_get_context("remedy:conformancePackName") or f"{self.prefix}-controls"
+        rule_stacks = {}
+        for slot, content in layout.rule_slots.items():
+            rule_stacks[slot] = RuleStack(
+                self,
+                f"Rules{slot:02d}",
+                catalogue=self.catalogue,
+                rules=[self.catalogue.rules[n] for n in content.rules],
+                controls=content.controls,
+                prefix=self.prefix,
+                rdklib_layer_dir=rdklib_layer_dir,
+                pack_name=f"{pack_name}-{slot:02d}" if deployment_mode == "conformance-pack" else None,
+            )
+            for runbook in content.runbooks():
+                rule_stacks[slot].node.add_dependency(runbook_stacks[layout.runbook_slot_of(runbook)])
+        self.runbook_stacks, self.rule_stacks = runbook_stacks, rule_stacks
+        self.documents = {k: v for s in runbook_stacks.values() for k, v in s.documents.items()}
+        self.roles = {k: v for s in runbook_stacks.values() for k, v in s.roles.items()}
+        self.functions = {k: v for s in rule_stacks.values() for k, v in s.functions.items()}
+
+
+class RunbookStack(cdk.NestedStack):
+    """SSM Automation documents and the role each one runs as."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, runbooks: list[Runbook], prefix: str) -> None:
+        super().__init__(
+            scope, construct_id, description=f"Remedy runbooks: {', '.join(r.name for r in runbooks)}"[:1024]
+        )
+        self.prefix = prefix
+        self.documents: dict[str, ssm.CfnDocument] = {}
+        self.roles: dict[str, iam.Role] = {}
+        for runbook in runbooks:
+            self.documents[runbook.name] = self._document(runbook)
+            self.roles[runbook.name] = self._runbook_role(runbook)
+
+    def _document(self, runbook: Runbook) -> ssm.CfnDocument:
+        return ssm.CfnDocument(
+            self,
+            f"{runbook.document_stem}Document",
+            name=document_name(self.prefix, runbook),
+            document_type="Automation",
+            document_format="JSON",
+            content=render_document(runbook),
+            update_method="NewVersion",
+        )
+
+    def _runbook_role(self, runbook: Runbook) -> iam.Role:
+        role = iam.Role(
+            self,
+            f"{runbook.document_stem}AutomationRole",
+            # Deterministic: rule stacks and the bridge derive the ARN from the path and name.
+            role_name=runbook_role_name_template(self.prefix, runbook.document_stem).format(region=self.region),
+            path=runbook_role_path(self.prefix),
+            description=f"Assumed by SSM Automation for {document_name(self.prefix, runbook)} only",
+            assumed_by=iam.ServicePrincipal(
+                "ssm.amazonaws.com",
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": self.account},
+                    "ArnLike": {"aws:SourceArn": f"arn:{self.partition}:ssm:*:{self.account}:automation-execution/*"},
+                },
+            ),
+        )
+        # Exactly the actions the runbook calls (script IAM_ACTIONS plus its API steps); no action wildcards.
+        role.add_to_policy(iam.PolicyStatement(actions=runbook_iam_actions(runbook), resources=["*"]))
+        return role
+
+
+class RuleStack(cdk.NestedStack):
+    """Rule functions (Lambda, rdklib) and the Config rules and remediations of the controls that use them."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        catalogue: Catalogue,
+        rules: list[RuleModule],
+        controls: list[Control],
+        prefix: str,
+        rdklib_layer_dir: Path,
+        pack_name: str | None,
+    ) -> None:
+        super().__init__(scope, construct_id, description=f"Remedy rules: {', '.join(r.name for r in rules)}"[:1024])
+        self.catalogue, self.prefix, self.controls = catalogue, prefix, controls
+        self._layers(rdklib_layer_dir, rules[0].folder.parent / "_layer")
+        self.functions = {rule.name: self._rule_function(rule) for rule in rules}
+        if pack_name:
+            self._conformance_pack(pack_name)
+        else:
+            self._standalone_config_resources()
+
+    def _layers(self, rdklib_layer_dir: Path, support_dir: Path) -> None:
+        self.rdklib_layer = lambda_.LayerVersion(
+            self,
+            "RdklibLayer",
+            code=lambda_.Code.from_asset(str(rdklib_layer_dir)),
+            compatible_runtimes=[LAMBDA_RUNTIME],
+            description="rdklib and boto3, pinned, for the Remedy AWS Config rule functions",
+        )
+        # Code every rule shares (config_rules/_layer/python/rule_support.py), beside the rule folders.
+        self.rule_support_layer = lambda_.LayerVersion(
+            self,
+            "RuleSupportLayer",
+            code=lambda_.Code.from_asset(str(support_dir), exclude=["__pycache__", "*.pyc"]),
+            compatible_runtimes=[LAMBDA_RUNTIME],
+            description="Remedy rule_support: what every AWS Config rule function shares",
+        )
 
     # Detection -----------------------------------------------------------------------------------
     def _rule_function(self, rule: RuleModule) -> lambda_.Function:
@@ -118,7 +221,7 @@ class RemedyStack(cdk.Stack):
             self,
             f"{stem}RuleFunction",
             description=f"AWS Config custom rule {rule.name} (rdklib)",
-            runtime=lambda_.Runtime.determine_latest_python_runtime(self),
+            runtime=LAMBDA_RUNTIME,
             handler="rule.lambda_handler",
             code=lambda_.Code.from_asset(str(rule.folder), exclude=["events", "__pycache__", "*.pyc"]),
             layers=[self.rdklib_layer, self.rule_support_layer],
@@ -136,40 +239,12 @@ class RemedyStack(cdk.Stack):
         )
         return function
 
-    # Remediation ---------------------------------------------------------------------------------
-    def _document(self, runbook: Runbook) -> ssm.CfnDocument:
-        return ssm.CfnDocument(
-            self,
-            f"{runbook.document_stem}Document",
-            name=document_name(self.prefix, runbook),
-            document_type="Automation",
-            document_format="JSON",
-            content=render_document(runbook),
-            update_method="NewVersion",
-        )
-
-    def _runbook_role(self, runbook: Runbook) -> iam.Role:
-        role = iam.Role(
-            self,
-            f"{runbook.document_stem}AutomationRole",
-            # Deterministic: the bridge derives this name from its configuration to pass the role.
-            role_name=runbook_role_name_template(self.prefix, runbook.document_stem).format(region=self.region),
-            description=f"Assumed by SSM Automation for {document_name(self.prefix, runbook)} only",
-            assumed_by=iam.ServicePrincipal(
-                "ssm.amazonaws.com",
-                conditions={
-                    "StringEquals": {"aws:SourceAccount": self.account},
-                    "ArnLike": {"aws:SourceArn": f"arn:{self.partition}:ssm:*:{self.account}:automation-execution/*"},
-                },
-            ),
-        )
-        # Exactly the actions the runbook calls (script IAM_ACTIONS plus its API steps); no action wildcards.
-        role.add_to_policy(iam.PolicyStatement(actions=runbook_iam_actions(runbook), resources=["*"]))
-        return role
-
     # Wiring --------------------------------------------------------------------------------------
+    def _role_arn(self, control: Control) -> str:
+        return runbook_role_arn(self, self.prefix, self.catalogue.runbooks[control.remediation.runbook])
+
     def _standalone_config_resources(self) -> None:
-        for control in self.catalogue.controls:
+        for control in self.controls:
             runbook = self.catalogue.runbooks[control.remediation.runbook]
             function = self.functions[control.detection.rule]
             rule = cdk.CfnResource(
@@ -184,33 +259,36 @@ class RemedyStack(cdk.Stack):
                 f"{camel(control.id)}Remediation",
                 type="AWS::Config::RemediationConfiguration",
                 properties=config_resources.remediation_properties(
-                    control, runbook, self.prefix, self.roles[runbook.name].role_arn
+                    control, runbook, self.prefix, self._role_arn(control)
                 ),
             )
             remediation.add_resource_dependency(rule)
-            remediation.node.add_dependency(self.documents[runbook.name])
 
-    def _conformance_pack(self) -> None:
-        template = config_resources.conformance_pack_template(self.catalogue, self.prefix)
+    def _conformance_pack(self, pack_name: str) -> None:
+        """This stack's controls as one conformance pack; its body inline when small, else from S3."""
+        template = config_resources.conformance_pack_template(self.catalogue, self.prefix, self.controls)
         values: dict[str, str] = {}
         for rule_name, function in self.functions.items():
             values[config_resources.function_parameter(rule_name)] = function.function_arn
-        for runbook_name, role in self.roles.items():
-            values[config_resources.role_parameter(self.catalogue.runbooks[runbook_name])] = role.role_arn
-        if len(values) > MAX_PACK_PARAMETERS:
-            raise ValueError(f"conformance pack needs {len(values)} input parameters; AWS allows {MAX_PACK_PARAMETERS}")
-        pack = cdk.CfnResource(
-            self,
-            "ConformancePack",
-            type="AWS::Config::ConformancePack",
-            properties={
-                "ConformancePackName": self.node.try_get_context("remedy:conformancePackName")
-                or f"{self.prefix}-controls",
-                "TemplateBody": json.dumps(template, indent=1),
-                "ConformancePackInputParameters": [
-                    {"ParameterName": name, "ParameterValue": value} for name, value in sorted(values.items())
-                ],
-            },
-        )
-        for construct in (*self.functions.values(), *self.documents.values(), *self.roles.values()):
-            pack.node.add_dependency(construct)
+        for control in self.controls:
+            runbook = self.catalogue.runbooks[control.remediation.runbook]
+            values[config_resources.role_parameter(runbook)] = self._role_arn(control)
+        body = json.dumps(template, separators=(",", ":"), sort_keys=True)
+        # Unique across the nested stacks, so every logical id of the deployment names one resource.
+        stem = f"{camel(pack_name)}ConformancePack"
+        properties: dict = {
+            "ConformancePackName": pack_name,
+            "ConformancePackInputParameters": [
+                {"ParameterName": name, "ParameterValue": value} for name, value in sorted(values.items())
+            ],
+        }
+        if len(body.encode()) <= PACK_INLINE_BYTES:
+            properties["TemplateBody"] = body
+        else:
+            folder = Path(tempfile.mkdtemp(prefix="remedy-pack-"))
+            (folder / "conformance-pack.json").write_text(body)
+            asset = s3_assets.Asset(self, f"{stem}Template", path=str(folder / "conformance-pack.json"))
+            properties["TemplateS3Uri"] = asset.s3_object_url
+        pack = cdk.CfnResource(self, stem, type="AWS::Config::ConformancePack", properties=properties)
+        for function in self.functions.values():
+            pack.node.add_dependency(function)

@@ -198,7 +198,7 @@ class Bridge:
     def runbook_parameters(self, decision: Decision, resource_id: str) -> dict[str, str]:
         """The runbook's parameters: static ones from the catalogue, the resource id, the runbook's role."""
         control = decision.control
-        role = f"arn:{self.partition}:iam::{decision.account}:role/{control.role_name(decision.region)}"
+        role = control.role_arn(self.partition, decision.account, decision.region)
         return {**control.parameters, control.resource_parameter: resource_id, ASSUME_ROLE_PARAMETER: role}
 
     def update_findings(self, identifiers: list[dict], workflow: str, note: str, region: str) -> str | None:

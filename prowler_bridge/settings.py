@@ -24,6 +24,7 @@ DEFAULT_LEDGER_TTL_HOURS = 24
 _CONTROL_FIELDS = {
     "document": str,
     "runbook_role_name": str,
+    "runbook_role_path": str,
     "config_rule": str,
     "automatic": bool,
     "resource_type": str,
@@ -43,6 +44,7 @@ class Control:
     id: str
     document: str
     runbook_role_name: str
+    runbook_role_path: str
     config_rule: str
     automatic: bool
     resource_type: str
@@ -52,6 +54,10 @@ class Control:
     def role_name(self, region: str) -> str:
         """The runbook's role name in `region` (one deployment per region)."""
         return self.runbook_role_name.format(region=region)
+
+    def role_arn(self, partition: str, account: str, region: str) -> str:
+        """The runbook's role in `account` and `region`, on the IAM path all runbook roles share."""
+        return f"arn:{partition}:iam::{account}:role{self.runbook_role_path}{self.role_name(region)}"
 
 
 @dataclass(frozen=True)
@@ -118,6 +124,9 @@ def parse_bridge_config(raw: object, source: str = "bridge_config.json") -> Brid
                 raise fail(f"controls.{control_id}.{field_name} must be a {kind.__name__}")
         if "{region}" not in entry["runbook_role_name"]:
             raise fail(f"controls.{control_id}.runbook_role_name must contain '{{region}}'")
+        path = entry["runbook_role_path"]
+        if not (path.startswith("/") and path.endswith("/")):
+            raise fail(f"controls.{control_id}.runbook_role_path must start and end with '/'")
         controls[control_id] = Control(id=control_id, **{name: entry[name] for name in _CONTROL_FIELDS})
     unknown = sorted({v for v in checks.values() if v not in controls})
     if unknown:

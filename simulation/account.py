@@ -300,6 +300,7 @@ class EmulatedAccount:
                 name = str(assembly.resolve(properties["RoleName"]))
                 arn = boto3.client("iam").create_role(
                     RoleName=name,
+                    Path=properties.get("Path", "/"),
                     AssumeRolePolicyDocument=json.dumps(assembly.resolve(properties["AssumeRolePolicyDocument"])),
                 )["Role"]["Arn"]
                 assembly.physical[logical_id] = name

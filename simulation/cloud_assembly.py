@@ -57,16 +57,36 @@ class EventRule:
     dead_letter_queue_ids: list[str] = field(default_factory=list)
 
 
+def stack_resources(outdir: Path, stack_name: str = STACK_NAME) -> dict[str, dict]:
+    """Every resource of a synthesized stack and of its nested stacks, by logical id.
+
+    Nested templates are the files the parent's AWS::CloudFormation::Stack resources point to (asset metadata).
+    CDK makes logical ids unique within a template; a shared construct repeated in several nested stacks (a
+    layer) has the same id and the same definition there, and one copy stands for all.
+    """
+    template_path = outdir / f"{stack_name}.template.json"
+    if not template_path.is_file():
+        raise AssemblyError(f"{template_path} not found: run `make synth` first")
+    resources: dict[str, dict] = {}
+    pending = [template_path]
+    while pending:
+        path = pending.pop(0)
+        for logical_id, resource in json.loads(path.read_text()).get("Resources", {}).items():
+            if logical_id in resources and resources[logical_id] != resource:
+                raise AssemblyError(f"{path.name}: logical id {logical_id} also names a different resource")
+            resources[logical_id] = resource
+            nested = resource.get("Metadata", {}).get("aws:asset:path")
+            if resource["Type"] == "AWS::CloudFormation::Stack" and nested:
+                pending.append(outdir / nested)
+    return resources
+
+
 class CloudAssembly:
-    """One synthesized stack template plus its assets."""
+    """One synthesized stack, its nested stacks and their assets."""
 
     def __init__(self, outdir: Path | str, stack_name: str = STACK_NAME) -> None:
         self.outdir = Path(outdir)
-        template_path = self.outdir / f"{stack_name}.template.json"
-        if not template_path.is_file():
-            raise AssemblyError(f"{template_path} not found: run `make synth` first")
-        self.template = json.loads(template_path.read_text())
-        self.resources: dict[str, dict] = self.template["Resources"]
+        self.resources: dict[str, dict] = stack_resources(self.outdir, stack_name)
         self.physical: dict[str, str] = {}  # logical id -> physical id (name, ARN or URL), set when provisioned
         self.account, self.region, self.partition = "123456789012", "us-east-1", "aws"
 
@@ -155,13 +175,23 @@ class CloudAssembly:
         found = [(r, {}) for r in self.resources.values()]
         for pack in self.of_type("AWS::Config::ConformancePack").values():
             properties = pack["Properties"]
-            body = json.loads(properties["TemplateBody"])
+            body = json.loads(self._pack_body(properties))
             parameters = {
                 p["ParameterName"]: self.resolve(p["ParameterValue"])
                 for p in properties.get("ConformancePackInputParameters", [])
             }
             found += [(r, parameters) for r in body["Resources"].values()]
         return found
+
+    def _pack_body(self, properties: dict) -> str:
+        """The pack's TemplateBody, or the asset file its TemplateS3Uri (s3://<bucket>/<hash>.<ext>) names."""
+        if "TemplateBody" in properties:
+            return properties["TemplateBody"]
+        key = str(self.resolve(properties["TemplateS3Uri"])).rsplit("/", 1)[-1]
+        path = self.outdir / f"asset.{key}"
+        if not path.is_file():
+            raise AssemblyError(f"conformance pack template {path} not found in the cloud assembly")
+        return path.read_text()
 
     def config_rules(self) -> dict[str, ConfigRule]:
         rules = {}

@@ -64,18 +64,25 @@ def synthesize(tmp_path_factory, **context) -> Path:
     return outdir
 
 
+def stack_template(outdir: Path, stack_name: str = "RemedyControls") -> dict:
+    """The stack's template with its nested stacks' resources merged in (one dict of every resource)."""
+    from simulation.cloud_assembly import stack_resources
+
+    return {"Resources": stack_resources(outdir, stack_name)}
+
+
 @pytest.fixture(scope="session")
 def standalone(tmp_path_factory):
-    """(template, cloud assembly folder) of the standalone deployment mode."""
+    """(template with nested resources merged, cloud assembly folder) of the standalone deployment mode."""
     outdir = synthesize(tmp_path_factory, **{"remedy:deploymentMode": "standalone"})
-    return json.loads((outdir / "RemedyControls.template.json").read_text()), outdir
+    return stack_template(outdir), outdir
 
 
 @pytest.fixture(scope="session")
 def pack_mode(tmp_path_factory):
-    """(template, cloud assembly folder) of the conformance-pack deployment mode."""
+    """(template with nested resources merged, cloud assembly folder) of the conformance-pack deployment mode."""
     outdir = synthesize(tmp_path_factory, **{"remedy:deploymentMode": "conformance-pack"})
-    return json.loads((outdir / "RemedyControls.template.json").read_text()), outdir
+    return stack_template(outdir), outdir
 
 
 @pytest.fixture

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
-from tests.conftest import synthesize
+from tests.conftest import stack_template, synthesize
 
 
 def synth(tmp_path_factory, **context):
     outdir = synthesize(tmp_path_factory, **context)
-    return json.loads((outdir / "RemedyControls.template.json").read_text()), outdir
+    return stack_template(outdir), outdir
 
 
 def of_type(template, resource_type):

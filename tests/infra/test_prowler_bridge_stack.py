@@ -93,11 +93,20 @@ def test_bridge_role_has_no_action_wildcards_and_passes_only_runbook_roles(stand
     declared = set(_declared_bridge_actions()) - {"sts:GetCallerIdentity", "sts:AssumeRole"}
     assert actions - {"logs:CreateLogStream", "logs:PutLogEvents", "kms:GenerateDataKey", "kms:Decrypt"} == declared
     (pass_role,) = [s for s in statements if s["Action"] == "iam:PassRole"]
-    role_ids = {r["Fn::GetAtt"][0] for r in pass_role["Resource"]}
-    assert all(
-        rid.split("AutomationRole")[0] in {r.document_stem for r in CATALOGUE.runbooks.values()} for rid in role_ids
-    )
-    assert len(role_ids) == len(CATALOGUE.runbooks)
+    # One ARN pattern, the runbook roles' IAM path, only towards SSM; every runbook role and no other is on it.
+    assert json.dumps(pass_role["Resource"]).endswith(':role/remedy/runbooks/*"]]}')
+    assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": "ssm.amazonaws.com"}}
+    on_path = {
+        r["Properties"]["RoleName"]["Fn::Join"][1][0]
+        for r in of_type(template, "AWS::IAM::Role").values()
+        if r["Properties"].get("Path") == "/remedy/runbooks/"
+    }
+    assert len(on_path) == len(CATALOGUE.runbooks)
+    assert all(r["Properties"].get("Path") != "/remedy/runbooks/" for r in (_bridge_role(template, role_ref),))
+
+
+def _bridge_role(template, role_id):
+    return template["Resources"][role_id]
 
 
 def test_failure_topic_and_queue_are_encrypted_and_prowler_import_is_enabled(standalone):

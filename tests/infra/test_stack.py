@@ -8,6 +8,8 @@ import shutil
 import yaml
 
 from catalogue import DEFAULT_CATALOGUE, load_catalogue
+from infra.bridge_config import runbook_role_name_template
+from infra.layout import stack_layout
 from infra.runbooks import runbook_iam_actions
 from tests.conftest import REPO_ROOT
 from tests.infra.conftest import by_property, of_type, synth
@@ -36,7 +38,7 @@ def test_every_control_has_its_config_rule(standalone):
             assert properties["Scope"]["ComplianceResourceTypes"] == list(control.detection.resource_types)
 
 
-def test_every_runbook_is_an_automation_document_with_its_script_embedded(standalone):
+def test_every_runbook_is_an_automation_document_with_its_handlers_code_embedded(standalone):
     documents = by_property(of_type(standalone[0], "AWS::SSM::Document"), "Name")
 
     for runbook in CATALOGUE.runbooks.values():
@@ -45,7 +47,11 @@ def test_every_runbook_is_an_automation_document_with_its_script_embedded(standa
         script = (runbook.folder / "script.py").read_text()
         script_steps = [s for s in document["Content"]["mainSteps"] if s["action"] == "aws:executeScript"]
         assert script_steps
-        assert all(s["inputs"]["Script"] == script for s in script_steps)
+        for step in script_steps:
+            embedded = step["inputs"]["Script"]
+            assert f"def {step['inputs']['Handler']}(" in embedded
+            # Cut from script.py unchanged: every embedded line is a line of the source.
+            assert set(embedded.splitlines()) - {""} <= set(script.splitlines())
 
 
 def test_remediation_configurations_follow_the_catalogue(standalone):
@@ -70,8 +76,14 @@ def test_remediation_configurations_follow_the_catalogue(standalone):
         resource_params = [k for k, v in properties["Parameters"].items() if "ResourceValue" in v]
         assert len(resource_params) == 1
         assert properties["Parameters"][resource_params[0]]["ResourceValue"] == {"Value": "RESOURCE_ID"}
-        role_ref = properties["Parameters"]["AutomationAssumeRole"]["StaticValue"]["Values"][0]
-        assert template["Resources"][role_ref["Fn::GetAtt"][0]]["Type"] == "AWS::IAM::Role"
+        role_arn = json.dumps(properties["Parameters"]["AutomationAssumeRole"]["StaticValue"]["Values"][0])
+        role_names = [
+            r["Properties"]["RoleName"]["Fn::Join"][1][0]
+            for r in of_type(template, "AWS::IAM::Role").values()
+            if r["Properties"].get("Path") == "/remedy/runbooks/"
+        ]
+        assert f":role/remedy/runbooks/{runbook_role_name_template('remedy', runbook.document_stem)[:-8]}" in role_arn
+        assert runbook_role_name_template("remedy", runbook.document_stem)[:-8] in role_names
 
 
 def test_runbook_roles_grant_exactly_the_runbook_actions_and_no_wildcard_action(standalone):
@@ -114,13 +126,20 @@ def test_only_config_of_this_account_may_invoke_rule_functions(standalone):
         assert permission["SourceAccount"] == {"Ref": "AWS::AccountId"}
 
 
-def test_standalone_conformance_pack_template_is_written(standalone):
-    pack = yaml.safe_load((standalone[1] / "remedy-conformance-pack.yaml").read_text())
+def test_standalone_conformance_pack_templates_are_written_one_per_rule_stack(standalone):
+    packs = [yaml.safe_load(p.read_text()) for p in sorted(standalone[1].glob("remedy-conformance-pack-*.yaml"))]
 
-    types = [r["Type"] for r in pack["Resources"].values()]
-    assert types.count("AWS::Config::ConfigRule") == len(CATALOGUE.controls)
-    assert types.count("AWS::Config::RemediationConfiguration") == len(CATALOGUE.controls)
-    assert len(pack["Parameters"]) == len(CATALOGUE.rules) + len(CATALOGUE.runbooks)
+    assert len(packs) == len(stack_layout(CATALOGUE).rule_slots)
+    rules = [
+        r["Properties"]["ConfigRuleName"] for p in packs for r in p["Resources"].values() if "Source" in r["Properties"]
+    ]
+    assert sorted(rules) == sorted(f"remedy-{c.id}" for c in CATALOGUE.controls)
+    for pack in packs:
+        types = [r["Type"] for r in pack["Resources"].values()]
+        assert types.count("AWS::Config::ConfigRule") == types.count("AWS::Config::RemediationConfiguration")
+        referenced = {json.dumps(r)[json.dumps(r).index('"Ref"') :] for r in pack["Resources"].values()}
+        assert referenced
+        assert all(f'"Ref": "{name}"' in json.dumps(pack["Resources"]) for name in pack["Parameters"])
 
 
 def test_conformance_pack_mode_deploys_rules_inside_the_pack(pack_mode):
@@ -128,14 +147,16 @@ def test_conformance_pack_mode_deploys_rules_inside_the_pack(pack_mode):
 
     assert not of_type(template, "AWS::Config::ConfigRule")
     assert not of_type(template, "AWS::Config::RemediationConfiguration")
-    (pack,) = of_type(template, "AWS::Config::ConformancePack").values()
-    body = json.loads(pack["Properties"]["TemplateBody"])
-    rule_names = {r["Properties"]["ConfigRuleName"] for r in body["Resources"].values()}
+    packs = of_type(template, "AWS::Config::ConformancePack").values()
+    assert len(packs) == len(stack_layout(CATALOGUE).rule_slots)
+    rule_names = set()
+    for pack in packs:
+        body = json.loads(pack["Properties"]["TemplateBody"])
+        rule_names |= {r["Properties"]["ConfigRuleName"] for r in body["Resources"].values()}
+        passed = {p["ParameterName"] for p in pack["Properties"]["ConformancePackInputParameters"]}
+        assert passed == set(body["Parameters"])
     assert rule_names == {f"remedy-{c.id}" for c in CATALOGUE.controls}
-    passed = {p["ParameterName"] for p in pack["Properties"]["ConformancePackInputParameters"]}
-    assert passed == set(body["Parameters"])
-    # The functions, documents and roles the pack refers to are still deployed by the stack.
-    assert len(of_type(template, "AWS::Config::ConformancePack")) == 1
+    # The functions, documents and roles the packs refer to are still deployed by the stack.
     assert len(of_type(template, "AWS::SSM::Document")) == len(CATALOGUE.runbooks)
 
 

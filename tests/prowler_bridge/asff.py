@@ -151,3 +151,11 @@ def status_event(
     )
     event["account"], event["region"] = account, region
     return event
+
+
+def runbook_role(document: str, account: str = ACCOUNT_ID, region: str = REGION) -> str:
+    """The role ARN the bridge passes for `document` (Remedy-<Stem>) in `account` and `region`."""
+    from infra.bridge_config import runbook_role_name_template, runbook_role_path
+
+    name = runbook_role_name_template("remedy", document.removeprefix("Remedy-")).format(region=region)
+    return f"arn:aws:iam::{account}:role{runbook_role_path('remedy')}{name}"

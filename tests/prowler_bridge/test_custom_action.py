@@ -26,9 +26,7 @@ def test_access_key_finding_passes_the_users_aida_id(bridge, check_id):
         "Parameters": {
             "MaxAccessKeyAge": ["90"],
             "IAMResourceId": [user_id],
-            "AutomationAssumeRole": [
-                f"arn:aws:iam::{ACCOUNT_ID}:role/remedy-DeactivateUnrotatedIamAccessKeys-{REGION}"
-            ],
+            "AutomationAssumeRole": [asff.runbook_role("Remedy-DeactivateUnrotatedIamAccessKeys")],
         },
     }
     bridge.calls.assert_within(handler.IAM_ACTIONS)

@@ -35,7 +35,7 @@ def test_bucket_finding_starts_runbook_with_bucket_name(bridge, capsys, check_id
     finding = asff.prowler_finding(check_id, asff.bucket_arn())
     result = handler.lambda_handler(asff.imported_event(finding), None)
 
-    role = f"arn:aws:iam::{ACCOUNT_ID}:role/remedy-{document.removeprefix('Remedy-')}-{REGION}"
+    role = asff.runbook_role(document)
     assert _started(bridge) == {
         "DocumentName": document,
         "Parameters": {"BucketName": [asff.BUCKET], "AutomationAssumeRole": [role]},
@@ -86,7 +86,7 @@ def test_password_policy_finding_passes_account_id_from_synthetic_arn(bridge, ch
         "RequireNumbers": ["true"],
         "PasswordReusePrevention": ["24"],
         "MaxPasswordAge": ["90"],
-        "AutomationAssumeRole": [f"arn:aws:iam::{ACCOUNT_ID}:role/remedy-SetIamPasswordPolicy-{REGION}"],
+        "AutomationAssumeRole": [asff.runbook_role("Remedy-SetIamPasswordPolicy")],
     }
 
 
@@ -112,7 +112,7 @@ def test_foreign_in_scope_account_goes_through_member_role(bridge, monkeypatch):
     parameters = _started(bridge)["Parameters"]
     assert parameters["AccountId"] == [asff.OTHER_ACCOUNT_ID]
     assert parameters["AutomationAssumeRole"] == [
-        f"arn:aws:iam::{asff.OTHER_ACCOUNT_ID}:role/remedy-SetIamPasswordPolicy-{REGION}"
+        asff.runbook_role("Remedy-SetIamPasswordPolicy", account=asff.OTHER_ACCOUNT_ID)
     ]
     bridge.calls.assert_within(handler.IAM_ACTIONS)
 
@@ -135,7 +135,7 @@ def test_allowed_regions_lets_another_region_in(bridge, monkeypatch):
     )
     handler.lambda_handler(asff.imported_event(finding), None)
     assert _started(bridge)["Parameters"]["AutomationAssumeRole"] == [
-        f"arn:aws:iam::{ACCOUNT_ID}:role/remedy-SetIamPasswordPolicy-{asff.OTHER_REGION}"
+        asff.runbook_role("Remedy-SetIamPasswordPolicy", region=asff.OTHER_REGION)
     ]
 
 
