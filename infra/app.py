@@ -31,7 +31,7 @@ from infra.config_resources import conformance_pack_template
 from infra.layout import stack_layout
 from infra.nag import acknowledge_findings
 from infra.prowler_scan import DEFAULT_PROWLER_TAG, ProwlerScanStack
-from infra.stack import RemedyStack
+from infra.stack import PACK_INLINE_BYTES, RemedyStack
 
 DEFAULT_LAYER_DIR = REPO_ROOT / "build" / "lambda_layers" / "rdklib"
 
@@ -44,18 +44,26 @@ def _list(value: object) -> list[str]:
 
 
 def write_conformance_pack_files(outdir: Path, catalogue: object, prefix: str) -> list[Path]:
-    """One standalone pack template per rule stack, with the same controls as that stack."""
+    """One standalone pack template per rule stack, with the same controls as that stack.
+
+    A template over 80% of put-conformance-pack's 51,200-byte --template-body says to deploy it from S3 instead.
+    """
     outdir.mkdir(parents=True, exist_ok=True)
     written = []
     for slot, content in stack_layout(catalogue).rule_slots.items():
         pack_file = outdir / f"{prefix}-conformance-pack-{slot:02d}.yaml"
+        body = yaml.safe_dump(
+            conformance_pack_template(catalogue, prefix, content.controls), sort_keys=False, width=120
+        )
+        source = f"--template-body file://{pack_file.name}"
+        if len(body.encode()) > PACK_INLINE_BYTES:
+            source = f"--template-s3-uri s3://<your-bucket>/{pack_file.name}  # too large for --template-body"
         pack_file.write_text(
             "# Standalone conformance pack template, generated from the control catalogue by `make synth`.\n"
             f"# Deploy the {prefix.capitalize()}Controls stack first (rule functions, runbooks, roles), then pass\n"
-            "# the ARNs of its nested stack Rules" + f"{slot:02d}" + "'s functions and of the runbook roles:\n"
+            f"# the ARNs of its nested stack Rules{slot:02d}'s functions and of the runbook roles:\n"
             f"#   aws configservice put-conformance-pack --conformance-pack-name {prefix}-controls-{slot:02d} \\\n"
-            f"#     --template-body file://{pack_file.name} --conformance-pack-input-parameters ...\n"
-            + yaml.safe_dump(conformance_pack_template(catalogue, prefix, content.controls), sort_keys=False, width=120)
+            f"#     --conformance-pack-input-parameters ... {source}\n" + body
         )
         written.append(pack_file)
     return written

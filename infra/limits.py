@@ -80,6 +80,7 @@ PACK_TEMPLATE_BODY = Quota(
 PACK_TEMPLATE_S3 = Quota("conformance pack template (TemplateS3Uri)", 307_200, "bytes", PACK_TEMPLATE_BODY.source)
 # Same API page: 60 input parameters. (botocore 1.44's model says 330 for ConformancePackInputParameters, so
 # the model check does not cover it: this quota is checked on the stack resource and on standalone pack files.)
+S3_DEPLOYED_PACK_FILE = "--template-s3-uri"  # in a standalone pack file's header: it is deployed from S3
 PACK_INPUT_PARAMETERS = Quota("conformance pack input parameters", 60, "parameters", PACK_TEMPLATE_BODY.source)
 # https://docs.aws.amazon.com/config/latest/developerguide/configlimits.html
 PACK_RULES = Quota(
@@ -907,9 +908,13 @@ def check_stack_template(run: _Run, path: Path) -> Counter:
 
 
 def check_pack_file(run: _Run, path: Path) -> None:
-    """A standalone conformance pack file: an alternative to the stack's rules, so not counted per account."""
+    """A standalone conformance pack file: an alternative to the stack's rules, so not counted per account.
+
+    Its header says how to deploy it: `--template-s3-uri` (300 KB) or, otherwise, `--template-body` (51,200 bytes).
+    """
     text = path.read_text()
-    run.quota(_label(path), PACK_TEMPLATE_BODY, len(text.encode()))
+    quota = PACK_TEMPLATE_S3 if S3_DEPLOYED_PACK_FILE in text else PACK_TEMPLATE_BODY
+    run.quota(_label(path), quota, len(text.encode()))
     template = _parse_pack(run, _label(path), text)
     run.quota(_label(path), PACK_INPUT_PARAMETERS, len(template.get("Parameters") or {}))
     check_pack_body(run, f"{_label(path)}:", path.parent, template)

@@ -103,3 +103,27 @@ def test_layout_places_items_by_name_so_adding_a_control_moves_none(tmp_path_fac
     for slot, names in after.runbook_slots.items():
         assert set(names) <= set(before.runbook_slots[slot])
     assert max(len(c.controls) for c in before.rule_slots.values()) < CONTROLS / 4
+
+
+def test_a_pack_too_large_to_send_inline_goes_through_s3_and_still_deploys_every_rule(tmp_path_factory):
+    from simulation.cloud_assembly import CloudAssembly
+
+    shipped = yaml.safe_load(DEFAULT_CATALOGUE.read_text())["controls"]
+    base = next(c for c in shipped if c["id"] == "s3-bucket-kms-encryption")
+    controls = []
+    for i in range(40):  # one rule module: all 40 controls in one rule stack, one pack of ~60 KB
+        control = yaml.safe_load(yaml.safe_dump(base))
+        control["id"] = f"{base['id']}-{i:02d}"
+        control["prowler"] = {"checks": [f"check_{i:02d}"], "legacy_checks": []}
+        controls.append(control)
+    path = tmp_path_factory.mktemp("big-pack") / "controls.yaml"
+    path.write_text(yaml.safe_dump({"controls": controls}))
+
+    outdir = synthesize(
+        tmp_path_factory, **{"remedy:catalogue": str(path), "remedy:deploymentMode": "conformance-pack"}
+    )
+
+    (pack,) = of_type(stack_template(outdir), "AWS::Config::ConformancePack").values()
+    assert "TemplateBody" not in pack["Properties"] and "TemplateS3Uri" in pack["Properties"]
+    assert len(CloudAssembly(outdir).config_rules()) == 40
+    assert not limits.check([outdir]).failures
