@@ -354,6 +354,11 @@ class _Run:
     problems: list[str] = field(default_factory=list)
     skipped_patterns: int = 0
     asset_sizes: dict[Path, int] = field(default_factory=dict)
+    top: Path | None = None  # the folder being checked: file names are shown relative to it
+
+    def label(self, path: Path) -> str:
+        """A file's name as reports show it: relative to the folder given (`<mode>/<file>` in a nested assembly)."""
+        return str(path.relative_to(self.top)) if self.top and path.is_relative_to(self.top) else path.name
 
     def quota(self, artifact: str, quota: Quota, measured: int) -> None:
         self.measurements.append(Measurement(artifact, quota.name, quota.source, measured, quota.maximum, quota.unit))
@@ -885,26 +890,18 @@ def check_pack_body(run: _Run, prefix: str, folder: Path, template: dict) -> Cou
     return counts
 
 
-def _label(path: Path) -> str:
-    """A file's name as reports show it: relative to the folder given (`<mode>/<file>` for a nested assembly)."""
-    return str(path.relative_to(_TOP[0])) if _TOP and path.is_relative_to(_TOP[0]) else path.name
-
-
-_TOP: list[Path] = []  # the folder being checked, for _label
-
-
 def check_stack_template(run: _Run, path: Path) -> Counter:
     """Size and counts of one stack template, and all its resources; returns its per-account counts."""
     data = path.read_bytes()
     try:
         template = json.loads(data)
     except ValueError as problem:
-        run.problem(_label(path), f"cannot parse the template: {problem}", CFN_TEMPLATE_BODY.source)
+        run.problem(run.label(path), f"cannot parse the template: {problem}", CFN_TEMPLATE_BODY.source)
         return Counter()
-    run.quota(_label(path), CFN_TEMPLATE_BODY, len(data))
+    run.quota(run.label(path), CFN_TEMPLATE_BODY, len(data))
     for quota, section in ((CFN_RESOURCES, "Resources"), (CFN_PARAMETERS, "Parameters"), (CFN_OUTPUTS, "Outputs")):
-        run.quota(_label(path), quota, len(template.get(section) or {}))
-    return check_resources(_Scope(run, f"{_label(path)}:", path.parent, template.get("Resources") or {}))
+        run.quota(run.label(path), quota, len(template.get(section) or {}))
+    return check_resources(_Scope(run, f"{run.label(path)}:", path.parent, template.get("Resources") or {}))
 
 
 def check_pack_file(run: _Run, path: Path) -> None:
@@ -914,10 +911,10 @@ def check_pack_file(run: _Run, path: Path) -> None:
     """
     text = path.read_text()
     quota = PACK_TEMPLATE_S3 if S3_DEPLOYED_PACK_FILE in text else PACK_TEMPLATE_BODY
-    run.quota(_label(path), quota, len(text.encode()))
-    template = _parse_pack(run, _label(path), text)
-    run.quota(_label(path), PACK_INPUT_PARAMETERS, len(template.get("Parameters") or {}))
-    check_pack_body(run, f"{_label(path)}:", path.parent, template)
+    run.quota(run.label(path), quota, len(text.encode()))
+    template = _parse_pack(run, run.label(path), text)
+    run.quota(run.label(path), PACK_INPUT_PARAMETERS, len(template.get("Parameters") or {}))
+    check_pack_body(run, f"{run.label(path)}:", path.parent, template)
 
 
 def cloud_assemblies(folder: Path) -> list[Path]:
@@ -952,7 +949,7 @@ def check(folders: list[Path], headroom: float = DEFAULT_HEADROOM) -> LimitsRepo
     run = _Run()
     for folder in folders:
         assemblies = cloud_assemblies(Path(folder))
-        _TOP[:] = [Path(folder)]
+        run.top = Path(folder)
         for assembly in assemblies:
             _check_environment(run, assembly, assemblies)
     return run.report(headroom)
