@@ -9,9 +9,11 @@ Context (cdk.json or -c):
   remedy:rdklibLayerDir   rdklib layer folder built by `make layer`
   remedy:prowlerBridge    true (default) | false: the Security Hub -> SSM bridge for Prowler findings
   remedy:bridgeAccounts   accounts whose findings the bridge may remediate (default: its own account)
+  remedy:organizationId   o-...: every account of this AWS Organization is in the bridge's scope, with no
+                          account list (it may assume member roles only in accounts of the organization)
   remedy:bridgeRegions    regions whose findings the bridge may remediate (default: its own region)
-  remedy:bridgeAdministratorAccount  in a member account: create remedy-bridge-member, the role that
-                          account's bridge assumes to remediate findings of this account
+  remedy:bridgeAdministratorAccount  in a member account: create remedy-bridge-member-<region>, the role
+                          that account's bridge assumes to remediate findings of this account and region
   remedy:prowlerScan      true: also synthesize <Prefix>ProwlerScan, Prowler weekly on ECS Fargate
   remedy:prowlerImageTag  the Prowler image tag that stack runs
 Synth also writes the conformance packs as standalone templates (<outdir>/<prefix>-conformance-pack-NN.yaml,
@@ -87,6 +89,7 @@ def build_app(app: cdk.App | None = None) -> cdk.App:
         rdklib_layer_dir=layer_dir,
         prowler_bridge=str(context("remedy:prowlerBridge") or "true").lower() != "false",
         bridge_accounts=_list(context("remedy:bridgeAccounts")),
+        organization_id=context("remedy:organizationId"),
         bridge_regions=_list(context("remedy:bridgeRegions")),
         bridge_administrator_account=context("remedy:bridgeAdministratorAccount"),
         description="Remedy: AWS Config rules and SSM Automation remediations from the control catalogue",

@@ -83,7 +83,9 @@ def automation_status_pattern(config: dict) -> dict:
     return pattern
 
 
-MEMBER_ROLE_NAME = "remedy-bridge-member"
+def member_role_name_template(prefix: str) -> str:
+    """The member role's name, one per region of a member account (IAM names are global to the account)."""
+    return f"{prefix}-bridge-member-{{region}}"
 
 
 def pass_runbook_roles(stack: cdk.Stack, prefix: str) -> iam.PolicyStatement:
@@ -115,7 +117,7 @@ class BridgeMemberRole(Construct):
         self.role = iam.Role(
             self,
             "Role",
-            role_name=MEMBER_ROLE_NAME,
+            role_name=member_role_name_template(prefix).format(region=stack.region),
             description=f"Assumed by the Remedy bridge of account {administrator_account} to remediate here",
             assumed_by=iam.AccountPrincipal(administrator_account).with_conditions(
                 {"ArnLike": {"aws:PrincipalArn": bridge_role}}
@@ -160,6 +162,7 @@ class ProwlerBridge(Construct):
         dependencies_layer_dir: Path,
         allowed_accounts: list[str],
         allowed_regions: list[str],
+        organization_id: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
@@ -222,10 +225,12 @@ class ProwlerBridge(Construct):
                 "FAILURE_TOPIC_ARN": self.failure_topic.topic_arn,
                 "FAILURE_QUEUE_URL": self.failure_queue.queue_url,
                 "ALLOWED_ACCOUNTS": ",".join(allowed_accounts),
+                "ORGANIZATION_ID": organization_id or "",
+                "MEMBER_ROLE_NAME": member_role_name_template(prefix),
                 "ALLOWED_REGIONS": ",".join(allowed_regions),
             },
         )
-        self._grant(stack, prefix, log_group, allowed_accounts)
+        self._grant(stack, prefix, log_group, allowed_accounts, organization_id)
 
         self.action_target = cdk.CfnResource(
             self,
@@ -269,7 +274,9 @@ class ProwlerBridge(Construct):
             targets=[target],
         )
 
-    def _grant(self, stack: cdk.Stack, prefix: str, log_group: logs.LogGroup, accounts: list[str]) -> None:
+    def _grant(
+        self, stack: cdk.Stack, prefix: str, log_group: logs.LogGroup, accounts: list[str], organization: str | None
+    ) -> None:
         """Exactly the calls the bridge makes, scoped to this deployment's resources where AWS allows."""
         self.wildcard_resources: list[str] = []  # cdk-nag's rendering of each scoped wildcard, for nag.py
 
@@ -309,16 +316,36 @@ class ProwlerBridge(Construct):
                 actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[log_group.log_group_arn]
             ),
         ]
-        foreign = [a for a in accounts if a]
-        if foreign:
-            policy.append(
-                iam.PolicyStatement(
-                    actions=["sts:AssumeRole"],
-                    resources=[f"arn:{stack.partition}:iam::{a}:role/{MEMBER_ROLE_NAME}" for a in foreign],
-                )
-            )
+        assume = _assume_member_roles(stack, prefix, accounts, organization)
+        if assume is not None:
+            policy.append(assume)
+            role = member_role_name_template(prefix).format(region="*")
+            self.wildcard_resources += [
+                f"arn:<AWS::Partition>:iam::{account}:role/{role}"
+                for account in (["*"] if organization else [a for a in accounts if a])
+            ]
         for statement in policy:
             self.role.add_to_policy(statement)
+
+
+def _assume_member_roles(
+    stack: cdk.Stack, prefix: str, accounts: list[str], organization: str | None
+) -> iam.PolicyStatement | None:
+    """sts:AssumeRole on the member roles: of any account of the organization (aws:ResourceOrgID), one
+    statement whatever the number of accounts; else of the listed accounts; else none (own account only)."""
+    role = member_role_name_template(prefix).format(region="*")
+    if organization:
+        return iam.PolicyStatement(
+            actions=["sts:AssumeRole"],
+            resources=[f"arn:{stack.partition}:iam::*:role/{role}"],
+            conditions={"StringEquals": {"aws:ResourceOrgID": organization}},
+        )
+    foreign = [a for a in accounts if a]
+    if not foreign:
+        return None
+    return iam.PolicyStatement(
+        actions=["sts:AssumeRole"], resources=[f"arn:{stack.partition}:iam::{a}:role/{role}" for a in foreign]
+    )
 
 
 def _pattern(raw: dict) -> events.EventPattern:

@@ -58,6 +58,7 @@ class RemedyStack(cdk.Stack):
         bridge_accounts: list[str] | None = None,
         bridge_regions: list[str] | None = None,
         bridge_administrator_account: str | None = None,
+        organization_id: str | None = None,
         **kwargs: object,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -81,6 +82,7 @@ class RemedyStack(cdk.Stack):
                 dependencies_layer_dir=rdklib_layer_dir,
                 allowed_accounts=bridge_accounts or [],
                 allowed_regions=bridge_regions or [],
+                organization_id=organization_id,
             )
 
     def _nested_stacks(self, deployment_mode: str, rdklib_layer_dir: Path) -> None:

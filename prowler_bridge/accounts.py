@@ -1,7 +1,8 @@
 """boto3 clients in a finding's account and region: the bridge's own credentials, or an assumed member role.
 
-The same account as the bridge: its own credentials. Another in-scope account: sts:AssumeRole into
-MEMBER_ROLE_NAME there (credentials cached for one invocation). Clients come from boto3's default session.
+The same account as the bridge: its own credentials. Another in-scope account: sts:AssumeRole into the
+member role of the finding's region there (MEMBER_ROLE_NAME, a template with {region}; credentials cached for
+one invocation). Clients come from boto3's default session.
 """
 
 from __future__ import annotations
@@ -22,24 +23,25 @@ class AccountClients:
     def __init__(self, member_role_name: str, partition: str) -> None:
         self.member_role_name = member_role_name
         self.partition = partition
-        self._credentials: dict[str, dict[str, str]] = {}
+        self._credentials: dict[str, dict[str, str]] = {}  # "<account>:<region>" -> credentials
 
-    def member_role_arn(self, account: str) -> str:
-        """The role the bridge assumes in another account."""
-        return f"arn:{self.partition}:iam::{account}:role/{self.member_role_name}"
+    def member_role_arn(self, account: str, region: str) -> str:
+        """The role the bridge assumes in another account, the one the member stack of `region` created."""
+        return f"arn:{self.partition}:iam::{account}:role/{self.member_role_name.format(region=region)}"
 
-    def _assume(self, account: str) -> dict[str, str]:
-        if account not in self._credentials:
+    def _assume(self, account: str, region: str) -> dict[str, str]:
+        key = f"{account}:{region}"
+        if key not in self._credentials:
             response = boto3.client("sts").assume_role(
-                RoleArn=self.member_role_arn(account), RoleSessionName=SESSION_NAME, DurationSeconds=900
+                RoleArn=self.member_role_arn(account, region), RoleSessionName=SESSION_NAME, DurationSeconds=900
             )
             credentials = response["Credentials"]
-            self._credentials[account] = {
+            self._credentials[key] = {
                 "aws_access_key_id": credentials["AccessKeyId"],
                 "aws_secret_access_key": credentials["SecretAccessKey"],
                 "aws_session_token": credentials["SessionToken"],
             }
-        return self._credentials[account]
+        return self._credentials[key]
 
     def factory(self, account: str, region: str) -> ClientFactory:
         """client(service) in `account` and `region`; assumes the member role lazily, on the first client."""
@@ -47,6 +49,6 @@ class AccountClients:
         def client(service: str) -> Any:
             if account == own_account():
                 return boto3.client(service, region_name=region)
-            return boto3.client(service, region_name=region, **self._assume(account))
+            return boto3.client(service, region_name=region, **self._assume(account, region))
 
         return client

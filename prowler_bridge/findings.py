@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 
 from prowler_bridge.resources import Arn, MalformedArnError, parse_arn, resource_key
@@ -91,7 +91,7 @@ def evaluate(
     *,
     config: BridgeConfig,
     partition: str,
-    allowed_accounts: Callable[[], frozenset[str]],
+    allowed_accounts: Callable[[], Container[str]],
     allowed_regions: frozenset[str],
     custom_action: bool,
 ) -> Decision:

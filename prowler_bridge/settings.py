@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -19,7 +20,10 @@ import botocore.exceptions
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent / "bridge_config.json"
 CONFIG_VERSION = 1
-DEFAULT_MEMBER_ROLE_NAME = "remedy-bridge-member"
+# The member role's name in each account; one per region, as the member stack deploys once per region.
+DEFAULT_MEMBER_ROLE_NAME = "remedy-bridge-member-{region}"
+ACCOUNT_ID = re.compile(r"^\d{12}$")
+ORGANIZATION_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
 DEFAULT_LEDGER_TTL_HOURS = 24
 _CONTROL_FIELDS = {
     "document": str,
@@ -90,11 +94,23 @@ class Settings:
     ledger_table: str
     failure_topic_arn: str
     failure_queue_url: str
-    allowed_accounts: frozenset[str]  # empty: only the Lambda's own account
+    allowed_accounts: frozenset[str]  # empty: only the Lambda's own account (unless organization_id)
     allowed_regions: frozenset[str]
-    member_role_name: str
+    member_role_name: str  # a template with {region}
     ledger_ttl_hours: int
     region: str
+    organization_id: str = ""  # set: every account of this organization is in scope
+
+
+@dataclass(frozen=True)
+class OrganizationAccounts:
+    """Every account of the organization: the bridge role may assume member roles only where the role's
+    account belongs to it (aws:ResourceOrgID in its policy), so no account list is needed or kept."""
+
+    organization_id: str
+
+    def __contains__(self, account: object) -> bool:
+        return isinstance(account, str) and ACCOUNT_ID.match(account) is not None
 
 
 def parse_bridge_config(raw: object, source: str = "bridge_config.json") -> BridgeConfig:
@@ -169,15 +185,24 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     bad = sorted(a for a in accounts if not (len(a) == 12 and a.isdigit()))
     if bad:
         raise ConfigurationError(f"ALLOWED_ACCOUNTS must list 12-digit account ids; got {bad}")
+    organization = environ.get("ORGANIZATION_ID") or ""
+    if organization and not ORGANIZATION_ID.match(organization):
+        raise ConfigurationError(f"ORGANIZATION_ID must look like o-exampleorgid; got {organization!r}")
+    member_role = environ.get("MEMBER_ROLE_NAME") or DEFAULT_MEMBER_ROLE_NAME
+    if "{region}" not in member_role:
+        raise ConfigurationError(
+            f"MEMBER_ROLE_NAME must contain '{{region}}' (one role per region); got {member_role!r}"
+        )
     return Settings(
         ledger_table=environ["LEDGER_TABLE"],
         failure_topic_arn=environ["FAILURE_TOPIC_ARN"],
         failure_queue_url=environ["FAILURE_QUEUE_URL"],
         allowed_accounts=accounts,
         allowed_regions=_csv(environ.get("ALLOWED_REGIONS")) or frozenset({region}),
-        member_role_name=environ.get("MEMBER_ROLE_NAME") or DEFAULT_MEMBER_ROLE_NAME,
+        member_role_name=member_role,
         ledger_ttl_hours=int(ttl_text),
         region=region,
+        organization_id=organization,
     )
 
 
@@ -191,8 +216,10 @@ def own_account() -> str:
     return _OWN_ACCOUNT["id"]
 
 
-def allowed_accounts(settings: Settings) -> frozenset[str]:
-    """ALLOWED_ACCOUNTS, or only the bridge's own account when it is empty."""
+def allowed_accounts(settings: Settings) -> Container[str]:
+    """The organization's accounts (ORGANIZATION_ID), else ALLOWED_ACCOUNTS, else only the bridge's own account."""
+    if settings.organization_id:
+        return OrganizationAccounts(settings.organization_id)
     return settings.allowed_accounts or frozenset({own_account()})
 
 

@@ -130,7 +130,7 @@ def test_member_account_role_grants_what_the_bridge_needs_there(tmp_path_factory
     (member_id,) = [
         k
         for k, r in of_type(template, "AWS::IAM::Role").items()
-        if r["Properties"].get("RoleName") == "remedy-bridge-member"
+        if json.dumps(r["Properties"].get("RoleName")).startswith('{"Fn::Join": ["", ["remedy-bridge-member-"')
     ]
     trust = of_type(template, "AWS::IAM::Role")[member_id]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
     assert "111122223333" in json.dumps(trust["Principal"])
@@ -144,3 +144,38 @@ def test_member_account_role_grants_what_the_bridge_needs_there(tmp_path_factory
     }
     constants, _ = _module_constants(REPO_ROOT / "prowler_bridge" / "handler.py")
     assert granted == set(constants["MEMBER_IAM_ACTIONS"])
+
+
+def test_organization_scope_grants_assume_role_by_organization_not_by_account(tmp_path_factory):
+    from infra import limits
+    from tests.infra.conftest import synth
+
+    template, outdir = synth(tmp_path_factory, **{"remedy:organizationId": "o-a1b2c3d4e5"})
+
+    function = _bridge_function(template)
+    environment = function["Properties"]["Environment"]["Variables"]
+    assert environment["ORGANIZATION_ID"] == "o-a1b2c3d4e5"
+    assert environment["ALLOWED_ACCOUNTS"] == ""
+    role_ref = function["Properties"]["Role"]["Fn::GetAtt"][0]
+    (assume,) = [
+        s
+        for p in of_type(template, "AWS::IAM::Policy").values()
+        if {"Ref": role_ref} in p["Properties"]["Roles"]
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+        if s["Action"] == "sts:AssumeRole"
+    ]
+    assert json.dumps(assume["Resource"]).endswith(':iam::*:role/remedy-bridge-member-*"]]}')
+    assert assume["Condition"] == {"StringEquals": {"aws:ResourceOrgID": "o-a1b2c3d4e5"}}
+    assert not limits.check([outdir]).failures
+
+
+def test_listing_1000_accounts_instead_of_the_organization_fails_the_limits_gate(tmp_path_factory):
+    from infra import limits
+    from tests.infra.conftest import synth
+
+    accounts = ",".join(f"{100000000000 + i:012d}" for i in range(1000))
+    _, outdir = synth(tmp_path_factory, **{"remedy:bridgeAccounts": accounts})
+
+    failures = "\n".join(limits.check([outdir]).failures)
+    assert "Lambda environment" in failures
+    assert "IAM managed policy" in failures  # CDK moves what overflows the role into a managed policy

@@ -179,3 +179,24 @@ def test_a_control_added_only_as_catalogue_data_synthesizes_without_infra_change
     assert "Remedy-EnableS3BucketVersioning" in documents
     remediations = by_property(of_type(template, "AWS::Config::RemediationConfiguration"), "ConfigRuleName")
     assert remediations["remedy-s3-bucket-versioning"]["Properties"]["MaximumAutomaticAttempts"] == 2
+
+
+def test_each_rule_stack_deploys_after_the_runbook_stacks_its_remediations_name(standalone):
+    outdir = standalone[1]
+    parent = json.loads((outdir / "RemedyControls.template.json").read_text())["Resources"]
+    nested = {k: v for k, v in parent.items() if v["Type"] == "AWS::CloudFormation::Stack"}
+    templates = {k: json.loads((outdir / v["Metadata"]["aws:asset:path"]).read_text()) for k, v in nested.items()}
+    holder = {  # document name -> the nested stack that creates it
+        r["Properties"]["Name"]: k
+        for k, t in templates.items()
+        for r in t["Resources"].values()
+        if r["Type"] == "AWS::SSM::Document"
+    }
+
+    checked = 0
+    for stack_id, template in templates.items():
+        for resource in template["Resources"].values():
+            if resource["Type"] == "AWS::Config::RemediationConfiguration":
+                assert holder[resource["Properties"]["TargetId"]] in nested[stack_id].get("DependsOn", [])
+                checked += 1
+    assert checked == len(CATALOGUE.controls)

@@ -106,7 +106,7 @@ def test_foreign_in_scope_account_goes_through_member_role(bridge, monkeypatch):
     handler.lambda_handler(asff.imported_event(finding), None)
 
     (assume,) = params_of(bridge.calls, "AssumeRole")
-    assert assume["RoleArn"] == f"arn:aws:iam::{asff.OTHER_ACCOUNT_ID}:role/remedy-bridge-member"
+    assert assume["RoleArn"] == f"arn:aws:iam::{asff.OTHER_ACCOUNT_ID}:role/remedy-bridge-member-{REGION}"
     ops = bridge.calls.operations
     assert ops.index("AssumeRole") < ops.index("StartAutomationExecution")
     parameters = _started(bridge)["Parameters"]
@@ -119,13 +119,36 @@ def test_foreign_in_scope_account_goes_through_member_role(bridge, monkeypatch):
 
 def test_member_role_name_is_configurable(bridge, monkeypatch):
     monkeypatch.setenv("ALLOWED_ACCOUNTS", asff.OTHER_ACCOUNT_ID)
-    monkeypatch.setenv("MEMBER_ROLE_NAME", "custom-member")
+    monkeypatch.setenv("MEMBER_ROLE_NAME", "custom-member-{region}")
     finding = asff.prowler_finding(
         "iam_password_policy_symbol", asff.password_policy_arn(asff.OTHER_ACCOUNT_ID), account=asff.OTHER_ACCOUNT_ID
     )
     handler.lambda_handler(asff.imported_event(finding), None)
     (assume,) = params_of(bridge.calls, "AssumeRole")
-    assert assume["RoleArn"] == f"arn:aws:iam::{asff.OTHER_ACCOUNT_ID}:role/custom-member"
+    assert assume["RoleArn"] == f"arn:aws:iam::{asff.OTHER_ACCOUNT_ID}:role/custom-member-{REGION}"
+
+
+def test_organization_scope_takes_any_account_with_no_list(bridge, monkeypatch):
+    monkeypatch.setenv("ORGANIZATION_ID", "o-a1b2c3d4e5")
+    finding = asff.prowler_finding(
+        "iam_password_policy_symbol", asff.password_policy_arn(asff.OTHER_ACCOUNT_ID), account=asff.OTHER_ACCOUNT_ID
+    )
+    handler.lambda_handler(asff.imported_event(finding), None)
+
+    (assume,) = params_of(bridge.calls, "AssumeRole")
+    assert assume["RoleArn"] == f"arn:aws:iam::{asff.OTHER_ACCOUNT_ID}:role/remedy-bridge-member-{REGION}"
+    assert _started(bridge)["Parameters"]["AccountId"] == [asff.OTHER_ACCOUNT_ID]
+
+
+def test_without_organization_or_list_another_account_is_out_of_scope(bridge, capsys):
+    finding = asff.prowler_finding(
+        "iam_password_policy_symbol", asff.password_policy_arn(asff.OTHER_ACCOUNT_ID), account=asff.OTHER_ACCOUNT_ID
+    )
+    handler.lambda_handler(asff.imported_event(finding), None)
+
+    assert not params_of(bridge.calls, "AssumeRole")
+    assert not params_of(bridge.calls, "StartAutomationExecution")
+    assert "account_out_of_scope" in capsys.readouterr().out
 
 
 def test_allowed_regions_lets_another_region_in(bridge, monkeypatch):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 
 import pytest
 
@@ -69,8 +70,21 @@ def test_settings_defaults():
     loaded = load_settings({**ENV, "AWS_REGION": "eu-west-1"})
     assert loaded.allowed_regions == {"eu-west-1"}
     assert loaded.allowed_accounts == frozenset()
-    assert loaded.member_role_name == "remedy-bridge-member"
+    assert loaded.member_role_name == "remedy-bridge-member-{region}"
     assert loaded.ledger_ttl_hours == 24
+    assert loaded.organization_id == ""
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"ORGANIZATION_ID": "org-123"}, "ORGANIZATION_ID"),
+        ({"MEMBER_ROLE_NAME": "one-role-for-all-regions"}, "{region}"),
+    ],
+)
+def test_bad_organization_or_member_role_is_refused(variables, message):
+    with pytest.raises(settings.ConfigurationError, match=re.escape(message)):
+        load_settings({**ENV, "AWS_REGION": "eu-west-1", **variables})
 
 
 def test_settings_lists():
