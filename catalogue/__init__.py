@@ -64,6 +64,7 @@ class Control:
     remediation: Remediation
     prowler_checks: tuple[str, ...]
     prowler_legacy_checks: tuple[str, ...]
+    home_region_only: bool = False  # account-global resources (IAM): rule and remediation in the home region only
 
     @property
     def resource_type(self) -> str:
@@ -264,6 +265,7 @@ def _parse_control(entry: _Entry) -> Control | None:
 
     checks = entry.get("prowler.checks", list, []) or []
     legacy = entry.get("prowler.legacy_checks", list, []) or []
+    home_region_only = entry.get("home_region_only", bool, False)
     if len(entry.errors) > errors_before:
         return None
     return Control(
@@ -288,6 +290,7 @@ def _parse_control(entry: _Entry) -> Control | None:
         ),
         prowler_checks=tuple(checks),
         prowler_legacy_checks=tuple(legacy),
+        home_region_only=bool(home_region_only),
     )
 
 
@@ -353,6 +356,7 @@ def load_catalogue(path: Path | str | None = None, root: Path | str | None = Non
     catalogue = Catalogue(controls=[])
     seen: dict[str, int] = {}
     check_owner: dict[str, str] = {}
+    rule_home: dict[str, tuple[bool, str]] = {}  # rule module -> (home_region_only, first control using it)
     for index, raw_entry in enumerate(entries):
         if not isinstance(raw_entry, dict):
             errors.append(f"entry #{index + 1}: must be a mapping")
@@ -372,6 +376,13 @@ def load_catalogue(path: Path | str | None = None, root: Path | str | None = Non
                     f"control '{check_owner[check]}'"
                 )
             check_owner[check] = control.id
+        home, first = rule_home.setdefault(control.detection.rule, (control.home_region_only, control.id))
+        if home != control.home_region_only:
+            errors.append(
+                f"control '{control.id}': field 'home_region_only': rule module '{control.detection.rule}' is "
+                f"shared with control '{first}', which says {str(home).lower()}; a rule function deploys either "
+                "in every region or in the home region only"
+            )
         _check_code(control, catalogue, root, errors)
         catalogue.controls.append(control)
     if errors:

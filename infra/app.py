@@ -13,7 +13,11 @@ Context (cdk.json or -c):
                           account list (it may assume member roles only in accounts of the organization)
   remedy:bridgeRegions    regions whose findings the bridge may remediate (default: its own region)
   remedy:bridgeAdministratorAccount  in a member account: create remedy-bridge-member-<region>, the role
-                          that account's bridge assumes to remediate findings of this account and region
+                          that account's bridge assumes to remediate findings of this account and region, and
+                          forward this account's runbook status events to that account's default event bus
+  remedy:bridgeRegion     the bridge's region, where status events go (default: this stack's region)
+  remedy:homeRegion       the region where controls of account-global resources (catalogue home_region_only)
+                          deploy; unset: every region the stack deploys to
   remedy:prowlerScan      true: also synthesize <Prefix>ProwlerScan, Prowler weekly on ECS Fargate
   remedy:prowlerImageTag  the Prowler image tag that stack runs
 Synth also writes the conformance packs as standalone templates (<outdir>/<prefix>-conformance-pack-NN.yaml,
@@ -52,8 +56,8 @@ def write_conformance_pack_files(outdir: Path, catalogue: object, prefix: str) -
     """
     outdir.mkdir(parents=True, exist_ok=True)
     written = []
-    for slot, content in stack_layout(catalogue).rule_slots.items():
-        pack_file = outdir / f"{prefix}-conformance-pack-{slot:02d}.yaml"
+    for key, content in stack_layout(catalogue).rule_slots.items():
+        pack_file = outdir / f"{prefix}-conformance-pack-{key.lower()}.yaml"
         body = yaml.safe_dump(
             conformance_pack_template(catalogue, prefix, content.controls), sort_keys=False, width=120
         )
@@ -63,8 +67,8 @@ def write_conformance_pack_files(outdir: Path, catalogue: object, prefix: str) -
         pack_file.write_text(
             "# Standalone conformance pack template, generated from the control catalogue by `make synth`.\n"
             f"# Deploy the {prefix.capitalize()}Controls stack first (rule functions, runbooks, roles), then pass\n"
-            f"# the ARNs of its nested stack Rules{slot:02d}'s functions and of the runbook roles:\n"
-            f"#   aws configservice put-conformance-pack --conformance-pack-name {prefix}-controls-{slot:02d} \\\n"
+            f"# the ARNs of its nested stack {key}'s functions and of the runbook roles:\n"
+            f"#   aws configservice put-conformance-pack --conformance-pack-name {prefix}-controls-{key.lower()} \\\n"
             f"#     --conformance-pack-input-parameters ... {source}\n" + body
         )
         written.append(pack_file)

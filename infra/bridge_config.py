@@ -39,7 +39,7 @@ def runbook_role_name_template(prefix: str, document_stem: str) -> str:
     return f"{prefix}-{stem}-{{region}}"
 
 
-def bridge_config(catalogue: Catalogue, prefix: str) -> dict:
+def bridge_config(catalogue: Catalogue, prefix: str, home_region: str | None = None) -> dict:
     """Everything the bridge needs to map a Prowler finding to a runbook execution."""
     controls = {}
     for control in catalogue.controls:
@@ -56,6 +56,7 @@ def bridge_config(catalogue: Catalogue, prefix: str) -> dict:
             "document": document_name(prefix, runbook),
             "runbook_role_name": runbook_role_name_template(prefix, runbook.document_stem),
             "runbook_role_path": runbook_role_path(prefix),
+            "home_region_only": control.home_region_only,
             "config_rule": rule_name(prefix, control),
             "automatic": control.remediation.automatic,
             "resource_type": control.resource_type,
@@ -65,6 +66,7 @@ def bridge_config(catalogue: Catalogue, prefix: str) -> dict:
     return {
         "version": 1,
         "prefix": prefix,
+        "home_region": home_region or None,
         "exclusion_tag_key": EXCLUSION_TAG_KEY,
         "checks": catalogue.prowler_check_map(),
         "controls": controls,

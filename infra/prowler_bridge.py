@@ -32,7 +32,17 @@ BRIDGE_SOURCE = REPO_ROOT / "prowler_bridge"
 # EventBridge limits an event pattern to 2,048 characters; we keep patterns under 80% of that and, past it,
 # match on a prefix ("prowler-", the documents' "<Prefix>-"). https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html
 MAX_PATTERN_CHARS = int(2048 * 0.8)
-ACTION_TARGET_ID = "Remediate"
+ACTION_TARGET_NAME = "Remediate"
+
+
+def action_target_id(prefix: str) -> str:
+    """The custom action's id, unique per deployment: Security Hub allows 20 alphanumeric characters."""
+    action_id = "".join(c for c in prefix.title() if c.isalnum()) + ACTION_TARGET_NAME
+    if len(action_id) > 20:
+        raise ValueError(f"resource prefix {prefix!r} makes the action target id {action_id!r} longer than 20")
+    return action_id
+
+
 AUTOMATION_END_STATUSES = ["Success", "Failed", "TimedOut", "Cancelled"]
 
 
@@ -149,6 +159,30 @@ class BridgeMemberRole(Construct):
         )
 
 
+class StatusForwarding(Construct):
+    """In a member account: our runbooks' end-of-execution events go to the bridge account's default bus, where
+    the bridge updates the findings of executions it started there and reports failures centrally."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, catalogue: Catalogue, prefix: str, bridge_bus_arn: str
+    ) -> None:
+        super().__init__(scope, construct_id)
+        bus = events.EventBus.from_event_bus_arn(self, "BridgeBus", bridge_bus_arn)
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("events.amazonaws.com"),
+            description="Lets EventBridge forward Remedy runbook status events to the bridge account's bus",
+        )
+        self.rule = events.Rule(
+            self,
+            "AutomationStatusToBridge",
+            description="Remedy runbook executions ending here -> the bridge account's event bus",
+            event_pattern=_pattern(automation_status_pattern(bridge_config(catalogue, prefix))),
+            targets=[targets.EventBus(bus, role=self.role)],
+        )
+
+
 class ProwlerBridge(Construct):
     """EventBridge rules, the bridge Lambda, its ledger, the custom action and the failure notifications."""
 
@@ -166,7 +200,7 @@ class ProwlerBridge(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
-        self.config = bridge_config(catalogue, prefix)
+        self.config = bridge_config(catalogue, prefix, stack.node.try_get_context("remedy:homeRegion"))
 
         self.key = kms.Key(
             self, "FailureKey", enable_key_rotation=True, description="Encrypts Remedy remediation failure messages"
@@ -237,8 +271,8 @@ class ProwlerBridge(Construct):
             "RemediateActionTarget",
             type="AWS::SecurityHub::ActionTarget",
             properties={
-                "Name": "Remediate",
-                "Id": ACTION_TARGET_ID,
+                "Name": ACTION_TARGET_NAME,
+                "Id": action_target_id(prefix),
                 "Description": "Run the Remedy runbook for the selected findings",
             },
         )
@@ -247,6 +281,7 @@ class ProwlerBridge(Construct):
             "ProwlerImport",
             product_arn=f"arn:{stack.partition}:securityhub:{stack.region}::product/prowler/prowler",
         )
+        self._accept_member_status_events(stack, allowed_accounts, organization_id)
         target = targets.LambdaFunction(self.function, dead_letter_queue=self.failure_queue, retry_attempts=4)
         events.Rule(
             self,
@@ -272,6 +307,34 @@ class ProwlerBridge(Construct):
             description="Remedy runbook executions ending -> finding update or failure notification",
             event_pattern=_pattern(automation_status_pattern(self.config)),
             targets=[target],
+        )
+
+    def _accept_member_status_events(self, stack: cdk.Stack, accounts: list[str], organization: str | None) -> None:
+        """The default bus accepts events from the organization's accounts (one statement for any number), else
+        from the listed accounts: member stacks forward their runbooks' status events here."""
+        foreign = [a for a in accounts if a and a != stack.account]
+        if not organization and not foreign:
+            return
+        bus = f"arn:{stack.partition}:events:{stack.region}:{stack.account}:event-bus/default"
+        if organization:
+            principal: object = "*"
+            condition: dict | None = {"StringEquals": {"aws:PrincipalOrgID": organization}}
+        else:
+            principal, condition = {"AWS": [f"arn:{stack.partition}:iam::{a}:root" for a in foreign]}, None
+        statement = {
+            "Sid": "RemedyMemberStatusEvents",
+            "Effect": "Allow",
+            "Principal": principal,
+            "Action": "events:PutEvents",
+            "Resource": bus,
+            **({"Condition": condition} if condition else {}),
+        }
+        events.CfnEventBusPolicy(
+            self,
+            "MemberStatusEvents",
+            event_bus_name="default",
+            statement_id="RemedyMemberStatusEvents",
+            statement=statement,
         )
 
     def _grant(

@@ -24,8 +24,8 @@ from catalogue import Catalogue, Control, RuleModule, Runbook
 from infra import config_resources
 from infra.bridge_config import runbook_role_name_template, runbook_role_path
 from infra.config_resources import camel
-from infra.layout import stack_layout
-from infra.prowler_bridge import BridgeMemberRole, ProwlerBridge
+from infra.layout import StackLayout, stack_layout
+from infra.prowler_bridge import BridgeMemberRole, ProwlerBridge, StatusForwarding
 from infra.runbooks import document_name, render_document, runbook_iam_actions
 from infra.runtimes import LAMBDA_RUNTIME
 
@@ -72,6 +72,14 @@ class RemedyStack(cdk.Stack):
             self.member_role = BridgeMemberRole(
                 self, "BridgeMember", prefix=prefix, administrator_account=bridge_administrator_account
             )
+            bridge_region = self.node.try_get_context("remedy:bridgeRegion") or self.region
+            StatusForwarding(
+                self,
+                "StatusForwarding",
+                catalogue=catalogue,
+                prefix=prefix,
+                bridge_bus_arn=f"arn:{self.partition}:events:{bridge_region}:{bridge_administrator_account}:event-bus/default",
+            )
         self.bridge = None
         if prowler_bridge:
             self.bridge = ProwlerBridge(
@@ -89,30 +97,42 @@ class RemedyStack(cdk.Stack):
         """Runbook stacks first, then rule stacks, each depending on the runbook stacks its controls use."""
         layout = stack_layout(self.catalogue)
         runbook_stacks = {
-            slot: RunbookStack(
-                self, f"Runbooks{slot:02d}", runbooks=[self.catalogue.runbooks[n] for n in names], prefix=self.prefix
-            )
-            for slot, names in layout.runbook_slots.items()
+            key: RunbookStack(self, key, runbooks=[self.catalogue.runbooks[n] for n in names], prefix=self.prefix)
+            for key, names in layout.runbook_slots.items()
         }
         pack_name = self.node.try_get_context("remedy:conformancePackName") or f"{self.prefix}-controls"
         rule_stacks = {}
-        for slot, content in layout.rule_slots.items():
-            rule_stacks[slot] = RuleStack(
+        for key, content in layout.rule_slots.items():
+            rule_stacks[key] = RuleStack(
                 self,
-                f"Rules{slot:02d}",
+                key,
                 catalogue=self.catalogue,
                 rules=[self.catalogue.rules[n] for n in content.rules],
                 controls=content.controls,
                 prefix=self.prefix,
                 rdklib_layer_dir=rdklib_layer_dir,
-                pack_name=f"{pack_name}-{slot:02d}" if deployment_mode == "conformance-pack" else None,
+                pack_name=f"{pack_name}-{key.lower()}" if deployment_mode == "conformance-pack" else None,
             )
             for runbook in content.runbooks():
-                rule_stacks[slot].node.add_dependency(runbook_stacks[layout.runbook_slot_of(runbook)])
+                rule_stacks[key].node.add_dependency(runbook_stacks[layout.runbook_stack_of(runbook)])
+        self._home_region_condition(layout, {**runbook_stacks, **rule_stacks})
         self.runbook_stacks, self.rule_stacks = runbook_stacks, rule_stacks
         self.documents = {k: v for s in runbook_stacks.values() for k, v in s.documents.items()}
         self.roles = {k: v for s in runbook_stacks.values() for k, v in s.roles.items()}
         self.functions = {k: v for s in rule_stacks.values() for k, v in s.functions.items()}
+
+    def _home_region_condition(self, layout: StackLayout, stacks: dict[str, cdk.NestedStack]) -> None:
+        """With remedy:homeRegion set, the Home* stacks exist only when this stack deploys in that region."""
+        home_region = self.node.try_get_context("remedy:homeRegion")
+        if not home_region:
+            return
+        condition = cdk.CfnCondition(
+            self, "IsHomeRegion", expression=cdk.Fn.condition_equals(cdk.Aws.REGION, str(home_region))
+        )
+        home = {k for k, s in layout.rule_slots.items() if s.home_region_only}
+        home |= {layout.runbook_stack_of(r) for r in layout.home_runbooks}
+        for key in home:
+            stacks[key].nested_stack_resource.cfn_options.condition = condition
 
 
 class RunbookStack(cdk.NestedStack):

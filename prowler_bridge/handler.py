@@ -146,6 +146,7 @@ class Bridge:
 
     def _act(self, decision: Decision, custom_action: bool, securityhub_region: str) -> dict:
         """Claim the finding, resolve its resource, start the remediation, record it, update the finding."""
+        decision = replace(decision, region=self.config.run_region(decision.control, decision.region))
         min_age = CUSTOM_ACTION_MIN_AGE_SECONDS if custom_action else None
         if not self.ledger.claim_finding(decision.finding_id, min_age):
             return replace(decision, reason="duplicate").log("skipped", event=_kind(custom_action))

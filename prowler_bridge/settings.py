@@ -34,6 +34,7 @@ _CONTROL_FIELDS = {
     "resource_type": str,
     "resource_parameter": str,
     "parameters": dict,
+    "home_region_only": bool,
 }
 
 
@@ -54,6 +55,7 @@ class Control:
     resource_type: str
     resource_parameter: str
     parameters: dict[str, str]
+    home_region_only: bool
 
     def role_name(self, region: str) -> str:
         """The runbook's role name in `region` (one deployment per region)."""
@@ -72,6 +74,11 @@ class BridgeConfig:
     exclusion_tag_key: str
     checks: dict[str, str]
     controls: dict[str, Control]
+    home_region: str | None = None
+
+    def run_region(self, control: Control, finding_region: str) -> str:
+        """Where to remediate: the home region for a control of account-global resources, if one is set."""
+        return self.home_region if control.home_region_only and self.home_region else finding_region
 
     def control_for_check(self, check_id: str) -> Control | None:
         """The control a Prowler check id (current or legacy) maps to, if any."""
@@ -147,7 +154,10 @@ def parse_bridge_config(raw: object, source: str = "bridge_config.json") -> Brid
     unknown = sorted({v for v in checks.values() if v not in controls})
     if unknown:
         raise fail(f"'checks' maps to unknown control(s) {unknown}")
-    return BridgeConfig(raw["prefix"], raw["exclusion_tag_key"], dict(checks), controls)
+    home_region = raw.get("home_region")
+    if home_region is not None and not (isinstance(home_region, str) and home_region):
+        raise fail("'home_region' must be a region name or null")
+    return BridgeConfig(raw["prefix"], raw["exclusion_tag_key"], dict(checks), controls, home_region)
 
 
 @lru_cache(maxsize=8)

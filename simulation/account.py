@@ -267,8 +267,7 @@ class EmulatedAccount:
 
     def __init__(self, assembly_dir: Path | str, region: str = "us-east-1", endpoint_url: str | None = None) -> None:
         self.region, self.endpoint_url = region, endpoint_url
-        self.assembly = CloudAssembly(assembly_dir)
-        self.assembly.region = region
+        self.assembly = CloudAssembly(assembly_dir, region=region)
 
     # Provisioning -------------------------------------------------------------------------------------
     def provision(self) -> EmulatedAccount:

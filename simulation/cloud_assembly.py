@@ -57,10 +57,23 @@ class EventRule:
     dead_letter_queue_ids: list[str] = field(default_factory=list)
 
 
-def stack_resources(outdir: Path, stack_name: str = STACK_NAME) -> dict[str, dict]:
+def condition_holds(template: dict, name: str, region: str) -> bool:
+    """Evaluate a template condition as CloudFormation does, for the conditions the app writes: Fn::Equals of
+    the region and a literal (infra/stack.py's IsHomeRegion). Anything else is refused, not guessed."""
+    expression = template.get("Conditions", {}).get(name)
+    if isinstance(expression, dict) and set(expression) == {"Fn::Equals"}:
+        left, right = expression["Fn::Equals"]
+        values = [region if value == {"Ref": "AWS::Region"} else value for value in (left, right)]
+        if all(isinstance(v, str) for v in values):
+            return values[0] == values[1]
+    raise AssemblyError(f"condition {name} ({expression!r}) is not one the simulation can evaluate")
+
+
+def stack_resources(outdir: Path, stack_name: str = STACK_NAME, region: str | None = None) -> dict[str, dict]:
     """Every resource of a synthesized stack and of its nested stacks, by logical id.
 
     Nested templates are the files the parent's AWS::CloudFormation::Stack resources point to (asset metadata).
+    With `region`, a nested stack whose Condition is false there is left out, as CloudFormation leaves it out.
     CDK makes logical ids unique within a template; a shared construct repeated in several nested stacks (a
     layer) has the same id and the same definition there, and one copy stands for all.
     """
@@ -71,7 +84,10 @@ def stack_resources(outdir: Path, stack_name: str = STACK_NAME) -> dict[str, dic
     pending = [template_path]
     while pending:
         path = pending.pop(0)
-        for logical_id, resource in json.loads(path.read_text()).get("Resources", {}).items():
+        template = json.loads(path.read_text())
+        for logical_id, resource in template.get("Resources", {}).items():
+            if region and "Condition" in resource and not condition_holds(template, resource["Condition"], region):
+                continue
             if logical_id in resources and resources[logical_id] != resource:
                 raise AssemblyError(f"{path.name}: logical id {logical_id} also names a different resource")
             resources[logical_id] = resource
@@ -84,11 +100,11 @@ def stack_resources(outdir: Path, stack_name: str = STACK_NAME) -> dict[str, dic
 class CloudAssembly:
     """One synthesized stack, its nested stacks and their assets."""
 
-    def __init__(self, outdir: Path | str, stack_name: str = STACK_NAME) -> None:
+    def __init__(self, outdir: Path | str, stack_name: str = STACK_NAME, region: str = "us-east-1") -> None:
         self.outdir = Path(outdir)
-        self.resources: dict[str, dict] = stack_resources(self.outdir, stack_name)
+        self.resources: dict[str, dict] = stack_resources(self.outdir, stack_name, region)
         self.physical: dict[str, str] = {}  # logical id -> physical id (name, ARN or URL), set when provisioned
-        self.account, self.region, self.partition = "123456789012", "us-east-1", "aws"
+        self.account, self.region, self.partition = "123456789012", region, "aws"
 
     def of_type(self, resource_type: str) -> dict[str, dict]:
         return {k: v for k, v in self.resources.items() if v["Type"] == resource_type}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from catalogue import load_catalogue
 from infra.bridge_config import bridge_config
 from tests.infra.conftest import of_type
@@ -144,6 +146,16 @@ def test_member_account_role_grants_what_the_bridge_needs_there(tmp_path_factory
     }
     constants, _ = _module_constants(REPO_ROOT / "prowler_bridge" / "handler.py")
     assert granted == set(constants["MEMBER_IAM_ACTIONS"])
+    # The member's runbook status events go to the bridge account's default bus, through a role EventBridge uses.
+    (forward,) = [
+        r["Properties"]
+        for r in of_type(template, "AWS::Events::Rule").values()
+        if "bridge account" in r["Properties"].get("Description", "")
+    ]
+    (target,) = forward["Targets"]
+    assert json.dumps(target["Arn"]).endswith(':111122223333:event-bus/default"]]}')
+    assert "RoleArn" in target
+    assert forward["EventPattern"]["detail-type"] == ["EC2 Automation Execution Status-change Notification"]
 
 
 def test_organization_scope_grants_assume_role_by_organization_not_by_account(tmp_path_factory):
@@ -166,6 +178,10 @@ def test_organization_scope_grants_assume_role_by_organization_not_by_account(tm
     ]
     assert json.dumps(assume["Resource"]).endswith(':iam::*:role/remedy-bridge-member-*"]]}')
     assert assume["Condition"] == {"StringEquals": {"aws:ResourceOrgID": "o-a1b2c3d4e5"}}
+    (bus_policy,) = of_type(template, "AWS::Events::EventBusPolicy").values()
+    statement = bus_policy["Properties"]["Statement"]
+    assert statement["Action"] == "events:PutEvents"
+    assert statement["Condition"] == {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}
     assert not limits.check([outdir]).failures
 
 
@@ -179,3 +195,14 @@ def test_listing_1000_accounts_instead_of_the_organization_fails_the_limits_gate
     failures = "\n".join(limits.check([outdir]).failures)
     assert "Lambda environment" in failures
     assert "IAM managed policy" in failures  # CDK moves what overflows the role into a managed policy
+
+
+def test_action_target_id_carries_the_deployment_prefix_within_security_hubs_20_characters(standalone):
+    from infra.prowler_bridge import action_target_id
+
+    (target,) = of_type(standalone[0], "AWS::SecurityHub::ActionTarget").values()
+    assert target["Properties"]["Id"] == "RemedyRemediate"
+    assert action_target_id("remedy") != action_target_id("remedy-b")
+    assert action_target_id("remedy-b").isalnum()
+    with pytest.raises(ValueError, match="longer than 20"):
+        action_target_id("averyverylongprefix")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 
+import pytest
 import yaml
 
 from catalogue import DEFAULT_CATALOGUE, load_catalogue
@@ -200,3 +201,34 @@ def test_each_rule_stack_deploys_after_the_runbook_stacks_its_remediations_name(
                 assert holder[resource["Properties"]["TargetId"]] in nested[stack_id].get("DependsOn", [])
                 checked += 1
     assert checked == len(CATALOGUE.controls)
+
+
+def test_with_a_home_region_global_controls_deploy_only_there(tmp_path_factory):
+    from simulation.cloud_assembly import CloudAssembly
+
+    _, outdir = synth(tmp_path_factory, **{"remedy:homeRegion": "eu-central-1"})
+    parent = json.loads((outdir / "RemedyControls.template.json").read_text())
+
+    conditional = {k for k, r in parent["Resources"].items() if r.get("Condition") == "IsHomeRegion"}
+    assert conditional and all(k.startswith("Home") for k in conditional)
+    global_rules = {f"remedy-{c.id}" for c in CATALOGUE.controls if c.home_region_only}
+    regional_rules = {f"remedy-{c.id}" for c in CATALOGUE.controls if not c.home_region_only}
+    assert global_rules and regional_rules
+    assert set(CloudAssembly(outdir, region="eu-central-1").config_rules()) == global_rules | regional_rules
+    assert set(CloudAssembly(outdir, region="us-west-2").config_rules()) == regional_rules
+    bridge = json.loads(next(p for p in outdir.glob("asset.*/prowler_bridge/bridge_config.json")).read_text())
+    assert bridge["home_region"] == "eu-central-1"
+
+
+def test_a_rule_module_shared_by_a_global_and_a_regional_control_is_refused(tmp_path):
+    from catalogue import CatalogueError, load_catalogue
+
+    raw = yaml.safe_load(DEFAULT_CATALOGUE.read_text())
+    twin = yaml.safe_load(yaml.safe_dump(next(c for c in raw["controls"] if c.get("home_region_only"))))
+    twin["id"], twin["home_region_only"], twin["prowler"] = "twin", False, {"checks": [], "legacy_checks": []}
+    raw["controls"].append(twin)
+    path = tmp_path / "controls.yaml"
+    path.write_text(yaml.safe_dump(raw))
+
+    with pytest.raises(CatalogueError, match="control 'twin': field 'home_region_only'"):
+        load_catalogue(path)

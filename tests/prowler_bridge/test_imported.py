@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import boto3
 import pytest
 
-from prowler_bridge import handler
+from prowler_bridge import handler, settings
 from tests.conftest import ACCOUNT_ID, REGION
 from tests.prowler_bridge import asff
 from tests.prowler_bridge.conftest import EXECUTION_ID, TABLE, decisions, params_of
@@ -160,6 +162,31 @@ def test_allowed_regions_lets_another_region_in(bridge, monkeypatch):
     assert _started(bridge)["Parameters"]["AutomationAssumeRole"] == [
         asff.runbook_role("Remedy-SetIamPasswordPolicy", region=asff.OTHER_REGION)
     ]
+
+
+def test_a_global_control_is_remediated_in_the_home_region_whichever_region_reported_it(bridge, monkeypatch):
+    monkeypatch.setenv("ALLOWED_REGIONS", f"{REGION},{asff.OTHER_REGION}")
+    bridge.config_path.write_text(json.dumps({**bridge.config, "home_region": REGION}))
+    settings.reset_caches()
+    finding = asff.prowler_finding(
+        "iam_password_policy_symbol", asff.password_policy_arn(region=asff.OTHER_REGION), region=asff.OTHER_REGION
+    )
+    handler.lambda_handler(asff.imported_event(finding), None)
+
+    assert _started(bridge)["Parameters"]["AutomationAssumeRole"] == [asff.runbook_role("Remedy-SetIamPasswordPolicy")]
+
+
+def test_a_regional_control_stays_in_its_region_when_a_home_region_is_set(bridge, monkeypatch):
+    monkeypatch.setenv("ALLOWED_REGIONS", f"{REGION},{asff.OTHER_REGION}")
+    bridge.config_path.write_text(json.dumps({**bridge.config, "home_region": REGION}))
+    settings.reset_caches()
+    finding = asff.prowler_finding(
+        "s3_bucket_kms_encryption", asff.bucket_arn(), account=ACCOUNT_ID, region=asff.OTHER_REGION
+    )
+    handler.lambda_handler(asff.imported_event(finding), None)
+
+    role = _started(bridge)["Parameters"]["AutomationAssumeRole"]
+    assert role == [asff.runbook_role("Remedy-EnableS3BucketKmsEncryption", region=asff.OTHER_REGION)]
 
 
 # --- repeated imports -------------------------------------------------------------------------------------
