@@ -15,6 +15,9 @@ Context (cdk.json or -c):
   remedy:bridgeAdministratorAccount  in a member account: create remedy-bridge-member-<region>, the role
                           that account's bridge assumes to remediate findings of this account and region, and
                           forward this account's runbook status events to that account's default event bus
+  remedy:securityAccount  an organization's security account: synthesize <Prefix>Security (the bridge, for that
+                          account) and <Prefix>Member (controls, member role, status forwarding; for every
+                          member account and region) instead of the one-account <Prefix>Controls
   remedy:bridgeRegion     the bridge's region, where status events go (default: this stack's region)
   remedy:homeRegion       the region where controls of account-global resources (catalogue home_region_only)
                           deploy; unset: every region the stack deploys to
@@ -75,6 +78,31 @@ def write_conformance_pack_files(outdir: Path, catalogue: object, prefix: str) -
     return written
 
 
+def _organization_stacks(app: cdk.App, prefix: str, security_account: str, common: dict) -> None:
+    """An organization's two stacks: <Prefix>Security for the security account (the bridge, its ledger,
+    failure path, custom action and Prowler import) and <Prefix>Member, environment-agnostic, for every member
+    account and region (controls, member role, status forwarding to the security account)."""
+    region = app.node.try_get_context("remedy:bridgeRegion")
+    security = RemedyStack(
+        app,
+        f"{prefix.capitalize()}Security",
+        env=cdk.Environment(account=security_account, region=region),
+        controls=False,
+        description="Remedy security account: the bridge from Security Hub findings to member runbooks",
+        **common,
+    )
+    member = RemedyStack(
+        app,
+        f"{prefix.capitalize()}Member",
+        prowler_bridge=False,
+        bridge_administrator_account=security_account,
+        description="Remedy member account and region: Config rules, runbooks and roles from the catalogue",
+        **common,
+    )
+    acknowledge_findings(security)
+    acknowledge_findings(member)
+
+
 def build_app(app: cdk.App | None = None) -> cdk.App:
     """Build the app from context; tests call this with their own cdk.App(context=...)."""
     app = app or cdk.App()
@@ -84,21 +112,28 @@ def build_app(app: cdk.App | None = None) -> cdk.App:
     layer_dir = Path(context("remedy:rdklibLayerDir") or DEFAULT_LAYER_DIR)
     if not (layer_dir / "python" / "rdklib").is_dir():
         raise SystemExit(f"rdklib layer folder {layer_dir} is missing: run `make layer`")
-    stack = RemedyStack(
-        app,
-        f"{prefix.capitalize()}Controls",
-        catalogue=catalogue,
-        prefix=prefix,
-        deployment_mode=context("remedy:deploymentMode") or "standalone",
-        rdklib_layer_dir=layer_dir,
-        prowler_bridge=str(context("remedy:prowlerBridge") or "true").lower() != "false",
-        bridge_accounts=_list(context("remedy:bridgeAccounts")),
-        organization_id=context("remedy:organizationId"),
-        bridge_regions=_list(context("remedy:bridgeRegions")),
-        bridge_administrator_account=context("remedy:bridgeAdministratorAccount"),
-        description="Remedy: AWS Config rules and SSM Automation remediations from the control catalogue",
-    )
-    acknowledge_findings(stack)
+    common = {
+        "catalogue": catalogue,
+        "prefix": prefix,
+        "deployment_mode": context("remedy:deploymentMode") or "standalone",
+        "rdklib_layer_dir": layer_dir,
+        "bridge_accounts": _list(context("remedy:bridgeAccounts")),
+        "organization_id": context("remedy:organizationId"),
+        "bridge_regions": _list(context("remedy:bridgeRegions")),
+    }
+    security_account = context("remedy:securityAccount")
+    if security_account:
+        _organization_stacks(app, prefix, str(security_account), common)
+    else:
+        stack = RemedyStack(
+            app,
+            f"{prefix.capitalize()}Controls",
+            prowler_bridge=str(context("remedy:prowlerBridge") or "true").lower() != "false",
+            bridge_administrator_account=context("remedy:bridgeAdministratorAccount"),
+            description="Remedy: AWS Config rules and SSM Automation remediations from the control catalogue",
+            **common,
+        )
+        acknowledge_findings(stack)
     if str(context("remedy:prowlerScan") or "false").lower() == "true":
         ProwlerScanStack(
             app,

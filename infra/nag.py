@@ -5,6 +5,7 @@ from __future__ import annotations
 import aws_cdk as cdk
 
 from infra.bridge_config import runbook_role_path
+from infra.prowler_bridge import nag_account
 from infra.runtimes import LAMBDA_RUNTIME
 
 WILDCARD_RESOURCE = "AwsSolutions::AwsSolutions-IAM5[Resource::*]"
@@ -25,9 +26,10 @@ def _acknowledge(scope: object, finding: str, reason: str) -> None:
     cdk.Validations.of(scope).acknowledge(cdk.Acknowledgment(id=finding, reason=reason))
 
 
-def _pass_role_finding(prefix: str) -> str:
-    path = runbook_role_path(prefix)
-    return f"AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role{path}*]"
+def _pass_role_finding(stack: cdk.Stack) -> str:
+    path = runbook_role_path(stack.prefix)
+    account = nag_account(stack)
+    return f"AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::{account}:role{path}*]"
 
 
 def acknowledge_findings(stack: cdk.Stack) -> None:
@@ -61,7 +63,7 @@ def acknowledge_findings(stack: cdk.Stack) -> None:
             "events); messages are retried from it on purpose, by prowler_bridge.retry.",
         )
         _acknowledge(bridge.function, LATEST_RUNTIME, "Same runtime policy as the rule functions (see below).")
-        _acknowledge(bridge.role, _pass_role_finding(stack.prefix), RUNBOOK_ROLE_PATH_REASON)
+        _acknowledge(bridge.role, _pass_role_finding(stack), RUNBOOK_ROLE_PATH_REASON)
     member = getattr(stack, "member_role", None)
     if member is not None:
         for finding in (
@@ -71,7 +73,7 @@ def acknowledge_findings(stack: cdk.Stack) -> None:
             "Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:user/*",
         ):
             _acknowledge(member.role, f"AwsSolutions::AwsSolutions-IAM5[{finding}]", BRIDGE_WILDCARDS)
-        _acknowledge(member.role, _pass_role_finding(stack.prefix), RUNBOOK_ROLE_PATH_REASON)
+        _acknowledge(member.role, _pass_role_finding(stack), RUNBOOK_ROLE_PATH_REASON)
     for function in getattr(stack, "functions", {}).values():
         _acknowledge(
             function.role,

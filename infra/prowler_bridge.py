@@ -93,6 +93,11 @@ def automation_status_pattern(config: dict) -> dict:
     return pattern
 
 
+def nag_account(stack: cdk.Stack) -> str:
+    """The account as cdk-nag writes it in a finding id: the literal id of a stack bound to an account."""
+    return "<AWS::AccountId>" if cdk.Token.is_unresolved(stack.account) else stack.account
+
+
 def member_role_name_template(prefix: str) -> str:
     """The member role's name, one per region of a member account (IAM names are global to the account)."""
     return f"{prefix}-bridge-member-{{region}}"
@@ -345,7 +350,7 @@ class ProwlerBridge(Construct):
 
         def scoped(template: str) -> str:
             """An ARN in this account; `template` uses {partition} and {account} placeholders."""
-            self.wildcard_resources.append(template.format(partition="<AWS::Partition>", account="<AWS::AccountId>"))
+            self.wildcard_resources.append(template.format(partition="<AWS::Partition>", account=nag_account(stack)))
             return template.format(partition=stack.partition, account=stack.account)
 
         policy = [

@@ -43,7 +43,8 @@ def runbook_role_arn(stack: cdk.Stack, prefix: str, runbook: Runbook) -> str:
 
 
 class RemedyStack(cdk.Stack):
-    """The parent stack: runbook and rule nested stacks from the catalogue, the bridge, the member role."""
+    """The parent stack: runbook and rule nested stacks from the catalogue (unless `controls` is false), the
+    bridge (unless `prowler_bridge` is false), and in a member account the member role and status forwarding."""
 
     def __init__(
         self,
@@ -59,6 +60,7 @@ class RemedyStack(cdk.Stack):
         bridge_regions: list[str] | None = None,
         bridge_administrator_account: str | None = None,
         organization_id: str | None = None,
+        controls: bool = True,
         **kwargs: object,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -66,7 +68,9 @@ class RemedyStack(cdk.Stack):
             raise ValueError(f"remedy:deploymentMode must be one of {DEPLOYMENT_MODES}, got {deployment_mode!r}")
         self.catalogue = catalogue
         self.prefix = prefix
-        self._nested_stacks(deployment_mode, rdklib_layer_dir)
+        self.documents, self.roles, self.functions = {}, {}, {}
+        if controls:
+            self._nested_stacks(deployment_mode, rdklib_layer_dir)
         self.member_role = None
         if bridge_administrator_account:
             self.member_role = BridgeMemberRole(
