@@ -49,7 +49,8 @@ synth: install layer
 	cdk synth --quiet --no-notices -c remedy:deploymentMode=conformance-pack --output cdk.out/conformance-pack
 	cdk synth --quiet --no-notices -c remedy:prowlerScan=true --output cdk.out/prowler-scan
 	cdk synth --quiet --no-notices -c remedy:securityAccount=111111111111 -c remedy:organizationId=o-exampleorg01 \
-	  -c remedy:homeRegion=us-east-1 --output cdk.out/organization
+	  -c remedy:homeRegion=us-east-1 -c remedy:permissionsBoundary=remedy-boundary -c remedy:rolePath=/remedy/ \
+	  -c remedy:tags=owner=platform-security --output cdk.out/organization
 	$(PY) -m infra.check_templates cdk.out
 
 # The main job: the whole loop on an emulated account (moto), no AWS account needed.

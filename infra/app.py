@@ -23,6 +23,7 @@ Context (cdk.json or -c):
                           deploy; unset: every region the stack deploys to
   remedy:prowlerScan      true: also synthesize <Prefix>ProwlerScan, Prowler weekly on ECS Fargate
   remedy:prowlerImageTag  the Prowler image tag that stack runs
+Organization-wide settings (permissions boundary, role path, tags, log group key): infra/enterprise.py.
 Synth also writes the conformance packs as standalone templates (<outdir>/<prefix>-conformance-pack-NN.yaml,
 one per rule stack of infra/layout.py) for put-conformance-pack.
 """
@@ -37,6 +38,7 @@ from cdk_nag import AwsSolutionsChecks
 
 from catalogue import REPO_ROOT, load_catalogue
 from infra.config_resources import conformance_pack_template
+from infra.enterprise import apply_enterprise_settings
 from infra.layout import stack_layout
 from infra.nag import acknowledge_findings
 from infra.prowler_scan import DEFAULT_PROWLER_TAG, ProwlerScanStack
@@ -142,6 +144,7 @@ def build_app(app: cdk.App | None = None) -> cdk.App:
             image_tag=context("remedy:prowlerImageTag") or DEFAULT_PROWLER_TAG,
             description="Remedy: weekly Prowler scan on ECS Fargate, findings to Security Hub",
         )
+    apply_enterprise_settings(app)
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
 
     write_conformance_pack_files(Path(app.outdir), catalogue, prefix)
