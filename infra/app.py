@@ -21,6 +21,9 @@ Context (cdk.json or -c):
   remedy:bridgeRegion     the bridge's region, where status events go (default: this stack's region)
   remedy:homeRegion       the region where controls of account-global resources (catalogue home_region_only)
                           deploy; unset: every region the stack deploys to
+  remedy:enableSecurityHub  true: the bridge's stack enables Security Hub with the CIS v3.0 and FSBP standards
+                          (default false: enabling fails where it is on already)
+  remedy:subscribeProwler false: no Prowler import subscription (default true; false where one exists already)
   remedy:prowlerScan      true: also synthesize <Prefix>ProwlerScan, Prowler weekly on ECS Fargate
   remedy:prowlerImageTag  the Prowler image tag that stack runs
 Organization-wide settings (permissions boundary, role path, tags, log group key): infra/enterprise.py.

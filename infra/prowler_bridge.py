@@ -43,6 +43,11 @@ def action_target_id(prefix: str) -> str:
     return action_id
 
 
+# The standards our users are audited against, as Security Hub names them.
+SECURITY_HUB_STANDARDS = {
+    "CisV300": "standards/cis-aws-foundations-benchmark/v/3.0.0",
+    "Fsbp": "standards/aws-foundational-security-best-practices/v/1.0.0",
+}
 AUTOMATION_END_STATUSES = ["Success", "Failed", "TimedOut", "Cancelled"]
 
 
@@ -281,11 +286,7 @@ class ProwlerBridge(Construct):
                 "Description": "Run the Remedy runbook for the selected findings",
             },
         )
-        securityhub.CfnProductSubscription(
-            self,
-            "ProwlerImport",
-            product_arn=f"arn:{stack.partition}:securityhub:{stack.region}::product/prowler/prowler",
-        )
+        self._security_hub(stack)
         self._accept_member_status_events(stack, allowed_accounts, organization_id)
         target = targets.LambdaFunction(self.function, dead_letter_queue=self.failure_queue, retry_attempts=4)
         events.Rule(
@@ -313,6 +314,27 @@ class ProwlerBridge(Construct):
             event_pattern=_pattern(automation_status_pattern(self.config)),
             targets=[target],
         )
+
+    def _security_hub(self, stack: cdk.Stack) -> None:
+        """What the bridge needs of Security Hub, by context: enabling it with the CIS v3.0 and FSBP standards
+        (remedy:enableSecurityHub, default false: it is usually on already), and the Prowler import
+        (remedy:subscribeProwler, default true; false where the subscription exists: a second one fails)."""
+        context = self.node.try_get_context
+        hub = None
+        if str(context("remedy:enableSecurityHub") or "false").lower() == "true":
+            hub = securityhub.CfnHub(self, "Hub", enable_default_standards=False, auto_enable_controls=True)
+            for standard_id, path in SECURITY_HUB_STANDARDS.items():
+                securityhub.CfnStandard(
+                    self, standard_id, standards_arn=f"arn:{stack.partition}:securityhub:{stack.region}::{path}"
+                ).add_dependency(hub)
+        if str(context("remedy:subscribeProwler") or "true").lower() != "false":
+            subscription = securityhub.CfnProductSubscription(
+                self,
+                "ProwlerImport",
+                product_arn=f"arn:{stack.partition}:securityhub:{stack.region}::product/prowler/prowler",
+            )
+            if hub is not None:
+                subscription.add_dependency(hub)
 
     def _accept_member_status_events(self, stack: cdk.Stack, accounts: list[str], organization: str | None) -> None:
         """The default bus accepts events from the organization's accounts (one statement for any number), else

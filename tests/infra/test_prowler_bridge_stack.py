@@ -206,3 +206,20 @@ def test_action_target_id_carries_the_deployment_prefix_within_security_hubs_20_
     assert action_target_id("remedy-b").isalnum()
     with pytest.raises(ValueError, match="longer than 20"):
         action_target_id("averyverylongprefix")
+
+
+def test_security_hub_and_its_standards_by_context_and_the_prowler_import_optional(tmp_path_factory):
+    from tests.infra.conftest import synth
+
+    template, _ = synth(tmp_path_factory, **{"remedy:enableSecurityHub": "true", "remedy:subscribeProwler": "false"})
+
+    (hub,) = of_type(template, "AWS::SecurityHub::Hub").values()
+    assert hub["Properties"]["EnableDefaultStandards"] is False
+    standards = [
+        json.dumps(s["Properties"]["StandardsArn"]) for s in of_type(template, "AWS::SecurityHub::Standard").values()
+    ]
+    assert sorted(s.rsplit("::", 1)[-1] for s in standards) == [
+        'standards/aws-foundational-security-best-practices/v/1.0.0"]]}',
+        'standards/cis-aws-foundations-benchmark/v/3.0.0"]]}',
+    ]
+    assert not of_type(template, "AWS::SecurityHub::ProductSubscription")
