@@ -211,7 +211,39 @@ class ProwlerBridge(Construct):
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
         self.config = bridge_config(catalogue, prefix, stack.node.try_get_context("remedy:homeRegion"))
+        self._failure_path_and_ledger()
+        log_group = logs.LogGroup(self, "Logs", retention=logs.RetentionDays.ONE_YEAR)
+        self.role = iam.Role(
+            self,
+            "Role",
+            role_name=bridge_role_name(prefix, stack.region),
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Remedy Prowler bridge: starts catalogue runbooks for Security Hub findings",
+        )
+        environment = {
+            "ALLOWED_ACCOUNTS": ",".join(allowed_accounts),
+            "ORGANIZATION_ID": organization_id or "",
+            "MEMBER_ROLE_NAME": member_role_name_template(prefix),
+            "ALLOWED_REGIONS": ",".join(allowed_regions),
+        }
+        self._function(dependencies_layer_dir, log_group, environment)
+        self._grant(stack, prefix, log_group, allowed_accounts, organization_id)
+        self.action_target = cdk.CfnResource(
+            self,
+            "RemediateActionTarget",
+            type="AWS::SecurityHub::ActionTarget",
+            properties={
+                "Name": ACTION_TARGET_NAME,
+                "Id": action_target_id(prefix),
+                "Description": "Run the Remedy runbook for the selected findings",
+            },
+        )
+        self._security_hub(stack)
+        self._accept_member_status_events(stack, allowed_accounts, organization_id)
+        self._event_rules()
 
+    def _failure_path_and_ledger(self) -> None:
+        """The encrypted failure topic and queue, and the ledger of findings and executions."""
         self.key = kms.Key(
             self, "FailureKey", enable_key_rotation=True, description="Encrypts Remedy remediation failure messages"
         )
@@ -235,14 +267,8 @@ class ProwlerBridge(Construct):
             removal_policy=cdk.RemovalPolicy.DESTROY,
         )
 
-        log_group = logs.LogGroup(self, "Logs", retention=logs.RetentionDays.ONE_YEAR)
-        self.role = iam.Role(
-            self,
-            "Role",
-            role_name=bridge_role_name(prefix, stack.region),
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Remedy Prowler bridge: starts catalogue runbooks for Security Hub findings",
-        )
+    def _function(self, dependencies_layer_dir: Path, log_group: logs.LogGroup, environment: dict) -> None:
+        """The bridge Lambda: its code with the generated bridge_config.json, pinned boto3 in a layer."""
         self.function = lambda_.Function(
             self,
             "Function",
@@ -268,26 +294,12 @@ class ProwlerBridge(Construct):
                 "LEDGER_TABLE": self.ledger.table_name,
                 "FAILURE_TOPIC_ARN": self.failure_topic.topic_arn,
                 "FAILURE_QUEUE_URL": self.failure_queue.queue_url,
-                "ALLOWED_ACCOUNTS": ",".join(allowed_accounts),
-                "ORGANIZATION_ID": organization_id or "",
-                "MEMBER_ROLE_NAME": member_role_name_template(prefix),
-                "ALLOWED_REGIONS": ",".join(allowed_regions),
+                **environment,
             },
         )
-        self._grant(stack, prefix, log_group, allowed_accounts, organization_id)
 
-        self.action_target = cdk.CfnResource(
-            self,
-            "RemediateActionTarget",
-            type="AWS::SecurityHub::ActionTarget",
-            properties={
-                "Name": ACTION_TARGET_NAME,
-                "Id": action_target_id(prefix),
-                "Description": "Run the Remedy runbook for the selected findings",
-            },
-        )
-        self._security_hub(stack)
-        self._accept_member_status_events(stack, allowed_accounts, organization_id)
+    def _event_rules(self) -> None:
+        """Prowler findings, the custom action and our runbooks' end states, all to the bridge."""
         target = targets.LambdaFunction(self.function, dead_letter_queue=self.failure_queue, retry_attempts=4)
         events.Rule(
             self,
