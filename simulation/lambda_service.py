@@ -54,8 +54,10 @@ def _load_handler(function: LambdaFunction) -> Callable:
 class LambdaService:
     """The functions of the cloud assembly, invocable by logical id."""
 
-    def __init__(self, functions: dict[str, LambdaFunction]) -> None:
+    def __init__(self, functions: dict[str, LambdaFunction], region: str | None = None) -> None:
         self.functions = functions
+        # The runtime's own variables: a function's clients default to the function's region.
+        self.runtime_environment = {"AWS_REGION": region, "AWS_DEFAULT_REGION": region} if region else {}
         self._handlers: dict[str, Callable] = {}
         self.invocations: list[tuple[str, dict]] = []
         self.logs: dict[str, list[str]] = {}  # what each function printed, as CloudWatch Logs would hold it
@@ -69,7 +71,7 @@ class LambdaService:
         context = SimpleNamespace(function_name=logical_id, aws_request_id=f"sim-{len(self.invocations)}")
         output = io.StringIO()
         try:
-            with _environment(function.environment), contextlib.redirect_stdout(output):
+            with _environment({**self.runtime_environment, **function.environment}), contextlib.redirect_stdout(output):
                 return self._handlers[logical_id](event, context)
         finally:
             self.logs.setdefault(logical_id, []).extend(output.getvalue().splitlines())
