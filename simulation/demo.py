@@ -315,7 +315,8 @@ def write_reports(report: dict, folder: Path) -> tuple[Path, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     json_path, markdown_path = folder / "report.json", folder / "report.md"
     json_path.write_text(json.dumps(report, indent=2) + "\n")
-    where = [" | Account | Region"] * 2 if "results" in report else ["", ""]
+    columns = ["execution_id", "account", "region", "document", "status"]
+    columns = [c for c in columns if c in (report["automation_executions"] or [{}])[0] or c == "execution_id"]
     lines = [
         "# Remedy demo report",
         "",
@@ -325,13 +326,9 @@ def write_reports(report: dict, folder: Path) -> tuple[Path, Path]:
         f"started: {report['bridge_executions']}; finding workflow states: {report['finding_workflow']}.",
         *[f"Failure queued centrally: {failure_line(f)}" for f in report.get("failures_queued", [])],
         "",
-        f"| Execution{where[0]} | Document | Status |",
-        "|---" * (4 if "results" in report else 3) + "|",
-        *[
-            f"| {e['execution_id']}{' | ' + e['account'] + ' | ' + e['region'] if 'account' in e else ''} | "
-            f"{e['document']} | {e['status']} |"
-            for e in report["automation_executions"]
-        ],
+        "| " + " | ".join(c.replace("_id", "").capitalize() for c in columns) + " |",
+        "|---" * len(columns) + "|",
+        *["| " + " | ".join(str(e[c]) for c in columns) + " |" for e in report["automation_executions"]],
         "",
     ]
     markdown_path.write_text("\n".join(lines))
