@@ -86,6 +86,22 @@ def findings_for_seeds(
     return findings
 
 
+def control_summary(control: Control, *, resources: int, before: int, after: int, manual: bool) -> dict:
+    """A control's line of report.json: what it is and how many resources were non-compliant before and after."""
+    return {
+        "id": control.id,
+        "title": control.title,
+        "frameworks": {k: list(v) for k, v in control.frameworks.items()},
+        "automatic": control.remediation.automatic,
+        "destructive": control.remediation.destructive,
+        "home_region_only": control.home_region_only,
+        "resources": resources,
+        "non_compliant_before": before,
+        "non_compliant_after": after,
+        "remediated_manually": manual,
+    }
+
+
 def report_executions(ssm: SsmAutomationService, execution_ids: list[str], where: str = "") -> None:
     """One line per execution: document, status and the runbook's own message."""
     if not execution_ids:
@@ -231,21 +247,16 @@ class Demo:
         report_executions(self.account.ssm, execution_ids)
 
     def _report(self, before, after, seeded, findings, workflow, bridge_runs, manual_fixed) -> dict:  # noqa: ANN001
-        controls = []
-        for control in self.catalogue.controls:
-            controls.append(
-                {
-                    "id": control.id,
-                    "title": control.title,
-                    "frameworks": {k: list(v) for k, v in control.frameworks.items()},
-                    "automatic": control.remediation.automatic,
-                    "destructive": control.remediation.destructive,
-                    "resources": after[control.id]["resources"],
-                    "non_compliant_before": before[control.id]["non_compliant"],
-                    "non_compliant_after": after[control.id]["non_compliant"],
-                    "remediated_manually": control.id in manual_fixed,
-                }
+        controls = [
+            control_summary(
+                control,
+                resources=after[control.id]["resources"],
+                before=before[control.id]["non_compliant"],
+                after=after[control.id]["non_compliant"],
+                manual=control.id in manual_fixed,
             )
+            for control in self.catalogue.controls
+        ]
         return {
             "account": self.account.account,
             "region": self.region,

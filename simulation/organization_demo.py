@@ -22,6 +22,7 @@ from simulation.demo import (
     _table,
     bridge_decisions,
     compliance_state,
+    control_summary,
     failure_line,
     findings_for_seeds,
     report_executions,
@@ -248,17 +249,12 @@ class OrganizationDemo:
         for control in self.catalogue.controls:
             rows = [r for r in results if r["control"] == control.id]
             controls.append(
-                {
-                    "id": control.id,
-                    "title": control.title,
-                    "frameworks": {k: list(v) for k, v in control.frameworks.items()},
-                    "automatic": control.remediation.automatic,
-                    "destructive": control.remediation.destructive,
-                    "home_region_only": control.home_region_only,
-                    "resources": sum(r["resources"] for r in rows),
-                    "non_compliant_before": sum(r["non_compliant_before"] for r in rows),
-                    "non_compliant_after": sum(r["non_compliant_after"] for r in rows),
-                    "remediated_manually": any(r["remediated_manually"] for r in rows),
-                }
+                control_summary(
+                    control,
+                    resources=sum(r["resources"] for r in rows),
+                    before=sum(r["non_compliant_before"] for r in rows),
+                    after=sum(r["non_compliant_after"] for r in rows),
+                    manual=any(r["remediated_manually"] for r in rows),
+                )
             )
         return controls

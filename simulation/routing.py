@@ -14,12 +14,13 @@ BatchUpdateFindings) are answered by the emulated services of the (account, regi
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 
 import boto3
 from botocore.awsrequest import AWSResponse
+
+from simulation.lambda_service import scoped_environment
 
 ACCOUNT_HEADER = "x-moto-account-id"
 Route = Callable[[dict], dict]
@@ -69,17 +70,11 @@ class Router:
     def acting_as(self, account: str, region: str) -> Iterator[None]:
         """Calls made meanwhile with the dummy credentials act in `account`; clients default to `region`."""
         token = _ACTING_AS.set((account, region))
-        saved = {name: os.environ.get(name) for name in ("AWS_REGION", "AWS_DEFAULT_REGION")}
-        os.environ.update(dict.fromkeys(saved, region))
         try:
-            yield
+            with scoped_environment({"AWS_REGION": region, "AWS_DEFAULT_REGION": region}):
+                yield
         finally:
             _ACTING_AS.reset(token)
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
 
     # Sessions ---------------------------------------------------------------------------------------------
     def install(self, session: boto3.session.Session | None = None) -> boto3.session.Session:
