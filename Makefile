@@ -8,7 +8,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 export AWS_REGION ?= us-east-1
 LAYER_DIR := build/lambda_layers/rdklib/python
 
-.PHONY: install layer lint format test pytest synth demo prowler-venv e2e lambda-runtime-test lock clean
+.PHONY: install layer lint format test pytest synth demo demo-account prowler-venv e2e lambda-runtime-test lock clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -53,11 +53,19 @@ synth: install layer
 	  -c remedy:tags=owner=platform-security --output cdk.out/organization
 	$(PY) -m infra.check_templates cdk.out
 
-# The main job: the whole loop on an emulated account (moto), no AWS account needed.
-# DEMO_ARGS="--endpoint-url http://127.0.0.1:5000" runs it against a moto server instead.
+# The main job: the whole loop across an emulated AWS Organization (in-process moto), no AWS account needed: the
+# security account's bridge and two member accounts in two regions, account-global controls in the home region.
+DEMO_ORGANIZATION := -c remedy:securityAccount=111111111111 -c remedy:organizationId=o-exampleorg01 \
+  -c remedy:homeRegion=us-east-1 -c remedy:bridgeRegion=us-east-1 -c remedy:bridgeRegions=us-east-1,eu-west-1
 demo: install layer
-	cdk synth --quiet --no-notices --output cdk.out
-	$(PY) -m simulation.demo --assembly cdk.out --output demo-output $(DEMO_ARGS)
+	cdk synth --quiet --no-notices $(DEMO_ORGANIZATION) --output cdk.out/demo-organization
+	$(PY) -m simulation.demo --assembly cdk.out/demo-organization --output demo-output $(DEMO_ARGS)
+
+# The same loop on one account (<Prefix>Controls); DEMO_ARGS="--endpoint-url http://127.0.0.1:5000" runs it
+# against a moto server instead of in-process moto.
+demo-account: install layer
+	cdk synth --quiet --no-notices --output cdk.out/demo-account
+	$(PY) -m simulation.demo --assembly cdk.out/demo-account --output demo-output $(DEMO_ARGS)
 
 # The rule and bridge tests on the Python version of the Lambda runtime (infra/runtimes.py), in a venv of their
 # own; the rest of the project (runbook scripts: SSM executeScript's python3.11) stays on the main venv.

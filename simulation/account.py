@@ -12,16 +12,17 @@ from __future__ import annotations
 import json
 import uuid
 from collections import deque
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import boto3
-from botocore.awsrequest import AWSResponse
 from moto.events.models import EventPattern
 
-from simulation.cloud_assembly import CloudAssembly, EventRule
+from simulation.cloud_assembly import STACK_NAME, CloudAssembly, EventRule
 from simulation.config_service import ConfigService
 from simulation.lambda_service import LambdaService
+from simulation.routing import Router, Routes
 from simulation.ssm_automation import SsmAutomation
 
 END_STATUSES = ("Success", "Failed", "TimedOut", "Cancelled")
@@ -58,7 +59,8 @@ def event_matches(pattern: dict, event: dict) -> bool:
 
 
 class EventBridge:
-    """Default event bus: rules and Lambda targets from the cloud assembly; delivery queued, as it is async."""
+    """Default event bus: rules and their Lambda and event bus targets from the cloud assembly; delivery queued,
+    as it is async. `forward(bus_arn, event)` puts an event on another bus (of an account in the organization)."""
 
     def __init__(
         self, rules: list[EventRule], lambdas: LambdaService, account: str, region: str, dlq_urls: dict
@@ -68,6 +70,11 @@ class EventBridge:
         self.pending: deque[dict] = deque()
         self.delivered: list[tuple[str, dict]] = []
         self.failures: list[tuple[str, dict, str]] = []
+        self.forward: Callable[[str, dict], None] | None = None
+
+    def receive(self, event: dict) -> None:
+        """An event another bus sent here: it keeps its source account and region, as in AWS."""
+        self.pending.append(event)
 
     def put(self, source: str, detail_type: str, detail: dict, resources: list[str] | None = None) -> dict:
         event = {
@@ -91,6 +98,11 @@ class EventBridge:
         for rule in self.rules:
             if not event_matches(rule.pattern, event):
                 continue
+            for bus_arn in rule.target_bus_arns:
+                if self.forward is None:
+                    raise RuntimeError(f"rule {rule.logical_id} targets bus {bus_arn}: no organization to deliver to")
+                self.delivered.append((rule.logical_id, event))
+                self.forward(bus_arn, event)
             for function_id in rule.target_function_ids:
                 self.delivered.append((rule.logical_id, event))
                 try:
@@ -265,16 +277,31 @@ class SsmAutomationService:
 class EmulatedAccount:
     """Provision the synthesized stack on moto and run it: rules, remediations, bridge, events, findings."""
 
-    def __init__(self, assembly_dir: Path | str, region: str = "us-east-1", endpoint_url: str | None = None) -> None:
+    def __init__(
+        self,
+        assembly_dir: Path | str,
+        region: str = "us-east-1",
+        endpoint_url: str | None = None,
+        *,
+        stack_name: str = STACK_NAME,
+        account: str | None = None,
+        router: Router | None = None,
+    ) -> None:
+        """account and router: one (account, region) of an organization (simulation.organization), whose router
+        routes every account's calls; without them, the account moto's credentials act in, with a router of its
+        own on boto3's default session."""
         self.region, self.endpoint_url = region, endpoint_url
-        self.assembly = CloudAssembly(assembly_dir, region=region)
+        self.assembly = CloudAssembly(assembly_dir, stack_name, region=region)
+        self.account = account or ""
+        self._shared_router = router
 
     # Provisioning -------------------------------------------------------------------------------------
     def provision(self) -> EmulatedAccount:
         """Create the stack's stateful resources in the emulated account and wire the services."""
         assembly = self.assembly
-        assembly.account = boto3.client("sts", region_name=self.region).get_caller_identity()["Account"]
-        self.account = assembly.account
+        if not self.account:
+            self.account = boto3.client("sts", region_name=self.region).get_caller_identity()["Account"]
+        assembly.account = self.account
         for logical_id, resource in assembly.resources.items():
             kind, properties = resource["Type"], resource.get("Properties", {})
             if kind in ("AWS::DynamoDB::GlobalTable", "AWS::DynamoDB::Table"):
@@ -310,12 +337,15 @@ class EmulatedAccount:
                 )
         boto3.client("securityhub", region_name=self.region).enable_security_hub()
 
-        self.lambdas = LambdaService(assembly.functions())
+        self.lambdas = LambdaService(assembly.functions(), self.region)
         dlq_urls = {k: v for k, v in assembly.physical.items() if k in assembly.of_type("AWS::SQS::Queue")}
         self.events = EventBridge(assembly.event_rules(), self.lambdas, self.account, self.region, dlq_urls)
         action_targets = [assembly.physical[k] for k in assembly.of_type("AWS::SecurityHub::ActionTarget")]
         self.security_hub = SecurityHub(self.events, self.region, action_targets[0] if action_targets else "")
-        self.interpreter = SsmAutomation(endpoint_url=self.endpoint_url)
+        router = self._shared_router
+        self.interpreter = SsmAutomation(
+            session_factory=(lambda: router.session(self.region)) if router else None, endpoint_url=self.endpoint_url
+        )
         ssm = boto3.client("ssm", region_name=self.region)
         for name, content in assembly.documents().items():
             self.interpreter.register(name, content)
@@ -336,10 +366,9 @@ class EmulatedAccount:
         return self
 
     # The APIs moto lacks, answered before the request leaves botocore --------------------------------------
-    def _install_hook(self) -> None:
-        if boto3.DEFAULT_SESSION is None:
-            boto3.setup_default_session()
-        self._routes = {
+    def routes(self) -> Routes:
+        """This account's answers to the APIs moto lacks, by (endpoint prefix, operation)."""
+        return {
             ("config", "PutEvaluations"): self.config.put_evaluations,
             ("config", "GetComplianceDetailsByConfigRule"): self.config.get_compliance_details_by_config_rule,
             ("config", "StartRemediationExecution"): self.config.start_remediation_execution,
@@ -349,17 +378,21 @@ class EmulatedAccount:
             ("ssm", "GetAutomationExecution"): self.ssm.get,
             ("securityhub", "BatchUpdateFindings"): self.security_hub.batch_update_findings,
         }
-        self._session = boto3.DEFAULT_SESSION
-        self._session.events.register("before-parameter-build", self._keep_parameters)
-        self._session.events.register("before-call", self._answer)
+
+    def _install_hook(self) -> None:
+        if self._shared_router is not None:
+            self._shared_router.add(self.account, self.region, self.routes())
+            return
+        self._router = Router()
+        self._router.add(self.account, self.region, self.routes(), fallback=True)
+        self._router.install()
 
     def close(self) -> None:
         """Take the hook off boto3's default session (the emulated services stop answering)."""
-        session = getattr(self, "_session", None)
-        if session is not None:
-            session.events.unregister("before-parameter-build", self._keep_parameters)
-            session.events.unregister("before-call", self._answer)
-            self._session = None
+        router = getattr(self, "_router", None)
+        if router is not None:
+            router.uninstall()
+            self._router = None
 
     def __enter__(self) -> EmulatedAccount:
         return self
@@ -367,44 +400,34 @@ class EmulatedAccount:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
-    @staticmethod
-    def _keep_parameters(params, context, **_kwargs):  # noqa: ANN001, ANN003, ANN205 - botocore hook signature
-        """Keep the caller's API parameters; before-call only sees the serialized request."""
-        context["simulation_api_params"] = dict(params)
-
-    def _answer(self, model, context, **_kwargs):  # noqa: ANN001, ANN003, ANN202 - botocore hook signature
-        route = self._routes.get((model.service_model.endpoint_prefix, model.name))
-        if route is None:
-            return None
-        try:
-            parsed = route(context.get("simulation_api_params", {}))
-            status = 200
-        except ValueError as error:
-            parsed = {"Error": {"Code": "ValidationException", "Message": str(error)}}
-            status = 400
-        parsed["ResponseMetadata"] = {"HTTPStatusCode": status}
-        return AWSResponse("https://simulation.invalid", status, {}, None), parsed
-
     # Running ------------------------------------------------------------------------------------------------
+    def step(self) -> bool:
+        """Run one queued execution, else deliver one queued event; False when there is nothing to do."""
+        if self.ssm.run_one():
+            self._retry_automatic_failures()
+            return True
+        return self.events.deliver_one()
+
     def settle(self, max_steps: int = 10_000) -> None:
         """Run queued executions and deliver queued events until the account is quiet."""
         for _ in range(max_steps):
-            if self.ssm.run_one():
-                self._retry_automatic_failures()
-                continue
-            if self.events.deliver_one():
-                continue
-            return
+            if not self.step():
+                return
         raise RuntimeError("the emulated account did not settle (event loop?)")
 
     def run_automatic_remediations(self) -> list[str]:
         """What AWS Config does on its own after evaluating: remediate non-compliant resources of automatic rules."""
+        started = self.start_automatic_remediations()
+        self.settle()
+        return started
+
+    def start_automatic_remediations(self) -> list[str]:
+        """Start (not run) the automatic remediations; failures are retried as the executions end."""
         started = []
         for rule_name, resource_id in self.config.automatic_remediation_targets():
             execution_id = self.config.remediate(rule_name, resource_id)
             self._automatic_attempts[execution_id] = (rule_name, resource_id, 1)
             started.append(execution_id)
-        self.settle()
         return started
 
     def _retry_automatic_failures(self) -> None:

@@ -55,18 +55,32 @@ class EventRule:
     pattern: dict
     target_function_ids: list[str]
     dead_letter_queue_ids: list[str] = field(default_factory=list)
+    target_bus_arns: list[str] = field(default_factory=list)  # event buses (of this or another account)
 
 
 def condition_holds(template: dict, name: str, region: str) -> bool:
-    """Evaluate a template condition as CloudFormation does, for the conditions the app writes: Fn::Equals of
-    the region and a literal (infra/stack.py's IsHomeRegion). Anything else is refused, not guessed."""
+    """Evaluate a template condition as CloudFormation does, for the conditions CDK and the app write: Fn::Equals
+    of the region and a literal (infra/stack.py's IsHomeRegion), Fn::Or of those (CDK's CDKMetadataAvailable).
+    Anything else is refused, not guessed."""
     expression = template.get("Conditions", {}).get(name)
+    return _holds(expression, region, name)
+
+
+def _holds(expression: object, region: str, name: str) -> bool:
+    if isinstance(expression, dict) and set(expression) == {"Fn::Or"}:
+        return any(_holds(operand, region, name) for operand in expression["Fn::Or"])
     if isinstance(expression, dict) and set(expression) == {"Fn::Equals"}:
         left, right = expression["Fn::Equals"]
         values = [region if value == {"Ref": "AWS::Region"} else value for value in (left, right)]
         if all(isinstance(v, str) for v in values):
             return values[0] == values[1]
     raise AssemblyError(f"condition {name} ({expression!r}) is not one the simulation can evaluate")
+
+
+def _definition(resource: dict) -> dict:
+    """A resource without its construct path (the CLI's metadata, different in every nested stack)."""
+    metadata = {k: v for k, v in resource.get("Metadata", {}).items() if k != "aws:cdk:path"}
+    return {**resource, "Metadata": metadata}
 
 
 def stack_resources(outdir: Path, stack_name: str = STACK_NAME, region: str | None = None) -> dict[str, dict]:
@@ -86,9 +100,11 @@ def stack_resources(outdir: Path, stack_name: str = STACK_NAME, region: str | No
         path = pending.pop(0)
         template = json.loads(path.read_text())
         for logical_id, resource in template.get("Resources", {}).items():
+            if resource["Type"] == "AWS::CDK::Metadata":
+                continue  # the CLI's per-template version reporting: nothing to run
             if region and "Condition" in resource and not condition_holds(template, resource["Condition"], region):
                 continue
-            if logical_id in resources and resources[logical_id] != resource:
+            if logical_id in resources and _definition(resources[logical_id]) != _definition(resource):
                 raise AssemblyError(f"{path.name}: logical id {logical_id} also names a different resource")
             resources[logical_id] = resource
             nested = resource.get("Metadata", {}).get("aws:asset:path")
@@ -101,7 +117,7 @@ class CloudAssembly:
     """One synthesized stack, its nested stacks and their assets."""
 
     def __init__(self, outdir: Path | str, stack_name: str = STACK_NAME, region: str = "us-east-1") -> None:
-        self.outdir = Path(outdir)
+        self.outdir, self.stack_name = Path(outdir), stack_name
         self.resources: dict[str, dict] = stack_resources(self.outdir, stack_name, region)
         self.physical: dict[str, str] = {}  # logical id -> physical id (name, ARN or URL), set when provisioned
         self.account, self.region, self.partition = "123456789012", region, "aws"
@@ -136,7 +152,7 @@ class CloudAssembly:
             "AWS::Region": self.region,
             "AWS::Partition": self.partition,
             "AWS::URLSuffix": "amazonaws.com",
-            "AWS::StackName": STACK_NAME,
+            "AWS::StackName": self.stack_name,
         }
         if name in pseudo:
             return pseudo[name]
@@ -261,6 +277,9 @@ class CloudAssembly:
                     target_function_ids=[t["Arn"]["Fn::GetAtt"][0] for t in targets if "Fn::GetAtt" in t["Arn"]],
                     dead_letter_queue_ids=[
                         t["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0] for t in targets if "DeadLetterConfig" in t
+                    ],
+                    target_bus_arns=[
+                        arn for arn in (str(self.resolve(t["Arn"])) for t in targets) if ":event-bus/" in arn
                     ],
                 )
             )

@@ -39,6 +39,8 @@ def _s3_buckets(account: str, region: str) -> list[dict]:
     items = []
     for bucket in s3.list_buckets().get("Buckets", []):
         name = bucket["Name"]
+        if (s3.get_bucket_location(Bucket=name).get("LocationConstraint") or "us-east-1") != region:
+            continue  # AWS Config records a region's buckets in that region only
         supplementary: dict = {}
         try:
             block = s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"]

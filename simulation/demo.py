@@ -1,8 +1,10 @@
-"""`make demo`: the whole loop on an emulated account, no AWS account needed.
+"""`make demo`: the whole loop on an emulated account or organization, no AWS account needed.
 
-Seeds compliant and non-compliant resources for every catalogue control, evaluates the synthesized
-Config rules, runs the automatic remediations, presses the Remediate button for the manual ones, sends
-Prowler-format findings through Security Hub, EventBridge and the bridge, re-evaluates, and writes a
+On an assembly of the organization layout (<Prefix>Security and <Prefix>Member), simulation.organization_demo
+runs the loop across a security account and member accounts in two regions (in-process moto only). Otherwise,
+on one account: seeds compliant and non-compliant resources for every catalogue control, evaluates the
+synthesized Config rules, runs the automatic remediations, presses the Remediate button for the manual ones,
+sends Prowler-format findings through Security Hub, EventBridge and the bridge, re-evaluates, and writes a
 JSON and a Markdown report.
 
     python -m simulation.demo [--assembly cdk.out] [--output demo-output] [--endpoint-url http://127.0.0.1:5000]
@@ -17,10 +19,16 @@ import os
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from catalogue import FRAMEWORK_TITLES, Catalogue, Control, load_catalogue
 from simulation.prowler_findings import prowler_finding
 from simulation.seeds import SeededResource, seed_account
+
+if TYPE_CHECKING:
+    from simulation.account import SsmAutomationService
+    from simulation.config_service import ConfigService
+    from simulation.lambda_service import LambdaService
 
 DUMMY_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -44,6 +52,81 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
     return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
 
 
+def compliance_state(config: ConfigService, controls: list[Control], rule_of: dict[str, str]) -> dict[str, dict]:
+    """Evaluate every rule now; per control, the resources in scope and the non-compliant ones."""
+    config.evaluate_all()
+    state = {}
+    for control in controls:
+        evaluations = config.evaluations[rule_of[control.id]]
+        counts = Counter(e["ComplianceType"] for e in evaluations.values())
+        state[control.id] = {
+            "resources": len(evaluations) - counts.get("NOT_APPLICABLE", 0),
+            "non_compliant": counts.get("NON_COMPLIANT", 0),
+            "non_compliant_ids": sorted(k[1] for k, e in evaluations.items() if e["ComplianceType"] == "NON_COMPLIANT"),
+        }
+    return state
+
+
+def findings_for_seeds(
+    catalogue: Catalogue, config: ConfigService, rule_of: dict[str, str], seeded: list[SeededResource], region: str
+) -> list[dict]:
+    """What a Prowler scan taken before remediation reported, for the seeded resources that still exist."""
+    findings = []
+    for resource in seeded:
+        evaluation = config.evaluations[rule_of[resource.control_id]].get(
+            (resource.resource_type, resource.resource_id), {}
+        )
+        if not resource.non_compliant or evaluation.get("ComplianceType") == "NOT_APPLICABLE":
+            continue
+        control = catalogue.control(resource.control_id)
+        for check in control.prowler_checks:
+            findings.append(
+                prowler_finding(check, resource.arn, account=config.account, region=region, severity=control.severity)
+            )
+    return findings
+
+
+def control_summary(control: Control, *, resources: int, before: int, after: int, manual: bool) -> dict:
+    """A control's line of report.json: what it is and how many resources were non-compliant before and after."""
+    return {
+        "id": control.id,
+        "title": control.title,
+        "frameworks": {k: list(v) for k, v in control.frameworks.items()},
+        "automatic": control.remediation.automatic,
+        "destructive": control.remediation.destructive,
+        "home_region_only": control.home_region_only,
+        "resources": resources,
+        "non_compliant_before": before,
+        "non_compliant_after": after,
+        "remediated_manually": manual,
+    }
+
+
+def report_executions(ssm: SsmAutomationService, execution_ids: list[str], where: str = "") -> None:
+    """One line per execution: document, status and the runbook's own message."""
+    if not execution_ids:
+        _say("  (none)")
+    for execution_id in execution_ids:
+        response = ssm.get({"AutomationExecutionId": execution_id})["AutomationExecution"]
+        outputs = response.get("Outputs", {})
+        messages = [v[0] for k, v in outputs.items() if k.endswith("Message") and v and v[0]]
+        message = messages[-1] if messages else ""
+        if not message:
+            result = next((v for k, v in outputs.items() if k.endswith("Result") and v), [""])
+            message = _message_of(result[0]) or response.get("FailureMessage", "")
+        _say(f"  {where}{response.get('DocumentName', '?'):42} {response['AutomationExecutionStatus']:8} {message}")
+
+
+def bridge_decisions(lambdas: LambdaService, function_id: str) -> str:
+    """The bridge's decisions, counted from its JSON log lines."""
+    decisions: Counter = Counter()
+    for line in lambdas.logs.get(function_id, []):
+        with contextlib.suppress(ValueError):
+            record = json.loads(line)
+            decisions[(record.get("decision"), record.get("reason", ""))] += 1
+    return ", ".join(f"{d}{'/' + r if r else ''} x{n}" for (d, r), n in decisions.items())
+
+
 class Demo:
     """One run of the loop; the steps print what happens and why."""
 
@@ -61,19 +144,7 @@ class Demo:
             raise SystemExit(f"the cloud assembly lacks rules {missing}: run `make synth` after changing the catalogue")
 
     def snapshot(self) -> dict[str, dict]:
-        self.account.config.evaluate_all()
-        state = {}
-        for control in self.catalogue.controls:
-            evaluations = self.account.config.evaluations[self.rule_of[control.id]]
-            counts = Counter(e["ComplianceType"] for e in evaluations.values())
-            state[control.id] = {
-                "resources": len(evaluations) - counts.get("NOT_APPLICABLE", 0),
-                "non_compliant": counts.get("NON_COMPLIANT", 0),
-                "non_compliant_ids": sorted(
-                    k[1] for k, e in evaluations.items() if e["ComplianceType"] == "NON_COMPLIANT"
-                ),
-            }
-        return state
+        return compliance_state(self.account.config, self.catalogue.controls, self.rule_of)
 
     def show(self, title: str, state: dict[str, dict]) -> None:
         _say(f"\n== {title} ==")
@@ -148,12 +219,7 @@ class Demo:
             f"  Re-import of the same findings (Prowler's next scan) started "
             f"{len(account.ssm.started) - repeat_before} execution(s)"
         )
-        decisions = Counter()
-        for line in account.lambdas.logs.get(self._bridge_id(), []):
-            with contextlib.suppress(ValueError):
-                record = json.loads(line)
-                decisions[(record.get("decision"), record.get("reason", ""))] += 1
-        _say("  Bridge decisions: " + ", ".join(f"{d}{'/' + r if r else ''} x{n}" for (d, r), n in decisions.items()))
+        _say("  Bridge decisions: " + bridge_decisions(account.lambdas, self._bridge_id()))
         workflow = Counter(f.get("Workflow", {}).get("Status") for f in account.security_hub.findings().values())
         _say(f"  Finding workflow states now: {dict(workflow)}")
 
@@ -175,52 +241,22 @@ class Demo:
         return self.catalogue.prowler_check_map()[generator_id.removeprefix("prowler-")]
 
     def _prowler_findings(self, seeded: list[SeededResource]) -> list[dict]:
-        """What a Prowler scan taken before remediation reported, for the resources that still exist."""
-        findings = []
-        for resource in seeded:
-            evaluation = self.account.config.evaluations[self.rule_of[resource.control_id]].get(
-                (resource.resource_type, resource.resource_id), {}
-            )
-            if not resource.non_compliant or evaluation.get("ComplianceType") == "NOT_APPLICABLE":
-                continue
-            control = self.catalogue.control(resource.control_id)
-            for check in control.prowler_checks:
-                findings.append(
-                    prowler_finding(
-                        check, resource.arn, account=self.account.account, region=self.region, severity=control.severity
-                    )
-                )
-        return findings
+        return findings_for_seeds(self.catalogue, self.account.config, self.rule_of, seeded, self.region)
 
     def _report_executions(self, execution_ids: list[str]) -> None:
-        if not execution_ids:
-            _say("  (none)")
-        for execution_id in execution_ids:
-            response = self.account.ssm.get({"AutomationExecutionId": execution_id})["AutomationExecution"]
-            outputs = response.get("Outputs", {})
-            messages = [v[0] for k, v in outputs.items() if k.endswith("Message") and v and v[0]]
-            message = messages[-1] if messages else ""
-            if not message:
-                result = next((v for k, v in outputs.items() if k.endswith("Result") and v), [""])
-                message = _message_of(result[0])
-            _say(f"  {response.get('DocumentName', '?'):42} {response['AutomationExecutionStatus']:8} {message}")
+        report_executions(self.account.ssm, execution_ids)
 
     def _report(self, before, after, seeded, findings, workflow, bridge_runs, manual_fixed) -> dict:  # noqa: ANN001
-        controls = []
-        for control in self.catalogue.controls:
-            controls.append(
-                {
-                    "id": control.id,
-                    "title": control.title,
-                    "frameworks": {k: list(v) for k, v in control.frameworks.items()},
-                    "automatic": control.remediation.automatic,
-                    "destructive": control.remediation.destructive,
-                    "resources": after[control.id]["resources"],
-                    "non_compliant_before": before[control.id]["non_compliant"],
-                    "non_compliant_after": after[control.id]["non_compliant"],
-                    "remediated_manually": control.id in manual_fixed,
-                }
+        controls = [
+            control_summary(
+                control,
+                resources=after[control.id]["resources"],
+                before=before[control.id]["non_compliant"],
+                after=after[control.id]["non_compliant"],
+                manual=control.id in manual_fixed,
             )
+            for control in self.catalogue.controls
+        ]
         return {
             "account": self.account.account,
             "region": self.region,
@@ -244,36 +280,107 @@ def _message_of(value: object) -> str:
     return ""
 
 
+def failure_line(failure: dict) -> str:
+    """A message of the bridge's failure queue, in one line."""
+    return f"{failure['account']}/{failure['region']} {failure['document']} {failure['status']}: {failure['reason']}"
+
+
+def _control_table(report: dict) -> list[str]:
+    """One row per control (one account), or an account x control table with the region in each cell."""
+    if "results" not in report:
+        lines = [
+            f"Emulated account {report['account']} in {report['region']}.",
+            "",
+            "| Control | Automatic | Non-compliant before | Non-compliant after |",
+            "|---|---|---|---|",
+        ]
+        for control in report["controls"]:
+            mode = "yes" if control["automatic"] else "no (Remediate button)"
+            lines.append(
+                f"| `{control['id']}` {control['title']} | {mode} | {control['non_compliant_before']} | "
+                f"{control['non_compliant_after']} |"
+            )
+        return lines
+    organization = report["organization"]
+    controls = [c["id"] for c in report["controls"]]
+    lines = [
+        f"Emulated organization {organization['id']}: security account {organization['security_account']} (bridge "
+        f"in {organization['bridge_region']}), members in {', '.join(organization['regions'])}. Each cell: "
+        "region: non-compliant before -> after; a control of account-global resources is in the home region only.",
+        "",
+        "| Account | " + " | ".join(f"`{c}`" for c in controls) + " |",
+        "|---" * (len(controls) + 1) + "|",
+    ]
+    for account, name in organization["members"].items():
+        cells = []
+        for control in controls:
+            rows = [r for r in report["results"] if r["account"] == account and r["control"] == control]
+            cells.append(
+                "<br>".join(f"{r['region']}: {r['non_compliant_before']} -> {r['non_compliant_after']}" for r in rows)
+            )
+        lines.append(f"| {account} ({name}) | " + " | ".join(cells) + " |")
+    return lines
+
+
 def write_reports(report: dict, folder: Path) -> tuple[Path, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     json_path, markdown_path = folder / "report.json", folder / "report.md"
     json_path.write_text(json.dumps(report, indent=2) + "\n")
+    columns = ["execution_id", "account", "region", "document", "status"]
+    columns = [c for c in columns if c in (report["automation_executions"] or [{}])[0] or c == "execution_id"]
     lines = [
         "# Remedy demo report",
         "",
-        f"Emulated account {report['account']} in {report['region']}.",
-        "",
-        "| Control | Automatic | Non-compliant before | Non-compliant after |",
-        "|---|---|---|---|",
-    ]
-    for control in report["controls"]:
-        mode = "yes" if control["automatic"] else "no (Remediate button)"
-        lines.append(
-            f"| `{control['id']}` {control['title']} | {mode} | {control['non_compliant_before']} | "
-            f"{control['non_compliant_after']} |"
-        )
-    lines += [
+        *_control_table(report),
         "",
         f"Prowler findings imported: {report['prowler_findings_imported']}; runbook executions the bridge "
         f"started: {report['bridge_executions']}; finding workflow states: {report['finding_workflow']}.",
+        *[f"Failure queued centrally: {failure_line(f)}" for f in report.get("failures_queued", [])],
         "",
-        "| Execution | Document | Status |",
-        "|---|---|---|",
-        *[f"| {e['execution_id']} | {e['document']} | {e['status']} |" for e in report["automation_executions"]],
+        "| " + " | ".join(c.replace("_id", "").capitalize() for c in columns) + " |",
+        "|---" * len(columns) + "|",
+        *["| " + " | ".join(str(e[c]) for c in columns) + " |" for e in report["automation_executions"]],
         "",
     ]
     markdown_path.write_text("\n".join(lines))
     return json_path, markdown_path
+
+
+def unfixed(report: dict) -> list[str]:
+    """Controls (in an organization: account/region/control) left non-compliant that the run set out to fix."""
+    rows = report.get("results") or [{**c, "control": c["id"]} for c in report["controls"]]
+    return [
+        "/".join(filter(None, (r.get("account"), r.get("region"), r["control"])))
+        for r in rows
+        if (r["automatic"] or r["remediated_manually"]) and r["non_compliant_after"]
+    ]
+
+
+def _run(catalogue: Catalogue, args: argparse.Namespace) -> dict:
+    """The organization's loop when the assembly has its stacks (in-process moto only), else one account's."""
+    organization = (args.assembly / f"{args.prefix.capitalize()}Security.template.json").is_file()
+    if organization and args.endpoint_url:
+        raise SystemExit("the organization demo runs on in-process moto only: drop --endpoint-url")
+    if args.endpoint_url:
+        os.environ["AWS_ENDPOINT_URL"] = args.endpoint_url
+        context = contextlib.nullcontext()
+    else:
+        from moto import mock_aws
+
+        context = mock_aws()
+    with context:
+        if organization:
+            from simulation.organization_demo import OrganizationDemo
+
+            run = OrganizationDemo(catalogue, args.assembly, args.prefix)
+            closable = run.organization
+        else:
+            run = Demo(catalogue, args.assembly, args.region, args.endpoint_url, args.prefix)
+            closable = run.account
+        try:
+            return run.run()
+        finally:
+            closable.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -289,28 +396,13 @@ def main(argv: list[str] | None = None) -> int:
         os.environ[key] = value
     os.environ["AWS_DEFAULT_REGION"] = os.environ["AWS_REGION"] = args.region
     os.environ.pop("AWS_PROFILE", None)
-    catalogue = load_catalogue()
-    if args.endpoint_url:
-        os.environ["AWS_ENDPOINT_URL"] = args.endpoint_url
-        context = contextlib.nullcontext()
-    else:
-        from moto import mock_aws
-
-        context = mock_aws()
-    with context:
-        run = Demo(catalogue, args.assembly, args.region, args.endpoint_url, args.prefix)
-        try:
-            report = run.run()
-        finally:
-            run.account.close()
+    report = _run(load_catalogue(), args)
     json_path, markdown_path = write_reports(report, args.output)
     _say(f"\nReports: {json_path} and {markdown_path}")
 
-    unfixed = [
-        c["id"] for c in report["controls"] if (c["automatic"] or c["remediated_manually"]) and c["non_compliant_after"]
-    ]
-    if unfixed:
-        _say(f"Still non-compliant after remediation: {unfixed}")
+    left = unfixed(report)
+    if left:
+        _say(f"Still non-compliant after remediation: {left}")
         return 1
     return 0
 

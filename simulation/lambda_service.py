@@ -11,7 +11,7 @@ import importlib
 import io
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import SimpleNamespace
 
@@ -19,7 +19,8 @@ from simulation.cloud_assembly import LambdaFunction
 
 
 @contextmanager
-def _environment(variables: dict[str, str]):  # noqa: ANN202 - context manager
+def scoped_environment(variables: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for the duration of a block, then restore them."""
     saved = {k: os.environ.get(k) for k in variables}
     os.environ.update(variables)
     try:
@@ -54,8 +55,10 @@ def _load_handler(function: LambdaFunction) -> Callable:
 class LambdaService:
     """The functions of the cloud assembly, invocable by logical id."""
 
-    def __init__(self, functions: dict[str, LambdaFunction]) -> None:
+    def __init__(self, functions: dict[str, LambdaFunction], region: str | None = None) -> None:
         self.functions = functions
+        # The runtime's own variables: a function's clients default to the function's region.
+        self.runtime_environment = {"AWS_REGION": region, "AWS_DEFAULT_REGION": region} if region else {}
         self._handlers: dict[str, Callable] = {}
         self.invocations: list[tuple[str, dict]] = []
         self.logs: dict[str, list[str]] = {}  # what each function printed, as CloudWatch Logs would hold it
@@ -69,7 +72,10 @@ class LambdaService:
         context = SimpleNamespace(function_name=logical_id, aws_request_id=f"sim-{len(self.invocations)}")
         output = io.StringIO()
         try:
-            with _environment(function.environment), contextlib.redirect_stdout(output):
+            with (
+                scoped_environment({**self.runtime_environment, **function.environment}),
+                contextlib.redirect_stdout(output),
+            ):
                 return self._handlers[logical_id](event, context)
         finally:
             self.logs.setdefault(logical_id, []).extend(output.getvalue().splitlines())

@@ -26,23 +26,33 @@ class SeededResource:
     note: str
 
 
-def _buckets(region: str) -> list[str]:
+def bucket_name(base: str, account: str, region: str) -> str:
+    """Bucket names are global across accounts: each account and region seeds its own."""
+    return f"{base}-{account}-{region}"
+
+
+def _create_bucket(s3: object, name: str, region: str) -> None:
+    location = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    s3.create_bucket(Bucket=name, **location)
+
+
+def _buckets(account: str, region: str) -> None:
     """The buckets both S3 controls look at (created once)."""
     s3 = boto3.client("s3", region_name=region)
-    buckets = ["payments-ledger-exports", "marketing-static-site", "audit-archive-eu"]
     existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
-    for name in buckets:
+    for base in ("payments-ledger-exports", "marketing-static-site", "audit-archive-eu"):
+        name = bucket_name(base, account, region)
         if name in existing:
             continue
-        s3.create_bucket(Bucket=name)
-        if name == "payments-ledger-exports":
+        _create_bucket(s3, name, region)
+        if base == "payments-ledger-exports":
             s3.put_bucket_encryption(
                 Bucket=name,
                 ServerSideEncryptionConfiguration={
                     "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
                 },
             )
-        elif name == "marketing-static-site":
+        elif base == "marketing-static-site":
             s3.put_public_access_block(
                 Bucket=name, PublicAccessBlockConfiguration={"BlockPublicAcls": True, "IgnorePublicAcls": True}
             )
@@ -59,7 +69,6 @@ def _buckets(region: str) -> list[str]:
                     ]
                 },
             )
-    return buckets
 
 
 # What each bucket shows for each S3 control: (non-compliant, note).
@@ -77,20 +86,21 @@ _S3_NOTES = {
 }
 
 
-def _seed_s3(control_id: str, region: str) -> list[SeededResource]:
-    _buckets(region)
-    return [
-        SeededResource(control_id, "AWS::S3::Bucket", name, f"arn:aws:s3:::{name}", non_compliant, note)
-        for name, (non_compliant, note) in _S3_NOTES[control_id].items()
-    ]
+def _seed_s3(control_id: str, account: str, region: str) -> list[SeededResource]:
+    _buckets(account, region)
+    seeded = []
+    for base, (non_compliant, note) in _S3_NOTES[control_id].items():
+        name = bucket_name(base, account, region)
+        seeded.append(SeededResource(control_id, "AWS::S3::Bucket", name, f"arn:aws:s3:::{name}", non_compliant, note))
+    return seeded
 
 
 def seed_s3_bucket_kms_encryption(account: str, region: str) -> list[SeededResource]:
-    return _seed_s3("s3-bucket-kms-encryption", region)
+    return _seed_s3("s3-bucket-kms-encryption", account, region)
 
 
 def seed_s3_bucket_level_public_access_block(account: str, region: str) -> list[SeededResource]:
-    return _seed_s3("s3-bucket-level-public-access-block", region)
+    return _seed_s3("s3-bucket-level-public-access-block", account, region)
 
 
 def seed_iam_password_policy(account: str, region: str) -> list[SeededResource]:

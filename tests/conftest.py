@@ -85,6 +85,22 @@ def pack_mode(tmp_path_factory):
     return stack_template(outdir), outdir
 
 
+# The organization layout `make demo` runs: a security account's bridge, members in two regions, a home region.
+ORGANIZATION_CONTEXT = {
+    "remedy:securityAccount": "111111111111",
+    "remedy:organizationId": "o-exampleorg01",
+    "remedy:homeRegion": "us-east-1",
+    "remedy:bridgeRegion": "us-east-1",
+    "remedy:bridgeRegions": "us-east-1,eu-west-1",
+}
+
+
+@pytest.fixture(scope="session")
+def organization_assembly(tmp_path_factory):
+    """Cloud assembly folder of the organization layout (RemedySecurity and RemedyMember)."""
+    return synthesize(tmp_path_factory, **ORGANIZATION_CONTEXT)
+
+
 @pytest.fixture
 def realistic_iam_user_ids(aws):
     """IAM users get AWS-shaped ids (AIDA + 17 upper-case characters); moto's own are lower-case."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from catalogue import load_catalogue
 from simulation import demo
 from simulation.seeds import SEEDS
@@ -52,3 +54,41 @@ def test_demo_runs_against_a_moto_server(standalone, tmp_path, monkeypatch):
     assert exit_code == 0
     controls, _report_data = _report(tmp_path)
     assert all(c["non_compliant_after"] == 0 for c in controls.values() if c["automatic"])
+
+
+def test_demo_across_the_organization_fixes_every_member_account_and_region(organization_assembly, tmp_path, capsys):
+    exit_code = demo.main(["--assembly", str(organization_assembly), "--output", str(tmp_path)])
+
+    assert exit_code == 0
+    controls, report = _report(tmp_path)
+    results = report["results"]
+    members = report["organization"]["members"]
+    assert len(members) >= 2 and report["organization"]["security_account"] not in members
+    assert {(r["account"], r["region"]) for r in results} == {
+        (a, r) for a in members for r in ("us-east-1", "eu-west-1")
+    }
+    for row in results:
+        assert row["non_compliant_before"] > 0, row
+        assert row["non_compliant_after"] == 0, row
+    for control in CATALOGUE.controls:
+        regions = {(r["account"], r["region"]) for r in results if r["control"] == control.id}
+        expected = (
+            {(a, "us-east-1") for a in members}
+            if control.home_region_only
+            else {(a, r) for a in members for r in ("us-east-1", "eu-west-1")}
+        )
+        assert regions == expected, control.id
+        assert controls[control.id]["non_compliant_after"] == 0
+    assert report["bridge_executions"] > 0
+    assert report["finding_workflow"]["RESOLVED"] > 0
+    [failure] = report["failures_queued"]  # the finding of a bucket deleted after the scan
+    assert failure["status"] == "Failed" and failure["account"] in members
+    assert {e["account"] for e in report["automation_executions"]} == set(members)
+    markdown = (tmp_path / "report.md").read_text()
+    assert all(account in markdown for account in members)
+    assert "Re-import of the same findings (Prowler's next scan) started 0 execution(s)" in capsys.readouterr().out
+
+
+def test_the_organization_demo_refuses_a_moto_server(organization_assembly, tmp_path):
+    with pytest.raises(SystemExit, match="in-process moto only"):
+        demo.main(["--assembly", str(organization_assembly), "--output", str(tmp_path), "--endpoint-url", "http://x"])
