@@ -44,8 +44,13 @@ def _generated_checkout(root):
 
 
 @pytest.fixture(scope="module")
-def scaled(tmp_path_factory):
-    root = _generated_checkout(tmp_path_factory.mktemp("checkout"))
+def generated_checkout(tmp_path_factory):
+    return _generated_checkout(tmp_path_factory.mktemp("checkout"))
+
+
+@pytest.fixture(scope="module")
+def scaled(tmp_path_factory, generated_checkout):
+    root = generated_checkout
     context = {"remedy:catalogue": str(root / "controls.yaml"), "remedy:root": str(root)}
     started = time.perf_counter()
     standalone = synthesize(tmp_path_factory, **context)
@@ -87,11 +92,10 @@ def test_conformance_packs_of_300_controls_hold_every_rule_once(scaled):
     assert not of_type(template, "AWS::Config::ConfigRule")
 
 
-def test_layout_places_items_by_name_so_adding_a_control_moves_none(tmp_path_factory):
+def test_layout_places_items_by_name_so_adding_a_control_moves_none(generated_checkout):
     from catalogue import load_catalogue
 
-    root = _generated_checkout(tmp_path_factory.mktemp("layout"))
-    catalogue = load_catalogue(root / "controls.yaml", root)
+    catalogue = load_catalogue(generated_checkout / "controls.yaml", generated_checkout)
     before = stack_layout(catalogue)
     removed = catalogue.controls.pop()  # one control fewer, with its rule and runbook: every other stays put
     del catalogue.rules[removed.detection.rule], catalogue.runbooks[removed.remediation.runbook]
