@@ -43,22 +43,24 @@ format: install
 pytest: install layer
 	pytest
 
+# An example organization (synth checks it, demo runs it): the security account's bridge in us-east-1, members in
+# us-east-1 and eu-west-1, account-global controls in the home region us-east-1.
+ORGANIZATION := -c remedy:securityAccount=111111111111 -c remedy:organizationId=o-exampleorg01 \
+  -c remedy:homeRegion=us-east-1 -c remedy:bridgeRegion=us-east-1 -c remedy:bridgeRegions=us-east-1,eu-west-1
+
 synth: install layer
 	rm -rf cdk.out
 	cdk synth --quiet --no-notices
 	cdk synth --quiet --no-notices -c remedy:deploymentMode=conformance-pack --output cdk.out/conformance-pack
 	cdk synth --quiet --no-notices -c remedy:prowlerScan=true --output cdk.out/prowler-scan
-	cdk synth --quiet --no-notices -c remedy:securityAccount=111111111111 -c remedy:organizationId=o-exampleorg01 \
-	  -c remedy:homeRegion=us-east-1 -c remedy:permissionsBoundary=remedy-boundary -c remedy:rolePath=/remedy/ \
-	  -c remedy:tags=owner=platform-security --output cdk.out/organization
+	cdk synth --quiet --no-notices $(ORGANIZATION) -c remedy:permissionsBoundary=remedy-boundary \
+	  -c remedy:rolePath=/remedy/ -c remedy:tags=owner=platform-security --output cdk.out/organization
 	$(PY) -m infra.check_templates cdk.out
 
-# The main job: the whole loop across an emulated AWS Organization (in-process moto), no AWS account needed: the
-# security account's bridge and two member accounts in two regions, account-global controls in the home region.
-DEMO_ORGANIZATION := -c remedy:securityAccount=111111111111 -c remedy:organizationId=o-exampleorg01 \
-  -c remedy:homeRegion=us-east-1 -c remedy:bridgeRegion=us-east-1 -c remedy:bridgeRegions=us-east-1,eu-west-1
+# The main job: the whole loop across an emulated AWS Organization (in-process moto), no AWS account needed:
+# the example organization above, with two member accounts.
 demo: install layer
-	cdk synth --quiet --no-notices $(DEMO_ORGANIZATION) --output cdk.out/demo-organization
+	cdk synth --quiet --no-notices $(ORGANIZATION) --output cdk.out/demo-organization
 	$(PY) -m simulation.demo --assembly cdk.out/demo-organization --output demo-output $(DEMO_ARGS)
 
 # The same loop on one account (<Prefix>Controls); DEMO_ARGS="--endpoint-url http://127.0.0.1:5000" runs it
