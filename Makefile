@@ -22,14 +22,16 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 # rdklib and boto3 reach Lambda as a layer folder: the pinned wheels (with their dependencies, all from
-# constraints.txt) unpacked with pip --target, no Docker. No .pyc files and no bin/ scripts (their shebang names
-# this machine's Python): the folder, and so the asset hash, is the same on every machine for one commit.
+# constraints.txt) unpacked with pip --target, no Docker. No .pyc files, no bin/ scripts and no RECORD lines for
+# them (a script's shebang, and so its hash, names this venv's Python): the folder, and so the asset hash, is the
+# same on every machine and in every checkout for one commit.
 LAYER_BUILT := build/lambda_layers/.rdklib-built
 layer: $(LAYER_BUILT)
 $(LAYER_BUILT): constraints.txt | $(VENV)/.installed
 	rm -rf $(LAYER_DIR) && mkdir -p $(LAYER_DIR)
 	$(PY) -m pip install --quiet --no-compile --target $(LAYER_DIR) -c constraints.txt rdklib boto3
 	rm -rf $(LAYER_DIR)/bin
+	sed -i '/^\.\.\/\.\.\/bin\//d' $(LAYER_DIR)/*.dist-info/RECORD
 	touch $@
 
 lint: install
