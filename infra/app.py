@@ -18,6 +18,19 @@ Context (cdk.json or -c):
   remedy:securityAccount  an organization's security account: synthesize <Prefix>Security (the bridge, for that
                           account) and <Prefix>Member (controls, member role, status forwarding; for every
                           member account and region) instead of the one-account <Prefix>Controls
+                          (infra/organization.py)
+  remedy:memberDeployment stacks (default: deploy <Prefix>Member in each account and region yourself) | stackset
+                          (<Prefix>Members<Wave>: a service-managed StackSet per wave, auto-deployed to new
+                          accounts of its OUs, and <Prefix>StackSetAssets-<region>; infra/stackset.py)
+  remedy:memberWaves      the waves, in order: [{"name": "Pilot", "organizationalUnits": ["ou-..."],
+                          "regions": ["eu-central-1"], "approval": false}, ...] (JSON)
+  remedy:stackSetCallAs   DELEGATED_ADMIN (default: the security account is a StackSets delegated
+                          administrator) | SELF (it is the management account)
+  remedy:pipeline         true: synthesize <Prefix>Pipeline, the self-mutating pipeline that deploys
+                          <Prefix>Security and the member StackSets, wave after wave (infra/pipeline.py); its
+                          source: remedy:pipelineConnectionArn + remedy:pipelineRepository (owner/name) +
+                          remedy:pipelineBranch (default main), or remedy:pipelineSourceBucket +
+                          remedy:pipelineSourceKey
   remedy:bridgeRegion     the bridge's region, where status events go (default: this stack's region)
   remedy:homeRegion       the region where controls of account-global resources (catalogue home_region_only)
                           deploy; unset: every region the stack deploys to
@@ -37,13 +50,13 @@ from pathlib import Path
 
 import aws_cdk as cdk
 import yaml
-from cdk_nag import AwsSolutionsChecks
 
 from catalogue import REPO_ROOT, load_catalogue
 from infra.config_resources import conformance_pack_template
-from infra.enterprise import apply_enterprise_settings
 from infra.layout import stack_layout
 from infra.nag import acknowledge_findings
+from infra.organization import OrganizationLayout, organization_stacks, stack_set_asset_buckets
+from infra.pipeline import RemedyPipelineStack, finish_scope
 from infra.prowler_scan import DEFAULT_PROWLER_TAG, ProwlerScanStack
 from infra.stack import PACK_INLINE_BYTES, RemedyStack
 
@@ -83,29 +96,34 @@ def write_conformance_pack_files(outdir: Path, catalogue: object, prefix: str) -
     return written
 
 
-def _organization_stacks(app: cdk.App, prefix: str, security_account: str, common: dict) -> None:
-    """An organization's two stacks: <Prefix>Security for the security account (the bridge, its ledger,
-    failure path, custom action and Prowler import) and <Prefix>Member, environment-agnostic, for every member
-    account and region (controls, member role, status forwarding to the security account)."""
-    region = app.node.try_get_context("remedy:bridgeRegion")
-    security = RemedyStack(
+def _organization(app: cdk.App, organization: OrganizationLayout, common: dict) -> None:
+    """The pipeline (which deploys the organization's stacks), or those stacks; StackSet asset buckets."""
+    if organization.pipeline:
+        RemedyPipelineStack(
+            app,
+            f"{organization.stack_prefix}Pipeline",
+            layout=organization,
+            common=common,
+            description="Remedy: the self-mutating pipeline that deploys the security account and member StackSets",
+        )
+    else:
+        organization_stacks(app, organization, common)
+    if organization.member_deployment == "stackset":
+        stack_set_asset_buckets(app, organization)
+
+
+def _one_account(app: cdk.App, common: dict) -> None:
+    """<Prefix>Controls: controls and (unless remedy:prowlerBridge is false) the bridge in one account."""
+    context = app.node.try_get_context
+    stack = RemedyStack(
         app,
-        f"{prefix.capitalize()}Security",
-        env=cdk.Environment(account=security_account, region=region),
-        controls=False,
-        description="Remedy security account: the bridge from Security Hub findings to member runbooks",
+        f"{common['prefix'].capitalize()}Controls",
+        prowler_bridge=str(context("remedy:prowlerBridge") or "true").lower() != "false",
+        bridge_administrator_account=context("remedy:bridgeAdministratorAccount"),
+        description="Remedy: AWS Config rules and SSM Automation remediations from the control catalogue",
         **common,
     )
-    member = RemedyStack(
-        app,
-        f"{prefix.capitalize()}Member",
-        prowler_bridge=False,
-        bridge_administrator_account=security_account,
-        description="Remedy member account and region: Config rules, runbooks and roles from the catalogue",
-        **common,
-    )
-    acknowledge_findings(security)
-    acknowledge_findings(member)
+    acknowledge_findings(stack)
 
 
 def build_app(app: cdk.App | None = None) -> cdk.App:
@@ -126,19 +144,11 @@ def build_app(app: cdk.App | None = None) -> cdk.App:
         "organization_id": context("remedy:organizationId"),
         "bridge_regions": _list(context("remedy:bridgeRegions")),
     }
-    security_account = context("remedy:securityAccount")
-    if security_account:
-        _organization_stacks(app, prefix, str(security_account), common)
+    organization = OrganizationLayout.from_context(app.node, prefix)
+    if organization:
+        _organization(app, organization, common)
     else:
-        stack = RemedyStack(
-            app,
-            f"{prefix.capitalize()}Controls",
-            prowler_bridge=str(context("remedy:prowlerBridge") or "true").lower() != "false",
-            bridge_administrator_account=context("remedy:bridgeAdministratorAccount"),
-            description="Remedy: AWS Config rules and SSM Automation remediations from the control catalogue",
-            **common,
-        )
-        acknowledge_findings(stack)
+        _one_account(app, common)
     if str(context("remedy:prowlerScan") or "false").lower() == "true":
         ProwlerScanStack(
             app,
@@ -147,8 +157,7 @@ def build_app(app: cdk.App | None = None) -> cdk.App:
             image_tag=context("remedy:prowlerImageTag") or DEFAULT_PROWLER_TAG,
             description="Remedy: weekly Prowler scan on ECS Fargate, findings to Security Hub",
         )
-    apply_enterprise_settings(app)
-    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    finish_scope(app)
 
     write_conformance_pack_files(Path(app.outdir), catalogue, prefix)
     return app

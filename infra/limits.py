@@ -142,6 +142,24 @@ CONFIG_RULES_PER_ACCOUNT = Quota(
     "rules",
     "https://docs.aws.amazon.com/config/latest/APIReference/API_PutConfigRule.html",
 )
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStackInstances.html
+# ("The maximum number of organizational unit (OUs) supported by a CreateStackInstances operation is 50.")
+STACKSET_OUS = Quota(
+    "OUs per CreateStackInstances operation",
+    50,
+    "OUs",
+    "https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStackInstances.html",
+)
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html (stack instances per
+# stack set). A StackSet over OUs names no account: it is measured at the organization size the product is
+# designed for (ORGANIZATION_ACCOUNTS, every account in the StackSet's OUs) times its regions.
+STACKSET_INSTANCES = Quota(
+    "stack instances per stack set (at ORGANIZATION_ACCOUNTS accounts)",
+    100_000,
+    "instances",
+    "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html",
+)
+ORGANIZATION_ACCOUNTS = 1_000
 # What each per-account counter is checked against (per top-level folder, stack templates only).
 ACCOUNT_QUOTAS = {
     "ssm_documents": SSM_DOCUMENTS_PER_ACCOUNT,
@@ -449,8 +467,18 @@ def _targets(props: dict) -> list[dict]:
 SSM_DOCUMENT_MEMBERS = ("Content", "Name", "DocumentType", "DocumentFormat", "TargetType", "VersionName", "Requires")
 EVENT_RULE_MEMBERS = ("Name", "EventPattern", "ScheduleExpression", "State", "Description", "EventBusName", "RoleArn")
 ROLE_MEMBERS = ("RoleName", "Path", "AssumeRolePolicyDocument", "Description", "MaxSessionDuration")
+
+
 # Resource type -> the calls CloudFormation makes. CloudFormation properties that are not members of the
 # call's input are ignored. A pack's TemplateBody is left out: its documented quota measures it in bytes.
+def _stack_instances(props: dict) -> list[dict]:
+    """One CreateStackInstances call per group of deployment targets and regions."""
+    common = _pick(props, "StackSetName", "OperationPreferences", "CallAs")
+    return [
+        {**common, **_pick(group, "DeploymentTargets", "Regions")} for group in _dicts(props.get("StackInstancesGroup"))
+    ]
+
+
 API_CALLS: dict[str, list[ApiCall]] = {
     "AWS::Config::ConfigRule": [
         ApiCall("config", "PutConfigRule", _all_but("Tags", wrap="ConfigRule", json_members=("InputParameters",)))
@@ -493,6 +521,10 @@ API_CALLS: dict[str, list[ApiCall]] = {
     ],
     "AWS::SecurityHub::ActionTarget": [
         ApiCall("securityhub", "CreateActionTarget", _members("Name", "Description", "Id"))
+    ],
+    "AWS::CloudFormation::StackSet": [
+        ApiCall("cloudformation", "CreateStackSet", _all_but("StackInstancesGroup", "OperationPreferences", "Tags")),
+        ApiCall("cloudformation", "CreateStackInstances", _stack_instances),
     ],
     "AWS::SNS::Topic": [ApiCall("sns", "CreateTopic", _members(Name="TopicName"))],
     "AWS::SQS::Queue": [ApiCall("sqs", "CreateQueue", _members("QueueName"))],
@@ -681,6 +713,21 @@ def _action_target(scope: _Scope, logical_id: str, resource: dict, props: dict) 
         scope.run.quota(artifact, ACTION_TARGET_NAME, len(name))
 
 
+def _stack_set(scope: _Scope, logical_id: str, resource: dict, props: dict) -> None:
+    """OUs per instances operation, and instances at the designed organization size."""
+    artifact = scope.artifact(logical_id)
+    instances = 0
+    for group in _dicts(props.get("StackInstancesGroup")):
+        targets = group.get("DeploymentTargets") or {}
+        units = targets.get("OrganizationalUnitIds") or []
+        regions = group.get("Regions") or []
+        scope.run.quota(artifact, STACKSET_OUS, len(units) if isinstance(units, list) else 1)
+        accounts = targets.get("Accounts")
+        count = len(accounts) if isinstance(accounts, list) and not units else ORGANIZATION_ACCOUNTS
+        instances += count * (len(regions) if isinstance(regions, list) else 1)
+    scope.run.quota(artifact, STACKSET_INSTANCES, instances)
+
+
 def _lambda_function(scope: _Scope, logical_id: str, resource: dict, props: dict) -> None:
     """Environment size, layer count, and code plus layers unzipped (from the cloud assembly's assets)."""
     artifact = scope.artifact(logical_id)
@@ -786,6 +833,7 @@ DOCUMENTED_CHECKS: dict[str, DocumentedCheck] = {
     "AWS::SecurityHub::ActionTarget": _action_target,
     "AWS::Lambda::Function": _lambda_function,
     "AWS::Config::ConformancePack": _conformance_pack,
+    "AWS::CloudFormation::StackSet": _stack_set,
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import aws_cdk as cdk
+from constructs import Construct
 
 from infra.bridge_config import runbook_role_path
 from infra.prowler_bridge import nag_account
@@ -87,3 +88,55 @@ def acknowledge_findings(stack: cdk.Stack) -> None:
             f"Runs on {LAMBDA_RUNTIME.name}, pinned because the rule and bridge tests run on that version "
             "(make lambda-runtime-test); a newer runtime is adopted together with its tests.",
         )
+
+
+PIPELINE_ACTION_WILDCARDS = (
+    "s3:GetBucket*",
+    "s3:GetObject*",
+    "s3:List*",
+    "s3:Abort*",
+    "s3:DeleteObject*",
+    "kms:GenerateDataKey*",
+    "kms:ReEncrypt*",
+)
+
+
+def acknowledge_pipeline(pipeline: Construct, artifacts_bucket_id: str, project_ids: list[str]) -> None:
+    """The roles CDK Pipelines generates, acknowledged finding by finding with what each wildcard covers."""
+    stack = cdk.Stack.of(pipeline)
+    account, region = stack.account, stack.region
+    grants = (
+        "CDK Pipelines' generated roles: CDK's bucket and key grants (these action groups) on this pipeline's own "
+        "artifact bucket and its objects, and its CodeBuild projects' own log groups and report groups."
+    )
+    findings = [f"Action::{action}" for action in PIPELINE_ACTION_WILDCARDS]
+    findings += [
+        f"Resource::<{artifacts_bucket_id}.Arn>/*",
+        f"Resource::arn:<AWS::Partition>:codebuild:{region}:{account}:report-group/*",
+        f"Resource::arn:<AWS::Partition>:logs:{region}:{account}:log-group:/aws/codebuild/*",
+    ]
+    for project in project_ids:
+        findings += [
+            f"Resource::arn:<AWS::Partition>:codebuild:{region}:{account}:report-group/<{project}>-*",
+            f"Resource::arn:<AWS::Partition>:logs:{region}:{account}:log-group:/aws/codebuild/<{project}>:*",
+        ]
+    for finding in findings:
+        _acknowledge(pipeline, f"AwsSolutions::AwsSolutions-IAM5[{finding}]", grants)
+    _acknowledge(
+        pipeline,
+        f"AwsSolutions::AwsSolutions-IAM5[Resource::arn:*:iam::{account}:role/*]",
+        "Self-mutation and asset publishing may assume only this account's CDK bootstrap roles: the statement "
+        "is conditioned on the iam:ResourceTag/aws-cdk:bootstrap-role tag.",
+    )
+    _acknowledge(
+        pipeline,
+        "AwsSolutions::AwsSolutions-S1",
+        "The pipeline's artifact bucket holds only build inputs and outputs, KMS-encrypted and TLS-only; access "
+        "records are CloudTrail data events, the organization's choice.",
+    )
+    _acknowledge(
+        pipeline,
+        WILDCARD_RESOURCE,
+        "cloudformation:DescribeStacks and s3:ListBucket for cdk deploy's self-mutation, and codebuild "
+        "Start/Stop/BatchGetBuilds of the asset step, as CDK Pipelines generates them.",
+    )
