@@ -50,6 +50,14 @@ pytest: install layer
 ORGANIZATION := -c remedy:securityAccount=111111111111 -c remedy:organizationId=o-exampleorg01 \
   -c remedy:homeRegion=us-east-1 -c remedy:bridgeRegion=us-east-1 -c remedy:bridgeRegions=us-east-1,eu-west-1
 
+# The same organization rolled out by the self-mutating pipeline (infra/pipeline.py): the security stage, then two
+# member waves of service-managed StackSets over OUs, members in conformance-pack mode. Nothing in it names a member
+# account; the limits gate measures each StackSet at 1,000 accounts (infra/limits.py ORGANIZATION_ACCOUNTS).
+PIPELINE := -c remedy:pipeline=true -c remedy:deploymentMode=conformance-pack \
+  -c remedy:pipelineConnectionArn=arn:aws:codeconnections:us-east-1:111111111111:connection/0a1b2c3d-1e2f-4a5b-8c9d-0e1f2a3b4c5d \
+  -c remedy:pipelineRepository=example-bank/remedy \
+  -c 'remedy:memberWaves=[{"name": "Pilot", "organizationalUnits": ["ou-ab12-pilot001"], "regions": ["us-east-1"]}, {"name": "Production", "organizationalUnits": ["ou-ab12-workload1", "ou-ab12-workload2"], "regions": ["us-east-1", "eu-west-1"], "approval": true}]'
+
 synth: install layer
 	rm -rf cdk.out
 	cdk synth --quiet --no-notices
@@ -57,6 +65,7 @@ synth: install layer
 	cdk synth --quiet --no-notices -c remedy:prowlerScan=true --output cdk.out/prowler-scan
 	cdk synth --quiet --no-notices $(ORGANIZATION) -c remedy:permissionsBoundary=remedy-boundary \
 	  -c remedy:rolePath=/remedy/ -c remedy:tags=owner=platform-security --output cdk.out/organization
+	cdk synth --quiet --no-notices $(ORGANIZATION) $(PIPELINE) --output cdk.out/pipeline
 	$(PY) -m infra.check_templates cdk.out
 
 # The main job: the whole loop across an emulated AWS Organization (in-process moto), no AWS account needed:

@@ -30,7 +30,8 @@ Context (cdk.json or -c):
                           <Prefix>Security and the member StackSets, wave after wave (infra/pipeline.py); its
                           source: remedy:pipelineConnectionArn + remedy:pipelineRepository (owner/name) +
                           remedy:pipelineBranch (default main), or remedy:pipelineSourceBucket +
-                          remedy:pipelineSourceKey
+                          remedy:pipelineSourceKey; remedy:pipelineAccount: a deployment account for the
+                          pipeline (default: the security account)
   remedy:bridgeRegion     the bridge's region, where status events go (default: this stack's region)
   remedy:homeRegion       the region where controls of account-global resources (catalogue home_region_only)
                           deploy; unset: every region the stack deploys to

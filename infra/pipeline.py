@@ -1,6 +1,7 @@
 """The self-mutating deployment pipeline (CDK Pipelines on CodePipeline) of an organization's deployment.
 
-In the security account and the bridge's region. Source: a CodeConnections connection (GitHub, GitLab,
+In the security account (or a deployment account, `remedy:pipelineAccount`, which the security account's CDK
+bootstrap must then trust) and the bridge's region. Source: a CodeConnections connection (GitHub, GitLab,
 Bitbucket) or an S3 object. The synth step runs `make test`, then synthesizes this app with
 `remedy:pipeline=true` from the same `cdk.json`, so the pipeline updates itself before it deploys. Stages:
 `Security` (the bridge stack), then one stage per member wave (`remedy:memberWaves`, in order), each
@@ -79,12 +80,15 @@ class MemberWaveStage(cdk.Stage):
 
 
 class RemedyPipelineStack(cdk.Stack):
-    """The pipeline, its synth step and its stages, in the security account."""
+    """The pipeline, its synth step and its stages, in the security or the deployment account."""
 
     def __init__(
         self, scope: Construct, construct_id: str, *, layout: OrganizationLayout, common: dict, **kwargs: object
     ) -> None:
-        super().__init__(scope, construct_id, env=layout.security_env(), **kwargs)
+        account = str(scope.node.try_get_context("remedy:pipelineAccount") or layout.security_account)
+        super().__init__(
+            scope, construct_id, env=cdk.Environment(account=account, region=layout.bridge_region), **kwargs
+        )
         pipeline = pipelines.CodePipeline(
             self,
             "Pipeline",
