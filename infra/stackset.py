@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 import aws_cdk as cdk
 import jsii
@@ -88,7 +89,8 @@ class MemberAssets:
 
     def add(self, asset: cdk.FileAssetSource) -> str:
         """Register an asset for every region; return its object key."""
-        extension = ".zip" if asset.packaging == cdk.FileAssetPackaging.ZIP_DIRECTORY else ".json"
+        zipped = asset.packaging == cdk.FileAssetPackaging.ZIP_DIRECTORY
+        extension = ".zip" if zipped else PurePosixPath(asset.file_name or "").suffix
         key = asset.source_hash + extension
         source = cxschema.FileSource(path=asset.file_name, packaging=cxschema.FileAssetPackaging[asset.packaging.name])
         for region in self.regions:
@@ -287,7 +289,14 @@ class StackSetAssetsStack(cdk.Stack):
             iam.PolicyStatement(
                 sid="CdkPublishes",
                 principals=[iam.ArnPrincipal(cdk.Fn.sub(publishing_role_arn))],
-                actions=["s3:GetObject*", "s3:PutObject*", "s3:GetBucketLocation", "s3:ListBucket", "s3:Abort*"],
+                actions=[
+                    "s3:GetObject*",
+                    "s3:PutObject*",
+                    "s3:GetBucketLocation",
+                    "s3:GetEncryptionConfiguration",
+                    "s3:ListBucket",
+                    "s3:Abort*",
+                ],
                 resources=[bucket.bucket_arn, bucket.arn_for_objects("*")],
             )
         )
