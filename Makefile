@@ -50,13 +50,18 @@ pytest: install layer
 ORGANIZATION := -c remedy:securityAccount=111111111111 -c remedy:organizationId=o-exampleorg01 \
   -c remedy:homeRegion=us-east-1 -c remedy:bridgeRegion=us-east-1 -c remedy:bridgeRegions=us-east-1,eu-west-1
 
+# The organization variant of synth also holds the Prowler scan in every member: image from the security account's
+# ECR repository, in the landing zone's private subnets named by SSM parameters (make demo runs without it).
+ORGANIZATION_SCAN := -c remedy:prowlerScan=true -c remedy:prowlerImage=111111111111.dkr.ecr.us-east-1.amazonaws.com/prowler \
+  -c remedy:prowlerSubnetsParameter=/landing-zone/vpc/private-subnets -c remedy:prowlerVpcParameter=/landing-zone/vpc/id
+
 synth: install layer
 	rm -rf cdk.out
 	cdk synth --quiet --no-notices
 	cdk synth --quiet --no-notices -c remedy:deploymentMode=conformance-pack --output cdk.out/conformance-pack
 	cdk synth --quiet --no-notices -c remedy:prowlerScan=true --output cdk.out/prowler-scan
 	cdk synth --quiet --no-notices $(ORGANIZATION) -c remedy:permissionsBoundary=remedy-boundary \
-	  -c remedy:rolePath=/remedy/ -c remedy:tags=owner=platform-security --output cdk.out/organization
+	  -c remedy:rolePath=/remedy/ -c remedy:tags=owner=platform-security $(ORGANIZATION_SCAN) --output cdk.out/organization
 	$(PY) -m infra.check_templates cdk.out
 
 # The main job: the whole loop across an emulated AWS Organization (in-process moto), no AWS account needed:

@@ -156,24 +156,36 @@ class ProwlerScan(Construct):
         )
         self._grant_pull(task, container, ecr_repository_arn(settings.image, stack.partition))
         security_group = self._security_group(vpc, private=subnets is not None)
+        self._schedule(settings.schedule, cluster, task, security_group, private=subnets is not None)
+        self._acknowledge_findings(stack, cluster, security_group)
+
+    def _schedule(
+        self,
+        schedule: str,
+        cluster: ecs.Cluster,
+        task: ecs.FargateTaskDefinition,
+        security_group: ec2.SecurityGroup,
+        *,
+        private: bool,
+    ) -> None:
+        """The rule that runs the task: in given private subnets without a public IP, else in public subnets."""
         events.Rule(
             self,
             "WeeklyScan",
             description="Run Prowler weekly; its failed findings reach the Remedy bridge through Security Hub",
-            schedule=events.Schedule.expression(settings.schedule),
+            schedule=events.Schedule.expression(schedule),
             targets=[
                 targets.EcsTask(
                     cluster=cluster,
                     task_definition=task,
                     subnet_selection=ec2.SubnetSelection(
-                        subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS if subnets else ec2.SubnetType.PUBLIC
+                        subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS if private else ec2.SubnetType.PUBLIC
                     ),
-                    assign_public_ip=subnets is None,
+                    assign_public_ip=not private,
                     security_groups=[security_group],
                 )
             ],
         )
-        self._acknowledge_findings(stack, cluster, security_group)
 
     def _vpc(self, subnets: Subnets | None) -> ec2.IVpc:
         """Given subnets: the existing VPC, nothing created. Otherwise a VPC of public subnets (flow logs on)."""
@@ -308,14 +320,14 @@ class ProwlerScanStack(cdk.Stack):
 class ProwlerScanNestedStack(cdk.NestedStack):
     """The scan inside an organization's member stack, deployed with it in every member account and region.
 
-    The SSM-typed parameters are declared in the parent stack, which passes their resolved values down. Both
-    placements are valid CloudFormation; this one is chosen because the parent is the stack that is deployed
-    (by `cdk deploy` or a StackSet), so its parameters can be overridden per deployment (`--parameters`, a
-    StackSet's parameter overrides), whereas a nested stack's parameters can only be set by its parent, and
-    because CloudFormation fetches the latest SSM values whenever it updates the stack that declares them, so
-    a changed value reaches the nested stack as a changed parameter on the member stack's next update.
-    Nested stack parameters are strings: the subnet list goes down comma-joined into a
-    `List<AWS::EC2::Subnet::Id>`, which CloudFormation splits and checks against the account's subnets.
+    The SSM-typed parameters are declared in the parent, the stack that is deployed (by `cdk deploy` or a
+    StackSet), which passes their resolved values down. There a deployment can override them (`cdk deploy
+    --parameters`, a StackSet's per-account parameter overrides), whereas a nested stack's parameters are set
+    only by its parent's template; and CloudFormation fetches the latest SSM values whenever it updates the stack
+    that declares them, so a changed value reaches the nested stack as a changed parameter on the member stack's
+    next update. Nested stack parameters are strings (AWS::CloudFormation::Stack `Parameters`): the subnet list
+    goes down comma-joined into a `List<AWS::EC2::Subnet::Id>` parameter, which CloudFormation splits and checks
+    against the account's subnets.
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, catalogue: Catalogue, settings: ScanSettings) -> None:
