@@ -58,13 +58,18 @@ PIPELINE := -c remedy:pipeline=true -c remedy:deploymentMode=conformance-pack \
   -c remedy:pipelineRepository=example-bank/remedy \
   -c 'remedy:memberWaves=[{"name": "Pilot", "organizationalUnits": ["ou-ab12-pilot001"], "regions": ["us-east-1"]}, {"name": "Production", "organizationalUnits": ["ou-ab12-workload1", "ou-ab12-workload2"], "regions": ["us-east-1", "eu-west-1"], "approval": true}]'
 
+# The organization variant of synth also holds the Prowler scan in every member: image from the security account's
+# ECR repository, in the landing zone's private subnets named by SSM parameters (make demo runs without it).
+ORGANIZATION_SCAN := -c remedy:prowlerScan=true -c remedy:prowlerImage=111111111111.dkr.ecr.us-east-1.amazonaws.com/prowler \
+  -c remedy:prowlerSubnetsParameter=/landing-zone/vpc/private-subnets -c remedy:prowlerVpcParameter=/landing-zone/vpc/id
+
 synth: install layer
 	rm -rf cdk.out
 	cdk synth --quiet --no-notices
 	cdk synth --quiet --no-notices -c remedy:deploymentMode=conformance-pack --output cdk.out/conformance-pack
 	cdk synth --quiet --no-notices -c remedy:prowlerScan=true --output cdk.out/prowler-scan
 	cdk synth --quiet --no-notices $(ORGANIZATION) -c remedy:permissionsBoundary=remedy-boundary \
-	  -c remedy:rolePath=/remedy/ -c remedy:tags=owner=platform-security --output cdk.out/organization
+	  -c remedy:rolePath=/remedy/ -c remedy:tags=owner=platform-security $(ORGANIZATION_SCAN) --output cdk.out/organization
 	cdk synth --quiet --no-notices $(ORGANIZATION) $(PIPELINE) --output cdk.out/pipeline
 	$(PY) -m infra.check_templates cdk.out
 

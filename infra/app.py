@@ -38,8 +38,16 @@ Context (cdk.json or -c):
   remedy:enableSecurityHub  true: the bridge's stack enables Security Hub with the CIS v3.0 and FSBP standards
                           (default false: enabling fails where it is on already)
   remedy:subscribeProwler false: no Prowler import subscription (default true; false where one exists already)
-  remedy:prowlerScan      true: also synthesize <Prefix>ProwlerScan, Prowler weekly on ECS Fargate
-  remedy:prowlerImageTag  the Prowler image tag that stack runs
+  remedy:prowlerScan      true: Prowler weekly on ECS Fargate, scanning its own account and region into that
+                          region's Security Hub: the stack <Prefix>ProwlerScan, or with remedy:securityAccount the
+                          nested stack ProwlerScan of <Prefix>Member (every member account and region)
+  remedy:prowlerImage     the Prowler image without tag (default public.ecr.aws/prowler-cloud/prowler); for an
+                          ECR repository the task may pull from that repository only
+  remedy:prowlerImageTag  the Prowler image tag the scan runs
+  remedy:prowlerSubnetsParameter  name of an SSM parameter (StringList of private subnet ids, in every account
+                          and region) the scan runs in, without a public IP; with remedy:prowlerVpcParameter, the
+                          name of an SSM parameter holding their VPC's id. Unset: a VPC of public subnets is created
+  remedy:prowlerFailedOnly  false: Prowler reports every status (default true: failed findings only)
 Organization-wide settings (permissions boundary, role path, tags, log group key): infra/enterprise.py.
 Synth also writes the conformance packs as standalone templates (<outdir>/<prefix>-conformance-pack-NN.yaml,
 one per rule stack of infra/layout.py) for put-conformance-pack.
@@ -58,7 +66,7 @@ from infra.layout import stack_layout
 from infra.nag import acknowledge_findings
 from infra.organization import OrganizationLayout, organization_stacks, stack_set_asset_buckets
 from infra.pipeline import RemedyPipelineStack, finish_scope
-from infra.prowler_scan import DEFAULT_PROWLER_TAG, ProwlerScanStack
+from infra.prowler_scan import ProwlerScanStack, scan_settings
 from infra.stack import PACK_INLINE_BYTES, RemedyStack
 
 DEFAULT_LAYER_DIR = REPO_ROOT / "build" / "lambda_layers" / "rdklib"
@@ -150,12 +158,13 @@ def build_app(app: cdk.App | None = None) -> cdk.App:
         _organization(app, organization, common)
     else:
         _one_account(app, common)
-    if str(context("remedy:prowlerScan") or "false").lower() == "true":
+    scan = scan_settings(app.node)
+    if scan and not organization:  # in an organization, the scan is part of <Prefix>Member
         ProwlerScanStack(
             app,
             f"{prefix.capitalize()}ProwlerScan",
             catalogue=catalogue,
-            image_tag=context("remedy:prowlerImageTag") or DEFAULT_PROWLER_TAG,
+            settings=scan,
             description="Remedy: weekly Prowler scan on ECS Fargate, findings to Security Hub",
         )
     finish_scope(app)

@@ -18,6 +18,7 @@ import aws_cdk as cdk
 from constructs import Construct, Node
 
 from infra.nag import acknowledge_findings
+from infra.prowler_scan import scan_settings
 from infra.stack import RemedyStack
 from infra.stackset import (
     DEFAULT_QUALIFIER,
@@ -131,6 +132,7 @@ def member_stack(scope: Construct, layout: OrganizationLayout, common: dict, **k
         f"{layout.stack_prefix}Member",
         prowler_bridge=False,
         bridge_administrator_account=layout.security_account,
+        prowler_scan=scan_settings(scope.node),
         description="Remedy member account and region: Config rules, runbooks and roles from the catalogue",
         **common,
         **kwargs,

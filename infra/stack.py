@@ -3,7 +3,8 @@
 Nothing here names a control: adding one to the catalogue is enough for it to deploy. The controls live in
 nested stacks laid out by infra/layout.py (rule stacks and runbook stacks, each item placed by a stable hash of
 its name), so the catalogue can grow to hundreds of controls without reaching CloudFormation's per-stack limits.
-The parent stack holds what exists once: the Prowler bridge and the bridge member role.
+The parent stack holds what exists once: the Prowler bridge and the bridge member role, and in a member the
+nested Prowler scan (infra/prowler_scan.py).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from infra.bridge_config import runbook_role_name_template, runbook_role_path
 from infra.config_resources import camel
 from infra.layout import StackLayout, stack_layout
 from infra.prowler_bridge import BridgeMemberRole, ProwlerBridge, StatusForwarding
+from infra.prowler_scan import ProwlerScanNestedStack, ScanSettings
 from infra.runbooks import document_name, render_document, runbook_iam_actions
 from infra.runtimes import LAMBDA_RUNTIME
 
@@ -44,7 +46,8 @@ def runbook_role_arn(stack: cdk.Stack, prefix: str, runbook: Runbook) -> str:
 
 class RemedyStack(cdk.Stack):
     """The parent stack: runbook and rule nested stacks from the catalogue (unless `controls` is false), the
-    bridge (unless `prowler_bridge` is false), and in a member account the member role and status forwarding."""
+    bridge (unless `prowler_bridge` is false), in a member account the member role and status forwarding, and
+    with `prowler_scan` the nested stack ProwlerScan."""
 
     def __init__(
         self,
@@ -61,6 +64,7 @@ class RemedyStack(cdk.Stack):
         bridge_administrator_account: str | None = None,
         organization_id: str | None = None,
         controls: bool = True,
+        prowler_scan: ScanSettings | None = None,
         **kwargs: object,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -96,6 +100,9 @@ class RemedyStack(cdk.Stack):
                 allowed_regions=bridge_regions or [],
                 organization_id=organization_id,
             )
+        self.prowler_scan = None
+        if prowler_scan:
+            self.prowler_scan = ProwlerScanNestedStack(self, "ProwlerScan", catalogue=catalogue, settings=prowler_scan)
 
     def _nested_stacks(self, deployment_mode: str, rdklib_layer_dir: Path) -> None:
         """Runbook stacks first, then rule stacks, each depending on the runbook stacks its controls use."""
