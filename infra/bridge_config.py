@@ -7,6 +7,7 @@ from the synthesized cloud assembly.
 from __future__ import annotations
 
 import hashlib
+import re
 
 from catalogue import Catalogue
 from infra.config_resources import rule_name
@@ -18,6 +19,35 @@ EXCLUSION_TAG_KEY = "remedy:exclude"
 ROLE_NAME_BUDGET = int(64 * 0.8)
 REGION_MAX = len("-ap-southeast-2")
 DIGEST_CHARS = 4
+# IAM's own rule for a path (CreateRole: "/" or "/" + printable ASCII + "/", at most 512 characters), less the
+# characters that would act as wildcards or policy variables in the ARN patterns and conditions naming the roles.
+IAM_PATH = re.compile(r"^/(?:[\x21-\x7E]+/)?$")
+IAM_PATH_MAX = 512
+PATH_WILDCARDS = frozenset("*?$")
+
+
+def check_role_path(value: object, setting: str = "remedy:rolePath") -> str:
+    """`value` if it is an IAM path our ARN patterns can carry verbatim; else a ValueError naming `setting`."""
+    path = str(value)
+    if not (isinstance(value, str) and IAM_PATH.match(path) and len(path) <= IAM_PATH_MAX):
+        raise ValueError(
+            f"{setting} must be an IAM path: start and end with '/', printable ASCII without spaces, at most "
+            f"{IAM_PATH_MAX} characters (for example /platform/remedy/); got {value!r}"
+        )
+    if PATH_WILDCARDS & set(path):
+        raise ValueError(
+            f"{setting} must not contain '*', '?' or '$': the path is part of ARN patterns and conditions; got {path!r}"
+        )
+    return path
+
+
+def bridge_role_path(prefix: str, role_path: object = None) -> str:
+    """The IAM path of the bridge role and of every member role: remedy:rolePath when given, else /<prefix>/.
+
+    Deterministic because each side names the other by ARN, path included: the member role trusts the bridge
+    role, the bridge role may assume the member roles. Both sides must be synthesized with the same value.
+    """
+    return check_role_path(role_path) if role_path else f"/{prefix}/"
 
 
 def runbook_role_path(prefix: str) -> str:

@@ -1,11 +1,16 @@
 """Organization-wide settings applied to every stack of the app: a permissions boundary on every role, an IAM
-path on every role the app names no path for, tags on every resource, a customer key for every log group.
+path on every role but the runbook roles (which keep their own), tags on every resource, a customer key for
+every log group.
 
 Context (cdk.json or -c), all optional:
   remedy:permissionsBoundary  a managed policy name or ARN set as the permissions boundary of every IAM role
-  remedy:rolePath             the IAM path of every role whose ARN no one derives from its name (the rule,
-                              forwarding, scan and CDK helper roles); runbook roles keep /<prefix>/runbooks/,
-                              the bridge and member roles stay at / because members trust them by name
+  remedy:rolePath             an IAM path such as /platform/remedy/ (starts and ends with '/'; IAM's characters
+                              but '*', '?' and '$'): the path of the bridge role, of every member role and of
+                              every role the app does not name (the rule, forwarding, scan and CDK helper roles).
+                              Unset, the bridge and member roles are on /<prefix>/ and the unnamed roles on /.
+                              Runbook roles are always on /<prefix>/runbooks/. The bridge and member roles name
+                              each other by ARN, path included (infra/prowler_bridge.py): the bridge account's
+                              and the member accounts' stacks must be synthesized with the same value.
   remedy:tags                 tags for every resource that takes them: {"key": "value"} or "key=value,key=value"
   remedy:logKeyArn            a KMS key ARN that encrypts every log group (its key policy must let CloudWatch
                               Logs use it: https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html)
@@ -20,6 +25,8 @@ import jsii
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import IConstruct
+
+from infra.bridge_config import check_role_path
 
 
 def context_tags(value: object) -> dict[str, str]:
@@ -43,7 +50,8 @@ def _named(role: iam.CfnRole) -> bool:
 
 @jsii.implements(cdk.IAspect)
 class RoleAndLogSettings:
-    """Sets a role path on unnamed roles without one, and a customer key on log groups without one."""
+    """Sets a role path on unnamed roles without one (the named roles set theirs: others derive their ARNs from
+    name and path), and a customer key on log groups without one."""
 
     def __init__(self, role_path: str | None, log_key_arn: str | None) -> None:
         self.role_path, self.log_key_arn = role_path, log_key_arn
@@ -67,8 +75,8 @@ def apply_enterprise_settings(app: cdk.App) -> None:
         )
         iam.PermissionsBoundary.of(stack).apply(policy)
     role_path = context("remedy:rolePath")
-    if role_path and not (str(role_path).startswith("/") and str(role_path).endswith("/")):
-        raise ValueError(f"remedy:rolePath must start and end with '/'; got {role_path!r}")
+    if role_path:
+        check_role_path(role_path)
     cdk.Aspects.of(app).add(RoleAndLogSettings(role_path, context("remedy:logKeyArn")))
     for key, value in context_tags(context("remedy:tags")).items():
         cdk.Tags.of(app).add(key, value)

@@ -25,7 +25,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from catalogue import REPO_ROOT, Catalogue
-from infra.bridge_config import bridge_config, runbook_role_path
+from infra.bridge_config import bridge_config, bridge_role_path, runbook_role_path
 from infra.runtimes import LAMBDA_RUNTIME
 
 BRIDGE_SOURCE = REPO_ROOT / "prowler_bridge"
@@ -127,17 +127,24 @@ def bridge_role_name(prefix: str, region: str) -> str:
     return f"{prefix}-bridge-{region}"
 
 
+def context_role_path(scope: Construct, prefix: str) -> str:
+    """The bridge and member roles' IAM path for this app: remedy:rolePath, else /<prefix>/ (validated)."""
+    return bridge_role_path(prefix, scope.node.try_get_context("remedy:rolePath"))
+
+
 class BridgeMemberRole(Construct):
     """In a member account: the role the administrator account's bridge assumes to start runbooks here."""
 
     def __init__(self, scope: Construct, construct_id: str, *, prefix: str, administrator_account: str) -> None:
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
-        bridge_role = f"arn:{stack.partition}:iam::{administrator_account}:role/{bridge_role_name(prefix, '*')}"
+        path = context_role_path(self, prefix)
+        bridge_role = f"arn:{stack.partition}:iam::{administrator_account}:role{path}{bridge_role_name(prefix, '*')}"
         self.role = iam.Role(
             self,
             "Role",
             role_name=member_role_name_template(prefix).format(region=stack.region),
+            path=path,
             description=f"Assumed by the Remedy bridge of account {administrator_account} to remediate here",
             assumed_by=iam.AccountPrincipal(administrator_account).with_conditions(
                 {"ArnLike": {"aws:PrincipalArn": bridge_role}}
@@ -213,10 +220,12 @@ class ProwlerBridge(Construct):
         self.config = bridge_config(catalogue, prefix, stack.node.try_get_context("remedy:homeRegion"))
         self._failure_path_and_ledger()
         log_group = logs.LogGroup(self, "Logs", retention=logs.RetentionDays.ONE_YEAR)
+        self.role_path = context_role_path(self, prefix)
         self.role = iam.Role(
             self,
             "Role",
             role_name=bridge_role_name(prefix, stack.region),
+            path=self.role_path,
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description="Remedy Prowler bridge: starts catalogue runbooks for Security Hub findings",
         )
@@ -224,6 +233,7 @@ class ProwlerBridge(Construct):
             "ALLOWED_ACCOUNTS": ",".join(allowed_accounts),
             "ORGANIZATION_ID": organization_id or "",
             "MEMBER_ROLE_NAME": member_role_name_template(prefix),
+            "MEMBER_ROLE_PATH": self.role_path,
             "ALLOWED_REGIONS": ",".join(allowed_regions),
         }
         self._function(dependencies_layer_dir, log_group, environment)
@@ -418,12 +428,12 @@ class ProwlerBridge(Construct):
                 actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[log_group.log_group_arn]
             ),
         ]
-        assume = _assume_member_roles(stack, prefix, accounts, organization)
+        assume = _assume_member_roles(stack, prefix, self.role_path, accounts, organization)
         if assume is not None:
             policy.append(assume)
             role = member_role_name_template(prefix).format(region="*")
             self.wildcard_resources += [
-                f"arn:<AWS::Partition>:iam::{account}:role/{role}"
+                f"arn:<AWS::Partition>:iam::{account}:role{self.role_path}{role}"
                 for account in (["*"] if organization else [a for a in accounts if a])
             ]
         for statement in policy:
@@ -431,22 +441,22 @@ class ProwlerBridge(Construct):
 
 
 def _assume_member_roles(
-    stack: cdk.Stack, prefix: str, accounts: list[str], organization: str | None
+    stack: cdk.Stack, prefix: str, path: str, accounts: list[str], organization: str | None
 ) -> iam.PolicyStatement | None:
-    """sts:AssumeRole on the member roles: of any account of the organization (aws:ResourceOrgID), one
-    statement whatever the number of accounts; else of the listed accounts; else none (own account only)."""
-    role = member_role_name_template(prefix).format(region="*")
+    """sts:AssumeRole on the member roles (on `path`): of any account of the organization (aws:ResourceOrgID),
+    one statement whatever the number of accounts; else of the listed accounts; else none (own account only)."""
+    role = path + member_role_name_template(prefix).format(region="*")
     if organization:
         return iam.PolicyStatement(
             actions=["sts:AssumeRole"],
-            resources=[f"arn:{stack.partition}:iam::*:role/{role}"],
+            resources=[f"arn:{stack.partition}:iam::*:role{role}"],
             conditions={"StringEquals": {"aws:ResourceOrgID": organization}},
         )
     foreign = [a for a in accounts if a]
     if not foreign:
         return None
     return iam.PolicyStatement(
-        actions=["sts:AssumeRole"], resources=[f"arn:{stack.partition}:iam::{a}:role/{role}" for a in foreign]
+        actions=["sts:AssumeRole"], resources=[f"arn:{stack.partition}:iam::{a}:role{role}" for a in foreign]
     )
 
 

@@ -113,7 +113,7 @@ class Bridge:
         self.settings = settings
         self.partition = partition_for(settings.region)
         self.ledger = Ledger(settings.ledger_table, settings.ledger_ttl_hours)
-        self.accounts = AccountClients(settings.member_role_name, self.partition)
+        self.accounts = AccountClients(settings.member_role_name, self.partition, settings.member_role_path)
 
     # -- Security Hub findings ---------------------------------------------------------------------------
 

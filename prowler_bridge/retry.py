@@ -9,7 +9,8 @@ queue (the queue's redrive policy moves it to its dead-letter queue after a few 
 
     python -m prowler_bridge.retry --queue-url https://sqs.<region>.amazonaws.com/<account>/<queue>
 
-Environment: LEDGER_TABLE (required), MEMBER_ROLE_NAME, LEDGER_TTL_HOURS, AWS_REGION.
+Environment: LEDGER_TABLE (required), MEMBER_ROLE_NAME, MEMBER_ROLE_PATH (the bridge function's values),
+LEDGER_TTL_HOURS, AWS_REGION.
 """
 
 from __future__ import annotations
@@ -26,7 +27,12 @@ import boto3
 from prowler_bridge.accounts import AccountClients
 from prowler_bridge.findings import log_decision
 from prowler_bridge.ledger import Ledger
-from prowler_bridge.settings import DEFAULT_LEDGER_TTL_HOURS, DEFAULT_MEMBER_ROLE_NAME, partition_for
+from prowler_bridge.settings import (
+    DEFAULT_LEDGER_TTL_HOURS,
+    DEFAULT_MEMBER_ROLE_NAME,
+    member_role_path_setting,
+    partition_for,
+)
 
 # Actions whoever runs the retry needs (plus iam:PassRole on the runbook roles, sts:AssumeRole into
 # member accounts, ssm:GetAutomationExecution there for executions the bridge did not start).
@@ -57,7 +63,9 @@ class _Retrier:
         self.region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or "us-east-1"
         self.ledger = Ledger(table, int(ttl))
         self.accounts = AccountClients(
-            environ.get("MEMBER_ROLE_NAME") or DEFAULT_MEMBER_ROLE_NAME, partition_for(self.region)
+            environ.get("MEMBER_ROLE_NAME") or DEFAULT_MEMBER_ROLE_NAME,
+            partition_for(self.region),
+            member_role_path_setting(environ),
         )
 
     def plan(self, body: dict) -> dict | None:

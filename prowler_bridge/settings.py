@@ -22,6 +22,11 @@ DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent / "bridge_config.json"
 CONFIG_VERSION = 1
 # The member role's name in each account; one per region, as the member stack deploys once per region.
 DEFAULT_MEMBER_ROLE_NAME = "remedy-bridge-member-{region}"
+# Its IAM path: the stack sets remedy:rolePath, else /<prefix>/ (infra/bridge_config.py bridge_role_path).
+DEFAULT_MEMBER_ROLE_PATH = "/remedy/"
+# IAM's rule for a path (CreateRole); role_path_problem also refuses '*', '?' and '$' (wildcards, variables).
+IAM_PATH = re.compile(r"^/(?:[\x21-\x7E]+/)?$")
+IAM_PATH_MAX = 512
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 ORGANIZATION_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
 DEFAULT_LEDGER_TTL_HOURS = 24
@@ -40,6 +45,17 @@ _CONTROL_FIELDS = {
 
 class ConfigurationError(ValueError):
     """bridge_config.json or an environment variable is missing or malformed."""
+
+
+def role_path_problem(path: object) -> str | None:
+    """Why `path` is not an IAM role path the bridge can put in an ARN verbatim; None if it is one."""
+    if not isinstance(path, str) or not (path.startswith("/") and path.endswith("/")):
+        return "must start and end with '/'"
+    if not IAM_PATH.match(path) or len(path) > IAM_PATH_MAX:
+        return f"must be printable ASCII without spaces, at most {IAM_PATH_MAX} characters"
+    if set(path) & set("*?$"):
+        return "must not contain '*', '?' or '$'"
+    return None
 
 
 @dataclass(frozen=True)
@@ -107,6 +123,7 @@ class Settings:
     ledger_ttl_hours: int
     region: str
     organization_id: str = ""  # set: every account of this organization is in scope
+    member_role_path: str = DEFAULT_MEMBER_ROLE_PATH  # the member roles' IAM path, part of their ARN
 
 
 @dataclass(frozen=True)
@@ -147,9 +164,9 @@ def parse_bridge_config(raw: object, source: str = "bridge_config.json") -> Brid
                 raise fail(f"controls.{control_id}.{field_name} must be a {kind.__name__}")
         if "{region}" not in entry["runbook_role_name"]:
             raise fail(f"controls.{control_id}.runbook_role_name must contain '{{region}}'")
-        path = entry["runbook_role_path"]
-        if not (path.startswith("/") and path.endswith("/")):
-            raise fail(f"controls.{control_id}.runbook_role_path must start and end with '/'")
+        problem = role_path_problem(entry["runbook_role_path"])
+        if problem:
+            raise fail(f"controls.{control_id}.runbook_role_path {problem}; got {entry['runbook_role_path']!r}")
         controls[control_id] = Control(id=control_id, **{name: entry[name] for name in _CONTROL_FIELDS})
     unknown = sorted({v for v in checks.values() if v not in controls})
     if unknown:
@@ -203,6 +220,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise ConfigurationError(
             f"MEMBER_ROLE_NAME must contain '{{region}}' (one role per region); got {member_role!r}"
         )
+    member_role_path = member_role_path_setting(environ)
     return Settings(
         ledger_table=environ["LEDGER_TABLE"],
         failure_topic_arn=environ["FAILURE_TOPIC_ARN"],
@@ -213,7 +231,17 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ledger_ttl_hours=int(ttl_text),
         region=region,
         organization_id=organization,
+        member_role_path=member_role_path,
     )
+
+
+def member_role_path_setting(environ: Mapping[str, str]) -> str:
+    """MEMBER_ROLE_PATH (default /remedy/), the IAM path of the member roles, validated before any AWS call."""
+    path = environ.get("MEMBER_ROLE_PATH") or DEFAULT_MEMBER_ROLE_PATH
+    problem = role_path_problem(path)
+    if problem:
+        raise ConfigurationError(f"MEMBER_ROLE_PATH {problem} (an IAM path such as /remedy/); got {path!r}")
+    return path
 
 
 _OWN_ACCOUNT: dict[str, str] = {}

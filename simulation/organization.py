@@ -11,21 +11,26 @@ in for what AWS does on its own:
   AwsAccountId and Region), whose "Security Hub Findings - Imported" events reach the bridge.
 - EventBridge cross-account targets: a rule whose target is another account's event bus (the member's status
   forwarding) puts the event on that account's emulated bus.
+- sts:AssumeRole's naming rules, which moto does not check: the role ARN must be an existing role's exact ARN,
+  IAM path included, and a trust policy that names the caller by aws:PrincipalArn must match the bridge role's
+  ARN (path included). A call from the security account stands for the bridge role, its only role that assumes.
 
 What it cannot follow: the organization's id comes from moto's CreateOrganization and is not the one the bridge
-was synthesized with (the bridge only checks its shape), and nothing evaluates IAM, so the member roles' trust
-and the bridge role's aws:ResourceOrgID condition, which confine the bridge to the organization in AWS, are not
-enforced: moto's sts:AssumeRole hands out credentials for any account.
+was synthesized with (the bridge only checks its shape), and no policy is evaluated beyond the check above, so
+the bridge role's aws:ResourceOrgID condition and its sts:AssumeRole resource, which confine the bridge to the
+organization's member roles in AWS, are not enforced.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
+from botocore.awsrequest import AWSResponse
 
 from simulation.account import EmulatedAccount
 from simulation.routing import Router
@@ -67,7 +72,8 @@ class EmulatedOrganization:
     # Provisioning -------------------------------------------------------------------------------------------
     def provision(self) -> EmulatedOrganization:
         """Create the organization and its member accounts, then every stack in every (account, region)."""
-        self.router.install()
+        self._session = self.router.install()
+        self._session.events.register("before-call.sts.AssumeRole", self._check_assume_role)
         with self.router.acting_as(self.security_account, self.bridge_region):
             organizations = boto3.client("organizations")
             self.organization_id = organizations.create_organization(FeatureSet="ALL")["Organization"]["Id"]
@@ -138,6 +144,48 @@ class EmulatedOrganization:
             )
         return [json.loads(m["Body"]) for m in response.get("Messages", [])]
 
+    def _check_assume_role(self, context, **_kwargs):  # noqa: ANN001, ANN003, ANN202 - botocore hook
+        """Refuse, as AWS would, an AssumeRole whose ARN is no role's (a wrong path) or whose trust does not
+        name the bridge role; None lets moto answer."""
+        role_arn = str(context.get("simulation_api_params", {}).get("RoleArn", ""))
+        problem = self.assume_role_problem(role_arn)
+        if problem is None:
+            return None
+        message = f"not authorized to perform sts:AssumeRole on resource {role_arn}: {problem}"
+        return AWSResponse("https://simulation.invalid", 403, {}, None), {
+            "Error": {"Code": "AccessDenied", "Message": message},
+            "ResponseMetadata": {"HTTPStatusCode": 403},
+        }
+
+    def assume_role_problem(self, role_arn: str) -> str | None:
+        """Why the caller could not assume `role_arn` in AWS, as far as names and paths go; None if it could."""
+        from moto.iam.models import iam_backends
+
+        account = role_arn.split(":")[4] if role_arn.count(":") >= 5 else ""
+        roles = iam_backends[account]["aws"].roles.values() if account in iam_backends else []
+        role = next((r for r in roles if r.arn == role_arn), None)
+        if role is None:
+            return "no role has this ARN (name and IAM path)"
+        document = role.assume_role_policy_document
+        trust = json.loads(document) if isinstance(document, str) else document
+        patterns = [
+            pattern
+            for statement in trust.get("Statement", [])
+            for pattern in _as_list(statement.get("Condition", {}).get("ArnLike", {}).get("aws:PrincipalArn"))
+        ]
+        acting = self.router.acting_for()
+        if patterns and acting and acting[0] == self.security_account:
+            caller = self.bridge_role_arn()
+            if not any(fnmatch.fnmatchcase(caller, p) for p in patterns):
+                return f"its trust policy names {patterns}, not the bridge role {caller}"
+        return None
+
+    def bridge_role_arn(self) -> str:
+        """The bridge function's role, as created in the security account (its ARN holds its IAM path)."""
+        function = self.security.assembly.resources[self.bridge_function_id()]
+        role_id = function["Properties"]["Role"]["Fn::GetAtt"][0]
+        return self.security.assembly.physical[f"{role_id}.Arn"]
+
     def bridge_function_id(self) -> str:
         return next(k for k, f in self.security.lambdas.functions.items() if f.handler.startswith("prowler_bridge."))
 
@@ -149,6 +197,7 @@ class EmulatedOrganization:
 
     def close(self) -> None:
         """Take the hooks off boto3's sessions (the emulated services stop answering)."""
+        self._session.events.unregister("before-call.sts.AssumeRole", self._check_assume_role)
         self.router.uninstall()
 
     def __enter__(self) -> EmulatedOrganization:
@@ -156,3 +205,7 @@ class EmulatedOrganization:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+def _as_list(value: object) -> list[str]:
+    return [] if value is None else [value] if isinstance(value, str) else list(value)

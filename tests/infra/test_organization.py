@@ -46,8 +46,9 @@ def test_member_stack_holds_every_control_the_member_role_and_forwarding_but_no_
     assert _handlers(member) == {"rule.lambda_handler"}
     rules = {r["Properties"]["ConfigRuleName"] for r in of_type(member, "AWS::Config::ConfigRule").values()}
     assert rules == {f"remedy-{c.id}" for c in CATALOGUE.controls}
-    roles = [json.dumps(r["Properties"].get("RoleName")) for r in of_type(member, "AWS::IAM::Role").values()]
-    assert any("remedy-bridge-member-" in name for name in roles)
+    roles = {json.dumps(r["Properties"].get("RoleName")): r for r in of_type(member, "AWS::IAM::Role").values()}
+    (member_role,) = [role for name, role in roles.items() if "remedy-bridge-member-" in name]
+    assert member_role["Properties"]["Path"] == "/remedy/"  # no remedy:rolePath: /<prefix>/
     targets = [t for r in of_type(member, "AWS::Events::Rule").values() for t in r["Properties"]["Targets"]]
     assert [json.dumps(t["Arn"]) for t in targets] == [
         json.dumps(

@@ -136,7 +136,11 @@ def test_member_account_role_grants_what_the_bridge_needs_there(tmp_path_factory
     ]
     trust = of_type(template, "AWS::IAM::Role")[member_id]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
     assert "111122223333" in json.dumps(trust["Principal"])
-    assert json.dumps(trust["Condition"]["ArnLike"]["aws:PrincipalArn"]).endswith(':role/remedy-bridge-*"]]}')
+    # The member role and the bridge role it trusts are both on the deployment's path (default /<prefix>/).
+    assert of_type(template, "AWS::IAM::Role")[member_id]["Properties"]["Path"] == "/remedy/"
+    assert json.dumps(trust["Condition"]["ArnLike"]["aws:PrincipalArn"]).endswith(
+        ':iam::111122223333:role/remedy/remedy-bridge-*"]]}'
+    )
     granted = {
         a
         for p in of_type(template, "AWS::IAM::Policy").values()
@@ -168,7 +172,12 @@ def test_organization_scope_grants_assume_role_by_organization_not_by_account(tm
     environment = function["Properties"]["Environment"]["Variables"]
     assert environment["ORGANIZATION_ID"] == "o-a1b2c3d4e5"
     assert environment["ALLOWED_ACCOUNTS"] == ""
+    assert (environment["MEMBER_ROLE_NAME"], environment["MEMBER_ROLE_PATH"]) == (
+        "remedy-bridge-member-{region}",
+        "/remedy/",
+    )
     role_ref = function["Properties"]["Role"]["Fn::GetAtt"][0]
+    assert template["Resources"][role_ref]["Properties"]["Path"] == "/remedy/"
     (assume,) = [
         s
         for p in of_type(template, "AWS::IAM::Policy").values()
@@ -176,7 +185,7 @@ def test_organization_scope_grants_assume_role_by_organization_not_by_account(tm
         for s in p["Properties"]["PolicyDocument"]["Statement"]
         if s["Action"] == "sts:AssumeRole"
     ]
-    assert json.dumps(assume["Resource"]).endswith(':iam::*:role/remedy-bridge-member-*"]]}')
+    assert json.dumps(assume["Resource"]).endswith(':iam::*:role/remedy/remedy-bridge-member-*"]]}')
     assert assume["Condition"] == {"StringEquals": {"aws:ResourceOrgID": "o-a1b2c3d4e5"}}
     (bus_policy,) = of_type(template, "AWS::Events::EventBusPolicy").values()
     statement = bus_policy["Properties"]["Statement"]

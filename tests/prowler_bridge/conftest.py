@@ -83,6 +83,7 @@ def bridge(api_calls, realistic_iam_user_ids, tmp_path, monkeypatch):
     }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("MEMBER_ROLE_NAME", raising=False)
+    monkeypatch.delenv("MEMBER_ROLE_PATH", raising=False)
     monkeypatch.delenv("LEDGER_TTL_HOURS", raising=False)
     settings.reset_caches()
 

@@ -108,7 +108,7 @@ def test_foreign_in_scope_account_goes_through_member_role(bridge, monkeypatch):
     handler.lambda_handler(asff.imported_event(finding), None)
 
     (assume,) = params_of(bridge.calls, "AssumeRole")
-    assert assume["RoleArn"] == f"arn:aws:iam::{asff.OTHER_ACCOUNT_ID}:role/remedy-bridge-member-{REGION}"
+    assert assume["RoleArn"] == f"arn:aws:iam::{asff.OTHER_ACCOUNT_ID}:role/remedy/remedy-bridge-member-{REGION}"
     ops = bridge.calls.operations
     assert ops.index("AssumeRole") < ops.index("StartAutomationExecution")
     parameters = _started(bridge)["Parameters"]
@@ -119,15 +119,27 @@ def test_foreign_in_scope_account_goes_through_member_role(bridge, monkeypatch):
     bridge.calls.assert_within(handler.IAM_ACTIONS)
 
 
-def test_member_role_name_is_configurable(bridge, monkeypatch):
+def test_member_role_name_and_path_are_configurable(bridge, monkeypatch):
     monkeypatch.setenv("ALLOWED_ACCOUNTS", asff.OTHER_ACCOUNT_ID)
     monkeypatch.setenv("MEMBER_ROLE_NAME", "custom-member-{region}")
+    monkeypatch.setenv("MEMBER_ROLE_PATH", "/platform/remedy/")
     finding = asff.prowler_finding(
         "iam_password_policy_symbol", asff.password_policy_arn(asff.OTHER_ACCOUNT_ID), account=asff.OTHER_ACCOUNT_ID
     )
     handler.lambda_handler(asff.imported_event(finding), None)
     (assume,) = params_of(bridge.calls, "AssumeRole")
-    assert assume["RoleArn"] == f"arn:aws:iam::{asff.OTHER_ACCOUNT_ID}:role/custom-member-{REGION}"
+    assert assume["RoleArn"] == f"arn:aws:iam::{asff.OTHER_ACCOUNT_ID}:role/platform/remedy/custom-member-{REGION}"
+
+
+def test_member_role_at_the_root_path_has_a_single_slash(bridge, monkeypatch):
+    monkeypatch.setenv("ALLOWED_ACCOUNTS", asff.OTHER_ACCOUNT_ID)
+    monkeypatch.setenv("MEMBER_ROLE_PATH", "/")
+    finding = asff.prowler_finding(
+        "iam_password_policy_symbol", asff.password_policy_arn(asff.OTHER_ACCOUNT_ID), account=asff.OTHER_ACCOUNT_ID
+    )
+    handler.lambda_handler(asff.imported_event(finding), None)
+    (assume,) = params_of(bridge.calls, "AssumeRole")
+    assert assume["RoleArn"] == f"arn:aws:iam::{asff.OTHER_ACCOUNT_ID}:role/remedy-bridge-member-{REGION}"
 
 
 def test_organization_scope_takes_any_account_with_no_list(bridge, monkeypatch):
@@ -138,7 +150,7 @@ def test_organization_scope_takes_any_account_with_no_list(bridge, monkeypatch):
     handler.lambda_handler(asff.imported_event(finding), None)
 
     (assume,) = params_of(bridge.calls, "AssumeRole")
-    assert assume["RoleArn"] == f"arn:aws:iam::{asff.OTHER_ACCOUNT_ID}:role/remedy-bridge-member-{REGION}"
+    assert assume["RoleArn"] == f"arn:aws:iam::{asff.OTHER_ACCOUNT_ID}:role/remedy/remedy-bridge-member-{REGION}"
     assert _started(bridge)["Parameters"]["AccountId"] == [asff.OTHER_ACCOUNT_ID]
 
 

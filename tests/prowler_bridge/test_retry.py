@@ -94,6 +94,20 @@ def test_bad_arguments_raise_before_any_call(bridge, queue_url, max_messages):
     assert bridge.calls.calls == []
 
 
+def test_a_bad_member_role_path_is_refused_before_any_call(bridge, monkeypatch):
+    monkeypatch.setenv("MEMBER_ROLE_PATH", "remedy")
+    with pytest.raises(ValueError, match="MEMBER_ROLE_PATH must start and end with '/'"):
+        retry.redrive(bridge.queue_url)
+    assert bridge.calls.calls == []
+
+
+def test_member_role_arn_of_the_retry_carries_the_path():
+    retrier = retry._Retrier({"LEDGER_TABLE": TABLE, "MEMBER_ROLE_PATH": "/platform/remedy/"})
+    assert retrier.accounts.member_role_arn("210987654321", "eu-west-1") == (
+        "arn:aws:iam::210987654321:role/platform/remedy/remedy-bridge-member-eu-west-1"
+    )
+
+
 def test_command_line(bridge, capsys):
     finding = asff.prowler_finding("s3_bucket_level_public_access_block", asff.bucket_arn())
     handler.lambda_handler(asff.imported_event(finding), None)

@@ -44,6 +44,14 @@ def _broken(change) -> dict:
         (_broken(lambda r: r["controls"]["iam-password-policy"].pop("document")), "iam-password-policy.document"),
         (_broken(lambda r: r["controls"]["iam-password-policy"].update(automatic="yes")), "automatic must be a bool"),
         (_broken(lambda r: r["controls"]["iam-password-policy"].update(runbook_role_name="fixed")), "{region}"),
+        (
+            _broken(lambda r: r["controls"]["iam-password-policy"].update(runbook_role_path="/run books/")),
+            "runbook_role_path must be printable ASCII",
+        ),
+        (
+            _broken(lambda r: r["controls"]["iam-password-policy"].update(runbook_role_path="runbooks")),
+            "runbook_role_path must start and end with '/'",
+        ),
     ],
 )
 def test_bad_config_is_a_clear_error(raw, message):
@@ -71,6 +79,7 @@ def test_settings_defaults():
     assert loaded.allowed_regions == {"eu-west-1"}
     assert loaded.allowed_accounts == frozenset()
     assert loaded.member_role_name == "remedy-bridge-member-{region}"
+    assert loaded.member_role_path == "/remedy/"
     assert loaded.ledger_ttl_hours == 24
     assert loaded.organization_id == ""
 
@@ -80,11 +89,24 @@ def test_settings_defaults():
     [
         ({"ORGANIZATION_ID": "org-123"}, "ORGANIZATION_ID"),
         ({"MEMBER_ROLE_NAME": "one-role-for-all-regions"}, "{region}"),
+        ({"MEMBER_ROLE_PATH": "remedy/"}, "MEMBER_ROLE_PATH must start and end with '/'"),
+        ({"MEMBER_ROLE_PATH": "/remedy"}, "MEMBER_ROLE_PATH must start and end with '/'"),
+        ({"MEMBER_ROLE_PATH": "/my path/"}, "MEMBER_ROLE_PATH must be printable ASCII without spaces"),
+        ({"MEMBER_ROLE_PATH": "/pfad/ä/"}, "MEMBER_ROLE_PATH must be printable ASCII without spaces"),
+        ({"MEMBER_ROLE_PATH": "/" + "p" * 511 + "/"}, "at most 512 characters"),
+        ({"MEMBER_ROLE_PATH": "/remedy/*/"}, "must not contain '*', '?' or '$'"),
+        ({"MEMBER_ROLE_PATH": "/${aws:username}/"}, "must not contain '*', '?' or '$'"),
     ],
 )
 def test_bad_organization_or_member_role_is_refused(variables, message):
     with pytest.raises(settings.ConfigurationError, match=re.escape(message)):
         load_settings({**ENV, "AWS_REGION": "eu-west-1", **variables})
+
+
+def test_member_role_path_from_the_environment():
+    loaded = load_settings({**ENV, "AWS_REGION": "eu-west-1", "MEMBER_ROLE_PATH": "/platform/remedy/"})
+    assert loaded.member_role_path == "/platform/remedy/"
+    assert load_settings({**ENV, "AWS_REGION": "eu-west-1", "MEMBER_ROLE_PATH": "/"}).member_role_path == "/"
 
 
 def test_settings_lists():

@@ -3,7 +3,10 @@ bridge, runbooks run in the members through their roles, and status events and f
 
 from __future__ import annotations
 
+import json
+
 import boto3
+import botocore.exceptions
 import pytest
 
 from simulation.organization import EmulatedOrganization
@@ -116,7 +119,7 @@ def test_assumed_role_calls_act_in_the_role_account(organization):
     with organization.acting_as(organization.security):
         assert boto3.client("s3").list_buckets()["Buckets"] == []
         credentials = boto3.client("sts").assume_role(
-            RoleArn=f"arn:aws:iam::{member.account}:role/remedy-bridge-member-us-east-1", RoleSessionName="test"
+            RoleArn=f"arn:aws:iam::{member.account}:role/remedy/remedy-bridge-member-us-east-1", RoleSessionName="test"
         )["Credentials"]
         s3 = boto3.client(
             "s3",
@@ -125,3 +128,37 @@ def test_assumed_role_calls_act_in_the_role_account(organization):
             aws_session_token=credentials["SessionToken"],
         )
         assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == [f"member-only-{member.account}"]
+
+
+def test_member_role_is_assumed_only_by_its_arn_on_the_path_and_trusts_the_bridge_role_on_it(organization):
+    member = _member(organization, 0, "us-east-1")
+    on_path = f"arn:aws:iam::{member.account}:role/remedy/remedy-bridge-member-us-east-1"
+
+    assert organization.bridge_role_arn() == "arn:aws:iam::111111111111:role/remedy/remedy-bridge-us-east-1"
+    with organization.acting_as(organization.security):
+        assert organization.assume_role_problem(on_path) is None
+        without_path = on_path.replace("role/remedy/", "role/")
+        with pytest.raises(botocore.exceptions.ClientError, match="no role has this ARN"):
+            boto3.client("sts").assume_role(RoleArn=without_path, RoleSessionName="test")
+    with organization.acting_as(member):  # the trust names the bridge role, path included
+        iam = boto3.client("iam")
+        iam.update_assume_role_policy(
+            RoleName="remedy-bridge-member-us-east-1",
+            PolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": "sts:AssumeRole",
+                            "Principal": {"AWS": "arn:aws:iam::111111111111:root"},
+                            "Condition": {
+                                "ArnLike": {"aws:PrincipalArn": "arn:aws:iam::111111111111:role/remedy-bridge-*"}
+                            },
+                        }
+                    ],
+                }
+            ),
+        )
+    with organization.acting_as(organization.security):
+        assert "not the bridge role" in organization.assume_role_problem(on_path)
