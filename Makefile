@@ -42,8 +42,10 @@ format: install
 	ruff format .
 	ruff check --fix .
 
+# Two worker processes, each taking whole test files (a file's module fixtures are synthesized once).
+PYTEST_WORKERS ?= 2
 pytest: install layer
-	pytest
+	pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 # An example organization (synth checks it, demo runs it): the security account's bridge in us-east-1, members in
 # us-east-1 and eu-west-1, account-global controls in the home region us-east-1.
