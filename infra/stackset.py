@@ -170,6 +170,7 @@ class StackSetStackSynthesizer(cdk.StackSynthesizer):
 
     def synthesize(self, session: cdk.ISynthesisSession) -> None:
         """Own template as an asset, the member's files with it, one stack artifact with the bootstrap roles."""
+        self._assets.template_url()  # raises unless the member template is written: its URL goes in the template
         version_parameter = f"/cdk-bootstrap/{self._qualifier}/version"
         template = self.add_file_asset(self._synthesize_template(session, self._role("lookup")))
         for source_hash, source, destination in self._assets.files:
@@ -247,6 +248,7 @@ class _TemplateUrl:
         self._assets = assets
 
     def produce(self) -> str:
+        """Before synthesis (aspects, validation) a stand-in; StackSetStackSynthesizer refuses to write one."""
         return self._assets.template_url() if self._assets.template_key else "<member template not yet written>"
 
 

@@ -184,3 +184,25 @@ def test_an_organization_context_that_could_not_deploy_is_refused_naming_the_set
 
     with pytest.raises(ValueError, match=message):
         OrganizationLayout.from_context(app.node, "remedy")
+
+
+def test_a_stack_set_stack_synthesized_before_its_member_template_is_refused(tmp_path):
+    from infra.stackset import MemberAssets, MemberStackSet, MemberTemplateSynthesizer
+
+    app = cdk.App(outdir=str(tmp_path))
+    assets = MemberAssets(
+        prefix="remedy", account=SECURITY_ACCOUNT, regions=["us-east-1"], home_region="us-east-1", qualifier="q"
+    )
+    wave = MemberWave.parse({"name": "All", "organizationalUnits": ["r-ab12"], "regions": ["us-east-1"]})
+    MemberStackSet(
+        app,
+        "StackSetFirst",
+        prefix="remedy",
+        wave=wave,
+        assets=assets,
+        env=cdk.Environment(account=SECURITY_ACCOUNT, region="us-east-1"),
+    )
+    cdk.Stack(app, "MemberSecond", synthesizer=MemberTemplateSynthesizer(assets))
+
+    with pytest.raises(RuntimeError, match="member stack must be synthesized before"):
+        app.synth()
