@@ -19,7 +19,8 @@ BRIDGE_WILDCARDS = (
     "Bridge role: every action is enumerated; resources are this account's own documents (any version), "
     "runbook roles, ledger table, topic, queue and key. A wildcard remains only where the ARN holds what is "
     "unknown at deploy time: the region of an in-scope finding, an automation execution id, a Config rule's "
-    "generated id, the IAM user named by a finding."
+    "generated id, the IAM user named by a finding; and config:GetComplianceDetailsByResource, a read that "
+    "takes no resource ARN."
 )
 
 
@@ -72,6 +73,7 @@ def acknowledge_findings(stack: cdk.Stack) -> None:
             "Resource::arn:<AWS::Partition>:ssm:*:<AWS::AccountId>:automation-execution/*",
             "Resource::arn:<AWS::Partition>:config:*:<AWS::AccountId>:config-rule/*",
             "Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:user/*",
+            "Resource::*",
         ):
             _acknowledge(member.role, f"AwsSolutions::AwsSolutions-IAM5[{finding}]", BRIDGE_WILDCARDS)
         _acknowledge(member.role, _pass_role_finding(stack), RUNBOOK_ROLE_PATH_REASON)

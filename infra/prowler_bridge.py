@@ -167,10 +167,12 @@ class BridgeMemberRole(Construct):
         self.role.add_to_policy(pass_runbook_roles(stack, prefix))
         self.role.add_to_policy(
             iam.PolicyStatement(
-                actions=["config:StartRemediationExecution"],
+                actions=["config:StartRemediationExecution", "config:DescribeRemediationExecutionStatus"],
                 resources=[f"arn:{partition}:config:*:{account}:config-rule/*"],
             )
         )
+        # Before a start, the bridge reads the resource's compliance (no resource-level permission exists).
+        self.role.add_to_policy(iam.PolicyStatement(actions=["config:GetComplianceDetailsByResource"], resources=["*"]))
         self.role.add_to_policy(
             iam.PolicyStatement(actions=["iam:GetUser"], resources=[f"arn:{partition}:iam::{account}:user/*"])
         )
@@ -408,9 +410,11 @@ class ProwlerBridge(Construct):
             pass_runbook_roles(stack, prefix),
             # Config rule ARNs carry a generated id, not the rule name.
             iam.PolicyStatement(
-                actions=["config:StartRemediationExecution"],
+                actions=["config:StartRemediationExecution", "config:DescribeRemediationExecutionStatus"],
                 resources=[scoped("arn:{partition}:config:*:{account}:config-rule/*")],
             ),
+            # Before a start, the bridge reads the resource's compliance (no resource-level permission exists).
+            iam.PolicyStatement(actions=["config:GetComplianceDetailsByResource"], resources=[scoped("*")]),
             iam.PolicyStatement(actions=["iam:GetUser"], resources=[scoped("arn:{partition}:iam::{account}:user/*")]),
             iam.PolicyStatement(
                 actions=["securityhub:BatchUpdateFindings"],
@@ -421,7 +425,7 @@ class ProwlerBridge(Construct):
             # The topic and queue are encrypted with this key: publishing needs exactly these two.
             iam.PolicyStatement(actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=[self.key.key_arn]),
             iam.PolicyStatement(
-                actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
+                actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
                 resources=[self.ledger.table_arn],
             ),
             iam.PolicyStatement(

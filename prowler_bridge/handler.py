@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import UTC
 from typing import Any
 
 import boto3
@@ -28,7 +29,7 @@ from prowler_bridge.findings import (
     evaluate,
     log_decision,
 )
-from prowler_bridge.ledger import CUSTOM_ACTION_MIN_AGE_SECONDS, Ledger
+from prowler_bridge.ledger import CUSTOM_ACTION_MIN_AGE_SECONDS, DEFAULT_LEASE_SECONDS, Ledger, resource_pk
 from prowler_bridge.resources import ResourceNotFoundError, resolve_resource_id
 from prowler_bridge.settings import (
     BridgeConfig,
@@ -56,6 +57,7 @@ IAM_ACTIONS = (
     "sts:GetCallerIdentity",
     "sts:AssumeRole",
     "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
     "dynamodb:GetItem",
     "dynamodb:DeleteItem",
     "iam:GetUser",
@@ -63,6 +65,8 @@ IAM_ACTIONS = (
     "ssm:StartAutomationExecution",
     "ssm:GetAutomationExecution",
     "config:StartRemediationExecution",
+    "config:DescribeRemediationExecutionStatus",
+    "config:GetComplianceDetailsByResource",
     "securityhub:BatchUpdateFindings",
     "sns:Publish",
     "sqs:SendMessage",
@@ -74,7 +78,10 @@ MEMBER_IAM_ACTIONS = (
     "ssm:StartAutomationExecution",
     "ssm:GetAutomationExecution",
     "config:StartRemediationExecution",
+    "config:DescribeRemediationExecutionStatus",
+    "config:GetComplianceDetailsByResource",
 )
+CONFIG_BUSY_STATES = ("QUEUED", "IN_PROGRESS")
 
 
 def validate_event(event: object) -> str:
@@ -108,9 +115,10 @@ def _note(text: str) -> dict[str, str]:
 class Bridge:
     """One invocation's work: configuration, settings and the clients it needs."""
 
-    def __init__(self, config: BridgeConfig, settings: Settings) -> None:
+    def __init__(self, config: BridgeConfig, settings: Settings, lease_seconds: int = DEFAULT_LEASE_SECONDS) -> None:
         self.config = config
         self.settings = settings
+        self.lease_seconds = lease_seconds  # how long this invocation can still live: its claims' lease
         self.partition = partition_for(settings.region)
         self.ledger = Ledger(settings.ledger_table, settings.ledger_ttl_hours)
         self.accounts = AccountClients(settings.member_role_name, self.partition, settings.member_role_path)
@@ -134,7 +142,7 @@ class Bridge:
                 results.append(decision.log("skipped", event=_kind(custom_action)))
                 continue
             try:
-                results.append(self._act(decision, custom_action, securityhub_region))
+                results.append(self._act(decision, custom_action, securityhub_region, _observed_at(finding)))
             except Exception as error:
                 failures.append(decision.finding_id)
                 results.append(
@@ -144,57 +152,145 @@ class Bridge:
             raise RuntimeError(f"{len(failures)} finding(s) could not be remediated (see log): {failures}")
         return {"decisions": results}
 
-    def _act(self, decision: Decision, custom_action: bool, securityhub_region: str) -> dict:
-        """Claim the finding, resolve its resource, start the remediation, record it, update the finding."""
+    def _act(self, decision: Decision, custom_action: bool, securityhub_region: str, observed_at: str) -> dict:
+        """Claim the finding, resolve its resource, then start its remediation once per resource (or ask AWS
+        Config to remediate), and update the finding."""
         decision = replace(decision, region=self.config.run_region(decision.control, decision.region))
         min_age = CUSTOM_ACTION_MIN_AGE_SECONDS if custom_action else None
         if not self.ledger.claim_finding(decision.finding_id, min_age):
             return replace(decision, reason="duplicate").log("skipped", event=_kind(custom_action))
-        control = decision.control
         client = self.accounts.factory(decision.account, decision.region)
-        started = False
         try:
-            resource_id = resolve_resource_id(decision.arn, control.resource_type, client)
+            resource_id = resolve_resource_id(decision.arn, decision.control.resource_type, client)
             if decision.action == START_AUTOMATION:
-                parameters = self.runbook_parameters(decision, resource_id)
-                response = client("ssm").start_automation_execution(
-                    DocumentName=control.document, Parameters={k: [v] for k, v in parameters.items()}
-                )
-                execution_id = response["AutomationExecutionId"]
-                started = True
-                self.ledger.record_execution(
-                    execution_id,
-                    findings=[decision.identifier],
-                    control=control.id,
-                    account=decision.account,
-                    region=decision.region,
-                    document=control.document,
-                    parameters=parameters,
-                    securityhub_region=securityhub_region,
-                )
-                note = f"Remedy started {control.document} execution {execution_id}"
-                outcome = {"execution_id": execution_id, "document": control.document, "parameters": parameters}
-            else:
-                response = client("config").start_remediation_execution(
-                    ConfigRuleName=decision.config_rule,
-                    ResourceKeys=[{"resourceType": control.resource_type, "resourceId": resource_id}],
-                )
-                if response.get("FailedItems"):
-                    raise RuntimeError(f"AWS Config did not start the remediation: {response.get('FailureMessage')}")
-                started = True
-                note = f"Remedy asked AWS Config to run the remediation of {decision.config_rule} for {resource_id}"
-                outcome = {"resource_id": resource_id}
+                return self._remediate_once(decision, custom_action, securityhub_region, observed_at, resource_id)
+            outcome, note = self._ask_config(decision, client, resource_id)
         except ResourceNotFoundError as problem:
             self.ledger.release_finding(decision.finding_id)
             return replace(decision, reason="resource_not_found", detail=str(problem)).log(
                 "skipped", event=_kind(custom_action)
             )
         except Exception:
-            if not started:
-                self.ledger.release_finding(decision.finding_id)
+            self.ledger.release_finding(decision.finding_id)
             raise
         update_error = self.update_findings([decision.identifier], "NOTIFIED", note, securityhub_region)
         return decision.log("started", event=_kind(custom_action), finding_update_error=update_error, **outcome)
+
+    def _ask_config(self, decision: Decision, client: Any, resource_id: str) -> tuple[dict, str]:
+        """A finding of one of our Config rules: AWS Config runs its own remediation for the resource."""
+        response = client("config").start_remediation_execution(
+            ConfigRuleName=decision.config_rule,
+            ResourceKeys=[{"resourceType": decision.control.resource_type, "resourceId": resource_id}],
+        )
+        if response.get("FailedItems"):
+            raise RuntimeError(f"AWS Config did not start the remediation: {response.get('FailureMessage')}")
+        note = f"Remedy asked AWS Config to run the remediation of {decision.config_rule} for {resource_id}"
+        return {"resource_id": resource_id}, note
+
+    def _remediate_once(
+        self, decision: Decision, custom_action: bool, securityhub_region: str, observed_at: str, resource_id: str
+    ) -> dict:
+        """One runbook execution per (control, account, region, resource): claim it, or attach to its run."""
+        control, kind = decision.control, _kind(custom_action)
+        pk = resource_pk(control.id, decision.account, decision.region, resource_id)
+        claim = self.ledger.claim_resource(pk, decision.identifier, self.lease_seconds)
+        if not claim.owner:
+            under_way = f"execution {claim.execution_id}" if claim.execution_id else "a run being started"
+            note = f"Remedy: attached to the remediation of {resource_id} already under way ({under_way})"
+            error = self.update_findings([decision.identifier], "NOTIFIED", note, securityhub_region)
+            return decision.log(
+                "attached",
+                event=kind,
+                resource_id=resource_id,
+                execution_id=claim.execution_id,
+                finding_update_error=error,
+            )
+        try:
+            verdict = self._config_verdict(control, decision, resource_id, observed_at)
+            if verdict:
+                return self._settled_by_config(decision, kind, pk, resource_id, verdict, securityhub_region)
+            execution_id, parameters = self._start(decision, resource_id, claim.client_token)
+            self.ledger.record_execution(
+                execution_id,
+                findings=[decision.identifier],
+                control=control.id,
+                account=decision.account,
+                region=decision.region,
+                document=control.document,
+                parameters=parameters,
+                securityhub_region=securityhub_region,
+                resource=pk,
+            )
+            self.ledger.mark_started(pk, execution_id)  # after the record: an attached finding finds its run
+        except Exception:
+            self._give_back(pk, decision.finding_id)
+            raise
+        note = f"Remedy started {control.document} execution {execution_id}"
+        error = self.update_findings([decision.identifier], "NOTIFIED", note, securityhub_region)
+        return decision.log(
+            "started",
+            event=kind,
+            execution_id=execution_id,
+            document=control.document,
+            parameters=parameters,
+            resource_id=resource_id,
+            finding_update_error=error,
+        )
+
+    def _give_back(self, pk: str, finding_id: str | None) -> None:
+        """After a failure before the start was recorded: end the lease (the retry takes the claim over with
+        the same ClientToken, so a start that did happen is not repeated) and release the finding claim.
+        Errors here are logged, not raised: the caller re-raises the original one."""
+        for undo in (lambda: self.ledger.end_lease(pk), lambda: self.ledger.release_finding(finding_id)):
+            try:
+                undo()
+            except Exception as error:
+                log_decision("ledger_undo_failed", resource=pk, error=f"{type(error).__name__}: {error}")
+
+    def _start(self, decision: Decision, resource_id: str, client_token: str) -> tuple[str, dict[str, str]]:
+        """StartAutomationExecution with the claim's idempotency token."""
+        parameters = self.runbook_parameters(decision, resource_id)
+        response = self.accounts.factory(decision.account, decision.region)("ssm").start_automation_execution(
+            DocumentName=decision.control.document,
+            Parameters={k: [v] for k, v in parameters.items()},
+            ClientToken=client_token,
+        )
+        return response["AutomationExecutionId"], parameters
+
+    def _config_verdict(self, control: Any, decision: Decision, resource_id: str, observed_at: str) -> str | None:
+        """Why not to start, from the resource's own AWS Config rule: its remediation is under way, or it found
+        the resource compliant after the finding was observed (fixed since). None: start."""
+        config = self.accounts.factory(decision.account, decision.region)("config")
+        key = {"resourceType": control.resource_type, "resourceId": resource_id}
+        statuses = config.describe_remediation_execution_status(
+            ConfigRuleName=control.config_rule, ResourceKeys=[key]
+        ).get("RemediationExecutionStatuses", [])
+        if any(s.get("State") in CONFIG_BUSY_STATES for s in statuses):
+            return "config_remediation_in_progress"
+        results = config.get_compliance_details_by_resource(
+            ResourceType=control.resource_type, ResourceId=resource_id, ComplianceTypes=["COMPLIANT"]
+        ).get("EvaluationResults", [])
+        for result in results:
+            qualifier = result.get("EvaluationResultIdentifier", {}).get("EvaluationResultQualifier", {})
+            recorded = _iso(result.get("ResultRecordedTime"))
+            if qualifier.get("ConfigRuleName") == control.config_rule and recorded and recorded > observed_at:
+                return "already_compliant"
+        return None
+
+    def _settled_by_config(
+        self, decision: Decision, kind: str, pk: str, resource_id: str, verdict: str, securityhub_region: str
+    ) -> dict:
+        """No start: the finding is resolved (compliant since) or left notified (Config's run under way)."""
+        self.ledger.release_resource(pk)
+        rule = decision.control.config_rule
+        if verdict == "already_compliant":
+            workflow, note = "RESOLVED", f"Remedy: AWS Config rule {rule} found {resource_id} compliant since"
+        else:
+            workflow, note = "NOTIFIED", f"Remedy: AWS Config's remediation of {resource_id} ({rule}) is under way"
+        error = self.update_findings([decision.identifier], workflow, note, securityhub_region)
+        return replace(decision, reason=verdict).log(
+            "skipped", event=kind, resource_id=resource_id, finding_update_error=error
+        )
 
     def runbook_parameters(self, decision: Decision, resource_id: str) -> dict[str, str]:
         """The runbook's parameters: static ones from the catalogue, the resource id, the runbook's role."""
@@ -236,13 +332,20 @@ class Bridge:
             return {"decisions": [log_decision("skipped", reason="account_out_of_scope", account=account, **fields)]}
         if not self.ledger.claim_status(execution_id, status):
             return {"decisions": [log_decision("skipped", reason="duplicate", **fields)]}
+        if record and record.get("resource"):
+            attached = self.ledger.resource_findings(record["resource"])
+            record["findings"] = list({(f["Id"], f["ProductArn"]): f for f in record["findings"] + attached}.values())
         try:
             if status == SUCCESS_STATUS:
-                return {"decisions": [self._resolved(record, fields)]}
-            return {"decisions": [self._failed(record, controls, account, region, fields)]}
+                decision = self._resolved(record, fields)
+            else:
+                decision = self._failed(record, controls, account, region, fields)
         except Exception:
             self.ledger.release_status(execution_id, status)
             raise
+        if record and record.get("resource"):
+            self.ledger.release_resource(record["resource"])
+        return {"decisions": [decision]}
 
     def _resolved(self, record: dict, fields: dict) -> dict:
         note = f"Remedy {fields['document']} execution {fields['execution_id']} succeeded; the resource was fixed"
@@ -299,6 +402,21 @@ class Bridge:
         return execution.get("FailureMessage") or "no failure message given"
 
 
+def _observed_at(finding: object) -> str:
+    """When the finding's source last saw the resource (ASFF UpdatedAt), as ISO text; empty if unknown."""
+    value = finding.get("UpdatedAt") if isinstance(finding, dict) else None
+    return _iso(value) or ""
+
+
+def _iso(value: object) -> str | None:
+    """A timestamp (datetime from boto3, or ISO text) as comparable UTC ISO text, e.g. 2026-11-27T09:00:00."""
+    if hasattr(value, "astimezone"):
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    if isinstance(value, str) and len(value) >= 19:
+        return value[:19]
+    return None
+
+
 def _kind(custom_action: bool) -> str:
     return "custom_action" if custom_action else "imported"
 
@@ -306,7 +424,9 @@ def _kind(custom_action: bool) -> str:
 def lambda_handler(event: Any, context: Any = None) -> dict:
     """Entry point (EventBridge). Returns {"decisions": [one log line per finding or status event]}."""
     detail_type = validate_event(event)
-    bridge = Bridge(load_bridge_config(), load_settings())
+    remaining_ms = context.get_remaining_time_in_millis() if hasattr(context, "get_remaining_time_in_millis") else None
+    lease = DEFAULT_LEASE_SECONDS if remaining_ms is None else max(1, int(remaining_ms / 1000) + 1)
+    bridge = Bridge(load_bridge_config(), load_settings(), lease_seconds=lease)
     if detail_type == AUTOMATION_STATUS:
         return bridge.handle_status(event)
     return bridge.handle_findings(event, custom_action=detail_type == CUSTOM_ACTION)

@@ -3,15 +3,26 @@
 One table, partition key "pk" (string), TTL attribute "expires_at" (epoch seconds). Items:
   finding#<finding Id>          a claim: this finding was acted on at claimed_at. Prowler re-imports the
                                 same finding Id every scan; a live claim makes the re-import a duplicate.
+  resource#<control>#<account>#<region>#<resource id>
+                                one remediation per resource: the invocation that claims it starts the
+                                runbook (state "starting" under a lease as long as that invocation can live,
+                                then "started" with the execution id); every other finding about the resource
+                                attaches to it ("findings") and is updated when the execution ends. A claim
+                                whose lease ran out without a start is taken over with the same generation,
+                                and so the same SSM ClientToken: a start that did happen is not repeated.
   execution#<ExecutionId>       which findings, control, account, region, document and parameters an
                                 automation execution serves (read by the status handler and the retry).
   status#<ExecutionId>#<Status> one status notification handled (EventBridge delivers at least once).
 DynamoDB deletes expired items lazily (up to days late), so every claim also compares expires_at itself.
+Keys stay under DynamoDB's 2,048-byte partition key: a longer one is replaced by its SHA-256.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
+import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
@@ -21,6 +32,33 @@ import botocore.exceptions
 # late status change still finds its findings.
 EXECUTION_TTL_SECONDS = 14 * 24 * 3600
 CUSTOM_ACTION_MIN_AGE_SECONDS = 5 * 60
+# A claim without a start is the claiming invocation's for at most its own lifetime (the bridge's timeout).
+DEFAULT_LEASE_SECONDS = 60
+KEY_MAX_BYTES = 1_024  # half of DynamoDB's 2,048-byte partition key: room for the prefix
+STARTING, STARTED = "starting", "started"
+_TOKEN_NAMESPACE = uuid.UUID("8f1f6c52-4b0e-4f2c-9d8e-3d5a2e7c9b10")
+
+
+def bounded_key(prefix: str, text: str) -> str:
+    """`prefix` + `text`, or + the SHA-256 of `text` when it is too long for a DynamoDB key."""
+    if len(text.encode()) <= KEY_MAX_BYTES:
+        return prefix + text
+    return prefix + "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def resource_pk(control: str, account: str, region: str, resource_id: str) -> str:
+    """The ledger key of one remediation target."""
+    return bounded_key("resource#", f"{control}#{account}#{region}#{resource_id}")
+
+
+@dataclass(frozen=True)
+class ResourceClaim:
+    """The outcome of claiming a resource: ours to start (`owner`), or another run's to attach to."""
+
+    pk: str
+    owner: bool
+    client_token: str
+    execution_id: str | None = None
 
 
 class Ledger:
@@ -59,6 +97,113 @@ class Ledger:
             raise
         return True
 
+    def claim_resource(
+        self, pk: str, finding: dict[str, str], lease_seconds: int = DEFAULT_LEASE_SECONDS
+    ) -> ResourceClaim:
+        """Claim the resource for one remediation, or attach `finding` to the run that holds it.
+
+        Three conditional writes at most: a fresh claim (no item, or an expired one); the take-over of a claim
+        whose lease ran out before a start (same generation, so the same ClientToken); else an attachment.
+        """
+        now = int(time.time())
+        fresh = self._update_claim(
+            pk,
+            "SET #state = :starting, lease_until = :lease, claimed_at = :now, expires_at = :expires, "
+            "generation = :generation, findings = :findings REMOVE execution_id",
+            "attribute_not_exists(pk) OR expires_at < :now",
+            {":generation": {"S": str(uuid.uuid4())}, ":findings": {"L": [_finding_item(finding)]}},
+            now,
+            lease_seconds,
+        )
+        if fresh is not None:
+            return ResourceClaim(pk, True, _client_token(pk, fresh))
+        retaken = self._update_claim(
+            pk,
+            "SET lease_until = :lease, claimed_at = :now, findings = list_append(findings, :findings)",
+            "#state = :starting AND lease_until < :now AND expires_at >= :now",
+            {":findings": {"L": [_finding_item(finding)]}},
+            now,
+            lease_seconds,
+        )
+        if retaken is not None:
+            return ResourceClaim(pk, True, _client_token(pk, retaken))
+        return self._attach(pk, finding)
+
+    def _update_claim(
+        self, pk: str, update: str, condition: str, values: dict, now: int, lease_seconds: int
+    ) -> dict | None:
+        """One conditional UpdateItem; the new item, or None when the condition does not hold."""
+        try:
+            response = self.client.update_item(
+                TableName=self.table_name,
+                Key={"pk": {"S": pk}},
+                UpdateExpression=update,
+                ConditionExpression=condition,
+                ExpressionAttributeNames={"#state": "state"} if "#state" in update + condition else {},
+                ExpressionAttributeValues={
+                    ":now": {"N": str(now)},
+                    **({":starting": {"S": STARTING}} if ":starting" in update + condition else {}),
+                    **({":lease": {"N": str(now + lease_seconds)}} if ":lease" in update else {}),
+                    **({":expires": {"N": str(now + self.ttl_seconds)}} if ":expires" in update else {}),
+                    **values,
+                },
+                ReturnValues="ALL_NEW",
+            )
+        except botocore.exceptions.ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return None
+            raise
+        return response["Attributes"]
+
+    def _attach(self, pk: str, finding: dict[str, str]) -> ResourceClaim:
+        """Add the finding to a live claim; its run updates it when it ends."""
+        response = self.client.update_item(
+            TableName=self.table_name,
+            Key={"pk": {"S": pk}},
+            UpdateExpression="SET findings = list_append(findings, :findings)",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues={":findings": {"L": [_finding_item(finding)]}},
+            ReturnValues="ALL_NEW",
+        )
+        item = response["Attributes"]
+        execution = item.get("execution_id", {}).get("S")
+        return ResourceClaim(pk, False, _client_token(pk, item), execution)
+
+    def mark_started(self, pk: str, execution_id: str) -> None:
+        """The claim's run started: later findings attach to `execution_id` until it ends."""
+        self.client.update_item(
+            TableName=self.table_name,
+            Key={"pk": {"S": pk}},
+            UpdateExpression="SET #state = :started, execution_id = :execution",
+            ExpressionAttributeNames={"#state": "state"},
+            ExpressionAttributeValues={":started": {"S": STARTED}, ":execution": {"S": execution_id}},
+        )
+
+    def end_lease(self, pk: str) -> None:
+        """The claiming invocation failed before recording a start: let its retry take the claim over now."""
+        try:
+            self.client.update_item(
+                TableName=self.table_name,
+                Key={"pk": {"S": pk}},
+                UpdateExpression="SET lease_until = :zero",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={":zero": {"N": "0"}},
+            )
+        except botocore.exceptions.ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+
+    def resource_findings(self, pk: str) -> list[dict[str, str]]:
+        """Every finding attached to the resource's claim, each once, in attachment order."""
+        response = self.client.get_item(TableName=self.table_name, Key={"pk": {"S": pk}}, ConsistentRead=True)
+        items = (response.get("Item") or {}).get("findings", {}).get("L", [])
+        findings = [{"Id": f["M"]["Id"]["S"], "ProductArn": f["M"]["ProductArn"]["S"]} for f in items]
+        return list({(f["Id"], f["ProductArn"]): f for f in findings}.values())
+
+    def release_resource(self, pk: str) -> None:
+        """End the claim (its run ended, or could not start): the next finding is decided afresh."""
+        self.client.delete_item(TableName=self.table_name, Key={"pk": {"S": pk}})
+
     def claim_finding(self, finding_id: str, min_age_seconds: int | None = None) -> bool:
         """Claim a finding; False if a live claim exists (a duplicate, or a lost race).
 
@@ -71,11 +216,11 @@ class Ledger:
         if min_age_seconds is not None:
             condition += " OR claimed_at < :cutoff"
             values[":cutoff"] = {"N": str(now - min_age_seconds)}
-        return self._claim(f"finding#{finding_id}", {"finding_id": {"S": finding_id}}, condition, values)
+        return self._claim(bounded_key("finding#", finding_id), {"finding_id": {"S": finding_id}}, condition, values)
 
     def release_finding(self, finding_id: str) -> None:
         """Drop a claim whose remediation could not be started, so the next import or a retry can act."""
-        self.client.delete_item(TableName=self.table_name, Key={"pk": {"S": f"finding#{finding_id}"}})
+        self.client.delete_item(TableName=self.table_name, Key={"pk": {"S": bounded_key("finding#", finding_id)}})
 
     def release_status(self, execution_id: str, status: str) -> None:
         """Drop a status claim whose handling failed, so EventBridge's retry handles it again."""
@@ -102,8 +247,10 @@ class Ledger:
         document: str,
         parameters: dict[str, str],
         securityhub_region: str,
+        resource: str | None = None,
     ) -> None:
-        """Remember what an execution serves, for its status change and for a retry."""
+        """Remember what an execution serves, for its status change and for a retry; `resource` is the
+        ledger key of the resource claim whose attached findings it also serves."""
         now = int(time.time())
         item = {
             "pk": {"S": f"execution#{execution_id}"},
@@ -118,6 +265,8 @@ class Ledger:
             "started_at": {"N": str(now)},
             "expires_at": {"N": str(now + max(self.ttl_seconds, EXECUTION_TTL_SECONDS))},
         }
+        if resource:
+            item["resource"] = {"S": resource}
         self.client.put_item(TableName=self.table_name, Item=item)
 
     def execution(self, execution_id: str) -> dict | None:
@@ -139,4 +288,14 @@ class Ledger:
             "document": item["document"]["S"],
             "parameters": {k: v["S"] for k, v in item["parameters"]["M"].items()},
             "securityhub_region": item["securityhub_region"]["S"],
+            "resource": item.get("resource", {}).get("S"),
         }
+
+
+def _finding_item(finding: dict[str, str]) -> dict:
+    return {"M": {"Id": {"S": finding["Id"]}, "ProductArn": {"S": finding["ProductArn"]}}}
+
+
+def _client_token(pk: str, item: dict) -> str:
+    """SSM's idempotency token for the claim: one per claim generation, so a retried start cannot run twice."""
+    return str(uuid.uuid5(_TOKEN_NAMESPACE, f"{pk}#{item['generation']['S']}"))

@@ -198,19 +198,45 @@ class SsmAutomationService:
     """StartAutomationExecution returns at once; the execution runs when the account settles, then EventBridge
     hears of its end, as it does in AWS (the caller records the id before the outcome arrives)."""
 
-    def __init__(self, interpreter: SsmAutomation, events: EventBridge) -> None:
+    def __init__(
+        self, interpreter: SsmAutomation, events: EventBridge, resource_parameters: dict[str, str] | None = None
+    ) -> None:
+        """resource_parameters: document -> the parameter naming the resource (from the remediation
+        configurations), so each execution's resource is known for the report."""
         self.interpreter, self.events = interpreter, events
+        self.resource_parameters = resource_parameters or {}
         self.pending: deque[tuple[str, str, dict]] = deque()
         self.ids: dict[str, str] = {}  # our id -> interpreter id
         self.started: list[tuple[str, str, dict]] = []
+        self.origins: dict[str, tuple[str, str]] = {}  # execution id -> (trigger, resource id)
         self.rejected: dict[str, str] = {}  # executions whose parameters failed validation
+        self._tokens: dict[str, tuple[str, dict, str]] = {}  # ClientToken -> (document, parameters, id)
 
-    def start(self, document: str, parameters: dict[str, list[str]]) -> str:
+    def start(
+        self,
+        document: str,
+        parameters: dict[str, list[str]],
+        *,
+        client_token: str | None = None,
+        trigger: str = "api",
+        resource_id: str | None = None,
+    ) -> str:
+        """StartAutomationExecution. A ClientToken seen before with the same document and parameters returns that
+        execution, as AWS's idempotent retry does; with others it is IdempotentParameterMismatch."""
         if document not in self.interpreter.documents:
             raise ValueError(f"Automation document {document} not found")
+        if client_token and client_token.lower() in self._tokens:
+            earlier_document, earlier_parameters, earlier_id = self._tokens[client_token.lower()]
+            if (earlier_document, earlier_parameters) != (document, parameters):
+                raise ValueError(f"IdempotentParameterMismatch: ClientToken {client_token} was used with other input")
+            return earlier_id
         execution_id = str(uuid.uuid4())
+        if client_token:
+            self._tokens[client_token.lower()] = (document, parameters, execution_id)
         self.pending.append((execution_id, document, parameters))
         self.started.append((execution_id, document, parameters))
+        resource = resource_id or (parameters.get(self.resource_parameters.get(document, ""), [""]) or [""])[0]
+        self.origins[execution_id] = (trigger, resource)
         return execution_id
 
     def run_one(self) -> bool:
@@ -352,7 +378,13 @@ class EmulatedAccount:
             ssm.create_document(
                 Name=name, Content=json.dumps(content), DocumentType="Automation", DocumentFormat="JSON"
             )
-        self.ssm = SsmAutomationService(self.interpreter, self.events)
+        resource_parameters = {
+            c.document: name
+            for c in assembly.remediation_configurations().values()
+            for name, value in c.parameters.items()
+            if "ResourceValue" in value
+        }
+        self.ssm = SsmAutomationService(self.interpreter, self.events, resource_parameters)
         self.config = ConfigService(
             assembly.config_rules(),
             assembly.remediation_configurations(),
@@ -360,6 +392,7 @@ class EmulatedAccount:
             self.ssm.start,
             self.account,
             self.region,
+            execution_status=self.ssm.status,
         )
         self._automatic_attempts: dict[str, tuple[str, str, int]] = {}
         self._install_hook()
@@ -373,8 +406,12 @@ class EmulatedAccount:
             ("config", "GetComplianceDetailsByConfigRule"): self.config.get_compliance_details_by_config_rule,
             ("config", "StartRemediationExecution"): self.config.start_remediation_execution,
             ("ssm", "StartAutomationExecution"): lambda p: {
-                "AutomationExecutionId": self.ssm.start(p["DocumentName"], p.get("Parameters", {}))
+                "AutomationExecutionId": self.ssm.start(
+                    p["DocumentName"], p.get("Parameters", {}), client_token=p.get("ClientToken"), trigger="bridge"
+                )
             },
+            ("config", "DescribeRemediationExecutionStatus"): self.config.describe_remediation_execution_status,
+            ("config", "GetComplianceDetailsByResource"): self.config.get_compliance_details_by_resource,
             ("ssm", "GetAutomationExecution"): self.ssm.get,
             ("securityhub", "BatchUpdateFindings"): self.security_hub.batch_update_findings,
         }
@@ -425,7 +462,7 @@ class EmulatedAccount:
         """Start (not run) the automatic remediations; failures are retried as the executions end."""
         started = []
         for rule_name, resource_id in self.config.automatic_remediation_targets():
-            execution_id = self.config.remediate(rule_name, resource_id)
+            execution_id = self.config.remediate(rule_name, resource_id, trigger="config_automatic")
             self._automatic_attempts[execution_id] = (rule_name, resource_id, 1)
             started.append(execution_id)
         return started
@@ -435,7 +472,7 @@ class EmulatedAccount:
             if self.ssm.status(execution_id) in ("Failed", "TimedOut"):
                 del self._automatic_attempts[execution_id]
                 if attempt < self.config.remediations[rule_name].maximum_attempts:
-                    retry = self.config.remediate(rule_name, resource_id)
+                    retry = self.config.remediate(rule_name, resource_id, trigger="config_automatic")
                     self._automatic_attempts[retry] = (rule_name, resource_id, attempt + 1)
             elif self.ssm.status(execution_id) in END_STATUSES:
                 del self._automatic_attempts[execution_id]

@@ -112,12 +112,16 @@ class ConfigService:
         rules: dict[str, ConfigRule],
         remediations: dict[str, RemediationConfiguration],
         lambdas: LambdaService,
-        start_automation: Callable[[str, dict[str, list[str]]], str],
+        start_automation: Callable[..., str],
         account: str,
         region: str,
+        execution_status: Callable[[str], str] | None = None,
     ) -> None:
+        """start_automation(document, parameters, trigger=, resource_id=) starts a runbook; execution_status(id)
+        is its SSM status (for DescribeRemediationExecutionStatus)."""
         self.rules, self.remediations, self.lambdas = rules, remediations, lambdas
         self.start_automation = start_automation
+        self.execution_status = execution_status or (lambda _id: "InProgress")
         self.account, self.region = account, region
         self.evaluations: dict[str, dict[tuple[str, str], dict]] = {name: {} for name in rules}
         self._tokens: dict[str, str] = {}
@@ -212,7 +216,7 @@ class ConfigService:
         if not params.get("TestMode"):
             for evaluation in params.get("Evaluations", []):
                 key = (evaluation["ComplianceResourceType"], evaluation["ComplianceResourceId"])
-                self.evaluations[rule_name][key] = evaluation
+                self.evaluations[rule_name][key] = {**evaluation, "ResultRecordedTime": datetime.now(UTC)}
         return {"FailedEvaluations": []}
 
     def get_compliance_details_by_config_rule(self, params: dict) -> dict:
@@ -234,6 +238,50 @@ class ConfigService:
         ]
         return {"EvaluationResults": results}
 
+    def get_compliance_details_by_resource(self, params: dict) -> dict:
+        """GetComplianceDetailsByResource: every rule's latest evaluation of one resource, with the time AWS
+        Config recorded it (ResultRecordedTime)."""
+        wanted = set(params.get("ComplianceTypes") or ["COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE"])
+        key = (params["ResourceType"], params["ResourceId"])
+        return {
+            "EvaluationResults": [
+                {
+                    "EvaluationResultIdentifier": {
+                        "EvaluationResultQualifier": {
+                            "ConfigRuleName": rule_name,
+                            "ResourceType": key[0],
+                            "ResourceId": key[1],
+                        }
+                    },
+                    "ComplianceType": evaluations[key]["ComplianceType"],
+                    "ResultRecordedTime": evaluations[key]["ResultRecordedTime"],
+                    "Annotation": evaluations[key].get("Annotation", ""),
+                }
+                for rule_name, evaluations in self.evaluations.items()
+                if key in evaluations and evaluations[key]["ComplianceType"] in wanted
+            ]
+        }
+
+    def describe_remediation_execution_status(self, params: dict) -> dict:
+        """DescribeRemediationExecutionStatus: the latest remediation of each resource key of the rule, its state
+        from the SSM execution (QUEUED while not yet run, IN_PROGRESS, SUCCEEDED or FAILED)."""
+        rule_name = params["ConfigRuleName"]
+        wanted = {k["resourceId"] for k in params.get("ResourceKeys", [])}
+        latest: dict[str, str] = {}
+        for run in self.remediation_executions:
+            if run["rule"] == rule_name and (not wanted or run["resource_id"] in wanted):
+                latest[run["resource_id"]] = run["execution_id"]
+        states = {"Pending": "QUEUED", "InProgress": "IN_PROGRESS", "Waiting": "IN_PROGRESS", "Success": "SUCCEEDED"}
+        return {
+            "RemediationExecutionStatuses": [
+                {
+                    "ResourceKey": {"resourceType": self.remediations[rule_name].resource_type, "resourceId": rid},
+                    "State": states.get(self.execution_status(execution_id), "FAILED"),
+                }
+                for rid, execution_id in latest.items()
+            ]
+        }
+
     def start_remediation_execution(self, params: dict) -> dict:
         """The console's Remediate button: run the rule's remediation for the given resources now."""
         rule_name = params["ConfigRuleName"]
@@ -242,7 +290,7 @@ class ConfigService:
         failed = []
         for key in params.get("ResourceKeys", []):
             try:
-                self.remediate(rule_name, key["resourceId"])
+                self.remediate(rule_name, key["resourceId"], trigger="config_start_remediation")
             except ValueError:
                 failed.append(key)
         return {"FailureMessage": "", "FailedItems": failed}
@@ -258,10 +306,15 @@ class ConfigService:
                 parameters[name] = [str(v) for v in value["StaticValue"]["Values"]]
         return parameters
 
-    def remediate(self, rule_name: str, resource_id: str) -> str:
+    def remediate(self, rule_name: str, resource_id: str, trigger: str = "config") -> str:
         """Start the rule's remediation for one resource; returns the automation execution id."""
         configuration = self.remediations[rule_name]
-        execution_id = self.start_automation(configuration.document, self.runbook_parameters(rule_name, resource_id))
+        execution_id = self.start_automation(
+            configuration.document,
+            self.runbook_parameters(rule_name, resource_id),
+            trigger=trigger,
+            resource_id=resource_id,
+        )
         self.remediation_executions.append(
             {"rule": rule_name, "resource_id": resource_id, "execution_id": execution_id}
         )

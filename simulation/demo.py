@@ -18,6 +18,7 @@ import json
 import os
 import sys
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,7 +27,7 @@ from simulation.prowler_findings import prowler_finding
 from simulation.seeds import SeededResource, seed_account
 
 if TYPE_CHECKING:
-    from simulation.account import SsmAutomationService
+    from simulation.account import EmulatedAccount, SsmAutomationService
     from simulation.config_service import ConfigService
     from simulation.lambda_service import LambdaService
 
@@ -68,9 +69,15 @@ def compliance_state(config: ConfigService, controls: list[Control], rule_of: di
 
 
 def findings_for_seeds(
-    catalogue: Catalogue, config: ConfigService, rule_of: dict[str, str], seeded: list[SeededResource], region: str
+    catalogue: Catalogue,
+    config: ConfigService,
+    rule_of: dict[str, str],
+    seeded: list[SeededResource],
+    region: str,
+    scanned_at: str,
 ) -> list[dict]:
-    """What a Prowler scan taken before remediation reported, for the seeded resources that still exist."""
+    """What a Prowler scan taken at `scanned_at` (before remediation) reported, for the seeded resources that
+    still exist."""
     findings = []
     for resource in seeded:
         evaluation = config.evaluations[rule_of[resource.control_id]].get(
@@ -81,9 +88,35 @@ def findings_for_seeds(
         control = catalogue.control(resource.control_id)
         for check in control.prowler_checks:
             findings.append(
-                prowler_finding(check, resource.arn, account=config.account, region=region, severity=control.severity)
+                prowler_finding(
+                    check,
+                    resource.arn,
+                    account=config.account,
+                    region=region,
+                    severity=control.severity,
+                    timestamp=scanned_at,
+                )
             )
     return findings
+
+
+def scan_time() -> str:
+    """Now, as Prowler stamps a finding's UpdatedAt (ISO 8601, UTC)."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def execution_entry(unit: EmulatedAccount, execution_id: str, document: str) -> dict:
+    """One automation execution of report.json: where, on which resource, started by what, how it ended."""
+    trigger, resource_id = unit.ssm.origins.get(execution_id, ("api", ""))
+    return {
+        "account": unit.account,
+        "region": unit.region,
+        "execution_id": execution_id,
+        "document": document,
+        "resource_id": resource_id,
+        "trigger": trigger,
+        "status": unit.ssm.status(execution_id),
+    }
 
 
 def control_summary(control: Control, *, resources: int, before: int, after: int, manual: bool) -> dict:
@@ -159,6 +192,7 @@ class Demo:
         account = self.account
         _say(f"Emulated account {account.account} in {self.region}: seeding resources for every control")
         seeded = seed_account([c.id for c in self.catalogue.controls], account.account, self.region, self.in_process)
+        self.scanned_at = scan_time()  # Prowler's scan sees the resources as seeded
         for resource in seeded:
             flag = "non-compliant" if resource.non_compliant else "compliant"
             _say(f"  {resource.control_id:38} {resource.resource_id:28} {flag:14} {resource.note}")
@@ -241,7 +275,9 @@ class Demo:
         return self.catalogue.prowler_check_map()[generator_id.removeprefix("prowler-")]
 
     def _prowler_findings(self, seeded: list[SeededResource]) -> list[dict]:
-        return findings_for_seeds(self.catalogue, self.account.config, self.rule_of, seeded, self.region)
+        return findings_for_seeds(
+            self.catalogue, self.account.config, self.rule_of, seeded, self.region, self.scanned_at
+        )
 
     def _report_executions(self, execution_ids: list[str]) -> None:
         report_executions(self.account.ssm, execution_ids)
@@ -264,10 +300,7 @@ class Demo:
             "prowler_findings_imported": len(findings),
             "bridge_executions": bridge_runs,
             "finding_workflow": dict(workflow),
-            "automation_executions": [
-                {"execution_id": i, "document": d, "status": self.account.ssm.status(i)}
-                for i, d, _p in self.account.ssm.started
-            ],
+            "automation_executions": [execution_entry(self.account, i, d) for i, d, _p in self.account.ssm.started],
         }
 
 

@@ -23,9 +23,11 @@ from simulation.demo import (
     bridge_decisions,
     compliance_state,
     control_summary,
+    execution_entry,
     failure_line,
     findings_for_seeds,
     report_executions,
+    scan_time,
 )
 from simulation.organization import EmulatedOrganization
 from simulation.prowler_findings import prowler_finding
@@ -46,6 +48,7 @@ class OrganizationDemo:
         self.organization = EmulatedOrganization(assembly, prefix=prefix).provision()
         self.rule_of = {c.id: f"{prefix}-{c.id}" for c in catalogue.controls}
         self.seeded: dict[tuple[str, str], list[SeededResource]] = {}
+        self.scanned_at = ""  # when Prowler's scan saw the seeded resources (set by seed())
 
     def controls_in(self, unit: EmulatedAccount) -> list:
         """The catalogue controls deployed in this (account, region): global ones in the home region only."""
@@ -84,6 +87,7 @@ class OrganizationDemo:
 
     def seed(self) -> None:
         _say("\n== Seeding every member account and region (account-global resources once, in the home region) ==")
+        self.scanned_at = scan_time()  # Prowler's scan sees the resources as seeded
         for unit in self.organization.members():
             controls = [c.id for c in self.controls_in(unit)]
             with self.organization.acting_as(unit):
@@ -163,11 +167,20 @@ class OrganizationDemo:
             with self.organization.acting_as(unit):
                 unit.config.evaluate_all()
             seeded = self.seeded[(unit.account, unit.region)]
-            found.append((unit, findings_for_seeds(self.catalogue, unit.config, self.rule_of, seeded, unit.region)))
+            found.append(
+                (
+                    unit,
+                    findings_for_seeds(self.catalogue, unit.config, self.rule_of, seeded, unit.region, self.scanned_at),
+                )
+            )
         unit, findings = found[-1]
         stale = f"arn:aws:s3:::{STALE_BUCKET}-{unit.account}-{unit.region}"
         control = self.catalogue.control("s3-bucket-kms-encryption")
-        findings.append(prowler_finding(control.prowler_checks[0], stale, account=unit.account, region=unit.region))
+        findings.append(
+            prowler_finding(
+                control.prowler_checks[0], stale, account=unit.account, region=unit.region, timestamp=self.scanned_at
+            )
+        )
         _say(f"  {_where(unit)}: a finding names {stale}, deleted after the scan (its runbook will fail)")
         return found
 
@@ -231,16 +244,7 @@ class OrganizationDemo:
             "bridge_executions": bridge_runs,
             "finding_workflow": workflow,
             "failures_queued": failures,
-            "automation_executions": [
-                {
-                    "account": unit.account,
-                    "region": unit.region,
-                    "execution_id": i,
-                    "document": d,
-                    "status": unit.ssm.status(i),
-                }
-                for unit, i, d in organization.executions()
-            ],
+            "automation_executions": [execution_entry(unit, i, d) for unit, i, d in organization.executions()],
         }
 
     def _controls(self, results: list[dict]) -> list[dict]:

@@ -50,14 +50,14 @@ class ApiCallRecorder:
     """Sees every boto3 call made through the default session; can make chosen calls fail."""
 
     calls: list[ApiCall] = field(default_factory=list)
-    _failures: dict[str, tuple[str, str, int]] = field(default_factory=dict)
+    _failures: dict[str, tuple[str, str, int, int]] = field(default_factory=dict)
     _responses: dict[str, dict] = field(default_factory=dict)
 
     def _before_call(self, model, params, **_kwargs):
         service = model.service_model.signing_name
         self.calls.append(ApiCall(service, model.name, params.get("body", params)))
-        if model.name in self._failures:
-            code, message, status = self._failures[model.name]
+        if model.name in self._failures and self._fails_now(model.name):
+            code, message, status, _after = self._failures[model.name]
             return (
                 AWSResponse("https://emulated.invalid", status, {}, None),
                 {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}},
@@ -71,9 +71,25 @@ class ApiCallRecorder:
         """Answer every later call of `operation` with `parsed_response` (for APIs moto lacks)."""
         self._responses[operation] = parsed_response
 
-    def fail(self, operation: str, code: str = "AccessDenied", message: str = "denied by test", status: int = 403):
-        """Make every later call of `operation` fail with the given AWS error."""
-        self._failures[operation] = (code, message, status)
+    def fail(
+        self,
+        operation: str,
+        code: str = "AccessDenied",
+        message: str = "denied by test",
+        status: int = 403,
+        after: int = 0,
+    ):
+        """Make every later call of `operation` fail with the given AWS error, once `after` more succeeded."""
+        seen = sum(1 for c in self.calls if c.operation == operation)
+        self._failures[operation] = (code, message, status, seen + after)
+
+    def heal(self, operation: str) -> None:
+        """Stop failing `operation`."""
+        self._failures.pop(operation, None)
+
+    def _fails_now(self, operation: str) -> bool:
+        """True once the calls of `operation` (this one included) number more than the failure's threshold."""
+        return sum(1 for c in self.calls if c.operation == operation) > self._failures[operation][3]
 
     def clear(self) -> None:
         self.calls.clear()

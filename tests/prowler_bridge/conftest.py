@@ -47,6 +47,18 @@ def params_of(calls, operation: str) -> list[dict]:
     return found
 
 
+def automation_starts(calls) -> list[dict]:
+    """Every StartAutomationExecution's parameters, each checked to carry a UUID ClientToken (then removed)."""
+    import uuid
+
+    starts = []
+    for start in params_of(calls, "StartAutomationExecution"):
+        token = start.pop("ClientToken")
+        assert str(uuid.UUID(token)) == token.lower()
+        starts.append(start)
+    return starts
+
+
 @pytest.fixture
 def bridge(api_calls, realistic_iam_user_ids, tmp_path, monkeypatch):
     """Ledger table, failure topic (with a watching queue) and queue, config file and environment."""
@@ -91,6 +103,9 @@ def bridge(api_calls, realistic_iam_user_ids, tmp_path, monkeypatch):
     api_calls.respond("StartAutomationExecution", {"AutomationExecutionId": EXECUTION_ID})
     api_calls.respond("BatchUpdateFindings", {"ProcessedFindings": [], "UnprocessedFindings": []})
     api_calls.respond("StartRemediationExecution", {"FailedItems": []})
+    # AWS Config knows of no remediation and no compliant evaluation of the resource (tests override).
+    api_calls.respond("DescribeRemediationExecutionStatus", {"RemediationExecutionStatuses": []})
+    api_calls.respond("GetComplianceDetailsByResource", {"EvaluationResults": []})
     api_calls.clear()
     yield SimpleNamespace(
         calls=api_calls,

@@ -8,7 +8,7 @@ import pytest
 from prowler_bridge import handler
 from tests.conftest import ACCOUNT_ID, REGION
 from tests.prowler_bridge import asff
-from tests.prowler_bridge.conftest import TABLE, decisions, params_of
+from tests.prowler_bridge.conftest import EXECUTION_ID, TABLE, automation_starts, decisions, params_of
 
 
 @pytest.mark.parametrize("check_id", ["iam_rotate_access_key_90_days", "check14"])
@@ -20,7 +20,7 @@ def test_access_key_finding_passes_the_users_aida_id(bridge, check_id):
 
     (get_user,) = params_of(bridge.calls, "GetUser")
     assert get_user["UserName"] == "alice"
-    (start,) = params_of(bridge.calls, "StartAutomationExecution")
+    (start,) = automation_starts(bridge.calls)
     assert start == {
         "DocumentName": "Remedy-DeactivateUnrotatedIamAccessKeys",
         "Parameters": {
@@ -37,7 +37,7 @@ def test_user_with_path_is_looked_up_by_name(bridge):
     user_id = iam.create_user(UserName="bob", Path="/teams/payments/")["User"]["UserId"]
     arn = f"arn:aws:iam::{ACCOUNT_ID}:user/teams/payments/bob"
     handler.lambda_handler(asff.custom_action_event(asff.prowler_finding("iam_rotate_access_key_90_days", arn)), None)
-    (start,) = params_of(bridge.calls, "StartAutomationExecution")
+    (start,) = automation_starts(bridge.calls)
     assert start["Parameters"]["IAMResourceId"] == [user_id]
 
 
@@ -46,7 +46,7 @@ def test_volume_finding_passes_volume_id(bridge, capsys, check_id):
     finding = asff.prowler_finding(check_id, asff.volume_arn())
     handler.lambda_handler(asff.custom_action_event(finding), None)
 
-    (start,) = params_of(bridge.calls, "StartAutomationExecution")
+    (start,) = automation_starts(bridge.calls)
     assert start["DocumentName"] == "Remedy-EncryptEbsVolume"
     assert start["Parameters"]["VolumeId"] == [asff.VOLUME_ID]
     (update,) = params_of(bridge.calls, "BatchUpdateFindings")
@@ -100,7 +100,7 @@ def test_config_refusal_releases_claim_and_raises(bridge):
     assert bridge.calls.mutating[-1] == "DeleteItem"
 
 
-def test_double_click_runs_once_but_a_later_click_reruns(bridge, capsys):
+def test_double_click_runs_once_a_later_click_attaches_and_a_click_after_the_run_reruns(bridge, capsys):
     finding = asff.prowler_finding("ec2_ebs_volume_encryption", asff.volume_arn())
     event = asff.custom_action_event(finding)
     handler.lambda_handler(event, None)
@@ -108,7 +108,20 @@ def test_double_click_runs_once_but_a_later_click_reruns(bridge, capsys):
     assert len(params_of(bridge.calls, "StartAutomationExecution")) == 1
     assert [line.get("reason") for line in decisions(capsys)] == [None, "duplicate"]
 
-    # Six minutes later a person deliberately asks again.
+    # Six minutes later a person deliberately asks again: the run is still under way, the click joins it.
+    _age_finding_claim(finding, seconds=360)
+    handler.lambda_handler(event, None)
+    assert len(params_of(bridge.calls, "StartAutomationExecution")) == 1
+    assert decisions(capsys)[-1]["decision"] == "attached"
+
+    # The run ended; a later click starts the runbook again.
+    handler.lambda_handler(asff.status_event(EXECUTION_ID, "Remedy-EncryptEbsVolume", "Success"), None)
+    _age_finding_claim(finding, seconds=360)
+    handler.lambda_handler(event, None)
+    assert len(params_of(bridge.calls, "StartAutomationExecution")) == 2
+
+
+def _age_finding_claim(finding: dict, seconds: int) -> None:
     dynamodb = boto3.client("dynamodb", region_name=REGION)
     key = {"pk": {"S": f"finding#{finding['Id']}"}}
     claimed_at = int(dynamodb.get_item(TableName=TABLE, Key=key)["Item"]["claimed_at"]["N"])
@@ -116,10 +129,8 @@ def test_double_click_runs_once_but_a_later_click_reruns(bridge, capsys):
         TableName=TABLE,
         Key=key,
         UpdateExpression="SET claimed_at = :earlier",
-        ExpressionAttributeValues={":earlier": {"N": str(claimed_at - 360)}},
+        ExpressionAttributeValues={":earlier": {"N": str(claimed_at - seconds)}},
     )
-    handler.lambda_handler(event, None)
-    assert len(params_of(bridge.calls, "StartAutomationExecution")) == 2
 
 
 def test_click_right_after_automatic_start_is_a_duplicate(bridge, capsys):

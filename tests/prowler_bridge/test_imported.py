@@ -10,7 +10,7 @@ import pytest
 from prowler_bridge import handler, settings
 from tests.conftest import ACCOUNT_ID, REGION
 from tests.prowler_bridge import asff
-from tests.prowler_bridge.conftest import EXECUTION_ID, TABLE, decisions, params_of
+from tests.prowler_bridge.conftest import EXECUTION_ID, TABLE, automation_starts, decisions, params_of
 
 
 def _ledger_items() -> dict[str, dict]:
@@ -19,7 +19,7 @@ def _ledger_items() -> dict[str, dict]:
 
 
 def _started(bridge) -> dict:
-    (start,) = params_of(bridge.calls, "StartAutomationExecution")
+    (start,) = automation_starts(bridge.calls)
     return start
 
 
@@ -44,9 +44,13 @@ def test_bucket_finding_starts_runbook_with_bucket_name(bridge, capsys, check_id
     }
     assert bridge.calls.operations == [
         "GetCallerIdentity",
-        "PutItem",
+        "PutItem",  # the finding's claim
+        "UpdateItem",  # the resource's claim
+        "DescribeRemediationExecutionStatus",  # is AWS Config remediating it?
+        "GetComplianceDetailsByResource",  # has AWS Config seen it compliant since?
         "StartAutomationExecution",
-        "PutItem",
+        "PutItem",  # the execution's record
+        "UpdateItem",  # the claim's run started
         "BatchUpdateFindings",
     ]
     (update,) = params_of(bridge.calls, "BatchUpdateFindings")
@@ -220,13 +224,13 @@ def test_repeated_import_of_same_finding_starts_nothing_new(bridge, capsys):
 def test_expired_claim_no_longer_counts_even_before_dynamodb_deletes_it(bridge):
     event = asff.imported_event(asff.prowler_finding("s3_bucket_kms_encryption", asff.bucket_arn()))
     handler.lambda_handler(event, None)
-    finding_id = event["detail"]["findings"][0]["Id"]
-    boto3.client("dynamodb", region_name=REGION).update_item(
-        TableName=TABLE,
-        Key={"pk": {"S": f"finding#{finding_id}"}},
-        UpdateExpression="SET expires_at = :past",
-        ExpressionAttributeValues={":past": {"N": "1"}},
-    )
+    for pk in _ledger_items():  # the finding's claim and its resource's claim both expired
+        boto3.client("dynamodb", region_name=REGION).update_item(
+            TableName=TABLE,
+            Key={"pk": {"S": pk}},
+            UpdateExpression="SET expires_at = :past",
+            ExpressionAttributeValues={":past": {"N": "1"}},
+        )
     bridge.calls.clear()
     handler.lambda_handler(event, None)
     assert "StartAutomationExecution" in bridge.calls.operations
@@ -241,9 +245,76 @@ def test_start_failure_releases_the_claim_and_raises(bridge, capsys):
     with pytest.raises(RuntimeError, match="could not be remediated"):
         handler.lambda_handler(asff.imported_event(finding), None)
     assert "BatchUpdateFindings" not in bridge.calls.operations
-    assert _ledger_items() == {}  # claim released: the next import (or the Lambda retry) tries again
+    items = _ledger_items()
+    assert not [pk for pk in items if pk.startswith("finding#")]  # the next import (or the Lambda retry) acts
+    (resource,) = [item for pk, item in items.items() if pk.startswith("resource#")]
+    assert resource["lease_until"]["N"] == "0" and "execution_id" not in resource  # taken over at once
     (line,) = decisions(capsys)
     assert line["decision"] == "failed" and "AccessDenied" in line["error"]
+
+
+def test_a_retry_after_an_unrecorded_start_reuses_the_client_token_so_ssm_cannot_start_twice(bridge, capsys):
+    bridge.calls.fail("PutItem", "ProvisionedThroughputExceededException", "slow down", after=1)
+    finding = asff.prowler_finding("s3_bucket_kms_encryption", asff.bucket_arn())
+    with pytest.raises(RuntimeError):
+        handler.lambda_handler(asff.imported_event(finding), None)  # started, then the ledger write failed
+    bridge.calls.heal("PutItem")
+    handler.lambda_handler(asff.imported_event(finding), None)  # Lambda's retry
+
+    first, second = params_of(bridge.calls, "StartAutomationExecution")
+    assert first["ClientToken"] == second["ClientToken"]
+    assert EXECUTION_ID in _ledger_items()[f"execution#{EXECUTION_ID}"]["pk"]["S"]
+
+
+def test_findings_about_one_resource_start_one_execution_and_all_are_resolved_when_it_ends(bridge, capsys):
+    policy = asff.password_policy_arn()
+    checks = ["iam_password_policy_minimum_length_14", "iam_password_policy_reuse_24", "iam_password_policy_symbol"]
+    findings = [asff.prowler_finding(check, policy) for check in checks]
+    handler.lambda_handler(asff.imported_event(*findings), None)
+
+    assert len(automation_starts(bridge.calls)) == 1
+    assert [line["decision"] for line in decisions(capsys)] == ["started", "attached", "attached"]
+    bridge.calls.clear()
+    handler.lambda_handler(asff.status_event(EXECUTION_ID, "Remedy-SetIamPasswordPolicy", "Success"), None)
+    (update,) = params_of(bridge.calls, "BatchUpdateFindings")
+    assert update["Workflow"] == {"Status": "RESOLVED"}
+    assert sorted(f["Id"] for f in update["FindingIdentifiers"]) == sorted(f["Id"] for f in findings)
+    assert not [pk for pk in _ledger_items() if pk.startswith("resource#")]  # the next finding is decided afresh
+
+
+def test_no_start_when_the_resource_s_config_rule_found_it_compliant_after_the_scan(bridge, capsys):
+    finding = asff.prowler_finding("s3_bucket_kms_encryption", asff.bucket_arn())  # UpdatedAt 09:00
+    rule = bridge.config["controls"]["s3-bucket-kms-encryption"]["config_rule"]
+    bridge.calls.respond(
+        "GetComplianceDetailsByResource",
+        {
+            "EvaluationResults": [
+                {
+                    "EvaluationResultIdentifier": {"EvaluationResultQualifier": {"ConfigRuleName": rule}},
+                    "ComplianceType": "COMPLIANT",
+                    "ResultRecordedTime": "2026-11-27T09:05:00Z",
+                }
+            ]
+        },
+    )
+    handler.lambda_handler(asff.imported_event(finding), None)
+
+    assert not params_of(bridge.calls, "StartAutomationExecution")
+    (update,) = params_of(bridge.calls, "BatchUpdateFindings")
+    assert update["Workflow"] == {"Status": "RESOLVED"}
+    assert decisions(capsys)[-1]["reason"] == "already_compliant"
+
+
+def test_no_start_while_aws_config_remediates_the_resource(bridge, capsys):
+    finding = asff.prowler_finding("s3_bucket_kms_encryption", asff.bucket_arn())
+    bridge.calls.respond(
+        "DescribeRemediationExecutionStatus", {"RemediationExecutionStatuses": [{"State": "IN_PROGRESS"}]}
+    )
+    handler.lambda_handler(asff.imported_event(finding), None)
+
+    assert not params_of(bridge.calls, "StartAutomationExecution")
+    assert decisions(capsys)[-1]["reason"] == "config_remediation_in_progress"
+    assert not [pk for pk in _ledger_items() if pk.startswith("resource#")]
 
 
 def test_finding_update_failure_after_start_keeps_claim_and_is_logged(bridge, capsys):
