@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 
 from catalogue import load_catalogue
-from infra.runbooks import RunbookError, render_document, runbook_iam_actions
+from infra.runbooks import RunbookError, render_document, runbook_iam_actions, validate_document
 
 CATALOGUE = load_catalogue()
 RUNBOOKS = sorted(CATALOGUE.runbooks)
@@ -156,3 +156,15 @@ def test_approval_defaults_from_context():
     ):
         with pytest.raises(RunbookError, match=message):
             approval_defaults(approvers, topic, **where)
+
+
+def test_the_template_gate_schema_checks_documents_as_cloudformation_deploys_them(standalone):
+    from infra.check_templates import as_deployed, documents_in
+
+    join = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::", {"Ref": "AWS::AccountId"}, ":role/r"]]}
+    assert as_deployed({"default": [join]}) == {"default": ["arn:aws:iam::123456789012:role/r"]}
+    assert as_deployed({"Fn::GetAtt": ["X", "Arn"]}) == {"Fn::GetAtt": ["X", "Arn"]}  # not resolved: schema fails
+    documents = [doc for t in standalone[1].rglob("*.template.json") for _id, doc in documents_in(t)]
+    for document in documents:
+        validate_document(document, "synthesized")
+    assert len(documents) == len(CATALOGUE.runbooks)
