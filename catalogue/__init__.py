@@ -20,6 +20,8 @@ FRAMEWORKS = ("cis_aws_v3.0", "aws_fsbp", "iso27001_2022", "bsi_c5_2020", "gdpr"
 FREQUENCIES = ("One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours")
 # Filled by the deployment with the runbook's own role, never by the catalogue.
 ASSUME_ROLE_PARAMETER = "AutomationAssumeRole"
+# Every runbook's preview switch; remediation configurations always pass false (infra/config_resources.py).
+DRY_RUN_PARAMETER = "DryRun"
 _ID_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-")
 
 
@@ -336,6 +338,13 @@ def _check_code(control: Control, catalogue: Catalogue, root: Path, errors: list
             continue
         if name not in control.remediation.parameters:
             error("remediation.parameters", f"runbook parameter '{name}' is left unfilled")
+    if DRY_RUN_PARAMETER in control.remediation.parameters:
+        error(f"remediation.parameters.{DRY_RUN_PARAMETER}", "remediations always pass false; preview by hand")
+    approves = any(step.get("action") == "aws:approve" for step in runbook.document.get("mainSteps") or [])
+    if control.remediation.destructive and not approves:
+        error("remediation.destructive", f"runbook '{runbook_name}' has no aws:approve step before its first change")
+    if approves and not control.remediation.destructive:
+        error("remediation.destructive", f"runbook '{runbook_name}' waits for approval: its control is destructive")
     if sum(1 for s in control.remediation.parameters.values() if s.kind == "resource") != 1:
         error("remediation.parameters", "exactly one parameter must take the resource id ({resource: id})")
 

@@ -31,13 +31,34 @@ def templates(folders: list[Path]) -> list[Path]:
     return found
 
 
+# Pseudo parameters CloudFormation resolves inside a document's content at deployment (the approvers' role ARN
+# names the account it deploys to): stand-ins of the same shape for the schema check.
+PSEUDO_PARAMETER_STAND_INS = {"AWS::Partition": "aws", "AWS::AccountId": "123456789012", "AWS::Region": "us-east-1"}
+
+
+def as_deployed(value: object) -> object:
+    """`value` with Fn::Join over pseudo parameters resolved as CloudFormation would; other intrinsics stay."""
+    if isinstance(value, list):
+        return [as_deployed(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if set(value) == {"Ref"} and value["Ref"] in PSEUDO_PARAMETER_STAND_INS:
+        return PSEUDO_PARAMETER_STAND_INS[value["Ref"]]
+    if set(value) == {"Fn::Join"}:
+        separator, parts = value["Fn::Join"]
+        parts = [as_deployed(part) for part in parts]
+        if all(isinstance(part, str) for part in parts):
+            return separator.join(parts)
+    return {key: as_deployed(item) for key, item in value.items()}
+
+
 def documents_in(template: Path) -> list[tuple[str, dict]]:
     """(logical id, content) of every SSM Automation document in a synthesized template."""
     if template.suffix != ".json":
         return []
     resources = json.loads(template.read_text()).get("Resources", {})
     return [
-        (logical_id, resource["Properties"]["Content"])
+        (logical_id, as_deployed(resource["Properties"]["Content"]))
         for logical_id, resource in resources.items()
         if resource.get("Type") == "AWS::SSM::Document"
         and resource.get("Properties", {}).get("DocumentType") == "Automation"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 
-from catalogue import Catalogue, Control, Runbook
+from catalogue import DRY_RUN_PARAMETER, Catalogue, Control, Runbook
 from infra.runbooks import document_name
 
 # rdklib: evaluate with the rule Lambda's own role instead of assuming a role through STS.
@@ -62,6 +62,9 @@ def remediation_properties(control: Control, runbook: Runbook, prefix: str, role
     """Properties of the AWS::Config::RemediationConfiguration: automatic or the console's Remediate button."""
     remediation = control.remediation
     parameters: dict = {"AutomationAssumeRole": {"StaticValue": {"Values": [role_arn]}}}
+    if DRY_RUN_PARAMETER in runbook.parameters:
+        # The Remediate button and automatic remediation make the change; previews are started by hand.
+        parameters[DRY_RUN_PARAMETER] = {"StaticValue": {"Values": ["false"]}}
     for name, source in remediation.parameters.items():
         if source.kind == "resource":
             parameters[name] = {"ResourceValue": {"Value": "RESOURCE_ID"}}

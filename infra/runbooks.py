@@ -13,10 +13,11 @@ import ast
 import copy
 import functools
 import json
+from dataclasses import dataclass
 
 import jsonschema
 
-from catalogue import REPO_ROOT, Runbook
+from catalogue import DRY_RUN_PARAMETER, REPO_ROOT, Runbook
 
 SCHEMA_PATH = REPO_ROOT / "node_modules" / "aws-ssm-document-language-service" / "dist" / "schema.json"
 SCRIPT_RUNTIME = "python3.11"
@@ -26,8 +27,64 @@ API_ACTIONS = ("aws:executeAwsApi", "aws:waitForAwsResourceProperty", "aws:asser
 _IAM_PREFIX = {"elbv2": "elasticloadbalancing", "logs": "logs", "stepfunctions": "states"}
 
 
+APPROVE_ACTION = "aws:approve"
+# CDK context that sets the approval defaults of runbooks with an aws:approve step (destructive ones).
+APPROVERS_CONTEXT = "remedy:approvers"
+APPROVAL_TOPIC_CONTEXT = "remedy:approvalTopicArn"
+MAX_APPROVERS = 10  # aws:approve takes at most 10 approvers
+
+
 class RunbookError(ValueError):
     """A runbook is not a valid, deployable Automation document."""
+
+
+@dataclass(frozen=True)
+class ApprovalDefaults:
+    """Defaults of the Approvers and ApprovalTopicArn parameters of a runbook that asks for approval."""
+
+    approvers: tuple[str, ...]
+    topic_arn: str = ""
+
+
+def _context_list(value: object) -> list[str]:
+    """A context list: a JSON list (cdk.json) or a comma-separated string (-c)."""
+    if isinstance(value, str):
+        value = json.loads(value) if value.strip().startswith("[") else value.split(",")
+    if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
+        raise RunbookError(f"{APPROVERS_CONTEXT} must be a list of strings or a comma-separated string, got {value!r}")
+    return [item.strip() for item in value if item.strip()]
+
+
+def approval_defaults(
+    approvers: object, topic: object, *, prefix: str, partition: str, account: str, region: str
+) -> ApprovalDefaults:
+    """Approval defaults from the CDK context, in the account and region the document is deployed to.
+
+    approvers: ARNs, used as they are, or "role/<path/name>": that role in the deploying account, so one setting
+    serves every member account (default: role/<prefix>-remediation-approver). topic: an SNS topic ARN, or a
+    topic name (in the deploying account and region); AWS requires the name to start with "Automation".
+    """
+    entries = _context_list(approvers) if approvers else [f"role/{prefix}-remediation-approver"]
+    if not 1 <= len(entries) <= MAX_APPROVERS:
+        raise RunbookError(f"{APPROVERS_CONTEXT} names 1 to {MAX_APPROVERS} approvers, got {len(entries)}")
+    resolved = []
+    for entry in entries:
+        if entry.startswith("role/"):
+            entry = f"arn:{partition}:iam::{account}:{entry}"
+        elif not entry.startswith("arn:"):
+            raise RunbookError(f"{APPROVERS_CONTEXT}: {entry!r} is neither an ARN nor role/<name>")
+        resolved.append(entry)
+    topic = str(topic or "").strip()
+    if topic and not topic.startswith("arn:"):
+        if not topic.startswith("Automation"):
+            raise RunbookError(f"{APPROVAL_TOPIC_CONTEXT}: SSM needs the topic name to start with Automation")
+        topic = f"arn:{partition}:sns:{region}:{account}:{topic}"
+    return ApprovalDefaults(tuple(resolved), topic)
+
+
+def asks_approval(document: dict) -> bool:
+    """True when the document has an aws:approve step."""
+    return any(step.get("action") == APPROVE_ACTION for step in document.get("mainSteps") or [])
 
 
 @functools.cache
@@ -98,9 +155,17 @@ def script_for_handler(source: str, handler: str) -> str:
     return "\n\n".join(chunks) + "\n"
 
 
-def render_document(runbook: Runbook) -> dict:
-    """The deployable document: the source YAML with each executeScript step's part of script.py embedded."""
+def render_document(runbook: Runbook, approval: ApprovalDefaults | None = None) -> dict:
+    """The deployable document: the source YAML with each executeScript step's part of script.py embedded,
+    and, for a runbook that asks for approval, the deployment's approval defaults (`approval`)."""
     document = copy.deepcopy(runbook.document)
+    if approval is not None and asks_approval(document):
+        parameters = document["parameters"]
+        for name in ("Approvers", "ApprovalTopicArn"):
+            if name not in parameters:
+                raise RunbookError(f"runbook '{runbook.name}': an approval runbook declares the {name} parameter")
+        parameters["Approvers"]["default"] = list(approval.approvers)
+        parameters["ApprovalTopicArn"]["default"] = approval.topic_arn
     script = (runbook.folder / "script.py").read_text()
     for step in document.get("mainSteps") or []:
         if step.get("action") != "aws:executeScript":
@@ -130,6 +195,9 @@ def validate_document(document: dict, name: str) -> None:
         raise RunbookError(f"runbook '{name}': step names must be unique: {steps}")
     if document.get("assumeRole") != "{{ AutomationAssumeRole }}":
         raise RunbookError(f"runbook '{name}': assumeRole must be '{{{{ AutomationAssumeRole }}}}'")
+    dry_run = (document.get("parameters") or {}).get(DRY_RUN_PARAMETER) or {}
+    if dry_run.get("type") != "Boolean" or dry_run.get("default") is not False:
+        raise RunbookError(f"runbook '{name}': declare {DRY_RUN_PARAMETER} (type Boolean, default false)")
 
 
 def _api_step_action(step: dict) -> str:

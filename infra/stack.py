@@ -28,7 +28,15 @@ from infra.config_resources import camel
 from infra.layout import StackLayout, stack_layout
 from infra.prowler_bridge import BridgeMemberRole, ProwlerBridge, StatusForwarding
 from infra.prowler_scan import ProwlerScanNestedStack, ScanSettings
-from infra.runbooks import document_name, render_document, runbook_iam_actions
+from infra.runbooks import (
+    APPROVAL_TOPIC_CONTEXT,
+    APPROVERS_CONTEXT,
+    ApprovalDefaults,
+    approval_defaults,
+    document_name,
+    render_document,
+    runbook_iam_actions,
+)
 from infra.runtimes import LAMBDA_RUNTIME
 
 DEPLOYMENT_MODES = ("standalone", "conformance-pack")
@@ -167,8 +175,20 @@ class RunbookStack(cdk.NestedStack):
             name=document_name(self.prefix, runbook),
             document_type="Automation",
             document_format="JSON",
-            content=render_document(runbook),
+            content=render_document(runbook, self._approval_defaults()),
             update_method="NewVersion",
+        )
+
+    def _approval_defaults(self) -> ApprovalDefaults:
+        """remedy:approvers / remedy:approvalTopicArn, in the account and region this stack deploys to."""
+        context = self.node.try_get_context
+        return approval_defaults(
+            context(APPROVERS_CONTEXT),
+            context(APPROVAL_TOPIC_CONTEXT),
+            prefix=self.prefix,
+            partition=self.partition,
+            account=self.account,
+            region=self.region,
         )
 
     def _runbook_role(self, runbook: Runbook) -> iam.Role:

@@ -252,6 +252,10 @@ class SsmAutomationService:
             self.ids[execution_id] = ""
             self.rejected[execution_id] = str(error)
             status = "Failed"
+        self._notify(execution_id, document, status)
+        return True
+
+    def _notify(self, execution_id: str, document: str, status: str) -> None:
         self.events.put(
             "aws.ssm",
             "EC2 Automation Execution Status-change Notification",
@@ -266,7 +270,28 @@ class SsmAutomationService:
                 "ExecutedBy": "remedy-simulation",
             },
         )
-        return True
+
+    def waiting(self) -> list[str]:
+        """Executions paused at an aws:approve step, waiting for a person's decision."""
+        return [i for i in self.ids if self.status(i) == "Waiting"]
+
+    def approval_request(self, execution_id: str) -> dict:
+        """The inputs (Message, Approvers, NotificationArn) of the approval step the execution waits at."""
+        return self.interpreter.executions[self.ids[execution_id]].step_executions[-1]["Inputs"]
+
+    def signal(self, execution_id: str, signal_type: str, approver: str, comment: str = "") -> None:
+        """SendAutomationSignal Approve/Reject by `approver`; EventBridge hears of the end status, if reached."""
+        self.interpreter.send_automation_signal(
+            AutomationExecutionId=self.ids[execution_id],
+            SignalType=signal_type,
+            Payload={"Comment": [comment]} if comment else None,
+            Approver=approver,
+        )
+        if self.status(execution_id) != "Waiting":
+            self._notify(execution_id, self.started_document(execution_id), self.status(execution_id))
+
+    def started_document(self, execution_id: str) -> str:
+        return next(d for i, d, _p in self.started if i == execution_id)
 
     def status(self, execution_id: str) -> str:
         if execution_id not in self.ids:

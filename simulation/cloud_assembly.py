@@ -197,7 +197,7 @@ class CloudAssembly:
     def documents(self) -> dict[str, dict]:
         """Automation document name -> content, exactly as deployed."""
         return {
-            r["Properties"]["Name"]: r["Properties"]["Content"]
+            r["Properties"]["Name"]: self.resolve(r["Properties"]["Content"])
             for r in self.of_type("AWS::SSM::Document").values()
             if r["Properties"].get("DocumentType") == "Automation"
         }

@@ -18,6 +18,7 @@ import json
 import os
 import sys
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -150,6 +151,25 @@ def report_executions(ssm: SsmAutomationService, execution_ids: list[str], where
         _say(f"  {where}{response.get('DocumentName', '?'):42} {response['AutomationExecutionStatus']:8} {message}")
 
 
+def approve_waiting(
+    ssm: SsmAutomationService, where: str = "", acting: Callable[[], contextlib.AbstractContextManager] | None = None
+) -> list[dict]:
+    """Stand in for a person: show each waiting approval request (the runbook's plan) and approve it as its first
+    approver. In AWS that principal reads the request (console or SNS topic) and chooses Approve or Deny."""
+    approvals = []
+    for execution_id in ssm.waiting():
+        request, document = ssm.approval_request(execution_id), ssm.started_document(execution_id)
+        approver = request["Approvers"][0]
+        _say(f"  {where}{document} waits for approval; the request's message (the runbook's plan):")
+        for line in str(request.get("Message", "")).splitlines():
+            _say(f"      | {line}")
+        _say(f"  {where}The demo approves it as {approver}, standing in for the person a bank names there")
+        with acting() if acting else contextlib.nullcontext():
+            ssm.signal(execution_id, "Approve", approver, "approved by the demo, standing in for a person")
+        approvals.append({"execution_id": execution_id, "document": document, "approver": approver})
+    return approvals
+
+
 def bridge_decisions(lambdas: LambdaService, function_id: str) -> str:
     """The bridge's decisions, counted from its JSON log lines."""
     decisions: Counter = Counter()
@@ -172,6 +192,7 @@ class Demo:
         self.in_process = endpoint_url is None
         self.account = EmulatedAccount(assembly, region=region, endpoint_url=endpoint_url).provision()
         self.rule_of = {c.id: f"{prefix}-{c.id}" for c in catalogue.controls}
+        self.approvals: list[dict] = []
         missing = [r for r in self.rule_of.values() if r not in self.account.config.rules]
         if missing:
             raise SystemExit(f"the cloud assembly lacks rules {missing}: run `make synth` after changing the catalogue")
@@ -223,6 +244,8 @@ class Demo:
                 )
                 manual_fixed.append(control.id)
             account.settle()
+        self.approvals += approve_waiting(account.ssm)
+        account.settle()
         self._report_executions([e[0] for e in account.ssm.started if e[0] not in started])
 
         _say("\n== Prowler findings through Security Hub, EventBridge and the bridge ==")
@@ -242,6 +265,8 @@ class Demo:
                 "the Security Hub custom action 'Remediate'"
             )
             account.security_hub.custom_action(still_open)
+            account.settle()
+            self.approvals += approve_waiting(account.ssm)
             account.settle()
         bridge_runs = len(account.ssm.started) - executions_before
         _say(f"  {len(findings)} finding(s) imported; the bridge started {bridge_runs} runbook execution(s):")
@@ -299,6 +324,7 @@ class Demo:
             "controls": controls,
             "prowler_findings_imported": len(findings),
             "bridge_executions": bridge_runs,
+            "approvals_given_by_the_demo": self.approvals,
             "finding_workflow": dict(workflow),
             "automation_executions": [execution_entry(self.account, i, d) for i, d, _p in self.account.ssm.started],
         }
@@ -369,6 +395,11 @@ def write_reports(report: dict, folder: Path) -> tuple[Path, Path]:
         f"Prowler findings imported: {report['prowler_findings_imported']}; runbook executions the bridge "
         f"started: {report['bridge_executions']}; finding workflow states: {report['finding_workflow']}.",
         *[f"Failure queued centrally: {failure_line(f)}" for f in report.get("failures_queued", [])],
+        *[
+            f"Approved by the demo, standing in for a person: {a['document']} execution {a['execution_id']} "
+            f"as {a['approver']}."
+            for a in report.get("approvals_given_by_the_demo", [])
+        ],
         "",
         "| " + " | ".join(c.replace("_id", "").capitalize() for c in columns) + " |",
         "|---" * len(columns) + "|",

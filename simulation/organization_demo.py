@@ -20,6 +20,7 @@ from simulation.account import EmulatedAccount
 from simulation.demo import (
     _say,
     _table,
+    approve_waiting,
     bridge_decisions,
     compliance_state,
     control_summary,
@@ -49,6 +50,7 @@ class OrganizationDemo:
         self.rule_of = {c.id: f"{prefix}-{c.id}" for c in catalogue.controls}
         self.seeded: dict[tuple[str, str], list[SeededResource]] = {}
         self.scanned_at = ""  # when Prowler's scan saw the seeded resources (set by seed())
+        self.approvals: list[dict] = []
 
     def controls_in(self, unit: EmulatedAccount) -> list:
         """The catalogue controls deployed in this (account, region): global ones in the home region only."""
@@ -128,6 +130,7 @@ class OrganizationDemo:
                         unit.config.start_remediation_execution({"ConfigRuleName": rule_name, "ResourceKeys": [key]})
                         fixed.add((unit.account, unit.region, control.id))
                 self.organization.settle()
+        self.approve_waiting()
         self._report_executions({i for _u, i, _d in self.organization.executions()} - earlier)
         return fixed
 
@@ -203,6 +206,15 @@ class OrganizationDemo:
         with self.organization.acting_as(self.organization.security):
             self.organization.security.security_hub.custom_action(still_open)
         self.organization.settle()
+        self.approve_waiting()
+
+    def approve_waiting(self) -> None:
+        """In each member, a person approves the destructive runbooks waiting for approval (the demo stands in)."""
+        for unit in self.organization.members():
+            self.approvals += approve_waiting(
+                unit.ssm, f"{_where(unit):26} ", lambda unit=unit: self.organization.acting_as(unit)
+            )
+        self.organization.settle()
 
     def _report_executions(self, execution_ids: set[str]) -> None:
         for unit in self.organization.members():
@@ -242,6 +254,7 @@ class OrganizationDemo:
             "results": results,
             "prowler_findings_imported": len(findings),
             "bridge_executions": bridge_runs,
+            "approvals_given_by_the_demo": self.approvals,
             "finding_workflow": workflow,
             "failures_queued": failures,
             "automation_executions": [execution_entry(unit, i, d) for unit, i, d in organization.executions()],

@@ -21,6 +21,16 @@ aws:waitForAwsResourceProperty, aws:branch, aws:approve and aws:sleep (not slept
 execution with "unsupported action". AutomationAssumeRole is never assumed (no STS call): steps run with the
 credentials of the boto3 session. Step `timeoutSeconds` is recorded, not enforced; waits are bounded by
 `wait_max_polls`.
+
+aws:approve follows https://docs.aws.amazon.com/systems-manager/latest/userguide/automation-action-approve.html:
+the step and the execution are Waiting until approvers decide, through `send_automation_signal` (SignalType
+Approve or Reject, as SSM's SendAutomationSignal) or the `approve` callback. MinRequiredApprovals approvals
+(default 1) resume the execution, with outputs ApprovalStatus and ApproverDecisions; a rejection fails the step
+(onFailure then applies, Abort by default); `expire_approval` is the step's timeout (step and execution TimedOut).
+Inputs are checked as documented: Approvers 1 to 10 principals, Message at most 4096 characters,
+MinRequiredApprovals at most the number of approvers. Where this differs from AWS: the approver is whoever the
+caller names (`Approver`, checked against Approvers by string), not an authenticated IAM principal; no SNS
+message is published to NotificationArn (its value is only recorded); the timeout does not elapse on its own.
 """
 
 from __future__ import annotations
@@ -47,6 +57,8 @@ __all__ = ["AutomationExecution", "SsmAutomation", "StepFailure"]
 
 DEFAULT_ACCOUNT_ID = "123456789012"  # moto's default account, used for {{ global:ACCOUNT_ID }} when no role names one
 MAX_STEP_RUNS = 1000  # a branch loop that never ends fails the execution instead of hanging
+MAX_APPROVERS = 10  # aws:approve takes at most 10 approvers
+MAX_APPROVAL_MESSAGE = 4096  # aws:approve: "The maximum message length is 4096 characters."
 _VARIABLE = re.compile(r"\{\{\s*([\w:.\-]+)\s*\}\}")
 _SELECTOR_TOKEN = re.compile(r"\.([^.\[\]]+)|\[(\d+)\]")
 _MISSING = object()
@@ -103,14 +115,15 @@ class SsmAutomation:
         self,
         session_factory: Callable[[], boto3.session.Session] | None = None,
         endpoint_url: str | None = None,
-        approve: Callable[[str, dict], bool] | None = None,
+        approve: Callable[[str, dict], bool | None] | None = None,
         wait_poll_seconds: float = 0.0,
         wait_max_polls: int = 60,
     ) -> None:
         """session_factory: the boto3 session for API steps, also made boto3's default session while a script
         runs (default: boto3's default session, looked up at each step, so recorders attached to it see calls).
         endpoint_url: every client of a step reaches it (scripts through AWS_ENDPOINT_URL, set for the step).
-        approve(step_name, inputs) decides aws:approve steps (default: approve)."""
+        approve(step_name, inputs) decides aws:approve steps as they are reached: True approves, False rejects,
+        None (and no callback, the default) leaves the execution Waiting for send_automation_signal."""
         self._session_factory = session_factory
         self.endpoint_url = endpoint_url
         self._approve = approve
@@ -118,6 +131,7 @@ class SsmAutomation:
         self.wait_max_polls = wait_max_polls
         self.documents: dict[str, dict] = {}
         self.executions: dict[str, AutomationExecution] = {}
+        self._waiting: dict[str, _Run] = {}  # executions paused at an aws:approve step
 
     # --- public API --------------------------------------------------------------------------------------------
 
@@ -152,8 +166,35 @@ class SsmAutomation:
         parameters = _validate_parameters(document.get("parameters") or {}, Parameters or {})
         execution = AutomationExecution(str(uuid.uuid4()), DocumentName, parameters)
         self.executions[execution.execution_id] = execution
-        _Run(self, document, execution).run()
+        run = _Run(self, document, execution)
+        if run.run():
+            self._waiting[execution.execution_id] = run
         return execution.execution_id
+
+    def send_automation_signal(
+        self,
+        AutomationExecutionId: str,
+        SignalType: str,
+        Payload: dict[str, list[str]] | None = None,
+        Approver: str | None = None,
+    ) -> None:
+        """Approve or Reject the aws:approve step an execution waits at, as `Approver` (one of its Approvers;
+        default: the first); the execution then runs on to its end or its next approval."""
+        run = self._waiting.get(AutomationExecutionId)
+        if run is None:
+            raise ValueError(f"automation execution {AutomationExecutionId!r} is not waiting for approval")
+        if SignalType not in ("Approve", "Reject"):
+            raise ValueError(f"SignalType must be Approve or Reject for an aws:approve step, got {SignalType!r}")
+        comment = " ".join((Payload or {}).get("Comment", []))
+        if run.decide(SignalType == "Approve", Approver, comment):
+            del self._waiting[AutomationExecutionId]
+
+    def expire_approval(self, AutomationExecutionId: str) -> None:
+        """The waiting aws:approve step reaches its timeoutSeconds: step and execution end TimedOut."""
+        run = self._waiting.pop(AutomationExecutionId, None)
+        if run is None:
+            raise ValueError(f"automation execution {AutomationExecutionId!r} is not waiting for approval")
+        run.expire()
 
     def get_automation_execution(self, AutomationExecutionId: str) -> dict:
         """The execution shaped like boto3's GetAutomationExecution response."""
@@ -432,6 +473,8 @@ class _Run:
         self.document = document
         self.execution = execution
         self.variables: dict[str, Any] = dict(execution.parameters)
+        self.approvals: dict[str, dict[str, dict]] = {}  # approve step -> approver -> decision
+        self.index, self.runs, self.final_status = 0, 0, "Success"
         self.variables["automation:EXECUTION_ID"] = execution.execution_id
         self.variables["automation:DOCUMENT_EXECUTION_ID"] = execution.execution_id
         self.variables["global:ACCOUNT_ID"] = self._account_id()
@@ -471,48 +514,125 @@ class _Run:
 
     # flow
 
-    def run(self) -> None:
-        execution, steps = self.execution, self.document["mainSteps"]
-        by_name = {step["name"]: index for index, step in enumerate(steps)}
-        index, runs, final_status = 0, 0, "Success"
-        while 0 <= index < len(steps):
-            runs += 1
-            if runs > MAX_STEP_RUNS:
-                final_status = "Failed"
-                execution.failure_message = execution.failure_message or f"more than {MAX_STEP_RUNS} step runs"
+    def run(self) -> bool:
+        """Run from the first step; True when the execution now waits at an aws:approve step."""
+        self.index, self.runs, self.final_status = 0, 0, "Success"
+        return self._loop()
+
+    def _loop(self) -> bool:
+        steps = self.document["mainSteps"]
+        while 0 <= self.index < len(steps):
+            self.runs += 1
+            if self.runs > MAX_STEP_RUNS:
+                self._fail(f"more than {MAX_STEP_RUNS} step runs")
                 break
-            step = steps[index]
+            step = steps[self.index]
             record, chosen = self._run_step(step)
-            execution.step_executions.append(record)
-            if record["StepStatus"] == "Success":
-                target = chosen or (None if step.get("isEnd") else step.get("nextStep"))
-                if chosen is None and step.get("isEnd"):
-                    break
-            else:
-                if _is_true(step.get("isCritical", True)) and final_status == "Success":
-                    final_status = record["StepStatus"]
-                    execution.failure_message = f"Step {step['name']} failed: {record['FailureMessage']}"
-                on_failure = str(step.get("onFailure", "Abort"))
-                if on_failure.startswith("step:"):
-                    target = on_failure.removeprefix("step:")
-                elif on_failure == "Continue":
-                    if step.get("isEnd"):
-                        break
-                    target = step.get("nextStep")
-                else:  # Abort
-                    break
-            if target is None:
-                index += 1
-            elif target in by_name:
-                index = by_name[target]
-            else:
-                final_status = "Failed"
-                execution.failure_message = f"Step {step['name']}: next step {target!r} does not exist"
+            self.execution.step_executions.append(record)
+            if record["StepStatus"] == "Waiting":
+                self.execution.status = "Waiting"
+                return True
+            if not self._advance(step, record, chosen):
                 break
-        execution.status = final_status
-        execution.outputs = {
+        self._finish()
+        return False
+
+    def _fail(self, message: str, status: str = "Failed") -> None:
+        if self.final_status == "Success":
+            self.final_status = status
+            self.execution.failure_message = self.execution.failure_message or message
+
+    def _advance(self, step: dict, record: dict, chosen: str | None) -> bool:
+        """Move self.index to the step that runs next; False when the execution ends here."""
+        if record["StepStatus"] == "Success":
+            if chosen is None and step.get("isEnd"):
+                return False
+            target = chosen or step.get("nextStep")
+        else:
+            if _is_true(step.get("isCritical", True)):
+                self._fail(f"Step {step['name']} failed: {record['FailureMessage']}", record["StepStatus"])
+            on_failure = str(step.get("onFailure", "Abort"))
+            if on_failure.startswith("step:"):
+                target = on_failure.removeprefix("step:")
+            elif on_failure == "Continue" and not step.get("isEnd"):
+                target = step.get("nextStep")
+            else:  # Abort, or Continue at the last step
+                return False
+        if target is None:
+            self.index += 1
+            return True
+        by_name = {s["name"]: i for i, s in enumerate(self.document["mainSteps"])}
+        if target not in by_name:
+            self.final_status = "Failed"
+            self.execution.failure_message = f"Step {step['name']}: next step {target!r} does not exist"
+            return False
+        self.index = by_name[target]
+        return True
+
+    def _finish(self) -> None:
+        self.execution.status = self.final_status
+        self.execution.outputs = {
             name: self.variables[name] for name in self.document.get("outputs") or [] if name in self.variables
         }
+
+    # approval
+
+    def decide(self, approve: bool, approver: str | None, comment: str = "") -> bool:
+        """Record one approver's decision on the waiting step; True when the execution no longer waits."""
+        step, record = self.document["mainSteps"][self.index], self.execution.step_executions[-1]
+        approvers = record["Inputs"].get("Approvers") or []
+        approver = approver or approvers[0]
+        if approver not in approvers:
+            raise ValueError(f"{approver!r} is not one of the step's Approvers {approvers}")
+        decisions = self.approvals.setdefault(record["StepName"], {})
+        decisions[approver] = {"Decision": "Approved" if approve else "Rejected", "Comment": comment}
+        approved = sum(d["Decision"] == "Approved" for d in decisions.values())
+        if approve and approved < int(record["Inputs"].get("MinRequiredApprovals", 1)):
+            return False
+        status = "Approved" if approve else "Rejected"
+        outputs = {"ApprovalStatus": status, "ApproverDecisions": dict(decisions)}
+        if approve:
+            record.update(StepStatus="Success", Outputs=outputs)
+            for name, value in outputs.items():
+                self.variables[f"{step['name']}.{name}"] = value
+        else:
+            message = f"approval rejected by {approver}" + (f": {comment}" if comment else "")
+            record.update(StepStatus="Failed", Outputs=outputs, FailureMessage=message)
+        self.execution.status = "InProgress"
+        if self._advance(step, record, None):
+            return not self._loop()
+        self._finish()
+        return True
+
+    def expire(self) -> None:
+        """The approval step timed out: as AWS documents, the step and the execution end TimedOut."""
+        record = self.execution.step_executions[-1]
+        record.update(StepStatus="TimedOut", FailureMessage="approval timed out before enough approvals")
+        self._fail(f"Step {record['StepName']} timed out waiting for approval", "TimedOut")
+        self._finish()
+
+    def _approval(self, step: dict, inputs: dict) -> tuple[str | None, dict] | None:
+        """Check an aws:approve step's inputs; None when it must wait for a decision."""
+        approvers = inputs.get("Approvers")
+        if isinstance(approvers, str):
+            approvers = [approvers]
+        if not isinstance(approvers, list) or not 1 <= len(approvers) <= MAX_APPROVERS:
+            raise StepFailure(f"Approvers must list 1 to {MAX_APPROVERS} principals, got {approvers!r}", retry=False)
+        inputs["Approvers"] = approvers
+        message = inputs.get("Message", "")
+        if len(_text(message)) > MAX_APPROVAL_MESSAGE:
+            raise StepFailure(f"Message is longer than {MAX_APPROVAL_MESSAGE} characters", retry=False)
+        needed = int(inputs.get("MinRequiredApprovals", 1))
+        if not 1 <= needed <= len(approvers):
+            raise StepFailure(f"MinRequiredApprovals {needed} must be from 1 to the number of approvers", retry=False)
+        decide = self.automation._approve
+        decision = decide(step["name"], inputs) if decide is not None else None
+        if decision is None:
+            return None
+        if not decision:
+            raise StepFailure(f"approval rejected: step {step['name']} was not approved", retry=False)
+        outputs = {"ApprovalStatus": "Approved", "ApproverDecisions": {approvers[0]: {"Decision": "Approved"}}}
+        return None, outputs
 
     def _run_step(self, step: dict) -> tuple[dict, str | None]:
         """Run one step with its retries; return its record and the step a branch chose (None: default flow)."""
@@ -540,7 +660,15 @@ class _Run:
                 # The embedded Script is code, not a template: SSM substitutes variables in the other inputs only.
                 resolved = {k: v if k == "Script" else self.resolve(v) for k, v in inputs.items()}
                 record["Inputs"] = {k: v for k, v in resolved.items() if k != "Script"}
-                chosen, outputs = self._action(step, action, resolved, record)
+                if action == "aws:approve":
+                    decided = self._approval(step, resolved)
+                    record["Inputs"] = {k: v for k, v in resolved.items() if k != "Script"}
+                    if decided is None:
+                        record["StepStatus"] = "Waiting"
+                        return record, None
+                    chosen, outputs = decided
+                else:
+                    chosen, outputs = self._action(step, action, resolved, record)
             except StepFailure as failure:
                 record.update(StepStatus=failure.status, FailureMessage=str(failure), Exception=failure)
                 if failure.retry and record["Attempts"] < record["MaxAttempts"]:
@@ -572,11 +700,6 @@ class _Run:
             return None, {}
         if action == "aws:branch":
             return self._branch(step, inputs), {}
-        if action == "aws:approve":
-            approve = self.automation._approve
-            if approve is not None and not approve(step["name"], inputs):
-                raise StepFailure(f"approval rejected: step {step['name']} was not approved", retry=False)
-            return None, {}
         if action == "aws:sleep":
             return None, {}
         raise StepFailure(f"unsupported action {action!r} (step {step['name']})", retry=False)

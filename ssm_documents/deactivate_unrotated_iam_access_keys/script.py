@@ -54,14 +54,26 @@ def _find_user(iam: object, user_id: str) -> dict:
     raise ValueError(f"No IAM user with UserId {user_id} in this account; nothing changed.")
 
 
+def _dry_run(events: dict) -> bool:
+    """The DryRun parameter (Boolean, or its text as SSM may pass it); anything else is refused."""
+    value = events.get("DryRun", False)
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    if not isinstance(value, bool):
+        raise ValueError(f"DryRun must be true or false, got {value!r}")
+    return value
+
+
 def deactivate_unrotated_access_keys(events: dict, context: object) -> dict:
     """Set Inactive every Active access key of user `events["IAMResourceId"]` older than MaxAccessKeyAge days.
 
     Each key is deactivated by one UpdateAccessKey call, which either happens or not. If a call fails
     the step fails with that error: keys deactivated earlier in the run stay Inactive (the requested end
     state for them; the error notes which), no key is deleted, and a re-run finishes the rest without
-    touching them again.
+    touching them again. With DryRun true it makes the same checks and returns the keys it would deactivate
+    (KeysToDeactivate, PlannedState) without changing any.
     """
+    dry_run = _dry_run(events)
     user_id = events.get("IAMResourceId")
     if not isinstance(user_id, str) or not USER_ID_PATTERN.match(user_id):
         raise ValueError(f"IAMResourceId must be an IAM user id (AIDA...); got {user_id!r}")
@@ -81,20 +93,29 @@ def deactivate_unrotated_access_keys(events: dict, context: object) -> dict:
     to_deactivate = sorted(
         key_id for key_id, state in previous.items() if state["Status"] == "Active" and state["AgeDays"] > max_age
     )
+    planned = {
+        key_id: {**state, "Status": "Inactive" if key_id in to_deactivate else state["Status"]}
+        for key_id, state in previous.items()
+    }
     result = {
         "IAMResourceId": user_id,
         "UserName": user_name,
         "MaxAccessKeyAge": max_age,
+        "DryRun": dry_run,
+        "WouldChange": bool(to_deactivate),
+        "KeysToDeactivate": to_deactivate,
         "PreviousState": previous,
+        "PlannedState": planned,
     }
-    if not to_deactivate:
-        return {
-            **result,
-            "DeactivatedKeys": [],
-            "CurrentState": previous,
-            "Changed": False,
-            "Message": (f"User {user_name} has no active access key older than {max_age} days; nothing changed."),
-        }
+    if not to_deactivate or dry_run:
+        described = ", ".join(f"{key_id} ({previous[key_id]['AgeDays']} days old)" for key_id in to_deactivate)
+        message = (
+            f"Dry run: would deactivate access key(s) of user {user_name} older than {max_age} days: {described}. "
+            "Nothing changed."
+            if to_deactivate
+            else f"User {user_name} has no active access key older than {max_age} days; nothing changed."
+        )
+        return {**result, "DeactivatedKeys": [], "CurrentState": previous, "Changed": False, "Message": message}
 
     deactivated: list[str] = []
     for key_id in to_deactivate:
@@ -108,15 +129,11 @@ def deactivate_unrotated_access_keys(events: dict, context: object) -> dict:
             raise
         deactivated.append(key_id)
 
-    current = {
-        key_id: {**state, "Status": "Inactive" if key_id in deactivated else state["Status"]}
-        for key_id, state in previous.items()
-    }
     described = ", ".join(f"{key_id} ({previous[key_id]['AgeDays']} days old)" for key_id in deactivated)
     return {
         **result,
         "DeactivatedKeys": deactivated,
-        "CurrentState": current,
+        "CurrentState": planned,
         "Changed": True,
         "Message": (
             f"Deactivated access key(s) of user {user_name} older than {max_age} days: {described}. "

@@ -96,8 +96,22 @@ def _key_arn(key_id: str) -> str:
     return metadata["Arn"]
 
 
+def _dry_run(events: dict) -> bool:
+    """The DryRun parameter (Boolean, or its text as SSM may pass it); anything else is refused."""
+    value = events.get("DryRun", False)
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    if not isinstance(value, bool):
+        raise ValueError(f"DryRun must be true or false, got {value!r}")
+    return value
+
+
 def enable_bucket_kms_encryption(events: dict, context: object) -> dict:
-    """Make SSE-KMS (with Bucket Keys) the default encryption of `events["BucketName"]` unless it uses KMS."""
+    """Make SSE-KMS (with Bucket Keys) the default encryption of `events["BucketName"]` unless it uses KMS.
+
+    With DryRun true it makes the same checks (the key included) and returns the plan without changing anything.
+    """
+    dry_run = _dry_run(events)
     bucket = events.get("BucketName")
     if not bucket or not isinstance(bucket, str):
         raise ValueError("BucketName is required")
@@ -127,8 +141,11 @@ def enable_bucket_kms_encryption(events: dict, context: object) -> dict:
             )
         return {
             "BucketName": bucket,
+            "DryRun": dry_run,
+            "WouldChange": False,
             "Changed": False,
             "PreviousState": previous,
+            "PlannedState": previous,
             "CurrentState": previous,
             "Message": message,
         }
@@ -137,21 +154,25 @@ def enable_bucket_kms_encryption(events: dict, context: object) -> dict:
         by_default["KMSMasterKeyID"] = _key_arn(requested_key)
     # Bucket Keys cut KMS request volume (and cost) by deriving per-object keys from a bucket-level key.
     target = [{"ApplyServerSideEncryptionByDefault": by_default, "BucketKeyEnabled": True}]
+    result = {"BucketName": bucket, "DryRun": dry_run, "WouldChange": True, "PreviousState": previous}
+    message = _change_message(algorithm, by_default, requested_key, "would change" if dry_run else "changed")
+    if dry_run:
+        message = f"Dry run: {message} Nothing changed."
+        return {**result, "Changed": False, "PlannedState": target, "CurrentState": previous, "Message": message}
     s3.put_bucket_encryption(
         Bucket=bucket, ExpectedBucketOwner=owner, ServerSideEncryptionConfiguration={"Rules": target}
     )
+    return {**result, "Changed": True, "PlannedState": target, "CurrentState": target, "Message": message}
+
+
+def _change_message(algorithm: str | None, by_default: dict, requested_key: str, verb: str) -> str:
+    """What the change does (verb "changed") or would do ("would change"), for the operator."""
     before = algorithm or "no default encryption"
     key = by_default.get("KMSMasterKeyID", AWS_MANAGED_KEY)
     message = (
-        f"Default encryption changed from {before} to aws:kms with {key} and S3 Bucket Keys enabled."
+        f"Default encryption {verb} from {before} to aws:kms with {key} and S3 Bucket Keys enabled."
         " New objects only: existing objects keep their encryption."
     )
     if not requested_key:
         message += " Principals of other accounts cannot decrypt objects encrypted with aws/s3."
-    return {
-        "BucketName": bucket,
-        "Changed": True,
-        "PreviousState": previous,
-        "CurrentState": target,
-        "Message": message,
-    }
+    return message

@@ -24,11 +24,25 @@ def _current_settings(s3: object, bucket: str, owner: str) -> dict[str, bool]:
     return {name: bool(recorded.get(name, False)) for name in SETTINGS}
 
 
+def _dry_run(events: dict) -> bool:
+    """The DryRun parameter (Boolean, or its text as SSM may pass it); anything else is refused."""
+    value = events.get("DryRun", False)
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    if not isinstance(value, bool):
+        raise ValueError(f"DryRun must be true or false, got {value!r}")
+    return value
+
+
 def enable_bucket_public_access_block(events: dict, context: object) -> dict:
-    """Turn on all four settings of `events["BucketName"]` unless they already are."""
+    """Turn on all four settings of `events["BucketName"]` unless they already are.
+
+    With DryRun true it makes the same checks and returns the plan (PlannedState) without changing anything.
+    """
     bucket = events.get("BucketName")
     if not bucket or not isinstance(bucket, str):
         raise ValueError("BucketName is required")
+    dry_run = _dry_run(events)
     owner = boto3.client("sts").get_caller_identity()["Account"]
     s3 = boto3.client("s3")
     # ExpectedBucketOwner: a bucket name that belongs to another account fails instead of being changed.
@@ -36,18 +50,25 @@ def enable_bucket_public_access_block(events: dict, context: object) -> dict:
     if all(previous.values()):
         return {
             "BucketName": bucket,
+            "DryRun": dry_run,
+            "WouldChange": False,
             "Changed": False,
             "PreviousState": previous,
+            "PlannedState": previous,
             "CurrentState": previous,
             "Message": "All four bucket-level Block Public Access settings were already on; nothing changed.",
         }
     target = dict.fromkeys(SETTINGS, True)
+    turned_on = ", ".join(name for name in SETTINGS if not previous[name])
+    result = {"BucketName": bucket, "DryRun": dry_run, "WouldChange": True, "PreviousState": previous}
+    if dry_run:
+        message = f"Dry run: would turn on {turned_on} of bucket {bucket}; nothing changed."
+        return {**result, "Changed": False, "PlannedState": target, "CurrentState": previous, "Message": message}
     s3.put_public_access_block(Bucket=bucket, ExpectedBucketOwner=owner, PublicAccessBlockConfiguration=target)
-    turned_on = [name for name in SETTINGS if not previous[name]]
     return {
-        "BucketName": bucket,
+        **result,
         "Changed": True,
-        "PreviousState": previous,
+        "PlannedState": target,
         "CurrentState": target,
-        "Message": f"Turned on {', '.join(turned_on)}.",
+        "Message": f"Turned on {turned_on}.",
     }

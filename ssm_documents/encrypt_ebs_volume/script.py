@@ -6,6 +6,9 @@ separate aws:executeScript handlers because snapshots can take hours; the docume
 between steps with aws:waitForAwsResourceProperty.
 
 Safety:
+- The first step only reads: it checks the volume and returns the plan and the state before. With DryRun
+  the runbook ends there. Otherwise the plan is the message of an aws:approve step, and nothing changes
+  until an approver approves it; the next step refuses to go on if the volume changed in the meantime.
 - An attached volume is refused unless AllowAttachedVolume is true.
 - When it is allowed and the instance is running, the instance is stopped BEFORE the backup snapshot
   is taken: otherwise writes made between the snapshot and the swap would be lost. The instance stays
@@ -60,6 +63,8 @@ REPLACES_TAG = "remedy:replaces-volume-id"
 # Bounded botocore waiters: every executeScript step must finish within its 600 s limit.
 STOP_WAIT = {"Delay": 15, "MaxAttempts": 24}
 VOLUME_WAIT = {"Delay": 5, "MaxAttempts": 24}
+# aws:approve's Message is at most 4096 characters (AWS Systems Manager User Guide, aws:approve).
+APPROVAL_MESSAGE_MAX_CHARS = 4096
 
 
 def _volume_id(events: dict) -> str:
@@ -90,6 +95,16 @@ def _allow_attached(events: dict) -> bool:
     if isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
     raise ValueError(f"AllowAttachedVolume must be true or false, got {value!r}")
+
+
+def _dry_run(events: dict) -> bool:
+    """The DryRun parameter (Boolean, or its text as SSM may pass it); anything else is refused."""
+    value = events.get("DryRun", False)
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    if not isinstance(value, bool):
+        raise ValueError(f"DryRun must be true or false, got {value!r}")
+    return value
 
 
 def _describe_volume(ec2: object, volume_id: str) -> dict:
@@ -165,40 +180,130 @@ def _start_quietly(ec2: object, instance_id: str) -> None:
         pass  # The instance stays stopped with its original volume attached: safe, and said in the docs.
 
 
-def check_and_back_up_volume(events: dict, context: object) -> dict:
-    """Step 1: verify the volume is unencrypted and may be replaced; stop its instance; snapshot it."""
-    volume_id = _volume_id(events)
-    allow_attached = _allow_attached(events)
+def _kms_key_id(events: dict) -> str:
     kms_key_id = events.get("KmsKeyId", "alias/aws/ebs")
     if not isinstance(kms_key_id, str) or not KMS_KEY_ID.match(kms_key_id):
         raise ValueError(f"KmsKeyId must be a KMS key id, key ARN, alias name or alias ARN, got {kms_key_id!r}")
-    ec2 = boto3.client("ec2")
-    volume = _describe_volume(ec2, volume_id)
-    state = _previous_state(ec2, volume)
-    result = {
-        "VolumeId": volume_id,
-        "Changed": False,
-        "PreviousState": state,
-        "BackupSnapshotId": "",
-        "StoppedInstanceId": "",
-        "Device": "",
-    }
-    if state["Encrypted"]:
-        return {**result, "Message": f"Volume {volume_id} is already encrypted; nothing changed."}
-    attachment = _check_attachments(state, allow_attached)
+    return kms_key_id
 
-    stopped_instance = ""
+
+def _instance_state(ec2: object, attachment: dict | None) -> str:
+    """State of the instance the volume is attached to ("" if none); refuses one neither running nor stopped."""
+    if not attachment:
+        return ""
+    state = _instance(ec2, attachment["InstanceId"])["State"]["Name"]
+    if state not in ("running", "stopped"):
+        raise ValueError(f"Instance {attachment['InstanceId']} is {state}; retry when it is running or stopped.")
+    return state
+
+
+def _plan(state: dict, attachment: dict | None, instance_state: str, kms_key_id: str) -> dict:
+    """What the runbook will do to this volume, in order (the dry-run output and the approval request)."""
+    volume_id = state["VolumeId"]
+    steps = []
+    if instance_state == "running":
+        steps.append(f"Stop instance {attachment['InstanceId']} (it is running).")
+    steps += [
+        f"Take backup snapshot of {volume_id} (kept; holds the original data).",
+        f"Copy the backup into a snapshot encrypted with {kms_key_id}.",
+        f"Create an encrypted {state['VolumeType']} volume of {state['Size']} GiB in {state['AvailabilityZone']}"
+        f" with the same tags.",
+    ]
     if attachment:
-        result["Device"] = attachment["Device"]
-        instance_state = _instance(ec2, attachment["InstanceId"])["State"]["Name"]
-        if instance_state not in ("running", "stopped"):
-            raise ValueError(
-                f"Instance {attachment['InstanceId']} is {instance_state}; retry when it is running or stopped."
-            )
-        if instance_state == "running":
-            # Stop before the snapshot so that no write made after it is lost when the volume is swapped.
-            ec2.stop_instances(InstanceIds=[attachment["InstanceId"]])
-            stopped_instance = attachment["InstanceId"]
+        steps.append(
+            f"Detach {volume_id} from {attachment['InstanceId']} and attach the new volume as {attachment['Device']}."
+        )
+    if instance_state == "running":
+        steps.append(f"Start instance {attachment['InstanceId']} again.")
+    steps.append(f"DELETE the original volume {volume_id}.")
+    return {
+        "VolumeId": volume_id,
+        "KmsKeyId": kms_key_id,
+        "StopInstanceId": attachment["InstanceId"] if instance_state == "running" else "",
+        "SwapOn": f"{attachment['InstanceId']}:{attachment['Device']}" if attachment else "",
+        "DeleteVolumeId": volume_id,
+        "Steps": [f"{number}. {text}" for number, text in enumerate(steps, 1)],
+    }
+
+
+def _approval_message(plan: dict, state: dict) -> str:
+    """The plan and the state before, as the approver reads it; at most APPROVAL_MESSAGE_MAX_CHARS."""
+    attached = ", ".join(f"{a['InstanceId']} as {a['Device']}" for a in state["Attachments"]) or "nothing"
+    text = "\n".join(
+        [
+            f"Remedy encrypt_ebs_volume asks to REPLACE unencrypted EBS volume {state['VolumeId']}.",
+            f"Now: {state['VolumeType']}, {state['Size']} GiB, {state['AvailabilityZone']}, attached to {attached},"
+            f" {len(state['Tags'])} tag(s).",
+            "Plan:",
+            *plan["Steps"],
+            "Approve to run these steps; reject to change nothing.",
+        ]
+    )
+    if len(text) > APPROVAL_MESSAGE_MAX_CHARS:
+        note = "\n[truncated: see the CheckVolume step output]"
+        text = text[: APPROVAL_MESSAGE_MAX_CHARS - len(note)] + note
+    return text
+
+
+def check_volume(events: dict, context: object) -> dict:
+    """Step 1 (read-only): verify the volume is unencrypted and may be replaced; return the plan and the state.
+
+    The dry run ends after this step; otherwise the plan is what the approvers are asked to approve.
+    """
+    volume_id = _volume_id(events)
+    allow_attached = _allow_attached(events)
+    kms_key_id = _kms_key_id(events)
+    dry_run = _dry_run(events)
+    ec2 = boto3.client("ec2")
+    state = _previous_state(ec2, _describe_volume(ec2, volume_id))
+    result = {"VolumeId": volume_id, "DryRun": dry_run, "Changed": False, "PreviousState": state, "Device": ""}
+    if state["Encrypted"]:
+        message = f"Volume {volume_id} is already encrypted; nothing changed."
+        return {**result, "WouldChange": False, "PlannedState": {}, "ApprovalMessage": "", "Message": message}
+    attachment = _check_attachments(state, allow_attached)
+    plan = _plan(state, attachment, _instance_state(ec2, attachment), kms_key_id)
+    message = (
+        f"Dry run, nothing changed. Would replace {volume_id}: " + " ".join(plan["Steps"])
+        if dry_run
+        else f"Volume {volume_id} will be replaced once approved: " + " ".join(plan["Steps"])
+    )
+    return {
+        **result,
+        "WouldChange": True,
+        "PlannedState": plan,
+        "ApprovalMessage": _approval_message(plan, state),
+        "Device": attachment["Device"] if attachment else "",
+        "Message": message,
+    }
+
+
+def _same_as_approved(state: dict, approved: object) -> None:
+    """Refuse when the volume changed since its plan was made (and approved): the approval was for that state."""
+    if not isinstance(approved, dict) or not approved:
+        raise ValueError("ApprovedState (the PreviousState of the CheckVolume step) is required")
+    keys = ("VolumeId", "Encrypted", "Size", "VolumeType", "AvailabilityZone", "Attachments")
+    changed = [key for key in keys if state.get(key) != approved.get(key)]
+    if changed:
+        raise ValueError(
+            f"Volume {state['VolumeId']} changed since the plan was approved ({', '.join(changed)}); "
+            "nothing changed. Rerun the runbook to plan and approve again."
+        )
+
+
+def back_up_volume(events: dict, context: object) -> dict:
+    """Step 2 (after approval): re-check the volume against the approved state; stop its instance; snapshot it."""
+    volume_id = _volume_id(events)
+    allow_attached = _allow_attached(events)
+    ec2 = boto3.client("ec2")
+    state = _previous_state(ec2, _describe_volume(ec2, volume_id))
+    _same_as_approved(state, events.get("ApprovedState"))
+    attachment = _check_attachments(state, allow_attached)
+    instance_state = _instance_state(ec2, attachment)
+    stopped_instance = ""
+    if instance_state == "running":
+        # Stop before the snapshot so that no write made after it is lost when the volume is swapped.
+        ec2.stop_instances(InstanceIds=[attachment["InstanceId"]])
+        stopped_instance = attachment["InstanceId"]
     try:
         if stopped_instance:
             ec2.get_waiter("instance_stopped").wait(InstanceIds=[stopped_instance], WaiterConfig=STOP_WAIT)
@@ -227,10 +332,11 @@ def check_and_back_up_volume(events: dict, context: object) -> dict:
         f" Stopped instance {stopped_instance} first; it restarts after the swap." if stopped_instance else ""
     )
     return {
-        **result,
+        "VolumeId": volume_id,
         "Changed": True,
         "BackupSnapshotId": snapshot["SnapshotId"],
         "StoppedInstanceId": stopped_instance,
+        "Device": attachment["Device"] if attachment else "",
         "Message": (
             f"Started backup snapshot {snapshot['SnapshotId']} of unencrypted volume {volume_id}.{stopped_note}"
         ),
@@ -238,12 +344,10 @@ def check_and_back_up_volume(events: dict, context: object) -> dict:
 
 
 def copy_snapshot_encrypted(events: dict, context: object) -> dict:
-    """Step 4: copy the completed backup snapshot into an encrypted snapshot with the chosen KMS key."""
+    """Step 5: copy the completed backup snapshot into an encrypted snapshot with the chosen KMS key."""
     volume_id = _volume_id(events)
     backup_id = _snapshot_id(events, "BackupSnapshotId")
-    kms_key_id = events.get("KmsKeyId", "alias/aws/ebs")
-    if not isinstance(kms_key_id, str) or not KMS_KEY_ID.match(kms_key_id):
-        raise ValueError(f"KmsKeyId must be a KMS key id, key ARN, alias name or alias ARN, got {kms_key_id!r}")
+    kms_key_id = _kms_key_id(events)
     ec2 = boto3.client("ec2")
     backup = ec2.describe_snapshots(SnapshotIds=[backup_id])["Snapshots"][0]
     if backup.get("VolumeId") != volume_id or backup["State"] != "completed":
@@ -318,7 +422,7 @@ def _swap_attachment(ec2: object, attachment: dict, volume_id: str, new_volume_i
 
 
 def replace_volume(events: dict, context: object) -> dict:
-    """Step 6: create the encrypted volume, swap it in, restart the instance, delete the original."""
+    """Step 7: create the encrypted volume, swap it in, restart the instance, delete the original."""
     volume_id = _volume_id(events)
     backup_id = _snapshot_id(events, "BackupSnapshotId")
     encrypted_id = _snapshot_id(events, "EncryptedSnapshotId")

@@ -113,8 +113,22 @@ def _as_policy(settings: dict) -> dict:
     return {**settings, "ExpirePasswords": settings["MaxPasswordAge"] > 0}
 
 
+def _dry_run(events: dict) -> bool:
+    """The DryRun parameter (Boolean, or its text as SSM may pass it); anything else is refused."""
+    value = events.get("DryRun", False)
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    if not isinstance(value, bool):
+        raise ValueError(f"DryRun must be true or false, got {value!r}")
+    return value
+
+
 def set_account_password_policy(events: dict, context: object) -> dict:
-    """Raise the account password policy to at least the requested settings; change nothing if it is there."""
+    """Raise the account password policy to at least the requested settings; change nothing if it is there.
+
+    With DryRun true it makes the same checks and returns the policy it would set (PlannedState), changing nothing.
+    """
+    dry_run = _dry_run(events)
     account_id = events.get("AccountId")
     if not isinstance(account_id, str) or not ACCOUNT_ID.match(account_id):
         raise ValueError(f"AccountId must be a 12-digit AWS account id, got {account_id!r}")
@@ -134,14 +148,28 @@ def set_account_password_policy(events: dict, context: object) -> dict:
     if previous is not None and target == current:
         return {
             "AccountId": account_id,
+            "DryRun": dry_run,
+            "WouldChange": False,
             "Changed": False,
             "PreviousState": previous,
+            "PlannedState": previous,
             "CurrentState": previous,
             "Message": "The password policy already meets every requested setting; nothing changed.",
         }
 
+    result = {"AccountId": account_id, "DryRun": dry_run, "WouldChange": True, "PreviousState": previous}
+    planned = _as_policy(target)
+    if dry_run:
+        message = f"Dry run, nothing changed. Would have: {_change_message(previous, current, target)}"
+        return {**result, "Changed": False, "PlannedState": planned, "CurrentState": previous, "Message": message}
     # One call, applied by IAM as a whole: either the new policy is in force or the old one still is.
     iam.update_account_password_policy(**target)
+    message = _change_message(previous, current, target)
+    return {**result, "Changed": True, "PlannedState": planned, "CurrentState": planned, "Message": message}
+
+
+def _change_message(previous: dict | None, current: dict, target: dict) -> str:
+    """What setting the policy to `target` does, for the operator."""
     if previous is None:
         message = "Created the account password policy (there was none)."
     else:
@@ -153,10 +181,4 @@ def set_account_password_policy(events: dict, context: object) -> dict:
             " must be changed at the next console sign-in"
             + (" (HardExpiry is on: by an administrator)." if target["HardExpiry"] else ".")
         )
-    return {
-        "AccountId": account_id,
-        "Changed": True,
-        "PreviousState": previous,
-        "CurrentState": _as_policy(target),
-        "Message": message,
-    }
+    return message

@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 
 from catalogue import load_catalogue
-from infra.runbooks import RunbookError, render_document, runbook_iam_actions
+from infra.runbooks import RunbookError, render_document, runbook_iam_actions, validate_document
 
 CATALOGUE = load_catalogue()
 RUNBOOKS = sorted(CATALOGUE.runbooks)
@@ -74,3 +74,97 @@ def test_api_steps_add_their_actions():
     runbook = CATALOGUE.runbooks["encrypt_ebs_volume"]
 
     assert "ec2:DescribeSnapshots" in runbook_iam_actions(runbook)
+
+
+def _synthesized_documents(outdir) -> dict[str, dict]:
+    """Every Automation document of every template in a cloud assembly (nested ones too), by document name."""
+    import json
+
+    documents = {}
+    for template in outdir.rglob("*.template.json"):
+        for resource in json.loads(template.read_text()).get("Resources", {}).values():
+            properties = resource.get("Properties") or {}
+            if resource["Type"] == "AWS::SSM::Document" and properties.get("DocumentType") == "Automation":
+                documents[properties["Name"]] = properties["Content"]
+    return documents
+
+
+def _destructive_documents() -> set[str]:
+    """Document names of the runbooks the catalogue records as destructive (the one place it is recorded)."""
+    from infra.runbooks import document_name
+
+    return {
+        document_name("remedy", CATALOGUE.runbooks[c.remediation.runbook])
+        for c in CATALOGUE.controls
+        if c.remediation.destructive
+    }
+
+
+@pytest.mark.parametrize("assembly", ["standalone", "organization_assembly"])
+def test_every_synthesized_document_previews_and_every_destructive_one_asks_approval(assembly, request):
+    outdir = request.getfixturevalue(assembly)
+    outdir = outdir[1] if isinstance(outdir, tuple) else outdir
+    documents = _synthesized_documents(outdir)
+    destructive = _destructive_documents()
+
+    assert documents and destructive <= set(documents)
+    for name, document in documents.items():
+        assert document["parameters"]["DryRun"] == {**document["parameters"]["DryRun"], "type": "Boolean"}
+        assert document["parameters"]["DryRun"]["default"] is False, name
+        steps = document["mainSteps"]
+        approvals = [i for i, step in enumerate(steps) if step["action"] == "aws:approve"]
+        assert bool(approvals) == (name in destructive), name
+        if approvals:
+            # Only the read-only plan step and branches come before the first approval.
+            before = [step for step in steps[: approvals[0]] if step["action"] != "aws:branch"]
+            assert [step["name"] for step in before] == [steps[0]["name"]], name
+            assert all(steps[i]["inputs"]["Message"] == "{{ CheckVolume.ApprovalMessage }}" for i in approvals)
+
+
+def test_remediations_pass_dry_run_false_and_approvers_default_to_the_accounts_approver_role(standalone):
+    from simulation.cloud_assembly import CloudAssembly
+
+    assembly = CloudAssembly(standalone[1], "RemedyControls")
+    remediations = assembly.of_type("AWS::Config::RemediationConfiguration").values()
+    assert remediations
+    for remediation in remediations:
+        assert remediation["Properties"]["Parameters"]["DryRun"] == {"StaticValue": {"Values": ["false"]}}
+    document = assembly.documents()["Remedy-EncryptEbsVolume"]
+    assert document["parameters"]["Approvers"]["default"] == [
+        f"arn:aws:iam::{assembly.account}:role/remedy-remediation-approver"
+    ]
+    assert document["parameters"]["ApprovalTopicArn"]["default"] == ""
+
+
+def test_approval_defaults_from_context():
+    from infra.runbooks import approval_defaults
+
+    where = {"prefix": "remedy", "partition": "aws", "account": "123456789012", "region": "eu-west-1"}
+    defaults = approval_defaults(
+        "role/platform/bank-approvers, arn:aws:iam::123456789012:user/alice", "AutomationApprovals", **where
+    )
+
+    assert defaults.approvers == (
+        "arn:aws:iam::123456789012:role/platform/bank-approvers",
+        "arn:aws:iam::123456789012:user/alice",
+    )
+    assert defaults.topic_arn == "arn:aws:sns:eu-west-1:123456789012:AutomationApprovals"
+    for approvers, topic, message in (
+        ("alice", "", "neither an ARN nor role/"),
+        (",".join(f"role/r{i}" for i in range(11)), "", "1 to 10 approvers"),
+        ("", "approvals", "start with Automation"),
+    ):
+        with pytest.raises(RunbookError, match=message):
+            approval_defaults(approvers, topic, **where)
+
+
+def test_the_template_gate_schema_checks_documents_as_cloudformation_deploys_them(standalone):
+    from infra.check_templates import as_deployed, documents_in
+
+    join = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::", {"Ref": "AWS::AccountId"}, ":role/r"]]}
+    assert as_deployed({"default": [join]}) == {"default": ["arn:aws:iam::123456789012:role/r"]}
+    assert as_deployed({"Fn::GetAtt": ["X", "Arn"]}) == {"Fn::GetAtt": ["X", "Arn"]}  # not resolved: schema fails
+    documents = [doc for t in standalone[1].rglob("*.template.json") for _id, doc in documents_in(t)]
+    for document in documents:
+        validate_document(document, "synthesized")
+    assert len(documents) == len(CATALOGUE.runbooks)

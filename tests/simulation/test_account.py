@@ -98,6 +98,12 @@ def test_manual_remediation_runs_only_when_the_button_is_pressed(account):
         ConfigRuleName=rule, ResourceKeys=[{"resourceType": "AWS::EC2::Volume", "resourceId": volume}]
     )
     account.settle()
+    (waiting,) = account.ssm.waiting()  # destructive: it waits for a person's approval, nothing changed yet
+    assert [v["Encrypted"] for v in ec2.describe_volumes()["Volumes"]] == [False]
+    assert not ec2.describe_snapshots(OwnerIds=["self"])["Snapshots"]
+
+    account.ssm.signal(waiting, "Approve", account.ssm.approval_request(waiting)["Approvers"][0])
+    account.settle()
     volumes = ec2.describe_volumes()["Volumes"]
     assert [v["Encrypted"] for v in volumes] == [True]
     assert ec2.describe_snapshots(OwnerIds=["self"])["Snapshots"], "the backup snapshot is kept"

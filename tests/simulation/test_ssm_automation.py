@@ -17,6 +17,8 @@ from tests.conftest import ACCOUNT_ID, REGION
 ROLE = f"arn:aws:iam::{ACCOUNT_ID}:role/remedy-runbook"
 AZ = f"{REGION}a"
 BUCKET = "ledger-exports"
+APPROVER = f"arn:aws:iam::{ACCOUNT_ID}:role/remedy-remediation-approver"
+OTHER_APPROVER = f"arn:aws:iam::{ACCOUNT_ID}:role/second-approver"
 
 
 @functools.cache
@@ -155,22 +157,34 @@ def test_access_key_runbook_deactivates_an_old_key(automation, api_calls, realis
     assert execution.parameters["MaxAccessKeyAge"] == 90
 
 
-def test_ebs_runbook_replaces_an_unattached_volume_and_keeps_the_backup(automation, api_calls):
+def test_ebs_runbook_waits_for_approval_then_replaces_the_volume_and_keeps_the_backup(automation, api_calls):
     ec2 = boto3.client("ec2")
     volume_id = ec2.create_volume(AvailabilityZone=AZ, Size=8)["VolumeId"]
+    api_calls.clear()
 
-    execution = _run(automation, "Remedy-EncryptEbsVolume", VolumeId=volume_id)
+    execution = _run(automation, "Remedy-EncryptEbsVolume", VolumeId=volume_id, Approvers=[APPROVER])
+
+    assert execution.status == "Waiting"
+    assert _ran(execution) == [
+        "CheckVolume",
+        "StopUnlessChangeIsDue",
+        "ChooseApprovalNotification",
+        "ApproveReplacement",
+    ]
+    assert api_calls.mutating == []  # nothing changes before the approval
+    assert f"REPLACE unencrypted EBS volume {volume_id}" in execution.step("ApproveReplacement")["Inputs"]["Message"]
+
+    automation.send_automation_signal(AutomationExecutionId=execution.execution_id, SignalType="Approve")
 
     assert execution.status == "Success", execution.failure_message
-    assert _ran(execution) == [
-        "CheckAndBackUpVolume",
-        "SkipIfAlreadyEncrypted",
+    assert _ran(execution)[4:] == [
+        "BackUpVolume",
         "WaitForBackupSnapshot",
         "CopySnapshotEncrypted",
         "WaitForEncryptedSnapshot",
         "ReplaceVolume",
     ]
-    backup_id = execution.outputs["CheckAndBackUpVolume.BackupSnapshotId"]
+    backup_id = execution.outputs["BackUpVolume.BackupSnapshotId"]
     assert backup_id.startswith("snap-")
     assert ec2.describe_snapshots(SnapshotIds=[backup_id])["Snapshots"][0]["VolumeId"] == volume_id
     new_id = execution.outputs["ReplaceVolume.NewVolumeId"]
@@ -186,8 +200,8 @@ def test_ebs_runbook_leaves_an_encrypted_volume_alone_through_the_branch(automat
     execution = _run(automation, "Remedy-EncryptEbsVolume", VolumeId=volume_id)
 
     assert execution.status == "Success"
-    assert _ran(execution) == ["CheckAndBackUpVolume", "SkipIfAlreadyEncrypted"]
-    assert "already encrypted" in execution.outputs["CheckAndBackUpVolume.Message"]
+    assert _ran(execution) == ["CheckVolume", "StopUnlessChangeIsDue"]
+    assert "already encrypted" in execution.outputs["CheckVolume.Message"]
     assert "CopySnapshotEncrypted.EncryptedSnapshotId" not in execution.outputs
     assert "CreateSnapshot" not in api_calls.operations
     assert api_calls.mutating == []
@@ -208,7 +222,7 @@ def test_get_automation_execution_is_shaped_like_boto3(automation):
     assert response["AutomationExecutionId"] == execution.execution_id
     assert response["DocumentName"] == "Remedy-EnableS3BucketPublicAccessBlock"
     assert response["AutomationExecutionStatus"] == "Success"
-    assert response["Parameters"] == {"AutomationAssumeRole": [ROLE], "BucketName": [BUCKET]}
+    assert response["Parameters"] == {"AutomationAssumeRole": [ROLE], "BucketName": [BUCKET], "DryRun": ["false"]}
     (result,) = response["Outputs"]["EnableBucketPublicAccessBlock.Result"]
     assert isinstance(result, str) and '"Changed": true' in result
     (step,) = response["StepExecutions"]
@@ -562,23 +576,109 @@ def test_next_step_and_is_end(automation):
     assert _ran(_inline(automation, document)) == ["First", "Third"]
 
 
+def _approval_document(**inputs) -> dict:
+    approve = {"Approvers": [APPROVER], "Message": "Plan: {{ AutomationAssumeRole }}", **inputs}
+    return _document({"name": "Approve", "action": "aws:approve", "inputs": approve}, _script_step("Change", ECHO))
+
+
 def test_approve_step_asks_the_callback_and_a_rejection_fails(aws):
     asked = []
-    document = _document(
-        {"name": "Approve", "action": "aws:approve", "inputs": {"Approvers": ["{{ AutomationAssumeRole }}"]}},
-        _script_step("Change", ECHO),
-    )
+    document = _approval_document()
 
-    approving = SsmAutomation()
+    approving = SsmAutomation(approve=lambda step, inputs: True)
     assert _ran(_inline(approving, document)) == ["Approve", "Change"]
 
     rejecting = SsmAutomation(approve=lambda step, inputs: asked.append((step, inputs)) or False)
     execution = _inline(rejecting, document)
 
-    assert asked == [("Approve", {"Approvers": [ROLE]})]
+    assert asked == [("Approve", {"Approvers": [APPROVER], "Message": f"Plan: {ROLE}"})]
     assert execution.status == "Failed"
     assert _ran(execution) == ["Approve"]
     assert "not approved" in execution.failure_message
+
+
+def test_approve_step_waits_until_an_approver_approves(aws):
+    automation = SsmAutomation()
+    execution = _inline(automation, _approval_document())
+
+    assert execution.status == "Waiting"
+    assert execution.step("Approve")["StepStatus"] == "Waiting"
+    assert _ran(execution) == ["Approve"]  # nothing after the approval ran
+    assert (
+        automation.get_automation_execution(AutomationExecutionId=execution.execution_id)["AutomationExecution"][
+            "AutomationExecutionStatus"
+        ]
+        == "Waiting"
+    )
+
+    automation.send_automation_signal(
+        AutomationExecutionId=execution.execution_id, SignalType="Approve", Payload={"Comment": ["ok"]}
+    )
+
+    assert execution.status == "Success"
+    assert _ran(execution) == ["Approve", "Change"]
+    assert execution.step("Approve")["Outputs"] == {
+        "ApprovalStatus": "Approved",
+        "ApproverDecisions": {APPROVER: {"Decision": "Approved", "Comment": "ok"}},
+    }
+
+
+def test_rejection_fails_the_step_and_nothing_after_it_runs(aws):
+    automation = SsmAutomation()
+    execution = _inline(automation, _approval_document())
+
+    automation.send_automation_signal(
+        AutomationExecutionId=execution.execution_id, SignalType="Reject", Payload={"Comment": ["not today"]}
+    )
+
+    assert execution.status == "Failed"
+    assert execution.step("Approve")["StepStatus"] == "Failed"
+    assert "rejected" in execution.failure_message and "not today" in execution.failure_message
+    assert _ran(execution) == ["Approve"]
+    with pytest.raises(ValueError, match="not waiting"):
+        automation.send_automation_signal(AutomationExecutionId=execution.execution_id, SignalType="Approve")
+
+
+def test_approval_needs_min_required_approvals_from_listed_approvers(aws):
+    automation = SsmAutomation()
+    execution = _inline(automation, _approval_document(Approvers=[APPROVER, OTHER_APPROVER], MinRequiredApprovals=2))
+    signal = functools.partial(
+        automation.send_automation_signal, AutomationExecutionId=execution.execution_id, SignalType="Approve"
+    )
+
+    with pytest.raises(ValueError, match="not one of the step's Approvers"):
+        signal(Approver="arn:aws:iam::999999999999:role/someone")
+    signal(Approver=APPROVER)
+    assert execution.status == "Waiting"
+    signal(Approver=OTHER_APPROVER)
+    assert execution.status == "Success"
+
+
+def test_approval_timeout_ends_the_execution_timed_out(aws):
+    automation = SsmAutomation()
+    execution = _inline(automation, _approval_document())
+
+    automation.expire_approval(AutomationExecutionId=execution.execution_id)
+
+    assert (execution.status, execution.step("Approve")["StepStatus"]) == ("TimedOut", "TimedOut")
+    assert _ran(execution) == ["Approve"]
+
+
+@pytest.mark.parametrize(
+    ("inputs", "message"),
+    [
+        ({"Approvers": []}, "Approvers must list 1 to 10"),
+        ({"Approvers": [f"arn:aws:iam::{ACCOUNT_ID}:user/u{i}" for i in range(11)]}, "Approvers must list 1 to 10"),
+        ({"Message": "x" * 4097}, "longer than 4096"),
+        ({"MinRequiredApprovals": 2}, "MinRequiredApprovals 2"),
+    ],
+)
+def test_approve_step_inputs_are_checked_as_documented(aws, inputs, message):
+    execution = _inline(SsmAutomation(), _approval_document(**inputs))
+
+    assert execution.status == "Failed"
+    assert message in execution.failure_message
+    assert _ran(execution) == ["Approve"]
 
 
 # --- API steps ---------------------------------------------------------------------------------------------------

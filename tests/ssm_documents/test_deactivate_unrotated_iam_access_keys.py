@@ -219,3 +219,22 @@ def test_bad_input_is_a_clear_error_with_no_call(aws, api_calls, event, message)
     with pytest.raises(ValueError, match=message):
         script.deactivate_unrotated_access_keys(event, None)
     assert api_calls.operations == []
+
+
+def test_dry_run_names_the_keys_it_would_deactivate_and_changes_nothing(iam, api_calls, monkeypatch):
+    event, (key_a,) = _user(iam)
+    _advance_clock(monkeypatch, 120)
+    api_calls.clear()
+
+    result = script.deactivate_unrotated_access_keys({**event, "DryRun": True}, None)
+
+    assert api_calls.mutating == []
+    assert _statuses(iam) == {key_a: "Active"}
+    assert (result["DryRun"], result["WouldChange"], result["Changed"]) == (True, True, False)
+    assert result["KeysToDeactivate"] == [key_a]
+    assert result["DeactivatedKeys"] == []
+    assert result["PreviousState"] == {key_a: {"Status": "Active", "AgeDays": 120}} == result["CurrentState"]
+    assert result["PlannedState"] == {key_a: {"Status": "Inactive", "AgeDays": 120}}
+    assert result["Message"].startswith(
+        f"Dry run: would deactivate access key(s) of user alice older than 90 days: {key_a}"
+    )

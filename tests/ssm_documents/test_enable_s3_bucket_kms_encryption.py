@@ -315,3 +315,32 @@ def test_document_matches_the_script():
 )
 def test_kms_key_pattern(value, accepted):
     assert bool(re.match(script.KMS_KEY_ID_PATTERN, value)) is accepted
+
+
+def test_dry_run_checks_the_key_returns_the_plan_and_changes_nothing(s3, kms_key, api_calls):
+    api_calls.clear()
+
+    result = script.enable_bucket_kms_encryption({**EVENT, "KmsKeyId": "alias/example-bucket", "DryRun": True}, None)
+
+    assert api_calls.mutating == []
+    assert "DescribeKey" in api_calls.operations  # the key is checked as in a real run
+    assert _rules(s3) == SSE_S3
+    assert (result["DryRun"], result["WouldChange"], result["Changed"]) == (True, True, False)
+    assert result["PreviousState"] == SSE_S3 == result["CurrentState"]
+    assert result["PlannedState"] == [
+        {
+            "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": kms_key["Arn"]},
+            "BucketKeyEnabled": True,
+        }
+    ]
+    assert result["Message"].startswith("Dry run: Default encryption would change from AES256 to aws:kms with")
+    assert result["Message"].endswith("Nothing changed.")
+
+
+def test_dry_run_refuses_an_unusable_key_as_a_real_run_does(s3, kms_key, api_calls):
+    boto3.client("kms").disable_key(KeyId=kms_key["KeyId"])
+    api_calls.clear()
+
+    with pytest.raises(ValueError, match="not Enabled"):
+        script.enable_bucket_kms_encryption({**EVENT, "KmsKeyId": kms_key["KeyId"], "DryRun": True}, None)
+    assert api_calls.mutating == []

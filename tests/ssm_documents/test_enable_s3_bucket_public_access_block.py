@@ -98,3 +98,34 @@ def test_missing_bucket_name_is_a_clear_error(aws, api_calls):
     with pytest.raises(ValueError, match="BucketName is required"):
         script.enable_bucket_public_access_block({}, None)
     assert api_calls.operations == []
+
+
+def test_dry_run_returns_the_plan_and_changes_nothing(s3, api_calls):
+    s3.put_public_access_block(Bucket=BUCKET, PublicAccessBlockConfiguration={"BlockPublicAcls": True})
+    api_calls.clear()
+
+    result = script.enable_bucket_public_access_block({**EVENT, "DryRun": True}, None)
+
+    assert api_calls.mutating == []
+    assert _settings(s3) == {**dict.fromkeys(script.SETTINGS, False), "BlockPublicAcls": True}
+    assert (result["DryRun"], result["WouldChange"], result["Changed"]) == (True, True, False)
+    assert result["PreviousState"] == {**dict.fromkeys(script.SETTINGS, False), "BlockPublicAcls": True}
+    assert result["PlannedState"] == dict.fromkeys(script.SETTINGS, True)
+    assert result["CurrentState"] == result["PreviousState"]
+    assert result["Message"] == (
+        f"Dry run: would turn on IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets of bucket {BUCKET}; "
+        "nothing changed."
+    )
+    api_calls.assert_within(script.IAM_ACTIONS)
+
+
+def test_dry_run_of_a_missing_bucket_fails_like_a_real_run(aws, api_calls):
+    with pytest.raises(ClientError, match="NoSuchBucket"):
+        script.enable_bucket_public_access_block({**EVENT, "DryRun": "true"}, None)
+    assert api_calls.mutating == []
+
+
+def test_dry_run_must_be_a_boolean(aws, api_calls):
+    with pytest.raises(ValueError, match="DryRun must be true or false"):
+        script.enable_bucket_public_access_block({**EVENT, "DryRun": "yes"}, None)
+    assert api_calls.operations == []

@@ -29,6 +29,7 @@ TAGS = [{"Key": "Name", "Value": "ledger-data"}, {"Key": "CostCentre", "Value": 
 RENDERED = render_document(load_runbook("encrypt_ebs_volume"))
 DOCUMENT_NAME = "Remedy-EncryptEbsVolume"
 ROLE = f"arn:aws:iam::{ACCOUNT_ID}:role/remedy-encrypt-ebs-volume"
+APPROVER = f"arn:aws:iam::{ACCOUNT_ID}:role/remedy-remediation-approver"
 
 
 class StepFailed(Exception):
@@ -39,22 +40,37 @@ class StepFailed(Exception):
         self.step, self.cause, self.outputs = step, cause, outputs
 
 
-def run_document(volume_id: str, **parameters) -> dict:
-    """Run the rendered runbook through SsmAutomation; returns every step output ("Step.Output" -> value),
-    raises StepFailed (the first failed step and its exception) when the execution does not succeed."""
-    automation = SsmAutomation()
+def start(volume_id: str, automation: SsmAutomation, **parameters) -> str:
+    """Start the rendered runbook (APPROVER the only approver); return the execution id."""
     automation.register(DOCUMENT_NAME, RENDERED)
-    values = {"AutomationAssumeRole": ROLE, "VolumeId": volume_id, **parameters}
-    execution_id = automation.start_automation_execution(
+    values = {"AutomationAssumeRole": ROLE, "VolumeId": volume_id, "Approvers": [APPROVER], **parameters}
+    return automation.start_automation_execution(
         DocumentName=DOCUMENT_NAME,
-        Parameters={name: [str(v).lower() if isinstance(v, bool) else str(v)] for name, v in values.items()},
+        Parameters={
+            name: v if isinstance(v, list) else [str(v).lower() if isinstance(v, bool) else str(v)]
+            for name, v in values.items()
+        },
     )
+
+
+def run_document(volume_id: str, **parameters) -> dict:
+    """Run the rendered runbook through SsmAutomation, its approval step approved; returns every step output
+    ("Step.Output" -> value), raises StepFailed (the first failed step and its exception) when the execution
+    does not succeed."""
+    automation = SsmAutomation(approve=lambda step, inputs: True)
+    execution_id = start(volume_id, automation, **parameters)
     execution = automation.executions[execution_id]
     outputs = execution.step_outputs
     if execution.status != "Success":
         failed = next(s for s in execution.step_executions if s["StepStatus"] != "Success")
         raise StepFailed(failed["StepName"], failed["Exception"], outputs)
     return outputs
+
+
+def back_up(events: dict) -> dict:
+    """Steps 1 and 3 without the document: plan, then back up what the plan saw (as if approved)."""
+    plan = script.check_volume(events, None)
+    return script.back_up_volume({**events, "ApprovedState": plan["PreviousState"]}, None)
 
 
 def _volume(ec2, volume_id: str) -> dict:
@@ -113,18 +129,22 @@ def instance_id(ec2, volume_id):
 def test_document_wires_every_handler_and_output():
     handlers = [s["inputs"]["Handler"] for s in DOCUMENT["mainSteps"] if s["action"] == "aws:executeScript"]
     assert handlers == [
-        "check_and_back_up_volume",
+        "check_volume",
+        "back_up_volume",
         "copy_snapshot_encrypted",
         "replace_volume",
         "restart_instance_after_failure",
     ]
     assert all(callable(getattr(script, h)) for h in handlers)
-    assert "CheckAndBackUpVolume.BackupSnapshotId" in DOCUMENT["outputs"]
+    assert "BackUpVolume.BackupSnapshotId" in DOCUMENT["outputs"]
     assert list(DOCUMENT["parameters"]) == [
         "AutomationAssumeRole",
         "VolumeId",
         "KmsKeyId",
         "AllowAttachedVolume",
+        "DryRun",
+        "Approvers",
+        "ApprovalTopicArn",
     ]
     assert DOCUMENT["parameters"]["KmsKeyId"]["default"] == "alias/aws/ebs"
     assert DOCUMENT["parameters"]["AllowAttachedVolume"] == {
@@ -177,7 +197,7 @@ def test_unattached_volume_is_replaced_by_an_encrypted_one_and_the_backup_is_kep
     outputs = run_document(volume_id)
 
     new_id = outputs["ReplaceVolume.NewVolumeId"]
-    backup_id = outputs["CheckAndBackUpVolume.BackupSnapshotId"]
+    backup_id = outputs["BackUpVolume.BackupSnapshotId"]
     new = _volume(ec2, new_id)
     assert new["Encrypted"] is True
     assert (new["AvailabilityZone"], new["Size"], new["VolumeType"], new["Iops"], new["Throughput"]) == (
@@ -261,7 +281,7 @@ def test_attached_volume_is_refused_unless_allowed(ec2, volume_id, instance_id, 
     with pytest.raises(StepFailed) as failed:
         run_document(volume_id)
 
-    assert failed.value.step == "CheckAndBackUpVolume"
+    assert failed.value.step == "CheckVolume"
     assert isinstance(failed.value.cause, ValueError)
     assert instance_id in str(failed.value.cause)
     assert "AllowAttachedVolume" in str(failed.value.cause)
@@ -276,8 +296,8 @@ def test_encrypted_volume_is_left_alone(ec2, api_calls):
 
     outputs = run_document(encrypted)
 
-    assert outputs["CheckAndBackUpVolume.Changed"] is False
-    assert "already encrypted" in outputs["CheckAndBackUpVolume.Message"]
+    assert outputs["CheckVolume.WouldChange"] is False
+    assert "already encrypted" in outputs["CheckVolume.Message"]
     assert "CopySnapshotEncrypted.EncryptedSnapshotId" not in outputs  # the branch ended the runbook
     assert api_calls.mutating == []
     assert _exists(ec2, encrypted)
@@ -289,7 +309,7 @@ def test_second_run_on_the_new_volume_changes_nothing(ec2, volume_id, instance_i
 
     outputs = run_document(new_id, AllowAttachedVolume=True)
 
-    assert outputs["CheckAndBackUpVolume.Changed"] is False
+    assert outputs["CheckVolume.WouldChange"] is False
     assert api_calls.mutating == []
     assert _instance(ec2, instance_id)["State"]["Name"] == "running"
 
@@ -339,7 +359,7 @@ def test_attach_failure_puts_the_original_back(ec2, volume_id, instance_id, api_
 
 
 def test_instance_started_after_the_backup_blocks_the_swap(ec2, volume_id, instance_id, api_calls):
-    backup = script.check_and_back_up_volume({"VolumeId": volume_id, "AllowAttachedVolume": True}, None)
+    backup = back_up({"VolumeId": volume_id, "AllowAttachedVolume": True})
     copy = script.copy_snapshot_encrypted({"VolumeId": volume_id, "BackupSnapshotId": backup["BackupSnapshotId"]}, None)
     ec2.start_instances(InstanceIds=[instance_id])  # someone starts it: its new writes are not in the backup
     api_calls.clear()
@@ -372,7 +392,7 @@ def test_snapshot_failure_restarts_the_instance_it_stopped(ec2, volume_id, insta
 
 
 def test_replace_refuses_snapshots_not_made_for_this_volume(ec2, volume_id, api_calls):
-    own_backup = script.check_and_back_up_volume({"VolumeId": volume_id}, None)["BackupSnapshotId"]
+    own_backup = back_up({"VolumeId": volume_id})["BackupSnapshotId"]
     other = ec2.create_volume(AvailabilityZone=AZ, Size=8)["VolumeId"]
     foreign_backup = ec2.create_snapshot(VolumeId=other)["SnapshotId"]
     foreign_copy = script.copy_snapshot_encrypted({"VolumeId": other, "BackupSnapshotId": foreign_backup}, None)
@@ -401,21 +421,19 @@ def test_replace_refuses_snapshots_not_made_for_this_volume(ec2, volume_id, api_
 
 def test_missing_volume_fails_without_any_change(aws, api_calls):
     with pytest.raises(ClientError, match=r"InvalidVolume\.NotFound"):
-        script.check_and_back_up_volume({"VolumeId": "vol-0123456789abcdef0"}, None)
+        script.check_volume({"VolumeId": "vol-0123456789abcdef0"}, None)
     assert api_calls.mutating == []
 
 
 @pytest.mark.parametrize(
     ("handler", "payload", "message"),
     [
-        ("check_and_back_up_volume", {}, "VolumeId must match"),
-        ("check_and_back_up_volume", {"VolumeId": "vol-1; rm"}, "VolumeId must match"),
-        ("check_and_back_up_volume", {"VolumeId": "vol-0123abcd", "KmsKeyId": "*"}, "KmsKeyId must be"),
-        (
-            "check_and_back_up_volume",
-            {"VolumeId": "vol-0123abcd", "AllowAttachedVolume": "yes"},
-            "AllowAttachedVolume",
-        ),
+        ("check_volume", {}, "VolumeId must match"),
+        ("check_volume", {"VolumeId": "vol-1; rm"}, "VolumeId must match"),
+        ("check_volume", {"VolumeId": "vol-0123abcd", "KmsKeyId": "*"}, "KmsKeyId must be"),
+        ("check_volume", {"VolumeId": "vol-0123abcd", "AllowAttachedVolume": "yes"}, "AllowAttachedVolume"),
+        ("check_volume", {"VolumeId": "vol-0123abcd", "DryRun": "maybe"}, "DryRun must be"),
+        ("back_up_volume", {"VolumeId": "vol-0123abcd", "AllowAttachedVolume": "yes"}, "AllowAttachedVolume"),
         ("copy_snapshot_encrypted", {"VolumeId": "vol-0123abcd", "BackupSnapshotId": ""}, "BackupSnapshotId"),
         (
             "replace_volume",
@@ -432,7 +450,110 @@ def test_bad_input_is_a_clear_error_with_no_call(aws, api_calls, handler, payloa
 
 
 def test_example_payloads_name_only_inputs_the_handlers_read():
-    for handler in ("check_and_back_up_volume", "copy_snapshot_encrypted", "replace_volume"):
+    for handler in ("check_volume", "back_up_volume", "copy_snapshot_encrypted", "replace_volume"):
         payload = load_example(RUNBOOK / "events" / f"{handler}.json")
         step = next(s for s in DOCUMENT["mainSteps"] if s["inputs"].get("Handler") == handler)
         assert set(payload) == set(step["inputs"]["InputPayload"]), handler
+
+
+def test_dry_run_returns_the_plan_and_changes_nothing(ec2, volume_id, instance_id, api_calls):
+    api_calls.clear()
+
+    outputs = run_document(volume_id, AllowAttachedVolume=True, DryRun=True)
+
+    assert api_calls.mutating == []
+    assert "BackUpVolume.BackupSnapshotId" not in outputs  # ended before the approval and every change
+    assert _on_device(ec2, instance_id, "/dev/sdf")["VolumeId"] == volume_id
+    assert _volume(ec2, volume_id)["Encrypted"] is False
+    assert _instance(ec2, instance_id)["State"]["Name"] == "running"
+    plan = outputs["CheckVolume.PlannedState"]
+    assert (plan["StopInstanceId"], plan["SwapOn"], plan["DeleteVolumeId"]) == (
+        instance_id,
+        f"{instance_id}:/dev/sdf",
+        volume_id,
+    )
+    assert plan["Steps"][0] == f"1. Stop instance {instance_id} (it is running)."
+    assert plan["Steps"][-1] == f"7. DELETE the original volume {volume_id}."
+    assert outputs["CheckVolume.PreviousState"]["Attachments"] == [
+        {"InstanceId": instance_id, "Device": "/dev/sdf", "DeleteOnTermination": True}
+    ]
+    assert outputs["CheckVolume.Message"].startswith("Dry run, nothing changed.")
+
+
+def test_dry_run_makes_the_same_checks(ec2, volume_id, instance_id, api_calls):
+    with pytest.raises(StepFailed) as failed:
+        run_document(volume_id, DryRun=True)  # attached, AllowAttachedVolume false: refused, as a real run is
+
+    assert failed.value.step == "CheckVolume"
+    assert "AllowAttachedVolume" in str(failed.value.cause)
+    assert api_calls.mutating == []
+
+
+def test_nothing_changes_until_an_approver_approves_the_plan(ec2, volume_id, instance_id, api_calls):
+    automation = SsmAutomation()  # no decision: the execution waits, as in SSM
+    execution = automation.executions[start(volume_id, automation, AllowAttachedVolume=True)]
+
+    assert execution.status == "Waiting"
+    assert api_calls.mutating == []
+    approval = execution.step("ApproveReplacement")
+    assert approval["Inputs"]["Approvers"] == [APPROVER]
+    assert "NotificationArn" not in approval["Inputs"]  # ApprovalTopicArn empty: no notification
+    message = approval["Inputs"]["Message"]
+    assert len(message) <= script.APPROVAL_MESSAGE_MAX_CHARS
+    assert f"REPLACE unencrypted EBS volume {volume_id}" in message
+    assert f"attached to {instance_id} as /dev/sdf" in message
+    assert f"DELETE the original volume {volume_id}" in message
+
+    automation.send_automation_signal(AutomationExecutionId=execution.execution_id, SignalType="Approve")
+
+    assert execution.status == "Success", execution.failure_message
+    assert not _exists(ec2, volume_id)
+    assert _instance(ec2, instance_id)["State"]["Name"] == "running"
+
+
+def test_a_rejected_plan_changes_nothing(ec2, volume_id, instance_id, api_calls):
+    automation = SsmAutomation()
+    execution_id = start(volume_id, automation, AllowAttachedVolume=True)
+
+    automation.send_automation_signal(AutomationExecutionId=execution_id, SignalType="Reject")
+
+    execution = automation.executions[execution_id]
+    assert (execution.status, execution.step("ApproveReplacement")["StepStatus"]) == ("Failed", "Failed")
+    assert "BackUpVolume" not in [s["StepName"] for s in execution.step_executions]
+    assert api_calls.mutating == []
+    assert _on_device(ec2, instance_id, "/dev/sdf")["VolumeId"] == volume_id
+
+
+def test_approval_request_goes_to_the_topic_when_one_is_set(ec2, volume_id, api_calls):
+    topic = f"arn:aws:sns:us-east-1:{ACCOUNT_ID}:AutomationRemedyApprovals"
+    automation = SsmAutomation()
+    execution = automation.executions[start(volume_id, automation, ApprovalTopicArn=topic)]
+
+    assert execution.step("ApproveReplacementNotified")["Inputs"]["NotificationArn"] == topic
+    assert api_calls.mutating == []
+
+
+def test_a_volume_changed_after_approval_is_not_touched(ec2, volume_id, instance_id, api_calls):
+    automation = SsmAutomation()
+    execution_id = start(volume_id, automation, AllowAttachedVolume=True)
+    ec2.detach_volume(VolumeId=volume_id, InstanceId=instance_id)  # someone changes it while approval waits
+    api_calls.clear()
+
+    automation.send_automation_signal(AutomationExecutionId=execution_id, SignalType="Approve")
+
+    execution = automation.executions[execution_id]
+    assert execution.status == "Failed"
+    assert "changed since the plan was approved (Attachments)" in execution.step("BackUpVolume")["FailureMessage"]
+    assert api_calls.mutating == []
+    assert _exists(ec2, volume_id)
+
+
+def test_approval_message_is_cut_to_the_documented_limit():
+    state = {"VolumeId": "vol-0123abcd", "VolumeType": "gp3", "Size": 8, "AvailabilityZone": AZ, "Tags": []}
+    state["Attachments"] = [{"InstanceId": "i-0123abcd", "Device": "/dev/sd" + "f" * 5000}]
+    plan = {"Steps": ["1. " + "x" * 5000]}
+
+    message = script._approval_message(plan, state)
+
+    assert len(message) == script.APPROVAL_MESSAGE_MAX_CHARS
+    assert message.endswith("[truncated: see the CheckVolume step output]")

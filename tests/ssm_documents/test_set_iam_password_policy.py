@@ -256,9 +256,40 @@ def test_document_defaults_match_the_script_and_the_rule():
     assert {name: parameters[name]["default"] for name in rule.DEFAULTS} == rule.DEFAULTS
     assert script.requested_settings({}) == rule.DEFAULTS
     assert callable(getattr(script, step["inputs"]["Handler"]))
-    assert set(step["inputs"]["InputPayload"]) == {"AccountId", *rule.DEFAULTS}
+    assert set(step["inputs"]["InputPayload"]) == {"AccountId", "DryRun", *rule.DEFAULTS}
     for name, spec in parameters.items():
         if spec["type"] == "String":
             assert "allowedPattern" in spec, name
         else:
             assert "allowedPattern" not in spec, name
+
+
+def test_dry_run_returns_the_stricter_policy_and_changes_nothing(iam, api_calls):
+    iam.update_account_password_policy(**WEAK_POLICY)
+    previous = _policy(iam)
+    api_calls.clear()
+
+    result = _run(DryRun=True)
+
+    assert api_calls.mutating == []
+    assert _policy(iam) == previous
+    assert (result["DryRun"], result["WouldChange"], result["Changed"]) == (True, True, False)
+    assert result["PreviousState"] == previous == result["CurrentState"]
+    assert {name: result["PlannedState"][name] for name in CIS_POLICY} == CIS_POLICY
+    assert result["Message"].startswith("Dry run, nothing changed. Would have: Tightened MinimumPasswordLength")
+
+
+def test_dry_run_of_an_account_without_policy_creates_none(iam, api_calls):
+    result = _run(DryRun="true")
+
+    assert result["PreviousState"] is None and result["Changed"] is False
+    assert "Created the account password policy" in result["Message"]
+    assert api_calls.mutating == []
+    with pytest.raises(ClientError, match="NoSuchEntity"):
+        _policy(iam)
+
+
+def test_dry_run_refuses_a_foreign_account_as_a_real_run_does(iam, api_calls):
+    with pytest.raises(ValueError, match="is not the account"):
+        _run(AccountId="999999999999", DryRun=True)
+    assert api_calls.mutating == []
