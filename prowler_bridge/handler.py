@@ -157,14 +157,17 @@ class Bridge:
         Config to remediate), and update the finding."""
         decision = replace(decision, region=self.config.run_region(decision.control, decision.region))
         min_age = CUSTOM_ACTION_MIN_AGE_SECONDS if custom_action else None
-        if not self.ledger.claim_finding(decision.finding_id, min_age):
+        if not self.ledger.claim_finding(decision.finding_id, min_age, self.lease_seconds):
             return replace(decision, reason="duplicate").log("skipped", event=_kind(custom_action))
         client = self.accounts.factory(decision.account, decision.region)
         try:
             resource_id = resolve_resource_id(decision.arn, decision.control.resource_type, client)
             if decision.action == START_AUTOMATION:
-                return self._remediate_once(decision, custom_action, securityhub_region, observed_at, resource_id)
+                result = self._remediate_once(decision, custom_action, securityhub_region, observed_at, resource_id)
+                self.ledger.confirm_finding(decision.finding_id)
+                return result
             outcome, note = self._ask_config(decision, client, resource_id)
+            self.ledger.confirm_finding(decision.finding_id)
         except ResourceNotFoundError as problem:
             self.ledger.release_finding(decision.finding_id)
             return replace(decision, reason="resource_not_found", detail=str(problem)).log(

@@ -204,11 +204,14 @@ class Ledger:
         """End the claim (its run ended, or could not start): the next finding is decided afresh."""
         self.client.delete_item(TableName=self.table_name, Key={"pk": {"S": pk}})
 
-    def claim_finding(self, finding_id: str, min_age_seconds: int | None = None) -> bool:
+    def claim_finding(
+        self, finding_id: str, min_age_seconds: int | None = None, lease_seconds: int | None = None
+    ) -> bool:
         """Claim a finding; False if a live claim exists (a duplicate, or a lost race).
 
         `min_age_seconds` (custom actions): a live claim older than this may be taken over, so a person can
-        re-run a remediation deliberately but a double click does nothing.
+        re-run a remediation deliberately but a double click does nothing. `lease_seconds`: the claim lives
+        only that long until `confirm_finding` (an invocation killed before it acted leaves no lasting claim).
         """
         now = int(time.time())
         condition = "attribute_not_exists(pk) OR expires_at < :now"
@@ -216,7 +219,19 @@ class Ledger:
         if min_age_seconds is not None:
             condition += " OR claimed_at < :cutoff"
             values[":cutoff"] = {"N": str(now - min_age_seconds)}
-        return self._claim(bounded_key("finding#", finding_id), {"finding_id": {"S": finding_id}}, condition, values)
+        attributes = {"finding_id": {"S": finding_id}}
+        if lease_seconds is not None:
+            attributes["expires_at"] = {"N": str(now + lease_seconds)}
+        return self._claim(bounded_key("finding#", finding_id), attributes, condition, values)
+
+    def confirm_finding(self, finding_id: str) -> None:
+        """The finding was acted on: its claim now lasts the ledger's TTL (re-imports are duplicates)."""
+        self.client.update_item(
+            TableName=self.table_name,
+            Key={"pk": {"S": bounded_key("finding#", finding_id)}},
+            UpdateExpression="SET expires_at = :expires",
+            ExpressionAttributeValues={":expires": {"N": str(int(time.time()) + self.ttl_seconds)}},
+        )
 
     def release_finding(self, finding_id: str) -> None:
         """Drop a claim whose remediation could not be started, so the next import or a retry can act."""

@@ -52,6 +52,7 @@ def test_bucket_finding_starts_runbook_with_bucket_name(bridge, capsys, check_id
         "PutItem",  # the execution's record
         "UpdateItem",  # the claim's run started
         "BatchUpdateFindings",
+        "UpdateItem",  # the finding's claim confirmed (until then it was a lease)
     ]
     (update,) = params_of(bridge.calls, "BatchUpdateFindings")
     assert update["FindingIdentifiers"] == [{"Id": finding["Id"], "ProductArn": finding["ProductArn"]}]
