@@ -25,22 +25,19 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from catalogue import REPO_ROOT, Catalogue
-from infra.bridge_config import bridge_config, bridge_role_path, runbook_role_path
+from infra.bridge_config import (  # the action target's id is part of the bridge config
+    ACTION_TARGET_NAME,
+    action_target_id,
+    bridge_config,
+    bridge_role_path,
+    runbook_role_path,
+)
 from infra.runtimes import LAMBDA_RUNTIME
 
 BRIDGE_SOURCE = REPO_ROOT / "prowler_bridge"
 # EventBridge limits an event pattern to 2,048 characters; we keep patterns under 80% of that and, past it,
 # match on a prefix ("prowler-", the documents' "<Prefix>-"). https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html
 MAX_PATTERN_CHARS = int(2048 * 0.8)
-ACTION_TARGET_NAME = "Remediate"
-
-
-def action_target_id(prefix: str) -> str:
-    """The custom action's id, unique per deployment: Security Hub allows 20 alphanumeric characters."""
-    action_id = "".join(c for c in prefix.title() if c.isalnum()) + ACTION_TARGET_NAME
-    if len(action_id) > 20:
-        raise ValueError(f"resource prefix {prefix!r} makes the action target id {action_id!r} longer than 20")
-    return action_id
 
 
 # The standards our users are audited against, as Security Hub names them.

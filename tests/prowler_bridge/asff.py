@@ -18,7 +18,8 @@ OTHER_REGION = "eu-central-1"
 USER_ID = "AIDAEXAMPLEUSER0000001"
 VOLUME_ID = "vol-0123456789abcdef0"
 BUCKET = "remedy-test-bucket"
-CUSTOM_ACTION_ARN = f"arn:aws:securityhub:{REGION}:{ACCOUNT_ID}:action/custom/Remediate"
+# This deployment's action target (infra.bridge_config.action_target_id("remedy")): the only one the bridge accepts.
+CUSTOM_ACTION_ARN = f"arn:aws:securityhub:{REGION}:{ACCOUNT_ID}:action/custom/RemedyRemediate"
 
 
 def prowler_product_arn(region: str = REGION, partition: str = "aws") -> str:
