@@ -180,7 +180,10 @@ def _state(finding: dict, finding_id: str, known: dict) -> Decision | None:
         return _skip(finding_id, "not_failed", f"Compliance.Status {status!r:.100}", **known)
     if finding.get("RecordState") != "ACTIVE":
         return _skip(finding_id, "record_archived", f"RecordState {finding.get('RecordState')!r:.100}", **known)
-    workflow_status = _dict(finding.get("Workflow")).get("Status", "NEW")  # Security Hub sets NEW when absent
+    workflow = finding.get("Workflow", {})
+    if not isinstance(workflow, dict):
+        return _skip(finding_id, "malformed_finding", "Workflow is not an object", **known)
+    workflow_status = workflow.get("Status", "NEW")  # Security Hub sets NEW on import when absent
     if workflow_status not in OPEN_WORKFLOW_STATUSES:
         return _skip(finding_id, "workflow_closed", f"Workflow.Status {workflow_status!r:.100}", **known)
     return None

@@ -127,7 +127,7 @@ def _validate_envelope(event: dict, required: bool) -> None:
     """account and region (required for status and custom action events), resources: the shapes AWS sends."""
     for key, pattern in (("account", _ACCOUNT), ("region", _REGION)):
         value = event.get(key)
-        if (value is not None or required) and not (isinstance(value, str) and pattern.match(value)):
+        if (key in event or required) and not (isinstance(value, str) and pattern.match(value)):
             raise ValueError(f"event {key} must be a string like {pattern.pattern}; got {value!r:.100}")
     resources = event.get("resources", [])
     if not isinstance(resources, list) or not all(isinstance(r, str) and len(r) <= 2048 for r in resources):

@@ -5,8 +5,9 @@ aws.securityhub: https://docs.aws.amazon.com/securityhub/latest/userguide/securi
 Field names are OCSF's as Security Hub uses them (its finding filters list them: compliance.control,
 compliance.status, finding_info.uid, metadata.product.uid, cloud.account.uid, cloud.region, resources.uid, ...):
 https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_OcsfStringFilter.html
-Findings whose activity_name is Close are closed, every other one is active:
-https://docs.aws.amazon.com/securityhub/latest/userguide/ocsf-findings.html
+Findings whose activity_name is Close are closed, others active
+(https://docs.aws.amazon.com/securityhub/latest/userguide/ocsf-findings.html); the bridge acts only on OCSF's two
+finding activities that leave a finding open, Create and Update, so an unknown or missing one is not acted on.
 
 Pure: no AWS call. A field of the wrong type becomes an absent one, so evaluate's own checks skip the finding with
 their stable reasons. Security Hub CSPM's control findings keep their finding ARN as finding_info.uid, so the same
@@ -23,7 +24,7 @@ _ACCOUNT = re.compile(r"^\d{12}$")
 COMPLIANCE_STATUS = {"Pass": "PASSED", "Warning": "WARNING", "Fail": "FAILED"}
 # OCSF finding status -> ASFF Workflow.Status (the bridge acts on NEW and NOTIFIED; In Progress is being worked on).
 WORKFLOW_STATUS = {"New": "NEW", "In Progress": "NOTIFIED", "Suppressed": "SUPPRESSED", "Resolved": "RESOLVED"}
-CLOSED_ACTIVITY = "Close"
+OPEN_ACTIVITIES = ("Create", "Update")
 ACCOUNT_RESOURCE_TYPE = "AWS::::Account"
 
 
@@ -89,7 +90,7 @@ def normalise(finding: object) -> object:
             "SecurityControlId": control,
             "Status": COMPLIANCE_STATUS.get(status) if isinstance(status, str) else None,
         },
-        "RecordState": "ARCHIVED" if activity == CLOSED_ACTIVITY or not isinstance(activity, str) else "ACTIVE",
+        "RecordState": "ACTIVE" if activity in OPEN_ACTIVITIES else "ARCHIVED",
         "Workflow": {"Status": WORKFLOW_STATUS.get(workflow) if isinstance(workflow, str) else None},
         "Resources": _resources(finding),
     }
