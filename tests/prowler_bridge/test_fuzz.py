@@ -215,10 +215,11 @@ SCALARS = st.one_of(
 MULTIBYTE = st.characters(min_codepoint=0x80)
 
 
-def _value(data: st.DataObject, op: str, original: object) -> object:
-    """The new value for `op` applied to `original`."""
+def _value(data: st.DataObject, op: str, original: object, pristine: object) -> object:
+    """The new value for `op` applied to `original` (`pristine`: the example's own value there, if any)."""
     if op == "retype":
-        return data.draw(SCALARS.filter(lambda v: type(v) is not type(original)), label="retyped")
+        types = {type(original), type(pristine)}
+        return data.draw(SCALARS.filter(lambda v: type(v) not in types), label="retyped")
     if op == "oversize":
         base = original if isinstance(original, str) else "A"
         return base + data.draw(st.sampled_from("x\u00e9/:."), label="pad") * data.draw(st.integers(2049, 6000))
@@ -244,7 +245,8 @@ def _mutate(data: st.DataObject, example: dict, entry: str) -> tuple[dict, list[
         if op == "drop":
             del node[key]
         else:
-            node[key] = _value(data, op, node[key])
+            pristine = _parent(example, path)
+            node[key] = _value(data, op, node[key], pristine[0][pristine[1]] if pristine else None)
         applied.append((path, op))
     return event, applied
 
