@@ -91,19 +91,19 @@ def action_target_id(prefix: str) -> str:
     return action_id
 
 
-def _unique(pairs: list[tuple[str, str]], what: str) -> dict[str, str]:
-    """key -> control id; a key claimed by two controls is a catalogue error (the bridge could misroute)."""
-    mapping: dict[str, str] = {}
+def _unambiguous(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """key -> control id, leaving out a key two controls claim: the bridge skips such findings (unmapped_control)
+    rather than guess which runbook fixes them."""
+    claims: dict[str, set[str]] = {}
     for key, control_id in pairs:
-        if mapping.setdefault(key, control_id) != control_id:
-            raise ValueError(f"{what} {key!r} is claimed by controls {mapping[key]!r} and {control_id!r}")
-    return mapping
+        claims.setdefault(key, set()).add(control_id)
+    return {key: next(iter(ids)) for key, ids in claims.items() if len(ids) == 1}
 
 
 def security_control_map(catalogue: Catalogue) -> dict[str, str]:
     """Security Hub security control id (the catalogue's FSBP ids) -> control id."""
     pairs = [(i, c.id) for c in catalogue.controls for i in c.frameworks.get(SECURITY_CONTROL_FRAMEWORK, ())]
-    return _unique(pairs, "security control")
+    return _unambiguous(pairs)
 
 
 def standard_control_map(catalogue: Catalogue) -> dict[str, str]:
@@ -114,7 +114,7 @@ def standard_control_map(catalogue: Catalogue) -> dict[str, str]:
         for framework, path in SECURITY_HUB_FRAMEWORKS.items()
         for requirement in control.frameworks.get(framework, ())
     ]
-    return _unique(pairs, "standard control")
+    return _unambiguous(pairs)
 
 
 def bridge_config(catalogue: Catalogue, prefix: str, home_region: str | None = None) -> dict:
