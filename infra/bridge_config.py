@@ -14,6 +14,7 @@ from infra.config_resources import rule_name
 from infra.runbooks import document_name
 
 EXCLUSION_TAG_KEY = "remedy:exclude"
+ACTION_TARGET_NAME = "Remediate"
 # IAM role names are unique per account: the region keeps one deployment per region apart. CreateRole allows
 # 64 characters; names stay within 80% of that (the limits gate's headroom) for the longest region name.
 ROLE_NAME_BUDGET = int(64 * 0.8)
@@ -24,6 +25,17 @@ DIGEST_CHARS = 4
 IAM_PATH = re.compile(r"^/(?:[\x21-\x7E]+/)?$")
 IAM_PATH_MAX = 512
 PATH_WILDCARDS = frozenset("*?$")
+# The catalogue's framework keys whose requirement ids Security Hub CSPM checks, and the standard's path as a
+# per-standard control finding's GeneratorId starts with it ("<path>/<requirement id>", consolidated control
+# findings off): https://docs.aws.amazon.com/securityhub/latest/userguide/sample-control-findings.html
+SECURITY_HUB_FRAMEWORKS = {
+    "aws_fsbp": "aws-foundational-security-best-practices/v/1.0.0",
+    "cis_aws_v3.0": "cis-aws-foundations-benchmark/v/3.0.0",
+}
+# FSBP's requirement ids are Security Hub's security control ids (Compliance.SecurityControlId, S3.8), the id a
+# consolidated control finding carries whatever standards are on:
+# https://docs.aws.amazon.com/securityhub/latest/userguide/asff-changes-consolidation.html
+SECURITY_CONTROL_FRAMEWORK = "aws_fsbp"
 
 
 def check_role_path(value: object, setting: str = "remedy:rolePath") -> str:
@@ -69,8 +81,44 @@ def runbook_role_name_template(prefix: str, document_stem: str) -> str:
     return f"{prefix}-{stem}-{{region}}"
 
 
+def action_target_id(prefix: str) -> str:
+    """The custom action's id, unique per deployment: Security Hub allows 20 alphanumeric characters.
+
+    The bridge accepts a custom action event only when its resources name this action target."""
+    action_id = "".join(c for c in prefix.title() if c.isalnum()) + ACTION_TARGET_NAME
+    if len(action_id) > 20:
+        raise ValueError(f"resource prefix {prefix!r} makes the action target id {action_id!r} longer than 20")
+    return action_id
+
+
+def _unambiguous(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """key -> control id, leaving out a key two controls claim: the bridge skips such findings (unmapped_control)
+    rather than guess which runbook fixes them."""
+    claims: dict[str, set[str]] = {}
+    for key, control_id in pairs:
+        claims.setdefault(key, set()).add(control_id)
+    return {key: next(iter(ids)) for key, ids in claims.items() if len(ids) == 1}
+
+
+def security_control_map(catalogue: Catalogue) -> dict[str, str]:
+    """Security Hub security control id (the catalogue's FSBP ids) -> control id."""
+    pairs = [(i, c.id) for c in catalogue.controls for i in c.frameworks.get(SECURITY_CONTROL_FRAMEWORK, ())]
+    return _unambiguous(pairs)
+
+
+def standard_control_map(catalogue: Catalogue) -> dict[str, str]:
+    """GeneratorId of a per-standard control finding (FSBP, CIS v3.0) -> control id."""
+    pairs = [
+        (f"{path}/{requirement}", control.id)
+        for control in catalogue.controls
+        for framework, path in SECURITY_HUB_FRAMEWORKS.items()
+        for requirement in control.frameworks.get(framework, ())
+    ]
+    return _unambiguous(pairs)
+
+
 def bridge_config(catalogue: Catalogue, prefix: str, home_region: str | None = None) -> dict:
-    """Everything the bridge needs to map a Prowler finding to a runbook execution."""
+    """Everything the bridge needs to map a Prowler or Security Hub finding to a runbook execution."""
     controls = {}
     for control in catalogue.controls:
         runbook = catalogue.runbooks[control.remediation.runbook]
@@ -99,5 +147,8 @@ def bridge_config(catalogue: Catalogue, prefix: str, home_region: str | None = N
         "home_region": home_region or None,
         "exclusion_tag_key": EXCLUSION_TAG_KEY,
         "checks": catalogue.prowler_check_map(),
+        "security_controls": security_control_map(catalogue),
+        "standard_controls": standard_control_map(catalogue),
+        "action_target_id": action_target_id(prefix),
         "controls": controls,
     }

@@ -1,7 +1,8 @@
 """The Security Hub -> EventBridge -> SSM bridge for Prowler findings, and the failure path.
 
-Derived from the catalogue: the EventBridge patterns list the catalogue's Prowler check ids and
-runbook document names; the bridge's mapping is bridge_config.json, generated into its asset.
+Derived from the catalogue: the EventBridge patterns list the catalogue's Prowler check ids, its Security Hub
+control ids (FSBP, CIS v3.0) and runbook document names; the bridge's mapping is bridge_config.json, generated
+into its asset.
 """
 
 from __future__ import annotations
@@ -25,22 +26,19 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from catalogue import REPO_ROOT, Catalogue
-from infra.bridge_config import bridge_config, bridge_role_path, runbook_role_path
+from infra.bridge_config import (  # the action target's id is part of the bridge config
+    ACTION_TARGET_NAME,
+    action_target_id,
+    bridge_config,
+    bridge_role_path,
+    runbook_role_path,
+)
 from infra.runtimes import LAMBDA_RUNTIME
 
 BRIDGE_SOURCE = REPO_ROOT / "prowler_bridge"
 # EventBridge limits an event pattern to 2,048 characters; we keep patterns under 80% of that and, past it,
 # match on a prefix ("prowler-", the documents' "<Prefix>-"). https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html
 MAX_PATTERN_CHARS = int(2048 * 0.8)
-ACTION_TARGET_NAME = "Remediate"
-
-
-def action_target_id(prefix: str) -> str:
-    """The custom action's id, unique per deployment: Security Hub allows 20 alphanumeric characters."""
-    action_id = "".join(c for c in prefix.title() if c.isalnum()) + ACTION_TARGET_NAME
-    if len(action_id) > 20:
-        raise ValueError(f"resource prefix {prefix!r} makes the action target id {action_id!r} longer than 20")
-    return action_id
 
 
 # The standards our users are audited against, as Security Hub names them.
@@ -80,6 +78,48 @@ def findings_imported_pattern(config: dict) -> dict:
     }
     if len(json.dumps(pattern)) > MAX_PATTERN_CHARS:
         pattern["detail"]["findings"]["GeneratorId"] = [{"prefix": "prowler-"}]
+    return pattern
+
+
+def control_findings_pattern(config: dict) -> dict:
+    """Failed, active, open Security Hub CSPM control findings of the controls the catalogue maps: consolidated
+    ones (GeneratorId security-control/<id>) and per-standard ones (<standard path>/<id>), as in
+    https://docs.aws.amazon.com/securityhub/latest/userguide/asff-changes-consolidation.html"""
+    consolidated = {f"security-control/{control}" for control in config["security_controls"]}
+    pattern = {
+        "source": ["aws.securityhub"],
+        "detail-type": ["Security Hub Findings - Imported"],
+        "detail": {
+            "findings": {
+                "GeneratorId": sorted(consolidated | set(config["standard_controls"])),
+                "Compliance": {"Status": ["FAILED"]},
+                "RecordState": ["ACTIVE"],
+                "Workflow": {"Status": ["NEW", "NOTIFIED"]},
+            }
+        },
+    }
+    if len(json.dumps(pattern)) > MAX_PATTERN_CHARS:
+        standards = sorted({generator.rsplit("/", 1)[0] + "/" for generator in config["standard_controls"]})
+        pattern["detail"]["findings"]["GeneratorId"] = [{"prefix": p} for p in ["security-control/", *standards]]
+    return pattern
+
+
+def findings_v2_pattern(config: dict) -> dict:
+    """Security Hub's OCSF findings ("Findings Imported V2") of the mapped controls, failed and New or In Progress:
+    https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-v2-cwe-event-rules.html (field names as in
+    https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_OcsfStringFilter.html)."""
+    pattern = {
+        "source": ["aws.securityhub"],
+        "detail-type": ["Findings Imported V2"],
+        "detail": {
+            "findings": {
+                "compliance": {"control": sorted(config["security_controls"]), "status": ["Fail"]},
+                "status": ["New", "In Progress"],
+            }
+        },
+    }
+    if len(json.dumps(pattern)) > MAX_PATTERN_CHARS:
+        del pattern["detail"]["findings"]["compliance"]["control"]  # the bridge maps the control itself
     return pattern
 
 
@@ -311,13 +351,27 @@ class ProwlerBridge(Construct):
         )
 
     def _event_rules(self) -> None:
-        """Prowler findings, the custom action and our runbooks' end states, all to the bridge."""
+        """Prowler's and Security Hub's findings (ASFF and OCSF), the custom action and our runbooks' end states."""
         target = targets.LambdaFunction(self.function, dead_letter_queue=self.failure_queue, retry_attempts=4)
         events.Rule(
             self,
             "ProwlerFindingsImported",
             description="Failed Prowler findings of catalogue checks -> Remedy bridge",
             event_pattern=_pattern(findings_imported_pattern(self.config)),
+            targets=[target],
+        )
+        events.Rule(
+            self,
+            "ControlFindingsImported",
+            description="Failed Security Hub control findings of catalogue controls -> Remedy bridge",
+            event_pattern=_pattern(control_findings_pattern(self.config)),
+            targets=[target],
+        )
+        events.Rule(
+            self,
+            "FindingsImportedV2",
+            description="Failed Security Hub OCSF findings of catalogue controls -> Remedy bridge",
+            event_pattern=_pattern(findings_v2_pattern(self.config)),
             targets=[target],
         )
         events.Rule(

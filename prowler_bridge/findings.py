@@ -1,5 +1,10 @@
 """From one ASFF finding to a decision: act on it (which control, which resource) or skip it, and why.
 
+Sources acted on: Prowler's findings (routed by check id), Security Hub CSPM's own control findings (routed by
+security control id, or by the per-standard GeneratorId when consolidated control findings is off), and, on the
+custom action only, findings of our AWS Config rules. Security Hub's OCSF findings reach here normalised to this
+shape (ocsf.py).
+
 Pure: no AWS call. Every rule a finding must pass before anything changes lives here, in the order it is
 checked; the first that fails gives the skip reason, a stable machine code that operators can alert on.
 The one check that needs the ledger (duplicate) is made by the handler after all of these pass.
@@ -7,6 +12,7 @@ The one check that needs the ledger (duplicate) is made by the handler after all
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable, Container
@@ -19,13 +25,35 @@ PROWLER = "Prowler"
 PROWLER_PRODUCT = "product/prowler/prowler"
 CONFIG_PRODUCT = "product/aws/config"
 CONFIG_RULE_FIELD = "aws/config/ConfigRuleName"
+# Security Hub CSPM's control findings: ProductArn .../product/aws/securityhub; a consolidated finding's GeneratorId
+# is security-control/<id>, and every control finding carries Compliance.SecurityControlId (outside the China and
+# GovCloud Regions): https://docs.aws.amazon.com/securityhub/latest/userguide/asff-changes-consolidation.html and
+# https://docs.aws.amazon.com/securityhub/latest/userguide/sample-control-findings.html
+SECURITY_HUB_PRODUCT = "product/aws/securityhub"
+SECURITY_CONTROL_PREFIX = "security-control/"
 GENERATOR_PREFIX = "prowler-"
 OPEN_WORKFLOW_STATUSES = ("NEW", "NOTIFIED")
 _ACCOUNT = re.compile(r"^\d{12}$")
+# The ledger's partition key holds "finding#<key>" and DynamoDB allows 2,048 bytes: an Id longer than this, or not
+# printable ASCII, is keyed by its SHA-256 instead (deterministic, so a re-import is still a duplicate).
+LEDGER_KEY_MAX = 1024
+HASHED_KEY_PREFIX = "sha256:"
+_PRINTABLE = re.compile(r"^[\x20-\x7e]+$")
 
 # Actions a decision can ask for.
 START_AUTOMATION = "start_automation"
 START_CONFIG_REMEDIATION = "start_config_remediation"
+
+
+def ledger_key(finding_id: str) -> str:
+    """The finding's key in the ledger: its Id, or sha256:<hex digest> of it when it is long or not ASCII."""
+    if (
+        len(finding_id) <= LEDGER_KEY_MAX
+        and _PRINTABLE.match(finding_id)
+        and not finding_id.startswith(HASHED_KEY_PREFIX)
+    ):
+        return finding_id
+    return HASHED_KEY_PREFIX + hashlib.sha256(finding_id.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def log_decision(decision: str, **fields: object) -> dict:
@@ -37,7 +65,9 @@ def log_decision(decision: str, **fields: object) -> dict:
 
 @dataclass(frozen=True)
 class Decision:
-    """What to do with one finding. `reason` is None when every check passed (then `action` is set)."""
+    """What to do with one finding. `reason` is None when every check passed (then `action` is set).
+
+    `finding_id` is the ledger key (ledger_key); `raw_id` the finding's own Id, for Security Hub's APIs."""
 
     finding_id: str | None
     check_id: str | None = None
@@ -50,11 +80,12 @@ class Decision:
     region: str | None = None
     arn: Arn | None = None
     config_rule: str | None = None
+    raw_id: str | None = None
 
     @property
     def identifier(self) -> dict[str, str]:
         """The finding's AwsSecurityFindingIdentifier (for BatchUpdateFindings)."""
-        return {"Id": self.finding_id or "", "ProductArn": self.product_arn or ""}
+        return {"Id": self.raw_id or self.finding_id or "", "ProductArn": self.product_arn or ""}
 
     def log(self, decision: str, **fields: object) -> dict:
         """Log this decision with the finding's identifiers."""
@@ -72,9 +103,30 @@ class Decision:
 
 
 def _skip(finding_id: object, reason: str, detail: str | None = None, **known: object) -> Decision:
-    return Decision(
-        finding_id=finding_id if isinstance(finding_id, str) else None, reason=reason, detail=detail, **known
-    )
+    key = ledger_key(finding_id) if isinstance(finding_id, str) and finding_id else None
+    return Decision(finding_id=key, reason=reason, detail=detail, **known)
+
+
+def _dict(value: object) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def security_hub_control(finding: dict, config: BridgeConfig) -> tuple[str | None, Control | None]:
+    """(the finding's control label, our control) for a Security Hub CSPM control finding.
+
+    Compliance.SecurityControlId first (consolidated or not), then the GeneratorId: security-control/<id>, or
+    <standard path>/<requirement id> of a per-standard finding (CIS v3.0 ids, China and GovCloud Regions)."""
+    security_control = _dict(finding.get("Compliance")).get("SecurityControlId")
+    generator = finding.get("GeneratorId")
+    label = security_control if isinstance(security_control, str) and security_control else None
+    control = config.control_for_security_control(label) if label else None
+    if control is None and isinstance(generator, str) and generator:
+        label = label or generator
+        if generator.startswith(SECURITY_CONTROL_PREFIX):
+            control = config.control_for_security_control(generator[len(SECURITY_CONTROL_PREFIX) :])
+        else:
+            control = config.control_for_standard_control(generator)
+    return label, control
 
 
 def _config_rule_matches(actual: str, ours: str) -> bool:
@@ -84,6 +136,108 @@ def _config_rule_matches(actual: str, ours: str) -> bool:
 
 def _config_control(config: BridgeConfig, rule_name: str) -> Control | None:
     return next((c for c in config.controls.values() if _config_rule_matches(rule_name, c.config_rule)), None)
+
+
+def _route(
+    finding: dict, config: BridgeConfig, product_prefix: str, custom_action: bool, known: dict
+) -> tuple[Control, str] | Decision:
+    """(control, action) for the finding's source, or the skip; fills `known` with what it learnt."""
+    finding_id, product_arn, generator = finding["Id"], finding["ProductArn"], finding.get("GeneratorId")
+    product_fields = _dict(finding.get("ProductFields"))
+    if product_fields.get("ProviderName") == PROWLER or finding.get("ProductName") == PROWLER:
+        check_id = (
+            generator[len(GENERATOR_PREFIX) :]
+            if isinstance(generator, str) and generator.startswith(GENERATOR_PREFIX)
+            else None
+        )
+        known["check_id"] = check_id
+        if product_arn != product_prefix + PROWLER_PRODUCT:
+            return _skip(finding_id, "spoofed_product", f"claims Prowler but ProductArn is {product_arn}", **known)
+        control = config.control_for_check(check_id) if check_id else None
+        if control is None:
+            return _skip(finding_id, "unmapped_check", f"GeneratorId {generator!r:.300}", **known)
+        return control, START_AUTOMATION
+    if product_arn == product_prefix + SECURITY_HUB_PRODUCT:
+        label, control = security_hub_control(finding, config)
+        known["check_id"] = label
+        if control is None:
+            return _skip(finding_id, "unmapped_control", f"security control {label!r:.300}", **known)
+        return control, START_AUTOMATION
+    if custom_action and product_arn == product_prefix + CONFIG_PRODUCT:
+        rule_name = product_fields.get(CONFIG_RULE_FIELD)
+        known["config_rule"] = rule_name if isinstance(rule_name, str) else None
+        control = _config_control(config, rule_name) if isinstance(rule_name, str) else None
+        if control is None:
+            return _skip(finding_id, "unmapped_rule", f"AWS Config rule {rule_name!r:.300} is not Remedy's", **known)
+        return control, START_CONFIG_REMEDIATION
+    return _skip(finding_id, "not_prowler", f"ProductArn {product_arn:.300}", **known)
+
+
+def _state(finding: dict, finding_id: str, known: dict) -> Decision | None:
+    """2. State: failed, active, open."""
+    status = _dict(finding.get("Compliance")).get("Status")
+    if status != "FAILED":
+        return _skip(finding_id, "not_failed", f"Compliance.Status {status!r:.100}", **known)
+    if finding.get("RecordState") != "ACTIVE":
+        return _skip(finding_id, "record_archived", f"RecordState {finding.get('RecordState')!r:.100}", **known)
+    workflow = finding.get("Workflow", {})
+    if not isinstance(workflow, dict):
+        return _skip(finding_id, "malformed_finding", "Workflow is not an object", **known)
+    workflow_status = workflow.get("Status", "NEW")  # Security Hub sets NEW on import when absent
+    if workflow_status not in OPEN_WORKFLOW_STATUSES:
+        return _skip(finding_id, "workflow_closed", f"Workflow.Status {workflow_status!r:.100}", **known)
+    return None
+
+
+def _resource(finding: dict, finding_id: str, control: Control, partition: str, known: dict) -> Decision | None:
+    """3. Resource: an ARN of the control's resource type, in the finding's own account and region."""
+    account, region = finding.get("AwsAccountId"), known["region"]
+    if not isinstance(account, str) or not _ACCOUNT.match(account):
+        return _skip(finding_id, "malformed_finding", f"AwsAccountId {account!r:.100} is not a 12-digit id", **known)
+    known["account"] = account
+    try:
+        arn = parse_arn(_first_resource(finding).get("Id"))
+        resource_key(arn, control.resource_type)
+    except MalformedArnError as problem:
+        return _skip(finding_id, "malformed_arn", str(problem)[:500], **known)
+    known["arn"] = arn
+    if arn.partition and arn.partition != partition:
+        return _skip(finding_id, "partition_mismatch", f"{arn.text} is not in partition {partition}", **known)
+    if arn.account and arn.account != account:
+        return _skip(finding_id, "account_mismatch", f"{arn.text} is not in AwsAccountId {account}", **known)
+    if arn.region and arn.region != region:
+        return _skip(finding_id, "region_mismatch", f"{arn.text} is not in Region {region:.100}", **known)
+    return None
+
+
+def _scope(
+    finding_id: str, allowed_accounts: Callable[[], Container[str]], allowed_regions: frozenset[str], known: dict
+) -> Decision | None:
+    """4. Scope: an account and a region the bridge serves."""
+    if known["account"] not in allowed_accounts():
+        return _skip(finding_id, "account_out_of_scope", None, **known)
+    if known["region"] not in allowed_regions:
+        return _skip(finding_id, "region_out_of_scope", None, **known)
+    return None
+
+
+def _opt_outs(
+    finding: dict, finding_id: str, config: BridgeConfig, control: Control, custom_action: bool, known: dict
+) -> Decision | None:
+    """5. Opt-outs: the exclusion tag (from the finding, no API call), automatic remediation off."""
+    tags = _first_resource(finding).get("Tags", {})
+    if not isinstance(tags, dict):
+        return _skip(finding_id, "malformed_finding", "Resources[0].Tags is not an object", **known)
+    if config.exclusion_tag_key in tags:
+        return _skip(finding_id, "excluded_by_tag", f"tag {config.exclusion_tag_key}", **known)
+    if not custom_action and not control.automatic:
+        return _skip(finding_id, "automatic_off", "this control is remediated on request only", **known)
+    return None
+
+
+def _first_resource(finding: dict) -> dict:
+    resources = finding.get("Resources")
+    return resources[0] if isinstance(resources, list) and resources and isinstance(resources[0], dict) else {}
 
 
 def evaluate(
@@ -98,6 +252,7 @@ def evaluate(
     """Decide about one finding of a "Findings - Imported" (custom_action False) or "Custom Action" event.
 
     `allowed_accounts` is called only when a finding gets that far (it may ask STS for the own account).
+    Each stage below returns the skip of the first rule the finding fails, or None.
     """
     if not isinstance(finding, dict):
         return _skip(None, "malformed_finding", "finding is not an object")
@@ -110,75 +265,23 @@ def evaluate(
         return _skip(
             finding_id, "malformed_finding", "Id, ProductArn and Region must be non-empty strings", check_id=check_id
         )
-    known: dict = {"product_arn": product_arn, "region": region}
-    product_fields = finding.get("ProductFields") if isinstance(finding.get("ProductFields"), dict) else {}
-    claims_prowler = product_fields.get("ProviderName") == PROWLER or finding.get("ProductName") == PROWLER
-    product_prefix = f"arn:{partition}:securityhub:{region}::"
+    known: dict = {"product_arn": product_arn, "region": region, "raw_id": finding_id}
 
-    # 1. Source: Prowler (any event), or one of our AWS Config rules (custom action only).
-    if claims_prowler:
-        known["check_id"] = check_id
-        if product_arn != product_prefix + PROWLER_PRODUCT:
-            return _skip(finding_id, "spoofed_product", f"claims Prowler but ProductArn is {product_arn}", **known)
-        control = config.control_for_check(check_id) if check_id else None
-        if control is None:
-            return _skip(finding_id, "unmapped_check", f"GeneratorId {generator!r}", **known)
-        action = START_AUTOMATION
-    elif custom_action and product_arn == product_prefix + CONFIG_PRODUCT:
-        rule_name = product_fields.get(CONFIG_RULE_FIELD)
-        known["config_rule"] = rule_name if isinstance(rule_name, str) else None
-        control = _config_control(config, rule_name) if isinstance(rule_name, str) else None
-        if control is None:
-            return _skip(finding_id, "unmapped_rule", f"AWS Config rule {rule_name!r} is not Remedy's", **known)
-        action = START_CONFIG_REMEDIATION
-    else:
-        return _skip(finding_id, "not_prowler", f"ProductArn {product_arn}", **known)
+    # 1. Source: Prowler or Security Hub's own controls (any event), one of our AWS Config rules (custom action).
+    routed = _route(finding, config, f"arn:{partition}:securityhub:{region}::", custom_action, known)
+    if isinstance(routed, Decision):
+        return routed
+    control, action = routed
     known["control"] = control
 
-    # 2. State: failed, active, open.
-    compliance = finding.get("Compliance") if isinstance(finding.get("Compliance"), dict) else {}
-    if compliance.get("Status") != "FAILED":
-        return _skip(finding_id, "not_failed", f"Compliance.Status {compliance.get('Status')!r}", **known)
-    if finding.get("RecordState") != "ACTIVE":
-        return _skip(finding_id, "record_archived", f"RecordState {finding.get('RecordState')!r}", **known)
-    workflow = finding.get("Workflow") if isinstance(finding.get("Workflow"), dict) else {}
-    workflow_status = workflow.get("Status", "NEW")  # Security Hub sets NEW on import when absent
-    if workflow_status not in OPEN_WORKFLOW_STATUSES:
-        return _skip(finding_id, "workflow_closed", f"Workflow.Status {workflow_status!r}", **known)
-
-    # 3. Resource: an ARN of the control's resource type, in the finding's own account and region.
-    account = finding.get("AwsAccountId")
-    if not isinstance(account, str) or not _ACCOUNT.match(account):
-        return _skip(finding_id, "malformed_finding", f"AwsAccountId {account!r} is not a 12-digit id", **known)
-    known["account"] = account
-    resources = finding.get("Resources")
-    resource = resources[0] if isinstance(resources, list) and resources and isinstance(resources[0], dict) else {}
-    try:
-        arn = parse_arn(resource.get("Id"))
-        resource_key(arn, control.resource_type)
-    except MalformedArnError as problem:
-        return _skip(finding_id, "malformed_arn", str(problem), **known)
-    known["arn"] = arn
-    if arn.partition and arn.partition != partition:
-        return _skip(finding_id, "partition_mismatch", f"{arn.text} is not in partition {partition}", **known)
-    if arn.account and arn.account != account:
-        return _skip(finding_id, "account_mismatch", f"{arn.text} is not in AwsAccountId {account}", **known)
-    if arn.region and arn.region != region:
-        return _skip(finding_id, "region_mismatch", f"{arn.text} is not in Region {region}", **known)
-
-    # 4. Scope.
-    if account not in allowed_accounts():
-        return _skip(finding_id, "account_out_of_scope", None, **known)
-    if region not in allowed_regions:
-        return _skip(finding_id, "region_out_of_scope", None, **known)
-
-    # 5. Opt-outs: the exclusion tag (from the finding, no API call), automatic remediation off.
-    tags = resource.get("Tags", {})
-    if not isinstance(tags, dict):
-        return _skip(finding_id, "malformed_finding", "Resources[0].Tags is not an object", **known)
-    if config.exclusion_tag_key in tags:
-        return _skip(finding_id, "excluded_by_tag", f"tag {config.exclusion_tag_key}", **known)
-    if not custom_action and not control.automatic:
-        return _skip(finding_id, "automatic_off", "this control is remediated on request only", **known)
-
-    return Decision(finding_id=finding_id, action=action, **known)
+    stages = (
+        lambda: _state(finding, finding_id, known),
+        lambda: _resource(finding, finding_id, control, partition, known),
+        lambda: _scope(finding_id, allowed_accounts, allowed_regions, known),
+        lambda: _opt_outs(finding, finding_id, config, control, custom_action, known),
+    )
+    for stage in stages:
+        skipped = stage()
+        if skipped is not None:
+            return skipped
+    return Decision(finding_id=ledger_key(finding_id), action=action, **known)

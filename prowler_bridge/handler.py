@@ -1,21 +1,26 @@
 """The Prowler bridge Lambda: EventBridge events from Security Hub and SSM -> Remedy's runbooks.
 
 Dispatches on the event's "detail-type":
-  "Security Hub Findings - Imported"        a Prowler finding that passes every check in findings.py starts
-                                            its control's runbook (only if the control is automatic).
+  "Security Hub Findings - Imported"        a Prowler finding, or a Security Hub CSPM control finding, that
+                                            passes every check in findings.py starts its control's runbook
+                                            (only if the control is automatic).
+  "Findings Imported V2"                    the same for Security Hub's OCSF findings (normalised by ocsf.py).
   "Security Hub Findings - Custom Action"   the "Remediate" button: the same, for any control; on a finding
                                             of one of our AWS Config rules it asks AWS Config to remediate.
+                                            Only this deployment's action target is accepted.
   "EC2 Automation Execution Status-change Notification"
                                             Success resolves the findings an execution served; Failed,
                                             TimedOut or Cancelled keeps them open, notifies (SNS) and queues
                                             the failure (SQS) for prowler_bridge.retry.
-Every decision is one JSON log line. Bad input raises ValueError before any AWS call. Configuration:
-bridge_config.json (settings.py) and the stack's environment variables.
+Every decision is one JSON log line. Bad input (a wrong type or shape, another action target) raises ValueError
+before any AWS call that changes anything. Configuration: bridge_config.json (settings.py) and the stack's
+environment variables.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from datetime import UTC
 from typing import Any
@@ -30,6 +35,7 @@ from prowler_bridge.findings import (
     log_decision,
 )
 from prowler_bridge.ledger import CUSTOM_ACTION_MIN_AGE_SECONDS, DEFAULT_LEASE_SECONDS, Ledger, resource_pk
+from prowler_bridge.ocsf import normalise
 from prowler_bridge.resources import ResourceNotFoundError, resolve_resource_id
 from prowler_bridge.settings import (
     BridgeConfig,
@@ -42,9 +48,24 @@ from prowler_bridge.settings import (
 )
 
 IMPORTED = "Security Hub Findings - Imported"
+# Security Hub's OCSF findings: https://docs.aws.amazon.com/securityhub/latest/userguide/securityhub-v2-cwe-event-formats.html
+IMPORTED_V2 = "Findings Imported V2"
 CUSTOM_ACTION = "Security Hub Findings - Custom Action"
 AUTOMATION_STATUS = "EC2 Automation Execution Status-change Notification"
-EVENT_SOURCES = {IMPORTED: "aws.securityhub", CUSTOM_ACTION: "aws.securityhub", AUTOMATION_STATUS: "aws.ssm"}
+EVENT_SOURCES = {
+    IMPORTED: "aws.securityhub",
+    IMPORTED_V2: "aws.securityhub",
+    CUSTOM_ACTION: "aws.securityhub",
+    AUTOMATION_STATUS: "aws.ssm",
+}
+# The envelope's fields (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-events-structure.html) and
+# the status event's, bounded: they reach log lines, client regions and ledger keys.
+_ACCOUNT = re.compile(r"^\d{12}$")
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
+_EXECUTION_ID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_DOCUMENT = re.compile(r"^[A-Za-z0-9_.:/-]{3,512}$")
+_STATUS = re.compile(r"^[A-Za-z]{1,64}$")
+STATUS_FIELDS = {"ExecutionId": _EXECUTION_ID, "Definition": _DOCUMENT, "Status": _STATUS}
 FAILED_STATUSES = ("Failed", "TimedOut", "Cancelled")
 SUCCESS_STATUS = "Success"
 UPDATED_BY = "remedy-bridge"
@@ -89,23 +110,73 @@ def validate_event(event: object) -> str:
     if not isinstance(event, dict):
         raise ValueError(f"event must be a JSON object from EventBridge; got {type(event).__name__}")
     detail_type = event.get("detail-type")
-    if detail_type not in EVENT_SOURCES:
-        raise ValueError(f"unknown event detail-type {detail_type!r}; expected one of {sorted(EVENT_SOURCES)}")
-    if "source" in event and event["source"] != EVENT_SOURCES[detail_type]:
+    if not isinstance(detail_type, str) or detail_type not in EVENT_SOURCES:
+        raise ValueError(f"unknown event detail-type {detail_type!r:.100}; expected one of {sorted(EVENT_SOURCES)}")
+    if event.get("source") != EVENT_SOURCES[detail_type]:
         raise ValueError(
-            f"event source {event['source']!r} does not match detail-type {detail_type!r} "
+            f"event source {event.get('source')!r:.100} does not match detail-type {detail_type!r} "
             f"(expected {EVENT_SOURCES[detail_type]!r})"
         )
+    _validate_envelope(event, required=detail_type in (AUTOMATION_STATUS, CUSTOM_ACTION))
     detail = event.get("detail")
     if not isinstance(detail, dict):
         raise ValueError(f"{detail_type!r} event has no 'detail' object")
     if detail_type == AUTOMATION_STATUS:
-        for key in ("ExecutionId", "Definition", "Status"):
-            if not isinstance(detail.get(key), str) or not detail[key]:
-                raise ValueError(f"{detail_type!r} event: detail.{key} must be a non-empty string")
+        for key, pattern in STATUS_FIELDS.items():
+            if not isinstance(detail.get(key), str) or not pattern.match(detail[key]):
+                raise ValueError(f"{detail_type!r} event: detail.{key} must be a string like {pattern.pattern}")
     elif not isinstance(detail.get("findings"), list):
-        raise ValueError(f"{detail_type!r} event: detail.findings must be a list of ASFF findings")
+        raise ValueError(f"{detail_type!r} event: detail.findings must be a list of findings")
     return detail_type
+
+
+def _validate_envelope(event: dict, required: bool) -> None:
+    """account and region (required for status and custom action events), resources: the shapes AWS sends."""
+    for key, pattern in (("account", _ACCOUNT), ("region", _REGION)):
+        value = event.get(key)
+        if (key in event or required) and not (isinstance(value, str) and pattern.match(value)):
+            raise ValueError(f"event {key} must be a string like {pattern.pattern}; got {value!r:.100}")
+    resources = event.get("resources", [])
+    if not isinstance(resources, list) or not all(isinstance(r, str) and len(r) <= 2048 for r in resources):
+        raise ValueError("event resources must be a list of strings (at most 2,048 characters each)")
+
+
+def action_target_arn(config: BridgeConfig, partition: str, region: str, account: str) -> str:
+    """This deployment's "Remediate" action target: the only custom action the bridge accepts."""
+    return f"arn:{partition}:securityhub:{region}:{account}:action/custom/{config.action_target_id}"
+
+
+def check_action_target(event: dict, bridge: Bridge, context: Any) -> None:
+    """ValueError unless the custom action event names exactly this deployment's action target, in its account."""
+    expected = action_target_arn(bridge.config, bridge.partition, bridge.settings.region, event["account"])
+    if event.get("resources") != [expected]:
+        raise ValueError(f"custom action event does not name this deployment's action target ({expected})")
+    if event["account"] != _own_account(context):  # checked last: it may ask STS
+        raise ValueError(f"custom action event of account {event['account']}, not the bridge's own")
+
+
+def _own_account(context: Any) -> str:
+    """The bridge's account: from the invocation's function ARN when Lambda gives one, else from STS."""
+    function_arn = getattr(context, "invoked_function_arn", None)
+    parts = function_arn.split(":") if isinstance(function_arn, str) else []
+    return parts[4] if len(parts) > 4 and _ACCOUNT.match(parts[4]) else own_account()
+
+
+def normalised(event: dict) -> dict:
+    """A "Findings Imported V2" event with its OCSF findings in the ASFF shape the decision reads (ocsf.py)."""
+    findings = [normalise(finding) for finding in event["detail"]["findings"]]
+    return {**event, "detail": {**event["detail"], "findings": findings}}
+
+
+def status_out_of_scope(event: dict, bridge: Bridge) -> dict | None:
+    """A skip for a status event of an account or region the bridge does not serve; None when in scope."""
+    detail, account, region = event["detail"], event["account"], event["region"]
+    fields = {"event": "automation_status", "execution_id": detail["ExecutionId"], "status": detail["Status"]}
+    if region not in bridge.settings.allowed_regions:
+        return {"decisions": [log_decision("skipped", reason="region_out_of_scope", region=region, **fields)]}
+    if account not in allowed_accounts(bridge.settings):
+        return {"decisions": [log_decision("skipped", reason="account_out_of_scope", account=account, **fields)]}
+    return None
 
 
 def _note(text: str) -> dict[str, str]:
@@ -431,5 +502,9 @@ def lambda_handler(event: Any, context: Any = None) -> dict:
     lease = DEFAULT_LEASE_SECONDS if remaining_ms is None else max(1, int(remaining_ms / 1000) + 1)
     bridge = Bridge(load_bridge_config(), load_settings(), lease_seconds=lease)
     if detail_type == AUTOMATION_STATUS:
-        return bridge.handle_status(event)
+        return status_out_of_scope(event, bridge) or bridge.handle_status(event)
+    if detail_type == CUSTOM_ACTION:
+        check_action_target(event, bridge, context)
+    if detail_type == IMPORTED_V2:
+        event = normalised(event)
     return bridge.handle_findings(event, custom_action=detail_type == CUSTOM_ACTION)

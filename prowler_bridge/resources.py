@@ -28,9 +28,18 @@ _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 _ACCOUNT = re.compile(r"^\d{12}$")
 # AWS Config's own findings name the account resource this way (it has no ARN).
 _CONFIG_ACCOUNT_ID = re.compile(r"^AWS::::Account:(?P<account>\d{12})$")
+# S3's rules for general purpose bucket names (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html):
+# 3-63 lowercase letters, digits, '.' and '-', starting and ending with a letter or digit, no '..', not an IP
+# address, and none of the reserved prefixes and suffixes.
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-_IAM_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
-_VOLUME = re.compile(r"^vol-[0-9a-f]{8,17}$")
+_IP_ADDRESS = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
+_BUCKET_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+_BUCKET_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+_IAM_USER = re.compile(r"^user/(?:[\x21-\x7e]+/)?(?P<name>[\w+=,.@-]{1,64})$", re.ASCII)
+# An EBS volume id is vol- and 8 (older) or 17 hexadecimal digits.
+_VOLUME = re.compile(r"^volume/(?P<id>vol-(?:[0-9a-f]{8}|[0-9a-f]{17}))$")
+# ARNs are printable ASCII: anything else (control characters, spaces, other scripts) is refused before use.
+_PRINTABLE = re.compile(r"^[\x21-\x7e]+$")
 
 
 class MalformedArnError(ValueError):
@@ -67,7 +76,7 @@ def parse_arn(value: object) -> Arn:
         account = config_account["account"]
         return Arn("", "", "", account, account, value)
     match = _ARN.match(value)
-    if not match or any(ch.isspace() for ch in value):
+    if not match or not _PRINTABLE.match(value):
         raise MalformedArnError(f"resource id {value!r:.200} is not an ARN (arn:partition:service:region:account:...)")
     if match["region"] and not _REGION.match(match["region"]):
         raise MalformedArnError(f"ARN {value!r} has an invalid region {match['region']!r}")
@@ -99,9 +108,21 @@ def _default(arn: Arn) -> str:
     return segment
 
 
+def bucket_name_problem(name: str) -> str | None:
+    """Why `name` is not a valid general purpose bucket name under S3's naming rules; None if it is one."""
+    if not _BUCKET.match(name):
+        return "3-63 lowercase letters, digits, '.' and '-', starting and ending with a letter or digit"
+    if ".." in name or _IP_ADDRESS.match(name):
+        return "no two adjacent periods and not an IP address"
+    if name.startswith(_BUCKET_RESERVED_PREFIXES) or name.endswith(_BUCKET_RESERVED_SUFFIXES):
+        return "a prefix or suffix S3 reserves"
+    return None
+
+
 def _bucket(arn: Arn) -> str:
-    if arn.service != "s3" or arn.region or arn.account or not _BUCKET.match(arn.resource):
-        raise MalformedArnError(f"{arn.text!r} is not an S3 bucket ARN (arn:aws:s3:::bucket-name)")
+    problem = None if arn.service != "s3" or arn.region or arn.account else bucket_name_problem(arn.resource)
+    if arn.service != "s3" or arn.region or arn.account or problem:
+        raise MalformedArnError(f"{arn.text!r} is not an S3 bucket ARN (arn:aws:s3:::bucket-name): {problem}")
     return arn.resource
 
 
@@ -116,10 +137,10 @@ def _account(arn: Arn) -> str:
 
 
 def _iam_user_name(arn: Arn) -> str:
-    name = arn.last_segment
-    if arn.service != "iam" or arn.region or not arn.resource.startswith("user/") or not _IAM_NAME.match(name):
+    match = _IAM_USER.match(arn.resource)
+    if arn.service != "iam" or arn.region or not arn.account or not match or "//" in arn.resource:
         raise MalformedArnError(f"{arn.text!r} is not an IAM user ARN (arn:aws:iam::<account>:user/[path/]name)")
-    return name
+    return match["name"]
 
 
 def _iam_user_id(user_name: str, client: ClientFactory) -> str:
@@ -132,12 +153,12 @@ def _iam_user_id(user_name: str, client: ClientFactory) -> str:
 
 
 def _volume(arn: Arn) -> str:
-    volume_id = arn.last_segment
-    if arn.service != "ec2" or not arn.resource.startswith("volume/") or not _VOLUME.match(volume_id):
+    match = _VOLUME.match(arn.resource)
+    if arn.service != "ec2" or not arn.region or not arn.account or not match:
         raise MalformedArnError(
-            f"{arn.text!r} is not an EBS volume ARN (arn:aws:ec2:<region>:<account>:volume/vol-...)"
+            f"{arn.text!r} is not an EBS volume ARN (arn:aws:ec2:<region>:<account>:volume/vol-<8 or 17 hex digits>)"
         )
-    return volume_id
+    return match["id"]
 
 
 register("AWS::S3::Bucket", _bucket)

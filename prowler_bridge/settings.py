@@ -11,7 +11,7 @@ import json
 import os
 import re
 from collections.abc import Container, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,6 +30,14 @@ IAM_PATH_MAX = 512
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 ORGANIZATION_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
 DEFAULT_LEDGER_TTL_HOURS = 24
+# Security Hub's custom action ids: up to 20 alphanumeric characters (infra/prowler_bridge.py action_target_id).
+ACTION_TARGET_ID = re.compile(r"^[A-Za-z0-9]{1,20}$")
+# Mappings of bridge_config.json from a finding's identifier to a control id: name -> what the keys are.
+_ROUTE_MAPS = {
+    "checks": "Prowler check ids",
+    "security_controls": "Security Hub security control ids",
+    "standard_controls": "Security Hub standard control generator ids",
+}
 _CONTROL_FIELDS = {
     "document": str,
     "runbook_role_name": str,
@@ -91,6 +99,11 @@ class BridgeConfig:
     checks: dict[str, str]
     controls: dict[str, Control]
     home_region: str | None = None
+    # Security Hub CSPM control findings: Compliance.SecurityControlId (e.g. S3.8) -> control id, and for findings
+    # of one standard (consolidated control findings off) their GeneratorId (<standard path>/<id>) -> control id.
+    security_controls: dict[str, str] = field(default_factory=dict)
+    standard_controls: dict[str, str] = field(default_factory=dict)
+    action_target_id: str = ""  # this deployment's "Remediate" custom action (Security Hub ActionTarget id)
 
     def run_region(self, control: Control, finding_region: str) -> str:
         """Where to remediate: the home region for a control of account-global resources, if one is set."""
@@ -99,6 +112,16 @@ class BridgeConfig:
     def control_for_check(self, check_id: str) -> Control | None:
         """The control a Prowler check id (current or legacy) maps to, if any."""
         control_id = self.checks.get(check_id)
+        return self.controls.get(control_id) if control_id else None
+
+    def control_for_security_control(self, security_control_id: str) -> Control | None:
+        """The control a Security Hub security control id (e.g. S3.8) maps to, if any."""
+        control_id = self.security_controls.get(security_control_id)
+        return self.controls.get(control_id) if control_id else None
+
+    def control_for_standard_control(self, generator_id: str) -> Control | None:
+        """The control a per-standard control finding's GeneratorId maps to, if any."""
+        control_id = self.standard_controls.get(generator_id)
         return self.controls.get(control_id) if control_id else None
 
     def control_for_rule(self, rule_name: str) -> Control | None:
@@ -150,9 +173,15 @@ def parse_bridge_config(raw: object, source: str = "bridge_config.json") -> Brid
     for key in ("prefix", "exclusion_tag_key"):
         if not isinstance(raw.get(key), str) or not raw[key]:
             raise fail(f"'{key}' must be a non-empty string")
-    checks, controls_raw = raw.get("checks"), raw.get("controls")
-    if not isinstance(checks, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in checks.items()):
-        raise fail("'checks' must map Prowler check ids to control ids")
+    routes = {name: raw.get(name) for name in _ROUTE_MAPS}
+    for name, keys in _ROUTE_MAPS.items():
+        value = routes[name]
+        if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+            raise fail(f"'{name}' must map {keys} to control ids")
+    action_target = raw.get("action_target_id")
+    if not isinstance(action_target, str) or not ACTION_TARGET_ID.match(action_target):
+        raise fail(f"'action_target_id' must be 1-20 letters and digits; got {action_target!r}")
+    controls_raw = raw.get("controls")
     if not isinstance(controls_raw, dict):
         raise fail("'controls' must be an object keyed by control id")
     controls = {}
@@ -168,13 +197,23 @@ def parse_bridge_config(raw: object, source: str = "bridge_config.json") -> Brid
         if problem:
             raise fail(f"controls.{control_id}.runbook_role_path {problem}; got {entry['runbook_role_path']!r}")
         controls[control_id] = Control(id=control_id, **{name: entry[name] for name in _CONTROL_FIELDS})
-    unknown = sorted({v for v in checks.values() if v not in controls})
-    if unknown:
-        raise fail(f"'checks' maps to unknown control(s) {unknown}")
+    for name, mapping in routes.items():
+        unknown = sorted({v for v in mapping.values() if v not in controls})
+        if unknown:
+            raise fail(f"'{name}' maps to unknown control(s) {unknown}")
     home_region = raw.get("home_region")
     if home_region is not None and not (isinstance(home_region, str) and home_region):
         raise fail("'home_region' must be a region name or null")
-    return BridgeConfig(raw["prefix"], raw["exclusion_tag_key"], dict(checks), controls, home_region)
+    return BridgeConfig(
+        raw["prefix"],
+        raw["exclusion_tag_key"],
+        dict(routes["checks"]),
+        controls,
+        home_region,
+        security_controls=dict(routes["security_controls"]),
+        standard_controls=dict(routes["standard_controls"]),
+        action_target_id=action_target,
+    )
 
 
 @lru_cache(maxsize=8)

@@ -18,7 +18,8 @@ OTHER_REGION = "eu-central-1"
 USER_ID = "AIDAEXAMPLEUSER0000001"
 VOLUME_ID = "vol-0123456789abcdef0"
 BUCKET = "remedy-test-bucket"
-CUSTOM_ACTION_ARN = f"arn:aws:securityhub:{REGION}:{ACCOUNT_ID}:action/custom/Remediate"
+# This deployment's action target (infra.bridge_config.action_target_id("remedy")): the only one the bridge accepts.
+CUSTOM_ACTION_ARN = f"arn:aws:securityhub:{REGION}:{ACCOUNT_ID}:action/custom/RemedyRemediate"
 
 
 def prowler_product_arn(region: str = REGION, partition: str = "aws") -> str:
@@ -100,6 +101,60 @@ def config_finding(
     }
 
 
+def securityhub_product_arn(region: str = REGION) -> str:
+    return f"arn:aws:securityhub:{region}::product/aws/securityhub"
+
+
+def control_finding(
+    security_control: str | None,
+    resource_arn: str,
+    *,
+    standard: str | None = None,
+    account: str = ACCOUNT_ID,
+    region: str = REGION,
+    status: str = "FAILED",
+    workflow: str = "NEW",
+    record_state: str = "ACTIVE",
+    finding_uuid: str | None = None,
+) -> dict:
+    """A Security Hub CSPM control finding, shaped as AWS's samples: consolidated (standard None: GeneratorId
+    security-control/<id>), or of one standard (standard "<path>/<requirement id>", consolidation off).
+    security_control None: no Compliance.SecurityControlId (China and GovCloud Regions).
+    https://docs.aws.amazon.com/securityhub/latest/userguide/sample-control-findings.html"""
+    generator = standard or f"security-control/{security_control}"
+    path = f"subscription/{standard.rsplit('/', 1)[0]}/{standard.rsplit('/', 1)[1]}" if standard else generator
+    compliance = {
+        "Status": status,
+        "AssociatedStandards": [{"StandardsId": "standards/aws-foundational-security-best-practices/v/1.0.0"}],
+    }
+    if security_control:
+        compliance["SecurityControlId"] = security_control
+    return {
+        "SchemaVersion": "2018-10-08",
+        "Id": f"arn:aws:securityhub:{region}:{account}:{path}/finding/{finding_uuid or uuid.uuid4()}",
+        "ProductArn": securityhub_product_arn(region),
+        "ProductName": "Security Hub",
+        "CompanyName": "AWS",
+        "Region": region,
+        "GeneratorId": generator,
+        "AwsAccountId": account,
+        "Types": ["Software and Configuration Checks/Industry and Regulatory Standards"],
+        "CreatedAt": "2026-11-27T09:00:00Z",
+        "UpdatedAt": "2026-11-27T09:00:00Z",
+        "Severity": {"Label": "HIGH", "Normalized": 70, "Original": "HIGH"},
+        "Title": f"{security_control} control",
+        "Description": f"Security Hub control {security_control}",
+        "ProductFields": {"aws/securityhub/ProductName": "Security Hub", "aws/securityhub/CompanyName": "AWS"},
+        "Resources": [
+            {"Type": asff_resource_type(resource_arn), "Id": resource_arn, "Partition": "aws", "Region": region}
+        ],
+        "Compliance": compliance,
+        "RecordState": record_state,
+        "Workflow": {"Status": workflow},
+        "WorkflowState": "NEW",
+    }
+
+
 def _envelope(detail_type: str, source: str, detail: dict, resources: list[str]) -> dict:
     return {
         "version": "0",
@@ -122,6 +177,11 @@ def imported_event(*findings: dict) -> dict:
         {"findings": list(findings)},
         [f["ProductArn"] for f in findings],
     )
+
+
+def imported_v2_event(*findings: dict) -> dict:
+    """ "Findings Imported V2" (Security Hub's OCSF findings)."""
+    return _envelope("Findings Imported V2", "aws.securityhub", {"findings": list(findings)}, [uuid.uuid4().hex * 2])
 
 
 def custom_action_event(*findings: dict) -> dict:

@@ -45,6 +45,15 @@ MALFORMED = {
     "status with non-string Status": _detail(
         asff.status_event("x", "d", "Failed"), {"ExecutionId": "x", "Definition": "d", "Status": 3}
     ),
+    "status with an ExecutionId that is not SSM's": asff.status_event("../" * 700, "Remedy-X", "Failed"),
+    "status with a multibyte Definition": asff.status_event(EXECUTION_ID, "Remedy-\u00e9\u6f22", "Failed"),
+    "status without account": _without(asff.status_event(EXECUTION_ID, "Remedy-X", "Failed"), "account"),
+    "status with a numeric region": {**asff.status_event(EXECUTION_ID, "Remedy-X", "Failed"), "region": 1},
+    "missing source": _without(_imported(), "source"),
+    "account not 12 digits": {**_imported(), "account": "12345"},
+    "resources not a list": {**_imported(), "resources": "arn:aws:securityhub:::x"},
+    "V2 findings not a list": _detail(asff.imported_v2_event(), {"findings": None}),
+    "custom action without account": _without(asff.custom_action_event(), "account"),
 }
 
 
@@ -77,6 +86,8 @@ def test_examples_cover_every_event_the_bridge_handles():
     names = {p.stem for p in EVENTS.glob("*.json")}
     assert names == {
         "prowler_finding_imported",
+        "securityhub_control_finding_imported",
+        "securityhub_finding_imported_v2",
         "custom_action_prowler_finding",
         "custom_action_config_finding",
         "automation_status_success",
@@ -85,11 +96,20 @@ def test_examples_cover_every_event_the_bridge_handles():
 
 
 def test_example_flow(bridge, capsys):
-    """Imported example starts; the custom action examples start; the status examples resolve and notify."""
-    handler.lambda_handler(load_example(EVENTS / "prowler_finding_imported.json"), None)
-    handler.lambda_handler(load_example(EVENTS / "custom_action_prowler_finding.json"), None)
-    handler.lambda_handler(load_example(EVENTS / "custom_action_config_finding.json"), None)
-    assert [line["decision"] for line in decisions(capsys)] == ["started", "started", "started"]
+    """Imported examples (Prowler, Security Hub ASFF and OCSF) start, one run per resource; the custom action
+    examples start; the status examples resolve and notify."""
+    for name in (
+        "prowler_finding_imported",
+        "securityhub_control_finding_imported",
+        "securityhub_finding_imported_v2",
+        "custom_action_prowler_finding",
+        "custom_action_config_finding",
+    ):
+        handler.lambda_handler(load_example(EVENTS / f"{name}.json"), None)
+    # Prowler's finding and Security Hub's control finding name the same bucket: one run, the second attaches.
+    assert [line["decision"] for line in decisions(capsys)] == ["started", "attached", "started", "started", "started"]
+    buckets = [s["Parameters"]["BucketName"] for s in params_of(bridge.calls, "StartAutomationExecution")[:2]]
+    assert buckets == [["example-public-bucket"], ["example-open-bucket"]]
     assert len(params_of(bridge.calls, "StartRemediationExecution")) == 1
 
     success = load_example(EVENTS / "automation_status_success.json")

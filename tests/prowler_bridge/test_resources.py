@@ -6,7 +6,13 @@ import boto3
 import pytest
 
 from prowler_bridge import resources
-from prowler_bridge.resources import MalformedArnError, ResourceNotFoundError, parse_arn, resolve_resource_id
+from prowler_bridge.resources import (
+    MalformedArnError,
+    ResourceNotFoundError,
+    parse_arn,
+    resolve_resource_id,
+    resource_key,
+)
 from tests.conftest import ACCOUNT_ID
 
 
@@ -96,3 +102,45 @@ def test_registry_accepts_new_types():
         assert resources.needs_lookup("AWS::IAM::User")
     finally:
         del resources.RESOLVERS["AWS::Test::Thing"]
+
+
+@pytest.mark.parametrize(
+    ("arn", "resource_type"),
+    [
+        ("arn:aws:s3:::xn--bucket", "AWS::S3::Bucket"),
+        ("arn:aws:s3:::sthree-bucket", "AWS::S3::Bucket"),
+        ("arn:aws:s3:::amzn-s3-demo-bucket", "AWS::S3::Bucket"),
+        ("arn:aws:s3:::my..bucket", "AWS::S3::Bucket"),
+        ("arn:aws:s3:::192.168.5.4", "AWS::S3::Bucket"),
+        ("arn:aws:s3:::bucket-s3alias", "AWS::S3::Bucket"),
+        ("arn:aws:s3:::bucket--ol-s3", "AWS::S3::Bucket"),
+        ("arn:aws:s3:::bucket.mrap", "AWS::S3::Bucket"),
+        ("arn:aws:s3:::bucket--x-s3", "AWS::S3::Bucket"),
+        ("arn:aws:s3:::Bucket", "AWS::S3::Bucket"),
+        ("arn:aws:s3:::b\u00fccket", "AWS::S3::Bucket"),
+        ("arn:aws:ec2:us-east-1:123456789012:volume/x/vol-0123456789abcdef0", "AWS::EC2::Volume"),
+        ("arn:aws:ec2:us-east-1:123456789012:volume/vol-0123456789abcdef", "AWS::EC2::Volume"),
+        ("arn:aws:ec2:us-east-1:123456789012:volume/vol-0123456789ABCDEF0", "AWS::EC2::Volume"),
+        ("arn:aws:ec2:::volume/vol-0123456789abcdef0", "AWS::EC2::Volume"),
+        ("arn:aws:ec2:us-east-1:123456789012:snapshot/vol-0123456789abcdef0", "AWS::EC2::Volume"),
+        ("arn:aws:iam:::user/alice", "AWS::IAM::User"),
+        ("arn:aws:iam::123456789012:user//alice", "AWS::IAM::User"),
+        ("arn:aws:iam::123456789012:user/\u00e4lice", "AWS::IAM::User"),
+        ("arn:aws:iam::123456789012:role/alice", "AWS::IAM::User"),
+    ],
+)
+def test_non_canonical_resource_names_are_refused(arn, resource_type):
+    with pytest.raises(MalformedArnError):
+        resource_key(parse_arn(arn), resource_type)
+
+
+@pytest.mark.parametrize(
+    ("arn", "resource_type", "key"),
+    [
+        ("arn:aws:s3:::my.bucket-1", "AWS::S3::Bucket", "my.bucket-1"),
+        ("arn:aws:ec2:us-east-1:123456789012:volume/vol-01234567", "AWS::EC2::Volume", "vol-01234567"),
+        ("arn:aws:iam::123456789012:user/teams/payments/bob", "AWS::IAM::User", "bob"),
+    ],
+)
+def test_canonical_resource_names_are_accepted(arn, resource_type, key):
+    assert resource_key(parse_arn(arn), resource_type) == key

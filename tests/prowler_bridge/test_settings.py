@@ -26,6 +26,11 @@ def test_config_from_catalogue_parses_and_maps_every_check():
         assert config.control_for_check(check).id == control_id
     assert config.control_for_check("extra729").resource_type == "AWS::EC2::Volume"
     assert config.controls["iam-password-policy"].role_name("eu-west-1") == "remedy-SetIamPasswordPolicy-eu-west-1"
+    assert config.control_for_security_control("S3.8").id == "s3-bucket-level-public-access-block"
+    assert config.control_for_standard_control("cis-aws-foundations-benchmark/v/3.0.0/1.14").id == (
+        "iam-access-key-rotation"
+    )
+    assert config.action_target_id == "RemedyRemediate"
 
 
 def _broken(change) -> dict:
@@ -52,6 +57,11 @@ def _broken(change) -> dict:
             _broken(lambda r: r["controls"]["iam-password-policy"].update(runbook_role_path="runbooks")),
             "runbook_role_path must start and end with '/'",
         ),
+        (_broken(lambda r: r.pop("action_target_id")), "'action_target_id' must be 1-20 letters and digits"),
+        (_broken(lambda r: r.update(action_target_id="Remedy-Remediate")), "action_target_id"),
+        (_broken(lambda r: r.update(security_controls=["S3.8"])), "'security_controls' must map"),
+        (_broken(lambda r: r["security_controls"].update({"S3.1": "nope"})), "'security_controls' maps to unknown"),
+        (_broken(lambda r: r["standard_controls"].update({"x": 1})), "'standard_controls' must map"),
     ],
 )
 def test_bad_config_is_a_clear_error(raw, message):

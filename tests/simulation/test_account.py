@@ -55,7 +55,8 @@ def test_wiring_comes_from_the_synthesized_template(account, standalone):
     assert set(account.interpreter.documents) == {
         r["Properties"]["Name"] for r in template["Resources"].values() if r["Type"] == "AWS::SSM::Document"
     }
-    assert len(account.events.rules) == 3
+    # Prowler findings, Security Hub control findings (ASFF and OCSF), the custom action, runbook status changes.
+    assert len(account.events.rules) == 5
 
 
 def test_config_stores_evaluations_and_remediates_automatically(account):

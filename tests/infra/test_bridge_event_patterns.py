@@ -1,0 +1,88 @@
+"""The bridge's event patterns and routing maps come from the catalogue and match the events AWS sends."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from catalogue import load_catalogue
+from infra.bridge_config import bridge_config, standard_control_map
+from infra.prowler_bridge import (
+    MAX_PATTERN_CHARS,
+    control_findings_pattern,
+    findings_imported_pattern,
+    findings_v2_pattern,
+)
+from simulation.account import event_matches
+from tests.conftest import REPO_ROOT, load_example
+
+CATALOGUE = load_catalogue()
+CONFIG = bridge_config(CATALOGUE, "remedy")
+EVENTS = REPO_ROOT / "prowler_bridge" / "events"
+PATTERNS = {
+    "prowler_finding_imported": findings_imported_pattern,
+    "securityhub_control_finding_imported": control_findings_pattern,
+    "securityhub_finding_imported_v2": findings_v2_pattern,
+}
+
+
+def test_security_control_routes_are_the_catalogues_fsbp_and_cis_ids():
+    assert CONFIG["security_controls"] == {
+        fsbp: c.id for c in CATALOGUE.controls for fsbp in c.frameworks.get("aws_fsbp", ())
+    }
+    expected = {
+        f"aws-foundational-security-best-practices/v/1.0.0/{i}": c.id
+        for c in CATALOGUE.controls
+        for i in c.frameworks.get("aws_fsbp", ())
+    } | {
+        f"cis-aws-foundations-benchmark/v/3.0.0/{i}": c.id
+        for c in CATALOGUE.controls
+        for i in c.frameworks.get("cis_aws_v3.0", ())
+    }
+    assert CONFIG["standard_controls"] == expected
+    assert CONFIG["action_target_id"] == "RemedyRemediate"
+
+
+def test_an_id_claimed_by_two_controls_routes_nowhere():
+    """Two controls fixing one Security Hub control: the bridge must not pick one, so the id is left out."""
+    catalogue = copy.deepcopy(CATALOGUE)
+    first, second = catalogue.controls[:2]
+    second.frameworks["cis_aws_v3.0"] = first.frameworks["cis_aws_v3.0"]
+    routes = standard_control_map(catalogue)
+    assert not {f"cis-aws-foundations-benchmark/v/3.0.0/{i}" for i in first.frameworks["cis_aws_v3.0"]} & set(routes)
+    assert routes["cis-aws-foundations-benchmark/v/3.0.0/2.1.4"] == "s3-bucket-level-public-access-block"
+
+
+@pytest.mark.parametrize("example", PATTERNS)
+def test_each_example_matches_its_rule_and_no_other(example):
+    event = load_example(EVENTS / f"{example}.json")
+    matching = {name for name, pattern in PATTERNS.items() if event_matches(pattern(CONFIG), event)}
+    assert matching == {example}
+
+
+@pytest.mark.parametrize("pattern", PATTERNS.values(), ids=list(PATTERNS))
+def test_patterns_stay_within_eventbridges_limit_with_headroom(pattern):
+    assert len(json.dumps(pattern(CONFIG))) <= MAX_PATTERN_CHARS
+
+
+def test_passed_or_closed_control_findings_do_not_reach_the_bridge():
+    asff_event = load_example(EVENTS / "securityhub_control_finding_imported.json")
+    asff_event["detail"]["findings"][0]["Compliance"]["Status"] = "PASSED"
+    assert not event_matches(control_findings_pattern(CONFIG), asff_event)
+    ocsf_event = load_example(EVENTS / "securityhub_finding_imported_v2.json")
+    ocsf_event["detail"]["findings"][0]["status"] = "Resolved"
+    assert not event_matches(findings_v2_pattern(CONFIG), ocsf_event)
+
+
+def test_many_controls_fall_back_to_prefixes_that_still_match():
+    config = copy.deepcopy(CONFIG)
+    control = next(iter(config["controls"]))
+    for n in range(300):
+        config["security_controls"][f"Svc{n}.{n}"] = control
+        config["standard_controls"][f"cis-aws-foundations-benchmark/v/3.0.0/9.{n}"] = control
+    for name in ("securityhub_control_finding_imported", "securityhub_finding_imported_v2"):
+        pattern = PATTERNS[name](config)
+        assert len(json.dumps(pattern)) <= MAX_PATTERN_CHARS
+        assert event_matches(pattern, load_example(EVENTS / f"{name}.json"))
