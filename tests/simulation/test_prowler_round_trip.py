@@ -56,6 +56,12 @@ def test_prowler_findings_are_remediated_end_to_end(standalone, tmp_path, monkey
         ]
         account.security_hub.custom_action(manual)  # a person presses "Remediate" for the manual controls
         account.settle()
+        waiting = account.ssm.waiting()
+        assert waiting, "the destructive runbook waits for a person's approval"
+        for execution_id in waiting:  # the person approves the plan the approval request shows
+            approver = account.ssm.approval_request(execution_id)["Approvers"][0]
+            account.ssm.signal(execution_id, "Approve", approver, "approved by the test, standing in for a person")
+        account.settle()
 
         after = run_prowler(endpoint_url, checks, tmp_path / "after")
 
