@@ -81,7 +81,7 @@ class StepFailure(Exception):
         self.retry = retry
 
 
-class StepTimedOut(BaseException):  # noqa: N818 (not an Exception: no handler of the code under test may catch it)
+class StepTimedOut(BaseException):  # not an Exception: no handler of the code under test may catch it
     """Raise it (e.g. from a botocore hook) to stand for SSM stopping a step at its timeoutSeconds: nothing after it
     in the step runs, not even the step's own error handling. The step ends TimedOut and its onFailure applies, as
     https://docs.aws.amazon.com/systems-manager/latest/userguide/automation-handling-timeouts.html describes."""

@@ -192,7 +192,7 @@ def test_every_step_finishes_within_its_timeout():
     # The longest downtime the approval message states is the sum of the steps' timeouts while stopped.
     names = [s["name"] for s in DOCUMENT["mainSteps"]]
     stopped = DOCUMENT["mainSteps"][names.index("BackUpVolume") : names.index("RestoreAfterFailure")]
-    assert script.MAX_STOPPED_SECONDS == sum(s["timeoutSeconds"] for s in stopped)
+    assert sum(s["timeoutSeconds"] for s in stopped) == script.MAX_STOPPED_SECONDS
 
 
 def test_worst_case_counts_every_call_and_wait_poll():
@@ -200,7 +200,7 @@ def test_worst_case_counts_every_call_and_wait_poll():
     expected = calls * script.CALL_SECONDS + sum(w["MaxAttempts"] * (w["Delay"] + script.CALL_SECONDS) for w in waits)
     assert script.worst_case_seconds("back_up_volume") == expected > 12 * 15  # the stop wait alone is 180 s
     config = script.CLIENT_CONFIG
-    assert script.CALL_SECONDS >= config.retries["max_attempts"] * (config.connect_timeout + config.read_timeout)
+    assert config.retries["max_attempts"] * (config.connect_timeout + config.read_timeout) <= script.CALL_SECONDS
 
 
 @pytest.mark.parametrize(
@@ -436,7 +436,7 @@ def test_volume_attached_again_after_the_backup_blocks_the_swap(ec2, volume_id, 
     ec2.attach_volume(VolumeId=volume_id, InstanceId=instance_id, Device="/dev/sdf")
     api_calls.clear()
 
-    with pytest.raises(ValueError, match="may have written|changed since the plan"):
+    with pytest.raises(ValueError, match="the volume was attached at"):
         script.swap_volume({**swap, "AttachTime": "2000-01-01T00:00:00+00:00"}, None)
     assert api_calls.mutating == []
 
