@@ -39,6 +39,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime
+import functools
 import io
 import json
 import os
@@ -740,7 +741,7 @@ class _Run:
         sys.modules[module.__name__] = module  # a real module: dataclasses, pickling and typing find it
         try:
             with self.automation._script_environment(), contextlib.redirect_stdout(log):
-                code = compile(script, module.__file__, "exec", dont_inherit=True)
+                code = _compiled(script, module.__file__)
                 exec(code, module.__dict__)  # noqa: S102 (the document's own script, as SSM runs it)
                 function = module.__dict__.get(handler)
                 if not callable(function):
@@ -825,6 +826,12 @@ class _Run:
                 continue
             return _compare(operator, variable, operand)
         raise StepFailure(f"choice {choice!r} has no operator", retry=False)
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(script: str, filename: str) -> types.CodeType:
+    """A step's script compiled once (a document runs many times in a test session)."""
+    return compile(script, filename, "exec", dont_inherit=True)
 
 
 def _compare(operator: str, variable: Any, operand: Any) -> bool:

@@ -102,7 +102,7 @@ STEP_WORST_CASE = {
     "swap_volume": (6, (VOLUME_WAIT, VOLUME_WAIT)),
     "finish_replacement": (6, ()),
     "restore_after_failure": (6, (RESTORE_STOP_WAIT, VOLUME_WAIT)),
-    "clean_up_after_failure": (7, ()),
+    "clean_up_after_failure": (8, ()),
 }
 # The longest the instance stays stopped: the timeouts of the steps from BackUpVolume to FinishReplacement
 # (a unit test keeps it equal to document.yaml's).
@@ -667,7 +667,8 @@ def clean_up_after_failure(events: dict, context: object) -> dict:
     """After a failure: delete what this execution created that nothing needs, found by its execution tag.
 
     The unencrypted backup goes when the original volume still exists or this execution's new volume is in use
-    (either holds the data); a new volume not in use and its encrypted source go when the original exists.
+    (either holds the data); a new volume not in use and its encrypted source go when the original exists; the
+    original goes when it is detached and this execution's new volume is in use (the swap was made).
     """
     volume_id = _volume_id(events)
     execution_id = _execution_id(events)
@@ -683,6 +684,11 @@ def clean_up_after_failure(events: dict, context: object) -> dict:
         original = None
     in_use = any(v["State"] == "in-use" for v in new_volumes)
     deleted = []
+    if in_use and original is not None and original["State"] == "available":
+        # SwapVolume detached it only after checking nothing wrote to it since the backup, and this execution's
+        # encrypted volume (made from that backup) is attached in its place: the original is not needed.
+        ec2.delete_volume(VolumeId=volume_id)
+        deleted.append(volume_id)
     if original is not None:
         for volume in new_volumes:
             if volume["State"] == "available":

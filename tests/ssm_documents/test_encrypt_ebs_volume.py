@@ -8,6 +8,7 @@ steps and onFailure), so the wiring between steps is tested too.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import boto3
 import pytest
@@ -636,3 +637,42 @@ def test_approval_message_is_cut_to_the_documented_limit():
 
     assert len(message) == script.APPROVAL_MESSAGE_MAX_CHARS
     assert message.endswith("[truncated: see the CheckVolume step output]")
+
+
+def _calls_per_handler(monkeypatch) -> Counter:
+    """The most API calls each handler made in one run of its step while the document runs."""
+    from simulation import ssm_automation
+
+    most, current = Counter(), {"handler": None, "calls": 0}
+    original = ssm_automation._Run._execute_script
+
+    def execute(self, step, inputs, record):
+        current.update(handler=inputs.get("Handler"), calls=0)
+        try:
+            return original(self, step, inputs, record)
+        finally:
+            most[current["handler"]] = max(most[current["handler"]], current["calls"])
+            current["handler"] = None
+
+    def count(**_kwargs):
+        if current["handler"]:
+            current["calls"] += 1
+
+    monkeypatch.setattr(ssm_automation._Run, "_execute_script", execute)
+    boto3.DEFAULT_SESSION.events.register("before-call", count)
+    return most
+
+
+def test_no_handler_makes_more_calls_than_its_declared_worst_case(ec2, volume_id, instance_id, api_calls, monkeypatch):
+    most = _calls_per_handler(monkeypatch)
+    run_document(volume_id)
+    api_calls.fail("DeleteSnapshot", code="RequestLimitExceeded", status=503)  # the last call: restore and clean up
+    other = ec2.create_volume(AvailabilityZone=AZ, Size=8)["VolumeId"]
+    ec2.attach_volume(VolumeId=other, InstanceId=instance_id, Device="/dev/sdg")
+    with pytest.raises(StepFailed):
+        run_document(other)
+
+    assert set(most) == set(script.STEP_WORST_CASE)
+    for handler, made in most.items():
+        calls, waits = script.STEP_WORST_CASE[handler]
+        assert made <= calls + len(waits), (handler, made)  # moto's resources are ready at once: one poll a wait
