@@ -20,9 +20,9 @@ Safety:
 - The original volume is deleted only after the encrypted volume is in place; the unencrypted backup
   snapshot is deleted then too (the encrypted copy keeps the original data, encrypted, tagged with
   its expiry). No instance is ever terminated.
-- Every step after the approval goes, on failure or timeout, to RestoreAfterFailure (reattach the original
-  if the device is empty, restart the instance if it was running) and then CleanUpAfterFailure (delete
-  what this execution created and nothing needs: the unencrypted backup, an unattached new volume).
+- Every step after the approval goes, on failure or timeout, to RestoreAfterFailure: it reattaches the
+  original if the device is empty, restarts the instance if it was running, and deletes what this execution
+  created and nothing needs (the unencrypted backup, an unattached new volume, a replaced original).
 - Each handler's worst case (its API calls and bounded waits, STEP_WORST_CASE) fits its step's timeout.
 
 Embedded into document.yaml's aws:executeScript steps at synth; unit-tested as a module.
@@ -72,41 +72,42 @@ KMS_KEY_ID = re.compile(rf"^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{{12}}:(key/{_KEY_I
 SOURCE_TAG = "remedy:source-volume-id"
 PURPOSE_TAG = "remedy:purpose"
 REPLACES_TAG = "remedy:replaces-volume-id"
-EXECUTION_TAG = "remedy:execution-id"  # what this execution created: CleanUpAfterFailure finds it by this tag
+EXECUTION_TAG = "remedy:execution-id"  # what this execution created: RestoreAfterFailure finds it by this tag
 DELETE_AFTER_TAG = "remedy:delete-after"
 VERIFICATION_DAYS = 14  # the encrypted copy of the original data is kept this long, then may be deleted
 MAX_TAGS = 50  # EC2 allows 50 tags per resource
 # Tags that say infrastructure as code owns the volume (or its instance): replacing it makes the stack drift.
-# aws: tags cannot be set by callers (so cannot be copied): https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html
+# aws: tags cannot be set by callers (so cannot be copied): https://docs.aws.amazon.com/tag-editor/latest/usergu
+# ide/tagging.html
 MANAGED_TAG_PREFIXES = ("aws:cloudformation:", "aws:autoscaling:", "aws:servicecatalog:", "terraform", "tf:")
 MANAGED_BY_KEYS = ("managedby", "managed-by", "managed_by", "provisioner")
 MANAGED_BY_TOOLS = ("terraform", "pulumi", "cloudformation", "cdk", "opentofu")
-# Bounded API calls: 3 s to connect, 7 s to read, at most 2 attempts (standard retry mode; its backoff before
-# the second attempt is at most 1 s: https://boto3.amazonaws.com/v1/documentation/api/latest/guide/retries.html).
+# Bounded API calls: 2 s to connect, 5 s to read, at most 2 attempts (standard retry mode; its backoff before
+# the second attempt is at most 1 s: https://boto3.amazonaws.com/v1/documentation/api/latest/guide/retries.html)
+# .
 CLIENT_CONFIG = botocore.config.Config(
-    connect_timeout=3, read_timeout=7, retries={"mode": "standard", "max_attempts": 2}
+    connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 2}
 )
-CALL_SECONDS = 2 * (3 + 7) + 1  # one API call's worst case under CLIENT_CONFIG
+CALL_SECONDS = 2 * (2 + 5) + 1  # one API call's worst case under CLIENT_CONFIG
 # Bounded botocore waiters (each poll is an API call too).
 STOP_WAIT = {"Delay": 15, "MaxAttempts": 12}
 RESTORE_STOP_WAIT = {"Delay": 15, "MaxAttempts": 6}
 VOLUME_WAIT = {"Delay": 5, "MaxAttempts": 8}
-# handler -> (API calls outside waits, at most; the waits it may run). A unit test checks each step's worst case,
+# handler -> (API calls outside waits, at most; the waits it may run). A unit test checks each step's worst case
+# ,
 # calls x CALL_SECONDS + attempts x (Delay + CALL_SECONDS) per wait, against its timeoutSeconds, and the fault
 # matrix checks no step makes more calls than declared here.
 STEP_WORST_CASE = {
     "check_volume": (2, ()),
     "back_up_volume": (4, (STOP_WAIT,)),
     "copy_snapshot_encrypted": (2, ()),
-    "create_encrypted_volume": (3, ()),
-    "swap_volume": (6, (VOLUME_WAIT, VOLUME_WAIT)),
-    "finish_replacement": (6, ()),
-    "restore_after_failure": (6, (RESTORE_STOP_WAIT, VOLUME_WAIT)),
-    "clean_up_after_failure": (8, ()),
+    "create_encrypted_volume": (2, ()),
+    "swap_volume": (10, (VOLUME_WAIT, VOLUME_WAIT)),
+    "restore_after_failure": (14, (RESTORE_STOP_WAIT, VOLUME_WAIT)),
 }
-# The longest the instance stays stopped: the timeouts of the steps from BackUpVolume to FinishReplacement
+# The longest the instance stays stopped: the timeouts of the steps from BackUpVolume to SwapVolume
 # (a unit test keeps it equal to document.yaml's).
-MAX_STOPPED_SECONDS = 600 + 7200 + 600 + 7200 + 600 + 600 + 600 + 600
+MAX_STOPPED_SECONDS = 600 + 7200 + 600 + 7200 + 600 + 600 + 600
 # aws:approve's Message is at most 4096 characters (AWS Systems Manager User Guide, aws:approve).
 APPROVAL_MESSAGE_MAX_CHARS = 4096
 
@@ -149,8 +150,8 @@ def _execution_id(events: dict) -> str:
     return execution_id
 
 
+# A Boolean input (or its text, as SSM may pass it); anything else is refused.
 def _flag(events: dict, name: str) -> bool:
-    """A Boolean input (or its text, as SSM may pass it); anything else is refused."""
     value = events.get(name, False)
     if isinstance(value, bool):
         return value
@@ -159,8 +160,8 @@ def _flag(events: dict, name: str) -> bool:
     raise ValueError(f"{name} must be true or false, got {value!r}")
 
 
+# The DryRun parameter (Boolean, or its text as SSM may pass it); anything else is refused.
 def _dry_run(events: dict) -> bool:
-    """The DryRun parameter (Boolean, or its text as SSM may pass it); anything else is refused."""
     value = events.get("DryRun", False)
     if isinstance(value, str) and value.strip().lower() in ("true", "false"):
         return value.strip().lower() == "true"
@@ -169,8 +170,8 @@ def _dry_run(events: dict) -> bool:
     return value
 
 
+# The volume; DescribeVolumes only sees volumes of this account and region (else NotFound).
 def _describe_volume(ec2: object, volume_id: str) -> dict:
-    """The volume; DescribeVolumes only sees volumes of this account and region (else NotFound)."""
     return ec2.describe_volumes(VolumeIds=[volume_id])["Volumes"][0]
 
 
@@ -178,13 +179,13 @@ def _instance(ec2: object, instance_id: str) -> dict:
     return ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
 
 
+# Tags that can be copied (the reserved aws: prefix cannot be set by callers).
 def _user_tags(tags: list[dict] | None) -> list[dict]:
-    """Tags that can be copied (the reserved aws: prefix cannot be set by callers)."""
     return [{"Key": t["Key"], "Value": t["Value"]} for t in tags or [] if not t["Key"].startswith("aws:")]
 
 
+# The tags saying infrastructure as code (or Auto Scaling) owns the resource, as "key=value".
 def _managed_by(tags: list[dict] | None) -> list[str]:
-    """The tags saying infrastructure as code (or Auto Scaling) owns the resource, as "key=value"."""
     found = []
     for tag in tags or []:
         key, value = tag["Key"].lower(), str(tag.get("Value", "")).lower()
@@ -195,13 +196,13 @@ def _managed_by(tags: list[dict] | None) -> list[str]:
     return found
 
 
+# An API timestamp as ISO text (how it travels between steps); "" when absent.
 def _time(value: object) -> str:
-    """An API timestamp as ISO text (how it travels between steps); "" when absent."""
     return value.isoformat() if isinstance(value, datetime.datetime) else str(value or "")
 
 
+# What the volume looked like, enough to rebuild it and to audit the change (`instance`: its instance).
 def _previous_state(volume: dict, instance: dict | None) -> dict:
-    """What the volume looked like, enough to rebuild it and to audit the change (`instance`: its instance)."""
     attachments = []
     for attachment in volume.get("Attachments", []):
         delete_on_termination = attachment.get("DeleteOnTermination")
@@ -233,8 +234,8 @@ def _previous_state(volume: dict, instance: dict | None) -> dict:
     return state
 
 
+# (the volume, the instance it is attached to or None, its previous state); refuses a multi-attached one.
 def _read_volume(ec2: object, volume_id: str) -> tuple[dict, dict | None, dict]:
-    """(the volume, the instance it is attached to or None, its previous state); refuses a multi-attached one."""
     volume = _describe_volume(ec2, volume_id)
     attachments = volume.get("Attachments", [])
     if len(attachments) > 1:
@@ -244,8 +245,8 @@ def _read_volume(ec2: object, volume_id: str) -> tuple[dict, dict | None, dict]:
     return volume, instance, _previous_state(volume, instance)
 
 
+# Refuse a volume that infrastructure as code or Auto Scaling owns, unless forced.
 def _check_managed(volume: dict, instance: dict | None, force: bool) -> None:
-    """Refuse a volume that infrastructure as code or Auto Scaling owns, unless forced."""
     managed = _managed_by(volume.get("Tags")) + _managed_by((instance or {}).get("Tags"))
     if managed and not force:
         raise ValueError(
@@ -263,8 +264,8 @@ def _kms_key_id(events: dict) -> str:
     return kms_key_id
 
 
+# State of the volume's instance ("" if none); refuses one neither running nor stopped.
 def _instance_state(instance: dict | None) -> str:
-    """State of the volume's instance ("" if none); refuses one neither running nor stopped."""
     if not instance:
         return ""
     state = instance["State"]["Name"]
@@ -277,16 +278,15 @@ def _hours(seconds: int) -> str:
     return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
 
 
+# What the runbook will do to this volume, in order (the dry-run output and the approval request).
 def _plan(state: dict, instance_state: str, kms_key_id: str) -> dict:
-    """What the runbook will do to this volume, in order (the dry-run output and the approval request)."""
     volume_id = state["VolumeId"]
     attachment = state["Attachments"][0] if state["Attachments"] else None
     steps = []
     if instance_state == "running":
         steps.append(
-            f"STOP instance {attachment['InstanceId']} (it is running). It stays stopped until the encrypted "
-            f"volume is attached: the time EBS takes to snapshot and copy {state['Size']} GiB (AWS does not bound "
-            f"it), at most {_hours(MAX_STOPPED_SECONDS)} (the runbook's waits), then it is started again."
+            f"STOP instance {attachment['InstanceId']} (it is running) until the encrypted volume is attached: "
+            f"the time EBS takes to snapshot and copy {state['Size']} GiB, at most {_hours(MAX_STOPPED_SECONDS)}."
         )
     steps += [
         f"Take a backup snapshot of {volume_id}.",
@@ -314,8 +314,8 @@ def _plan(state: dict, instance_state: str, kms_key_id: str) -> dict:
     }
 
 
+# The plan and the state before, as the approver reads it; at most APPROVAL_MESSAGE_MAX_CHARS.
 def _approval_message(plan: dict, state: dict) -> str:
-    """The plan and the state before, as the approver reads it; at most APPROVAL_MESSAGE_MAX_CHARS."""
     attached = ", ".join(f"{a['InstanceId']} as {a['Device']}" for a in state["Attachments"]) or "nothing"
     downtime = (
         [f"DOWNTIME: instance {plan['StopInstanceId']} is stopped for up to {_hours(plan['MaxStoppedSeconds'])}."]
@@ -339,11 +339,9 @@ def _approval_message(plan: dict, state: dict) -> str:
     return text
 
 
+# The dry run ends after this step; otherwise the plan is what the approvers are asked to approve.
 def check_volume(events: dict, context: object) -> dict:
-    """Step 1 (read-only): verify the volume is unencrypted and may be replaced; return the plan and the state.
-
-    The dry run ends after this step; otherwise the plan is what the approvers are asked to approve.
-    """
+    """Step 1 (read-only): verify the volume is unencrypted and may be replaced; return the plan and the state."""
     volume_id = _volume_id(events)
     force = _flag(events, "ForceReplaceManagedVolume")
     kms_key_id = _kms_key_id(events)
@@ -382,8 +380,8 @@ def check_volume(events: dict, context: object) -> dict:
     }
 
 
+# Refuse when the volume changed since its plan was made (and approved): the approval was for that state.
 def _same_as_approved(state: dict, approved: object) -> None:
-    """Refuse when the volume changed since its plan was made (and approved): the approval was for that state."""
     if not isinstance(approved, dict) or not approved:
         raise ValueError("ApprovedState (the PreviousState of the CheckVolume step) is required")
     keys = ("VolumeId", "Encrypted", "Size", "VolumeType", "AvailabilityZone", "Attachments")
@@ -405,11 +403,9 @@ def _created_tags(volume_id: str, execution_id: str, purpose: str, delete_after_
     ]
 
 
+# No error handling here: on any failure or timeout RestoreAfterFailure starts the instance again.
 def back_up_volume(events: dict, context: object) -> dict:
-    """After approval: re-check the volume against the approved state; stop its running instance; snapshot it.
-
-    No error handling here: on any failure or timeout RestoreAfterFailure starts the instance again.
-    """
+    """After approval: re-check the volume against the approved state; stop its running instance; snapshot it."""
     volume_id = _volume_id(events)
     execution_id = _execution_id(events)
     ec2 = _ec2()
@@ -418,7 +414,6 @@ def back_up_volume(events: dict, context: object) -> dict:
     instance_state = _instance_state(instance)
     attachment = volume["Attachments"][0] if volume.get("Attachments") else {}
     if instance_state == "running":
-        # Stop before the snapshot so that no write made after it is lost when the volume is swapped.
         ec2.stop_instances(InstanceIds=[instance["InstanceId"]])
         ec2.get_waiter("instance_stopped").wait(InstanceIds=[instance["InstanceId"]], WaiterConfig=STOP_WAIT)
     snapshot = ec2.create_snapshot(
@@ -436,7 +431,6 @@ def back_up_volume(events: dict, context: object) -> dict:
         "VolumeId": volume_id,
         "Changed": True,
         "BackupSnapshotId": snapshot["SnapshotId"],
-        # A start sets LaunchTime, a new attachment AttachTime: unchanged at the swap, nothing wrote since.
         "LaunchTime": _time((instance or {}).get("LaunchTime")),
         "AttachTime": _time(attachment.get("AttachTime")),
         "Message": f"Started backup snapshot {snapshot['SnapshotId']} of unencrypted volume {volume_id}.{stopped_note}",
@@ -473,8 +467,8 @@ def copy_snapshot_encrypted(events: dict, context: object) -> dict:
     }
 
 
+# CreateVolume's arguments: the original's shape and every user tag, then Remedy's tags while there is room.
 def _new_volume_arguments(state: dict, encrypted_snapshot_id: str, execution_id: str) -> dict:
-    """CreateVolume's arguments: the original's shape and every user tag, then Remedy's tags while there is room."""
     tags = list(state["Tags"])
     for key, value in ((EXECUTION_TAG, execution_id), (REPLACES_TAG, state["VolumeId"])):
         if len(tags) < MAX_TAGS:
@@ -502,10 +496,10 @@ def create_encrypted_volume(events: dict, context: object) -> dict:
     volume_id = _volume_id(events)
     encrypted_id = _snapshot_id(events, "EncryptedSnapshotId")
     execution_id = _execution_id(events)
+    state = events.get("ApprovedState")
+    if not isinstance(state, dict) or state.get("VolumeId") != volume_id or state.get("Encrypted") is not False:
+        raise ValueError("ApprovedState must be the PreviousState of the CheckVolume step for this volume")
     ec2 = _ec2()
-    state = _previous_state(_describe_volume(ec2, volume_id), None)
-    if state["Encrypted"]:
-        raise ValueError(f"Volume {volume_id} is already encrypted; refusing to replace it.")
     encrypted = ec2.describe_snapshots(SnapshotIds=[encrypted_id])["Snapshots"][0]
     source_tag = {t["Key"]: t["Value"] for t in encrypted.get("Tags", [])}.get(SOURCE_TAG)
     if not encrypted.get("Encrypted") or encrypted["State"] != "completed" or source_tag != volume_id:
@@ -521,14 +515,13 @@ def create_encrypted_volume(events: dict, context: object) -> dict:
     }
 
 
+# Refuse the swap if anything could have written to the original since the backup snapshot began.
+#
+# EC2 API reference: Instance.LaunchTime is the time the instance was last launched (a start sets it),
+# VolumeAttachment.AttachTime when the attachment began, Snapshot.StartTime when the snapshot began
+# (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Instance.html, API_VolumeAttachment.html,
+# API_Snapshot.html). Both must be as BackUpVolume recorded them and not after the snapshot's start.
 def _not_written_since_backup(instance: dict | None, attachment: dict, backup: dict, events: dict) -> None:
-    """Refuse the swap if anything could have written to the original since the backup snapshot began.
-
-    EC2 API reference: Instance.LaunchTime is the time the instance was last launched (a start sets it),
-    VolumeAttachment.AttachTime when the attachment began, Snapshot.StartTime when the snapshot began
-    (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Instance.html, API_VolumeAttachment.html,
-    API_Snapshot.html). Both must be as BackUpVolume recorded them and not after the snapshot's start.
-    """
     started = backup["StartTime"]
     if instance is None:
         return
@@ -547,9 +540,10 @@ def _not_written_since_backup(instance: dict | None, attachment: dict, backup: d
         )
 
 
+# Swap the new volume in on the original's device, if nothing could have written to the original since the backu
+# p. A failure or timeout part-way is undone by RestoreAfterFailure (the original goes back).
 def swap_volume(events: dict, context: object) -> dict:
-    """Swap the new volume in on the original's device, if nothing could have written to the original since the
-    backup. A failure or timeout part-way is undone by RestoreAfterFailure (the original goes back)."""
+    """Swap the new volume in on the original's device, if nothing could have written to the original since."""
     volume_id = _volume_id(events)
     new_volume_id = _volume_id(events, "NewVolumeId")
     backup_id = _snapshot_id(events, "BackupSnapshotId")
@@ -560,7 +554,8 @@ def swap_volume(events: dict, context: object) -> dict:
     if backup.get("VolumeId") != volume_id or backup["State"] != "completed":
         raise ValueError(f"Backup snapshot {backup_id} is not a completed snapshot of {volume_id}; nothing changed.")
     if instance is None:
-        return {"VolumeId": volume_id, "NewVolumeId": new_volume_id, "Changed": False, "Message": "Not attached."}
+        message = _finish(ec2, events, volume_id, new_volume_id, backup_id)
+        return {"VolumeId": volume_id, "NewVolumeId": new_volume_id, "Changed": True, "Message": message}
     attachment = volume["Attachments"][0]
     _not_written_since_backup(instance, attachment, backup, events)
     instance_id, device = instance["InstanceId"], attachment["Device"]
@@ -569,75 +564,49 @@ def swap_volume(events: dict, context: object) -> dict:
     ec2.attach_volume(VolumeId=new_volume_id, InstanceId=instance_id, Device=device)
     ec2.get_waiter("volume_in_use").wait(VolumeIds=[new_volume_id], WaiterConfig=VOLUME_WAIT)
     if state["Attachments"][0]["DeleteOnTermination"]:
-        # A new attachment starts with DeleteOnTermination false: restore what the original had.
         ec2.modify_instance_attribute(
             InstanceId=instance_id,
             BlockDeviceMappings=[{"DeviceName": device, "Ebs": {"DeleteOnTermination": True}}],
         )
-    return {
-        "VolumeId": volume_id,
-        "NewVolumeId": new_volume_id,
-        "Changed": True,
-        "Message": f"Attached encrypted volume {new_volume_id} to {instance_id} as {device} in place of {volume_id}.",
-    }
+    message = _finish(ec2, events, volume_id, new_volume_id, backup_id)
+    return {"VolumeId": volume_id, "NewVolumeId": new_volume_id, "Changed": True, "Message": message}
 
 
-def finish_replacement(events: dict, context: object) -> dict:
-    """Start the instance again if it was running; delete the original and the unencrypted backup, which the
-    encrypted copy and the new volume now hold (only once the new volume is in place)."""
-    volume_id = _volume_id(events)
-    new_volume_id = _volume_id(events, "NewVolumeId")
-    backup_id = _snapshot_id(events, "BackupSnapshotId")
+# Last, once the replacement is in place: start the instance if it was running; delete the original and the
+# unencrypted backup (the encrypted copy and the new volume hold their data).
+def _finish(ec2: object, events: dict, volume_id: str, new_volume_id: str, backup_id: str) -> str:
     instance_id = _optional_instance_id(events, "InstanceId")
-    was_running = _flag(events, "WasRunning")
-    ec2 = _ec2()
-    new_volume = _describe_volume(ec2, new_volume_id)
-    on_device = [a for a in new_volume.get("Attachments", []) if a["InstanceId"] == instance_id]
-    if not new_volume.get("Encrypted") or (instance_id and not on_device):
-        raise ValueError(f"Encrypted volume {new_volume_id} is not in place; the original {volume_id} is kept.")
     restarted = ""
-    if instance_id and was_running and _instance(ec2, instance_id)["State"]["Name"] == "stopped":
+    if instance_id and _flag(events, "WasRunning"):
         ec2.start_instances(InstanceIds=[instance_id])
-        restarted = instance_id
+        restarted = f" Restarted instance {instance_id}."
     if _describe_volume(ec2, volume_id).get("Attachments"):
         raise ValueError(f"Original volume {volume_id} is attached again; not deleted.")
-    # Last: the original goes only once the replacement is in place; the encrypted copy keeps its data.
     ec2.delete_volume(VolumeId=volume_id)
     ec2.delete_snapshot(SnapshotId=backup_id)
-    restart_note = f" Restarted instance {restarted}." if restarted else ""
-    return {
-        "VolumeId": volume_id,
-        "NewVolumeId": new_volume_id,
-        "Changed": True,
-        "Message": (
-            f"Replaced unencrypted volume {volume_id} with encrypted volume {new_volume_id}; deleted the original "
-            f"and the unencrypted backup {backup_id}.{restart_note}"
-        ),
-    }
+    return (
+        f"Replaced unencrypted volume {volume_id} with encrypted volume {new_volume_id}; deleted the original "
+        f"and the unencrypted backup {backup_id}.{restarted}"
+    )
 
 
+# The id of the volume on `device` of the instance ("" if the device is empty).
 def _volume_on(instance: dict, device: str) -> str:
-    """The id of the volume on `device` of the instance ("" if the device is empty)."""
     for mapping in instance.get("BlockDeviceMappings", []):
         if mapping.get("DeviceName") == device:
             return mapping.get("Ebs", {}).get("VolumeId", "")
     return ""
 
 
-def restore_after_failure(events: dict, context: object) -> dict:
-    """After any failed or timed-out step: put a volume back on the device and the instance back as approved.
-
-    Idempotent: an empty device gets the original back (if it is available), a device holding the original or
-    the new volume is left as is (its DeleteOnTermination restored), and an instance that was running when the
-    plan was approved is started again once its device holds a volume. It never starts an instance whose device
-    is empty. No instance: nothing to do.
-    """
-    volume_id = _volume_id(events)
+# Idempotent: an empty device gets the original back (if it is available), a device holding the original or
+# the new volume is left as is (its DeleteOnTermination restored), and an instance that was running when the
+# plan was approved is started again once its device holds a volume. It never starts an instance whose device
+# is empty. No instance: nothing to do.
+def _restore(ec2: object, events: dict, volume_id: str) -> list[str]:
     instance_id = _optional_instance_id(events, "InstanceId")
     device = events.get("Device") or ""
     if not instance_id:
-        return {"Changed": False, "Message": "The volume was not attached; no instance to restore."}
-    ec2 = _ec2()
+        return []
     instance = _instance(ec2, instance_id)
     if instance["State"]["Name"] == "stopping":
         ec2.get_waiter("instance_stopped").wait(InstanceIds=[instance_id], WaiterConfig=RESTORE_STOP_WAIT)
@@ -651,7 +620,6 @@ def restore_after_failure(events: dict, context: object) -> dict:
         on_device = volume_id
         done.append(f"reattached the original {volume_id} as {device}")
     if on_device and (done or on_device != volume_id) and _flag(events, "DeleteOnTermination"):
-        # A new attachment (the original reattached, or the new volume) starts with DeleteOnTermination false.
         ec2.modify_instance_attribute(
             InstanceId=instance_id, BlockDeviceMappings=[{"DeviceName": device, "Ebs": {"DeleteOnTermination": True}}]
         )
@@ -660,19 +628,25 @@ def restore_after_failure(events: dict, context: object) -> dict:
         done.append(f"started instance {instance_id}")
     if not on_device:
         done.append(f"left instance {instance_id} as is: nothing on {device} and the original is not available")
-    return {"Changed": bool(done), "Message": "Restore: " + ("; ".join(done) or "nothing to do") + "."}
+    return done
 
 
-def clean_up_after_failure(events: dict, context: object) -> dict:
-    """After a failure: delete what this execution created that nothing needs, found by its execution tag.
-
-    The unencrypted backup goes when the original volume still exists or this execution's new volume is in use
-    (either holds the data); a new volume not in use and its encrypted source go when the original exists; the
-    original goes when it is detached and this execution's new volume is in use (the swap was made).
-    """
+def restore_after_failure(events: dict, context: object) -> dict:
+    """After a failed or timed-out step: restore the device and the instance, then clean up (both idempotent)."""
     volume_id = _volume_id(events)
     execution_id = _execution_id(events)
     ec2 = _ec2()
+    done = _restore(ec2, events, volume_id)
+    deleted = _clean_up(ec2, volume_id, execution_id)
+    if deleted:
+        done.append(f"deleted {', '.join(deleted)}")
+    return {"Changed": bool(done), "Message": "Restore: " + ("; ".join(done) or "nothing to do") + "."}
+
+
+# The unencrypted backup goes when the original volume still exists or this execution's new volume is in use
+# (either holds the data); a new volume not in use and its encrypted source go when the original exists; the
+# original goes when it is detached and this execution's new volume is in use (the swap was made).
+def _clean_up(ec2: object, volume_id: str, execution_id: str) -> list[str]:
     mine = [{"Name": f"tag:{EXECUTION_TAG}", "Values": [execution_id]}]
     new_volumes = ec2.describe_volumes(Filters=mine)["Volumes"]
     snapshots = ec2.describe_snapshots(OwnerIds=["self"], Filters=mine)["Snapshots"]
@@ -685,8 +659,6 @@ def clean_up_after_failure(events: dict, context: object) -> dict:
     in_use = any(v["State"] == "in-use" for v in new_volumes)
     deleted = []
     if in_use and original is not None and original["State"] == "available":
-        # SwapVolume detached it only after checking nothing wrote to it since the backup, and this execution's
-        # encrypted volume (made from that backup) is attached in its place: the original is not needed.
         ec2.delete_volume(VolumeId=volume_id)
         deleted.append(volume_id)
     if original is not None:
@@ -701,4 +673,4 @@ def clean_up_after_failure(events: dict, context: object) -> dict:
         ):
             ec2.delete_snapshot(SnapshotId=snapshot["SnapshotId"])
             deleted.append(snapshot["SnapshotId"])
-    return {"Changed": bool(deleted), "Message": f"Deleted: {', '.join(deleted) or 'nothing'}."}
+    return deleted

@@ -185,7 +185,6 @@ def test_ebs_runbook_waits_for_approval_then_replaces_the_volume_and_keeps_the_e
         "CreateEncryptedVolume",
         "WaitForNewVolume",
         "SwapVolume",
-        "FinishReplacement",
     ]
     copy_id = execution.outputs["CopySnapshotEncrypted.EncryptedSnapshotId"]
     assert [s["SnapshotId"] for s in ec2.describe_snapshots(OwnerIds=["self"])["Snapshots"]] == [copy_id]

@@ -176,13 +176,11 @@ def test_every_step_after_the_approval_restores_on_failure():
     names = [s["name"] for s in steps]
     changing = steps[names.index("BackUpVolume") : names.index("RestoreAfterFailure")]
     assert changing and all(s["onFailure"] == "step:RestoreAfterFailure" for s in changing)
-    restore, clean_up = steps[names.index("RestoreAfterFailure")], steps[names.index("CleanUpAfterFailure")]
-    assert (restore["onFailure"], restore["nextStep"]) == ("step:CleanUpAfterFailure", "CleanUpAfterFailure")
-    assert clean_up["isEnd"] is True
-    # Their inputs come only from CheckVolume and the parameters: they run whichever step failed.
-    for step in (restore, clean_up):
-        for value in step["inputs"]["InputPayload"].values():
-            assert not re.search(r"\{\{ (?!CheckVolume\.|VolumeId|automation:)", value), (step["name"], value)
+    restore = steps[names.index("RestoreAfterFailure")]
+    assert (restore["onFailure"], restore["isEnd"], restore["maxAttempts"]) == ("Abort", True, 3)
+    # Its inputs come only from CheckVolume and the parameters: it runs whichever step failed.
+    for value in restore["inputs"]["InputPayload"].values():
+        assert not re.search(r"\{\{ (?!CheckVolume\.|VolumeId|automation:)", value), value
 
 
 def test_every_step_finishes_within_its_timeout():
@@ -437,7 +435,7 @@ def test_volume_attached_again_after_the_backup_blocks_the_swap(ec2, volume_id, 
     ec2.attach_volume(VolumeId=volume_id, InstanceId=instance_id, Device="/dev/sdf")
     api_calls.clear()
 
-    with pytest.raises(ValueError, match="the volume was attached at"):
+    with pytest.raises(ValueError, match=r"the volume was attached at|changed since the plan was approved"):
         script.swap_volume({**swap, "AttachTime": "2000-01-01T00:00:00+00:00"}, None)
     assert api_calls.mutating == []
 
@@ -460,6 +458,7 @@ def test_create_refuses_snapshots_not_made_for_this_volume(ec2, volume_id, api_c
     foreign_copy = script.copy_snapshot_encrypted(
         {"VolumeId": other, "BackupSnapshotId": foreign_backup, "ExecutionId": EXECUTION_ID}, None
     )
+    approved = script.check_volume({"VolumeId": volume_id}, None)["PreviousState"]
     api_calls.clear()
 
     with pytest.raises(ValueError, match="not a completed encrypted copy made for"):
@@ -468,6 +467,7 @@ def test_create_refuses_snapshots_not_made_for_this_volume(ec2, volume_id, api_c
                 "VolumeId": volume_id,
                 "EncryptedSnapshotId": foreign_copy["EncryptedSnapshotId"],
                 "ExecutionId": EXECUTION_ID,
+                "ApprovedState": approved,
             },
             None,
         )
@@ -497,9 +497,12 @@ def test_missing_volume_fails_without_any_change(aws, api_calls):
         ("copy_snapshot_encrypted", {"VolumeId": "vol-0123abcd", "BackupSnapshotId": ""}, "BackupSnapshotId"),
         ("create_encrypted_volume", {"VolumeId": "vol-0123abcd"}, "EncryptedSnapshotId"),
         ("swap_volume", {"VolumeId": "vol-0123abcd", "NewVolumeId": "snap-0123abcd"}, "NewVolumeId"),
-        ("finish_replacement", {"VolumeId": "vol-0123abcd", "NewVolumeId": "vol-0123abce"}, "BackupSnapshotId"),
-        ("restore_after_failure", {"VolumeId": "vol-0123abcd", "InstanceId": "i-x"}, "InstanceId"),
-        ("clean_up_after_failure", {"VolumeId": "vol-0123abcd"}, "ExecutionId"),
+        (
+            "restore_after_failure",
+            {"VolumeId": "vol-0123abcd", "InstanceId": "i-x", "ExecutionId": EXECUTION_ID},
+            "InstanceId",
+        ),
+        ("restore_after_failure", {"VolumeId": "vol-0123abcd", "InstanceId": ""}, "ExecutionId"),
     ],
 )
 def test_bad_input_is_a_clear_error_with_no_call(aws, api_calls, handler, payload, message):
@@ -517,6 +520,7 @@ def test_example_payloads_name_only_inputs_the_handlers_read():
 
 def test_restore_is_idempotent(ec2, volume_id, instance_id, api_calls):
     events = {"VolumeId": volume_id, "InstanceId": instance_id, "Device": "/dev/sdf", "WasRunning": True}
+    events["ExecutionId"] = EXECUTION_ID
     ec2.stop_instances(InstanceIds=[instance_id])
     ec2.detach_volume(VolumeId=volume_id, InstanceId=instance_id)  # a swap stopped half way: the device is empty
 
@@ -547,7 +551,7 @@ def test_dry_run_returns_the_plan_and_changes_nothing(ec2, volume_id, instance_i
         f"{instance_id}:/dev/sdf",
         volume_id,
     )
-    assert plan["Steps"][0].startswith(f"1. STOP instance {instance_id} (it is running).")
+    assert plan["Steps"][0].startswith(f"1. STOP instance {instance_id} (it is running) until")
     assert plan["Steps"][-1] == f"7. DELETE the original volume {volume_id} and the unencrypted backup snapshot."
     assert outputs["CheckVolume.PreviousState"]["Attachments"] == [
         {"InstanceId": instance_id, "Device": "/dev/sdf", "DeleteOnTermination": True}
@@ -579,7 +583,7 @@ def test_nothing_changes_until_an_approver_approves_the_plan(ec2, volume_id, ins
     message = approval["Inputs"]["Message"]
     assert len(message) <= script.APPROVAL_MESSAGE_MAX_CHARS
     assert f"REPLACE unencrypted EBS volume {volume_id}" in message
-    assert f"DOWNTIME: instance {instance_id} is stopped for up to 5 h 00 min" in message
+    assert f"DOWNTIME: instance {instance_id} is stopped for up to 4 h 50 min" in message
     assert f"attached to {instance_id} as /dev/sdf" in message
     assert f"DELETE the original volume {volume_id}" in message
 
