@@ -70,6 +70,9 @@ SUCCESS_STATUS = "Success"
 UPDATED_BY = "remedy-bridge"
 NOTE_MAX = 512
 ASSUME_ROLE_PARAMETER = "AutomationAssumeRole"
+# ASFF workflow status -> the OCSF status_id BatchUpdateFindingsV2 sets (1 New, 2 In Progress, 4 Resolved):
+# https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_BatchUpdateFindingsV2.html
+OCSF_STATUS_IDS = {"NEW": 1, "NOTIFIED": 2, "RESOLVED": 4}
 
 # Actions the bridge's Lambda role calls in its own account (the stack grants exactly these).
 # iam:PassRole is on the runbook roles (StartAutomationExecution hands AutomationAssumeRole to SSM).
@@ -195,7 +198,7 @@ class Bridge:
 
     # -- Security Hub findings ---------------------------------------------------------------------------
 
-    def handle_findings(self, event: dict, custom_action: bool) -> dict:
+    def handle_findings(self, event: dict, custom_action: bool, ocsf: bool = False) -> dict:
         """Evaluate every finding; act on those that pass. Raises at the end if any could not be started."""
         securityhub_region = event.get("region") or self.settings.region
         results, failures = [], []
@@ -207,6 +210,7 @@ class Bridge:
                 allowed_accounts=lambda: allowed_accounts(self.settings),
                 allowed_regions=self.settings.allowed_regions,
                 custom_action=custom_action,
+                ocsf=ocsf,
             )
             if decision.reason:
                 results.append(decision.log("skipped", event=_kind(custom_action)))
@@ -372,17 +376,28 @@ class Bridge:
         return {**control.parameters, control.resource_parameter: resource_id, ASSUME_ROLE_PARAMETER: role}
 
     def update_findings(self, identifiers: list[dict], workflow: str, note: str, region: str) -> str | None:
-        """Set the findings' workflow status with a note; the error text if Security Hub refused (None if done)."""
-        if not identifiers:
-            return None
+        """Set the findings' workflow status with a note, each in the format it came in (ASFF: BatchUpdateFindings;
+        OCSF: BatchUpdateFindingsV2); the error text if Security Hub refused (None if done)."""
+        ocsf = [i for i in identifiers if i.get("ProductUid") and i.get("AccountId")]
+        asff = [{"Id": i["Id"], "ProductArn": i["ProductArn"]} for i in identifiers if i not in ocsf]
+        securityhub = aws_client("securityhub", region)
+        errors = []
         try:
-            response = aws_client("securityhub", region).batch_update_findings(
-                FindingIdentifiers=identifiers, Workflow={"Status": workflow}, Note=_note(note)
-            )
+            if asff:
+                response = securityhub.batch_update_findings(
+                    FindingIdentifiers=asff, Workflow={"Status": workflow}, Note=_note(note)
+                )
+                errors += response.get("UnprocessedFindings") or []
+            if ocsf:
+                response = securityhub.batch_update_findings_v2(
+                    FindingIdentifiers=[_ocsf_identifier(i) for i in ocsf],
+                    StatusId=OCSF_STATUS_IDS[workflow],
+                    Comment=_note(note)["Text"],
+                )
+                errors += response.get("UnprocessedFindings") or []
         except Exception as error:
             return f"{type(error).__name__}: {error}"
-        unprocessed = response.get("UnprocessedFindings") or []
-        return f"unprocessed: {unprocessed}" if unprocessed else None
+        return f"unprocessed: {errors}" if errors else None
 
     # -- Automation status changes -----------------------------------------------------------------------
 
@@ -475,6 +490,15 @@ class Bridge:
         return execution.get("FailureMessage") or "no failure message given"
 
 
+def _ocsf_identifier(identifier: dict) -> dict[str, str]:
+    """BatchUpdateFindingsV2's OcsfFindingIdentifier of a finding that came in the OCSF format."""
+    return {
+        "CloudAccountUid": identifier["AccountId"],
+        "FindingInfoUid": identifier["Id"],
+        "MetadataProductUid": identifier["ProductUid"],
+    }
+
+
 def _observed_at(finding: object) -> str:
     """When the finding's source last saw the resource (ASFF UpdatedAt), as ISO text; empty if unknown."""
     value = finding.get("UpdatedAt") if isinstance(finding, dict) else None
@@ -505,5 +529,5 @@ def lambda_handler(event: Any, context: Any = None) -> dict:
     if detail_type == CUSTOM_ACTION:
         check_action_target(event, bridge, context)
     if detail_type == IMPORTED_V2:
-        event = normalised(event)
+        return bridge.handle_findings(normalised(event), custom_action=False, ocsf=True)
     return bridge.handle_findings(event, custom_action=detail_type == CUSTOM_ACTION)

@@ -198,7 +198,7 @@ class Ledger:
         """Every finding attached to the resource's claim, each once, in attachment order."""
         response = self.client.get_item(TableName=self.table_name, Key={"pk": {"S": pk}}, ConsistentRead=True)
         items = (response.get("Item") or {}).get("findings", {}).get("L", [])
-        findings = [{"Id": f["M"]["Id"]["S"], "ProductArn": f["M"]["ProductArn"]["S"]} for f in items]
+        findings = [_finding(f) for f in items]
         return list({(f["Id"], f["ProductArn"]): f for f in findings}.values())
 
     def release_resource(self, pk: str) -> None:
@@ -271,7 +271,7 @@ class Ledger:
         item = {
             "pk": {"S": f"execution#{execution_id}"},
             "execution_id": {"S": execution_id},
-            "findings": {"L": [{"M": {"Id": {"S": f["Id"]}, "ProductArn": {"S": f["ProductArn"]}}} for f in findings]},
+            "findings": {"L": [_finding_item(f) for f in findings]},
             "control": {"S": control},
             "account": {"S": account},
             "region": {"S": region},
@@ -295,9 +295,7 @@ class Ledger:
             return None
         return {
             "execution_id": item["execution_id"]["S"],
-            "findings": [
-                {"Id": f["M"]["Id"]["S"], "ProductArn": f["M"]["ProductArn"]["S"]} for f in item["findings"]["L"]
-            ],
+            "findings": [_finding(f) for f in item["findings"]["L"]],
             "control": item["control"]["S"],
             "account": item["account"]["S"],
             "region": item["region"]["S"],
@@ -309,7 +307,13 @@ class Ledger:
 
 
 def _finding_item(finding: dict[str, str]) -> dict:
-    return {"M": {"Id": {"S": finding["Id"]}, "ProductArn": {"S": finding["ProductArn"]}}}
+    """A finding identifier (Id, ProductArn; for an OCSF finding also ProductUid, AccountId) as a DynamoDB map."""
+    return {"M": {key: {"S": value} for key, value in finding.items() if isinstance(value, str)}}
+
+
+def _finding(item: dict) -> dict[str, str]:
+    """The finding identifier `_finding_item` stored."""
+    return {key: value["S"] for key, value in item["M"].items()}
 
 
 def _client_token(pk: str, item: dict) -> str:

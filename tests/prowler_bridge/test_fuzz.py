@@ -147,6 +147,7 @@ ANSWERS = {
     "DescribeRemediationExecutionStatus": {"RemediationExecutionStatuses": []},
     "GetComplianceDetailsByResource": {"EvaluationResults": []},
     "BatchUpdateFindings": {"ProcessedFindings": [], "UnprocessedFindings": []},
+    "BatchUpdateFindingsV2": {"ProcessedFindings": [], "UnprocessedFindings": []},
     "GetAutomationExecution": {"AutomationExecution": {"FailureMessage": "boom"}},
     "Publish": {"MessageId": "1"},
     "SendMessage": {"MessageId": "1"},
