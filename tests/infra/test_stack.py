@@ -105,6 +105,16 @@ def test_runbook_roles_grant_exactly_the_runbook_actions_and_no_wildcard_action(
                     granted |= set([actions] if isinstance(actions, str) else actions)
         assert granted == set(runbook_iam_actions(runbook))
         assert not [a for a in granted if "*" in a]
+        # The guard reads one parameter: ssm:GetParameter on it alone.
+        parameter = [
+            statement["Resource"]
+            for policy in policies.values()
+            if {"Ref": role_id} in policy["Properties"]["Roles"]
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+            if "ssm:GetParameter"
+            in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])
+        ]
+        assert len(parameter) == 1 and json.dumps(parameter[0]).endswith(':parameter/remedy/remediation-controls"]]}')
 
 
 def test_only_config_of_this_account_may_invoke_rule_functions(standalone):

@@ -95,7 +95,7 @@ def _on_device(ec2, instance_id: str, device: str) -> dict:
 
 
 @pytest.fixture
-def ec2(aws):
+def ec2(aws, recorded_in_config):  # the guard step reads the volume's tags from AWS Config
     return boto3.client("ec2")
 
 
