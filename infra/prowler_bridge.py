@@ -33,6 +33,7 @@ from infra.bridge_config import (  # the action target's id is part of the bridg
     bridge_role_path,
     runbook_role_path,
 )
+from infra.runbooks import controls_parameter_name
 from infra.runtimes import LAMBDA_RUNTIME
 
 BRIDGE_SOURCE = REPO_ROOT / "prowler_bridge"
@@ -213,6 +214,9 @@ class BridgeMemberRole(Construct):
         )
         # Before a start, the bridge reads the resource's compliance (no resource-level permission exists).
         self.role.add_to_policy(iam.PolicyStatement(actions=["config:GetComplianceDetailsByResource"], resources=["*"]))
+        # The run-time controls of this account and region (one member role per region: no wildcard).
+        parameter = f"arn:{partition}:ssm:{stack.region}:{account}:parameter{controls_parameter_name(prefix)}"
+        self.role.add_to_policy(iam.PolicyStatement(actions=["ssm:GetParameter"], resources=[parameter]))
         self.role.add_to_policy(
             iam.PolicyStatement(actions=["iam:GetUser"], resources=[f"arn:{partition}:iam::{account}:user/*"])
         )
@@ -469,6 +473,11 @@ class ProwlerBridge(Construct):
             ),
             # Before a start, the bridge reads the resource's compliance (no resource-level permission exists).
             iam.PolicyStatement(actions=["config:GetComplianceDetailsByResource"], resources=[scoped("*")]),
+            # Before a start, the run-time controls of the account and region (prowler_bridge/run_controls.py).
+            iam.PolicyStatement(
+                actions=["ssm:GetParameter"],
+                resources=[scoped("arn:{partition}:ssm:*:{account}:parameter" + controls_parameter_name(prefix))],
+            ),
             iam.PolicyStatement(actions=["iam:GetUser"], resources=[scoped("arn:{partition}:iam::{account}:user/*")]),
             iam.PolicyStatement(
                 actions=["securityhub:BatchUpdateFindings"],

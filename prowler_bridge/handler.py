@@ -36,6 +36,7 @@ from prowler_bridge.findings import (
 from prowler_bridge.ledger import CUSTOM_ACTION_MIN_AGE_SECONDS, DEFAULT_LEASE_SECONDS, Ledger, resource_pk
 from prowler_bridge.ocsf import normalise
 from prowler_bridge.resources import ResourceNotFoundError, resolve_resource_id
+from prowler_bridge.run_controls import RunControls
 from prowler_bridge.settings import (
     BridgeConfig,
     Settings,
@@ -90,6 +91,7 @@ IAM_ACTIONS = (
     "config:StartRemediationExecution",
     "config:DescribeRemediationExecutionStatus",
     "config:GetComplianceDetailsByResource",
+    "ssm:GetParameter",
     "securityhub:BatchUpdateFindings",
     "sns:Publish",
     "sqs:SendMessage",
@@ -103,6 +105,7 @@ MEMBER_IAM_ACTIONS = (
     "config:StartRemediationExecution",
     "config:DescribeRemediationExecutionStatus",
     "config:GetComplianceDetailsByResource",
+    "ssm:GetParameter",
 )
 CONFIG_BUSY_STATES = ("QUEUED", "IN_PROGRESS")
 
@@ -195,6 +198,7 @@ class Bridge:
         self.partition = partition_for(settings.region)
         self.ledger = Ledger(settings.ledger_table, settings.ledger_ttl_hours)
         self.accounts = AccountClients(settings.member_role_name, self.partition, settings.member_role_path)
+        self.run_controls = RunControls(config.prefix, self.accounts.factory)  # pause and modes (run_controls.py)
 
     # -- Security Hub findings ---------------------------------------------------------------------------
 
@@ -230,6 +234,9 @@ class Bridge:
         """Claim the finding, resolve its resource, then start its remediation once per resource (or ask AWS
         Config to remediate), and update the finding."""
         decision = replace(decision, region=self.config.run_region(decision.control, decision.region))
+        held = self.run_controls.skip_reason(decision.account, decision.region, decision.control.id, not custom_action)
+        if held:  # paused, mode_off or mode_manual: nothing is claimed or started
+            return replace(decision, reason=held).log("skipped", event=_kind(custom_action))
         min_age = CUSTOM_ACTION_MIN_AGE_SECONDS if custom_action else None
         if not self.ledger.claim_finding(decision.finding_id, min_age, self.lease_seconds):
             return replace(decision, reason="duplicate").log("skipped", event=_kind(custom_action))
@@ -286,7 +293,8 @@ class Bridge:
             verdict = self._config_verdict(control, decision, resource_id, observed_at)
             if verdict:
                 return self._settled_by_config(decision, kind, pk, resource_id, verdict, securityhub_region)
-            execution_id, parameters = self._start(decision, resource_id, claim.client_token)
+            trigger = "bridge-manual" if custom_action else "bridge-automatic"
+            execution_id, parameters = self._start(decision, resource_id, claim.client_token, trigger)
             self.ledger.record_execution(
                 execution_id,
                 findings=[decision.identifier],
@@ -324,9 +332,11 @@ class Bridge:
             except Exception as error:
                 log_decision("ledger_undo_failed", resource=pk, error=f"{type(error).__name__}: {error}")
 
-    def _start(self, decision: Decision, resource_id: str, client_token: str) -> tuple[str, dict[str, str]]:
+    def _start(
+        self, decision: Decision, resource_id: str, client_token: str, trigger: str
+    ) -> tuple[str, dict[str, str]]:
         """StartAutomationExecution with the claim's idempotency token."""
-        parameters = self.runbook_parameters(decision, resource_id)
+        parameters = self.runbook_parameters(decision, resource_id, trigger)
         response = self.accounts.factory(decision.account, decision.region)("ssm").start_automation_execution(
             DocumentName=decision.control.document,
             Parameters={k: [v] for k, v in parameters.items()},
@@ -369,11 +379,13 @@ class Bridge:
             "skipped", event=kind, resource_id=resource_id, finding_update_error=error
         )
 
-    def runbook_parameters(self, decision: Decision, resource_id: str) -> dict[str, str]:
-        """The runbook's parameters: static ones from the catalogue, the resource id, the runbook's role."""
+    def runbook_parameters(self, decision: Decision, resource_id: str, trigger: str) -> dict[str, str]:
+        """The runbook's parameters: static ones from the catalogue, the resource id, the runbook's role, and
+        for the runbook's guard step the control and who started the run (`trigger`)."""
         control = decision.control
         role = control.role_arn(self.partition, decision.account, decision.region)
-        return {**control.parameters, control.resource_parameter: resource_id, ASSUME_ROLE_PARAMETER: role}
+        guard = {"ControlId": control.id, "Trigger": trigger}
+        return {**control.parameters, **guard, control.resource_parameter: resource_id, ASSUME_ROLE_PARAMETER: role}
 
     def update_findings(self, identifiers: list[dict], workflow: str, note: str, region: str) -> str | None:
         """Set the findings' workflow status with a note, each in the format it came in (ASFF: BatchUpdateFindings;
