@@ -12,7 +12,9 @@ from __future__ import annotations
 import ast
 import copy
 import functools
+import io
 import json
+import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -216,6 +218,7 @@ def _chunks(source: str, roots: list[str], *, keep_future: bool, inlined: set[tu
     body = [n for n in tree.body if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
     kept = _needed(body, roots)
     lines = source.splitlines()
+    comment_lines = _comment_lines(source)
     chunks = []
     for node in body:
         future = isinstance(node, ast.ImportFrom) and node.module == "__future__"
@@ -234,15 +237,43 @@ def _chunks(source: str, roots: list[str], *, keep_future: bool, inlined: set[tu
                 chunks.extend(_chunks(support_source, names, keep_future=False, inlined=inlined))
             continue
         first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
-        chunks.append("\n".join(lines[first - 1 : node.end_lineno]))
+        dropped = _docstring_lines(node) | comment_lines
+        chunks.append(
+            "\n".join(line for n, line in enumerate(lines[first - 1 : node.end_lineno], first) if n not in dropped)
+        )
     return chunks
+
+
+def _docstring_lines(node: ast.stmt) -> set[int]:
+    """Line numbers of the docstrings of the functions and classes in `node` (unless a body's only statement).
+    The document carries the code, not its explanation (SSM's document size limit)."""
+    dropped: set[int] = set()
+    for inner in ast.walk(node):
+        body = getattr(inner, "body", None)
+        if not isinstance(inner, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) or len(body) < 2:
+            continue
+        first = body[0]
+        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+            dropped.update(range(first.lineno, first.end_lineno + 1))
+    return dropped
+
+
+def _comment_lines(source: str) -> set[int]:
+    """Line numbers of `source` that hold nothing but a comment (tokenized: never a line inside a string)."""
+    lines = source.splitlines()
+    return {
+        token.start[0]
+        for token in tokenize.generate_tokens(io.StringIO(source).readline)
+        if token.type == tokenize.COMMENT and lines[token.start[0] - 1].strip().startswith("#")
+    }
 
 
 def script_for_handler(source: str, handler: str) -> str:
     """The lines of `source` that `handler` needs: itself, what it reaches at top level, and their imports.
 
-    Statements are kept whole and in source order (decorators and comments inside them included), so the
-    result behaves as the module does for that handler. Docstrings and statements it never reaches are left out.
+    Statements are kept in source order with their decorators, so the result behaves as the module does for that
+    handler; every line is a source line, unchanged. Docstrings, comment-only lines and statements it never reaches
+    are left out.
     An import from the support package (ssm_documents._support) is replaced by what it brings that is needed.
     """
     tree = ast.parse(source)

@@ -148,6 +148,7 @@ ANSWERS = {
     "GetComplianceDetailsByResource": {"EvaluationResults": []},
     "BatchUpdateFindings": {"ProcessedFindings": [], "UnprocessedFindings": []},
     "BatchUpdateFindingsV2": {"ProcessedFindings": [], "UnprocessedFindings": []},
+    "GetParameter": {"Parameter": {"Value": '{"paused": false, "modes": {}}'}},  # the run-time controls
     "GetAutomationExecution": {"AutomationExecution": {"FailureMessage": "boom"}},
     "Publish": {"MessageId": "1"},
     "SendMessage": {"MessageId": "1"},
