@@ -143,8 +143,9 @@ ANSWERS = {
     "GetItem": _record,
     "StartAutomationExecution": {"AutomationExecutionId": EXECUTION_ID},
     "StartRemediationExecution": {"FailedItems": []},
-    # The resource claim (a fresh one: the item as UpdateItem's ALL_NEW returns it) and AWS Config's view.
-    "UpdateItem": {"Attributes": {"generation": {"S": "00000000-0000-4000-8000-000000000000"}}},
+    # The resource claim and the failure item (fresh ones: the item as UpdateItem's ALL_NEW returns it) and AWS
+    # Config's view.
+    "UpdateItem": {"Attributes": {"generation": {"S": "00000000-0000-4000-8000-000000000000"}, "attempts": {"N": "1"}}},
     "DescribeRemediationExecutionStatus": {"RemediationExecutionStatuses": []},
     "GetComplianceDetailsByResource": {"EvaluationResults": []},
     "BatchUpdateFindings": {"ProcessedFindings": [], "UnprocessedFindings": []},
