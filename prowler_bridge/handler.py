@@ -496,7 +496,7 @@ class Bridge:
                 DelaySeconds=backoff_seconds(attempt),
             )
         except Exception:
-            self.ledger.settle_failure(resource, "not_sent")  # the retry of this status event queues it again
+            self.ledger.withdraw_failure(resource)  # the retry of this status event queues it again
             raise
         self.ledger.confirm_failure(resource)
         return "sent"

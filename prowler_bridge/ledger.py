@@ -373,6 +373,16 @@ class Ledger:
             ExpressionAttributeValues={":zero": {"N": "0"}, ":outcome": {"S": outcome}},
         )
 
+    def withdraw_failure(self, resource: str) -> None:
+        """The failure message could not be sent: the claim ends and the attempt does not count (the retry of
+        the status event claims it again)."""
+        self.client.update_item(
+            TableName=self.table_name,
+            Key={"pk": {"S": failure_pk(resource)}},
+            UpdateExpression="SET lease_until = :zero, attempts = attempts - :one",
+            ExpressionAttributeValues={":zero": {"N": "0"}, ":one": {"N": "1"}},
+        )
+
     def failure(self, resource: str) -> dict | None:
         """The resource's queued failure: execution_id, attempts, findings (each once), failed_at, in_flight."""
         item = self.client.get_item(

@@ -124,7 +124,7 @@ def test_one_failure_message_per_resource_in_flight(bridge, capsys):
     handler.lambda_handler(asff.status_event(second_run, DOCUMENT, "Failed"), None)
 
     (message,) = _queued(bridge)
-    assert message["execution_id"] == EXECUTION_ID
+    assert (message["execution_id"], message["attempt"]) == (EXECUTION_ID, 1)
     assert decisions(capsys)[-1]["queued"] == "merged"
     failure = ledger.Ledger(bridge.table, 24).failure(message["resource"])
     assert {f["Id"] for f in failure["findings"]} == {first["Id"], custom["Id"]}
@@ -142,7 +142,7 @@ def test_a_failed_send_lets_the_retry_of_the_status_event_queue_it(bridge):
     bridge.calls.clear()
     handler.lambda_handler(event, None)
     (message,) = _queued(bridge)
-    assert message["execution_id"] == EXECUTION_ID
+    assert (message["execution_id"], message["attempt"]) == (EXECUTION_ID, 1)
 
 
 def test_publish_failure_releases_status_claim_for_the_retry(bridge):
