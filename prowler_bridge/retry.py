@@ -14,9 +14,9 @@ The failure queue holds three shapes of message:
                        https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html): the body is the
                        original event; it goes through the bridge's own handler again.
 A message that fails validation is parked (sent to PARKED_QUEUE_URL with the reason) with no SSM call. A transient
-error keeps it in the queue, hidden for backoff_seconds(receive count) (ChangeMessageVisibility); after
-MAX_RECEIVE_COUNT receives the queue's redrive policy moves it to the parked queue. Every decision is one JSON
-log line. Parked messages go back to the failure queue with SQS's dead-letter queue redrive
+error keeps it in the queue, hidden for backoff_seconds(receive count) (ChangeMessageVisibility); on its
+MAX_RECEIVE_COUNT-th receive it is parked, and the queue's redrive policy parks what the consumer could not. Every
+decision is one JSON log line. Parked messages go back to the failure queue with SQS's dead-letter queue redrive
 (StartMessageMoveTask) once their cause is fixed.
 """
 
