@@ -25,9 +25,8 @@ from dataclasses import replace
 from datetime import UTC
 from typing import Any
 
-import boto3
-
 from prowler_bridge.accounts import AccountClients
+from prowler_bridge.clients import client as aws_client
 from prowler_bridge.findings import (
     START_AUTOMATION,
     Decision,
@@ -383,7 +382,7 @@ class Bridge:
         if not identifiers:
             return None
         try:
-            response = boto3.client("securityhub", region_name=region).batch_update_findings(
+            response = aws_client("securityhub", region).batch_update_findings(
                 FindingIdentifiers=identifiers, Workflow={"Status": workflow}, Note=_note(note)
             )
         except Exception as error:
@@ -458,7 +457,7 @@ class Bridge:
             if record
             else None
         )
-        boto3.client("sns").publish(
+        aws_client("sns").publish(
             TopicArn=self.settings.failure_topic_arn,
             Subject=f"Remedy: {document} {status}"[:100],
             Message=f"Remedy runbook {document} execution {execution_id} in {account}/{region}: {status}.\n"
@@ -490,7 +489,7 @@ class Bridge:
             return "merged"
         body = {**message, "resource": resource, "attempt": attempt}
         try:
-            boto3.client("sqs").send_message(
+            aws_client("sqs").send_message(
                 QueueUrl=self.settings.failure_queue_url,
                 MessageBody=json.dumps(body),
                 DelaySeconds=backoff_seconds(attempt),

@@ -29,8 +29,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 import botocore.exceptions
+
+from prowler_bridge.clients import client as aws_client
 
 # Executions can outlive the claim TTL (an EBS volume copy takes hours); their records stay longer so a
 # late status change still finds its findings.
@@ -93,7 +94,7 @@ class Ledger:
     def client(self) -> Any:
         """The DynamoDB client, created on first use (so bad input makes no AWS client or call)."""
         if self._client is None:
-            self._client = boto3.client("dynamodb")
+            self._client = aws_client("dynamodb")
         return self._client
 
     def _claim(self, pk: str, attributes: dict[str, dict], condition: str, values: dict[str, dict]) -> bool:

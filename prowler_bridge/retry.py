@@ -28,9 +28,8 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
-
 from prowler_bridge import handler
+from prowler_bridge.clients import client as aws_client
 from prowler_bridge.findings import START_AUTOMATION, Decision, ledger_key, log_decision
 from prowler_bridge.ledger import DEFAULT_LEASE_SECONDS, backoff_seconds
 from prowler_bridge.settings import (
@@ -231,7 +230,7 @@ class Consumer:
 
     def park(self, record: dict, reason: str, detail: str = "") -> dict:
         """Send the message to the parked queue with the reason; the event source mapping then deletes it."""
-        boto3.client("sqs").send_message(
+        aws_client("sqs").send_message(
             QueueUrl=self.parked_queue_url,
             MessageBody=record.get("body") or "",
             MessageAttributes={
@@ -272,7 +271,7 @@ class Consumer:
 
     def _hide(self, record: dict, seconds: int) -> None:
         try:
-            boto3.client("sqs").change_message_visibility(
+            aws_client("sqs").change_message_visibility(
                 QueueUrl=self.settings.failure_queue_url,
                 ReceiptHandle=record["receiptHandle"],
                 VisibilityTimeout=seconds,

@@ -16,7 +16,6 @@ Clients are fake_aws stand-ins (parameters validated against botocore's models).
 from __future__ import annotations
 
 import copy
-import functools
 import json
 import os
 from collections import Counter
@@ -174,8 +173,6 @@ def fake_aws(tmp_path_factory):
         for name in ("MEMBER_ROLE_NAME", "MEMBER_ROLE_PATH", "LEDGER_TTL_HOURS"):
             patch.delenv(name, raising=False)
         patch.setattr(boto3, "client", aws.client)
-        # botocore builds a session to name the partition (~0.2 s): once is enough for thousands of examples.
-        patch.setattr(handler, "partition_for", functools.cache(bridge_settings.partition_for))
         bridge_settings.reset_caches()
         yield aws
     bridge_settings.reset_caches()
