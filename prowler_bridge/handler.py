@@ -11,7 +11,7 @@ Dispatches on the event's "detail-type":
   "EC2 Automation Execution Status-change Notification"
                                             Success resolves the findings an execution served; Failed,
                                             TimedOut or Cancelled keeps them open, notifies (SNS) and queues
-                                            the failure (SQS) for prowler_bridge.retry.
+                                            the failure (SQS) for the retry consumer, prowler_bridge.retry.
 Every decision is one JSON log line. Bad input (a wrong type or shape, another action target) raises ValueError
 before any AWS call that changes anything. Configuration: bridge_config.json (settings.py) and the stack's
 environment variables.
@@ -33,7 +33,13 @@ from prowler_bridge.findings import (
     evaluate,
     log_decision,
 )
-from prowler_bridge.ledger import CUSTOM_ACTION_MIN_AGE_SECONDS, DEFAULT_LEASE_SECONDS, Ledger, resource_pk
+from prowler_bridge.ledger import (
+    CUSTOM_ACTION_MIN_AGE_SECONDS,
+    DEFAULT_LEASE_SECONDS,
+    Ledger,
+    backoff_seconds,
+    resource_pk,
+)
 from prowler_bridge.ocsf import normalise
 from prowler_bridge.resources import ResourceNotFoundError, resolve_resource_id
 from prowler_bridge.run_controls import RunControls
@@ -455,6 +461,9 @@ class Bridge:
         return log_decision("resolved", findings=record["findings"], control=record["control"], **fields)
 
     def _failed(self, record: dict | None, controls: list, account: str, region: str, fields: dict) -> dict:
+        """Keep the findings open with the reason, notify (SNS), and queue the failure for the retry consumer
+        (prowler_bridge.retry) if the bridge started the execution: a run AWS Config started is retried by
+        Config itself (its remediation's MaximumAutomaticAttempts), so it is only notified."""
         execution_id, document, status = fields["execution_id"], fields["document"], fields["status"]
         reason = self.failure_reason(execution_id, account, region)
         findings = record["findings"] if record else []
@@ -469,9 +478,11 @@ class Bridge:
             "account": account,
             "region": region,
         }
-        note = f"Remedy {document} execution {execution_id} {status}: {reason}. Queued for retry."
+        note = f"Remedy {document} execution {execution_id} {status}: {reason}."
         update_error = (
-            self.update_findings(findings, "NOTIFIED", note, record["securityhub_region"]) if record else None
+            self.update_findings(findings, "NOTIFIED", note + " Queued for retry.", record["securityhub_region"])
+            if record
+            else None
         )
         aws_client("sns").publish(
             TopicArn=self.settings.failure_topic_arn,
@@ -479,7 +490,7 @@ class Bridge:
             Message=f"Remedy runbook {document} execution {execution_id} in {account}/{region}: {status}.\n"
             f"Reason: {reason}\n\n{json.dumps(message, indent=2)}",
         )
-        aws_client("sqs").send_message(QueueUrl=self.settings.failure_queue_url, MessageBody=json.dumps(message))
+        queued = self._queue_failure(record, message) if record else "not_started_by_bridge"
         return log_decision(
             "failure_notified",
             reason=reason,
@@ -488,8 +499,33 @@ class Bridge:
             account=account,
             region=region,
             finding_update_error=update_error,
+            queued=queued,
             **fields,
         )
+
+    def _queue_failure(self, record: dict, message: dict) -> str:
+        """One failure message per (control, account, region, resource) in flight. The failure queue is a
+        standard queue (EventBridge's target DLQ and Lambda's on-failure destination accept no FIFO queue:
+        https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html), so SQS cannot
+        deduplicate: the ledger's failure item does. The message waits the retry backoff of its attempt
+        (DelaySeconds, at most 900: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-delay-queues.html).
+        Returns "sent", or "merged" when a message for the resource is in flight already."""
+        resource = record.get("resource") or f"execution#{message['execution_id']}"
+        attempt = self.ledger.claim_failure(resource, message["execution_id"], message["findings"], self.lease_seconds)
+        if attempt is None:
+            return "merged"
+        body = {**message, "resource": resource, "attempt": attempt}
+        try:
+            aws_client("sqs").send_message(
+                QueueUrl=self.settings.failure_queue_url,
+                MessageBody=json.dumps(body),
+                DelaySeconds=backoff_seconds(attempt),
+            )
+        except Exception:
+            self.ledger.withdraw_failure(resource)  # the retry of this status event queues it again
+            raise
+        self.ledger.confirm_failure(resource)
+        return "sent"
 
     def failure_reason(self, execution_id: str, account: str, region: str) -> str:
         """SSM's FailureMessage for the execution (or why it could not be read)."""
