@@ -33,6 +33,7 @@ from infra.bridge_config import (  # the action target's id is part of the bridg
     bridge_role_path,
     runbook_role_path,
 )
+from infra.bridge_operations import BridgeOperations
 from infra.runtimes import LAMBDA_RUNTIME
 
 BRIDGE_SOURCE = REPO_ROOT / "prowler_bridge"
@@ -293,6 +294,7 @@ class ProwlerBridge(Construct):
         self._security_hub(stack)
         self._accept_member_status_events(stack, allowed_accounts, organization_id)
         self._event_rules()
+        self.operations = BridgeOperations(self, "Operations", bridge=self)  # metrics, alarms, audit records
 
     def _failure_path_and_ledger(self) -> None:
         """The encrypted failure topic and queue, and the ledger of findings and executions."""

@@ -28,6 +28,7 @@ from typing import Any
 import boto3
 
 from prowler_bridge.accounts import AccountClients
+from prowler_bridge.audit import AuditTrail
 from prowler_bridge.findings import (
     START_AUTOMATION,
     Decision,
@@ -91,6 +92,7 @@ IAM_ACTIONS = (
     "securityhub:BatchUpdateFindings",
     "sns:Publish",
     "sqs:SendMessage",
+    "s3:PutObject",
 )
 # Actions the member role (MEMBER_ROLE_NAME) must grant the bridge in every other in-scope account.
 MEMBER_IAM_ACTIONS = (
@@ -193,6 +195,7 @@ class Bridge:
         self.partition = partition_for(settings.region)
         self.ledger = Ledger(settings.ledger_table, settings.ledger_ttl_hours)
         self.accounts = AccountClients(settings.member_role_name, self.partition, settings.member_role_path)
+        self.audit = AuditTrail(settings.audit_bucket)
 
     # -- Security Hub findings ---------------------------------------------------------------------------
 
@@ -388,7 +391,8 @@ class Bridge:
     # -- Automation status changes -----------------------------------------------------------------------
 
     def handle_status(self, event: dict) -> dict:
-        """Resolve the findings of a successful execution; notify and queue a failed one."""
+        """Write the execution's audit record (audit.py); resolve the findings of a successful execution, notify
+        and queue a failed one."""
         detail = event["detail"]
         execution_id, document, status = detail["ExecutionId"], detail["Definition"], detail["Status"]
         fields = {"event": "automation_status", "execution_id": execution_id, "document": document, "status": status}
@@ -409,7 +413,10 @@ class Bridge:
         if record and record.get("resource"):
             attached = self.ledger.resource_findings(record["resource"])
             record["findings"] = list({(f["Id"], f["ProductArn"]): f for f in record["findings"] + attached}.values())
-        try:
+        try:  # the audit record first: unwritten, nothing was notified yet; written, a retry leaves it as it is
+            self.audit.record(
+                event, record, controls, (account, region), self.config, self.accounts.factory(account, region)
+            )
             if status == SUCCESS_STATUS:
                 decision = self._resolved(record, fields)
             else:
