@@ -146,12 +146,13 @@ def metric_members(line: dict) -> dict:
 
 
 def log_decision(decision: str, **fields: object) -> dict:
-    """Print one structured JSON line and return it (without the metric members).
+    """Print one structured JSON line and return it.
 
     CloudWatch Logs Insights queries the line's fields; its Embedded Metric Format members (capitalised, and
     `_aws`) make CloudWatch count the decision per deployment, control and skip reason."""
     line = {"decision": decision, **{k: v for k, v in fields.items() if v is not None}}
-    print(json.dumps({**line, **metric_members(line)}, default=str, sort_keys=True))
+    line.update(metric_members(line))
+    print(json.dumps(line, default=str, sort_keys=True))
     return line
 
 

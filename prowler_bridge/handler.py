@@ -11,7 +11,8 @@ Dispatches on the event's "detail-type":
   "EC2 Automation Execution Status-change Notification"
                                             Success resolves the findings an execution served; Failed,
                                             TimedOut or Cancelled keeps them open, notifies (SNS) and queues
-                                            the failure (SQS) for prowler_bridge.retry.
+                                            the failure (SQS) for prowler_bridge.retry. Either way, and for
+                                            AWS Config's own runs too, one audit record goes to S3 (audit.py).
 Every decision is one JSON log line. Bad input (a wrong type or shape, another action target) raises ValueError
 before any AWS call that changes anything. Configuration: bridge_config.json (settings.py) and the stack's
 environment variables.
@@ -402,21 +403,21 @@ class Bridge:
         controls = self.config.controls_for_document(document)
         if record is None and not controls:
             return {"decisions": [log_decision("skipped", reason="unmapped_document", **fields)]}
-        if record is None and status == SUCCESS_STATUS:
-            return {"decisions": [log_decision("skipped", reason="unknown_execution", **fields)]}
         account = record["account"] if record else event.get("account") or own_account()
         region = record["region"] if record else event.get("region") or self.settings.region
         if record is None and account not in allowed_accounts(self.settings):
             return {"decisions": [log_decision("skipped", reason="account_out_of_scope", account=account, **fields)]}
+        audit = (event, record, controls, (account, region), self.config, self.accounts.factory(account, region))
+        if record is None and status == SUCCESS_STATUS:  # AWS Config's run: no finding of ours to resolve
+            self.audit.record(*audit)
+            return {"decisions": [log_decision("skipped", reason="unknown_execution", **fields)]}
         if not self.ledger.claim_status(execution_id, status):
             return {"decisions": [log_decision("skipped", reason="duplicate", **fields)]}
         if record and record.get("resource"):
             attached = self.ledger.resource_findings(record["resource"])
             record["findings"] = list({(f["Id"], f["ProductArn"]): f for f in record["findings"] + attached}.values())
         try:  # the audit record first: unwritten, nothing was notified yet; written, a retry leaves it as it is
-            self.audit.record(
-                event, record, controls, (account, region), self.config, self.accounts.factory(account, region)
-            )
+            self.audit.record(*audit)
             if status == SUCCESS_STATUS:
                 decision = self._resolved(record, fields)
             else:
