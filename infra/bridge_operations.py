@@ -14,6 +14,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
@@ -71,18 +72,24 @@ class BridgeOperations(Construct):
         self.dashboard = self._dashboard(bridge)
 
     def _audit_bucket(self) -> s3.Bucket:
-        """SSE-S3, versioned, TLS only, never public; Object Lock in governance mode for the retention period, and
-        lifecycle expiry after it. Governance mode: no one can overwrite or delete a locked version except a
-        principal granted s3:BypassGovernanceRetention who asks to bypass it (a CloudTrail-logged act), and the
-        retention can still be corrected; compliance mode could not be undone by anyone, root included
+        """SSE-KMS with its own key (Remedy's own control s3-bucket-kms-encryption finds SSE-S3 non-compliant),
+        versioned, TLS only, never public; Object Lock in governance mode for the retention period, and lifecycle
+        expiry after it. Governance mode: no one can overwrite or delete a locked version except a principal
+        granted s3:BypassGovernanceRetention who asks to bypass it (a CloudTrail-logged act), and the retention can
+        still be corrected; compliance mode could not be undone by anyone, root included
         (https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html). Lifecycle expiry adds a delete
         marker after the retention period; the version is removed a day later, when its lock has ended (S3 does not
         delete a locked version: https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock-managing.html)."""
+        self.audit_key = kms.Key(
+            self, "AuditKey", enable_key_rotation=True, description="Encrypts Remedy's audit records of runbook runs"
+        )
         days = cdk.Duration.days(self.retention_days)
         return s3.Bucket(
             self,
             "AuditBucket",
-            encryption=s3.BucketEncryption.S3_MANAGED,
+            encryption=s3.BucketEncryption.KMS,
+            encryption_key=self.audit_key,
+            bucket_key_enabled=True,
             versioned=True,
             enforce_ssl=True,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
@@ -102,7 +109,8 @@ class BridgeOperations(Construct):
         )
 
     def _audit_writer(self, bridge: ProwlerBridge) -> None:
-        """The bridge writes new audit records and nothing else: s3:PutObject under audit/, only as a conditional
+        """The bridge writes new audit records and nothing else: s3:PutObject under audit/ (and the key's data key
+        for it), only as a conditional
         write that cannot replace an object (s3:if-none-match present:
         https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes-enforce.html)."""
         bridge.function.add_environment("AUDIT_BUCKET", self.audit_bucket.bucket_name)
@@ -113,6 +121,11 @@ class BridgeOperations(Construct):
                 resources=[self.audit_bucket.arn_for_objects(f"{AUDIT_PREFIX}*")],
                 conditions={"Null": {"s3:if-none-match": "false"}},
             )
+        )
+        # PutObject into a bucket encrypted with a KMS key needs kms:GenerateDataKey on it:
+        # https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html
+        bridge.role.add_to_policy(
+            iam.PolicyStatement(actions=["kms:GenerateDataKey"], resources=[self.audit_key.key_arn])
         )
 
     def decisions(self, decision: str) -> cloudwatch.Metric:
