@@ -450,7 +450,7 @@ class EmulatedAccount:
                 ServerSideEncryptionConfiguration={
                     "Rules": [
                         {
-                            "ServerSideEncryptionByDefault": default,
+                            "ApplyServerSideEncryptionByDefault": default,
                             "BucketKeyEnabled": rule.get("BucketKeyEnabled", False),
                         }
                     ]
