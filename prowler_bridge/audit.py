@@ -28,9 +28,11 @@ from prowler_bridge.settings import BridgeConfig, Control
 AUDIT_PREFIX = "audit/"
 RECORD_VERSION = 1
 # The trigger: the bridge started it for Security Hub findings (imported, the custom action, or the retry of
-# one), or AWS Config's own remediation did (automatic, the console's button, or the custom action on a finding
-# of our Config rule); only the bridge's executions have a ledger record.
+# one), prowler_bridge.retry started it again after AWS Config's run failed (a ledger record without findings),
+# or AWS Config's own remediation did (automatic, the console's button, or the custom action on a finding of our
+# Config rule); only the bridge's and the retry's executions have a ledger record.
 TRIGGER_FINDINGS = "security_hub_findings"
+TRIGGER_RETRY = "retry_of_aws_config_run"
 TRIGGER_CONFIG = "aws_config"
 ALREADY_WRITTEN = ("PreconditionFailed", "412")
 
@@ -107,7 +109,7 @@ def build_record(
         "account": account,
         "region": region,
         "resource_id": _resource_id(config.controls.get(control_id or ""), record, execution),
-        "trigger": TRIGGER_FINDINGS if record else TRIGGER_CONFIG,
+        "trigger": (TRIGGER_FINDINGS if findings else TRIGGER_RETRY) if record else TRIGGER_CONFIG,
         "finding_ids": findings,
         "executed_by": execution.get("ExecutedBy") or detail.get("ExecutedBy"),
         "parameters": parameters,

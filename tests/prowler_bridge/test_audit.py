@@ -149,3 +149,21 @@ def test_the_key_is_dated_by_the_event_and_partitioned_by_account_and_region():
     assert audit.audit_key("111111111111", "eu-west-1", EXECUTION_ID, at) == (
         f"audit/2027/01/02/111111111111/eu-west-1/{EXECUTION_ID}.json"
     )
+
+
+def test_a_retry_of_a_failed_aws_config_run_is_told_apart_from_a_findings_run():
+    from prowler_bridge.settings import parse_bridge_config
+    from tests.prowler_bridge.conftest import bridge_config_dict
+
+    config = parse_bridge_config(bridge_config_dict())
+    parameter = config.controls[CONTROL].resource_parameter
+    ledger_record = {"control": CONTROL, "findings": [], "parameters": {parameter: "retried-bucket"}}
+    event = asff.status_event(EXECUTION_ID, DOCUMENT, "Success")
+
+    def unreadable(_service):
+        raise RuntimeError("not needed")
+
+    record = audit.build_record(event, ledger_record, [], (ACCOUNT_ID, REGION), config, unreadable)
+
+    assert (record["trigger"], record["resource_id"]) == (audit.TRIGGER_RETRY, "retried-bucket")
+    assert record["execution_read_error"] == "RuntimeError: not needed"
