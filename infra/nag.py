@@ -34,6 +34,25 @@ def _pass_role_finding(stack: cdk.Stack) -> str:
     return f"AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::{account}:role{path}*]"
 
 
+def _acknowledge_operations(stack: cdk.Stack, bridge: Construct) -> None:
+    """The audit bucket (infra/bridge_operations.py): the bridge's write grant and its access records."""
+    bucket = bridge.operations.audit_bucket
+    logical_id = stack.resolve(stack.get_logical_id(bucket.node.default_child))
+    _acknowledge(
+        bridge.role,
+        f"AwsSolutions::AwsSolutions-IAM5[Resource::<{logical_id}.Arn>/audit/*]",
+        "Bridge role: s3:PutObject on the audit prefix of its own audit bucket, one object per runbook execution "
+        "whose key (date, account, region, execution id) is known only at run time; only conditional writes "
+        "(s3:if-none-match), which cannot replace a record.",
+    )
+    _acknowledge(
+        bucket,
+        "AwsSolutions::AwsSolutions-S1",
+        "The audit bucket's records are written once by the bridge and kept under Object Lock; object-level access "
+        "is recorded by CloudTrail S3 data events where the organization's trail enables them, as for other buckets.",
+    )
+
+
 def acknowledge_findings(stack: cdk.Stack) -> None:
     """Acknowledge, on the constructs concerned only, the AwsSolutions findings this design accepts."""
     for role in getattr(stack, "roles", {}).values():
@@ -64,6 +83,8 @@ def acknowledge_findings(stack: cdk.Stack) -> None:
         )
         for function in (bridge.function, bridge.retry_function):
             _acknowledge(function, LATEST_RUNTIME, "Same runtime policy as the rule functions (see below).")
+        if getattr(bridge, "operations", None) is not None:
+            _acknowledge_operations(stack, bridge)
     member = getattr(stack, "member_role", None)
     if member is not None:
         for finding in (

@@ -39,6 +39,7 @@ from infra.bridge_config import (  # the action target's id is part of the bridg
     bridge_role_path,
     runbook_role_path,
 )
+from infra.bridge_operations import BridgeOperations
 from infra.runbooks import controls_parameter_name
 from infra.runtimes import LAMBDA_RUNTIME
 from prowler_bridge.retry import MAX_RECEIVE_COUNT  # the consumer parks on the receive the redrive policy would
@@ -324,6 +325,7 @@ class ProwlerBridge(Construct):
         self._admit_services(stack, prefix)
         self._subscriptions()
         self._alarms(prefix)
+        self.operations = BridgeOperations(self, "Operations", bridge=self)  # metrics, alarms, audit records
 
     def _failure_path_and_ledger(self) -> None:
         """The encrypted failure topic, the failure queue with its parked-message queue, and the ledger."""

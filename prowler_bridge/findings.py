@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import time
 from collections.abc import Callable, Container
 from dataclasses import dataclass
 
@@ -59,9 +61,112 @@ def ledger_key(finding_id: str) -> str:
     return HASHED_KEY_PREFIX + hashlib.sha256(finding_id.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+# Metrics from the decision line, in CloudWatch's Embedded Metric Format (no API call: CloudWatch Logs extracts
+# them from the line): https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
+# Each distinct set of dimension values is one metric, so every dimension takes a value from a fixed vocabulary
+# (anything else is "other"), Control a catalogue control id (the bridge logs only ids from bridge_config.json).
+# Worst case per deployment, 300 controls: 17 decisions (16 + "other") + 301 controls (300 + "other") x 17 decisions
+# + 32 skip reasons (31 + "other") = 5,166 metrics; a deployment's real count is far lower (most pairs never occur).
+METRIC_NAMESPACE = "Remedy"
+METRIC_NAME = "Decisions"
+OTHER = "other"
+DEPLOYMENT_VARIABLE = "REMEDY_DEPLOYMENT"  # the stack sets it to the resource prefix
+DEFAULT_DEPLOYMENT = "remedy"
+DECISIONS = (
+    "started",
+    "attached",
+    "resolved",
+    "failure_notified",
+    "failed",
+    "skipped",
+    "restarted",
+    "ledger_undo_failed",
+    "ledger_write_failed",
+    "retry_later",
+    "redriven",
+    "parked",
+    "dropped",
+    "backoff_failed",
+    "park_failed",
+    "ledger_settle_failed",
+)
+SKIP_REASONS = (
+    "malformed_finding",
+    "spoofed_product",
+    "unmapped_check",
+    "unmapped_control",
+    "unmapped_rule",
+    "not_prowler",
+    "not_failed",
+    "record_archived",
+    "workflow_closed",
+    "malformed_arn",
+    "partition_mismatch",
+    "account_mismatch",
+    "region_mismatch",
+    "account_out_of_scope",
+    "region_out_of_scope",
+    "excluded_by_tag",
+    "automatic_off",
+    "duplicate",
+    "resource_not_found",
+    "config_remediation_in_progress",
+    "already_compliant",
+    "status_not_final",
+    "unmapped_document",
+    "unknown_execution",
+    "malformed_message",
+    "unsupported_parameters",
+    "paused",
+    "mode_off",
+    "mode_manual",
+    "skipped_by_guard",
+    "failure_already_settled",
+)
+# Dimension sets: totals per decision (the alarms' metric), per control, skips per reason.
+BY_DECISION = ["Deployment", "Decision"]
+BY_CONTROL = ["Deployment", "Control", "Decision"]
+BY_REASON = ["Deployment", "Decision", "Reason"]
+_DIMENSION_VALUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+
+
+def _one_of(value: object, vocabulary: tuple[str, ...]) -> str:
+    return value if isinstance(value, str) and value in vocabulary else OTHER
+
+
+def metric_members(line: dict) -> dict:
+    """The Embedded Metric Format members for one decision line: one count of metric Decisions."""
+    deployment = os.environ.get(DEPLOYMENT_VARIABLE) or DEFAULT_DEPLOYMENT
+    decision = _one_of(line.get("decision"), DECISIONS)
+    members: dict = {
+        "Deployment": deployment if _DIMENSION_VALUE.match(deployment) else OTHER,
+        "Decision": decision,
+        METRIC_NAME: 1,
+    }
+    dimensions = [BY_DECISION]
+    control = line.get("control")
+    if isinstance(control, str) and control:
+        members["Control"] = control if _DIMENSION_VALUE.match(control) else OTHER
+        dimensions.append(BY_CONTROL)
+    if decision == "skipped":
+        members["Reason"] = _one_of(line.get("reason"), SKIP_REASONS)
+        dimensions.append(BY_REASON)
+    directive = {
+        "Namespace": METRIC_NAMESPACE,
+        "Dimensions": dimensions,
+        "Metrics": [{"Name": METRIC_NAME, "Unit": "Count"}],
+    }
+    members["_aws"] = {"Timestamp": int(time.time() * 1000), "CloudWatchMetrics": [directive]}
+    return members
+
+
 def log_decision(decision: str, **fields: object) -> dict:
-    """Print one structured JSON line (CloudWatch Logs Insights can query it) and return it."""
+    """Print one structured JSON line and return it.
+
+    CloudWatch Logs Insights queries the line's fields; its Embedded Metric Format members (capitalised, and
+    `_aws`) make CloudWatch count the decision per deployment, control and skip reason."""
     line = {"decision": decision, **{k: v for k, v in fields.items() if v is not None}}
+    line.update(metric_members(line))
     print(json.dumps(line, default=str, sort_keys=True))
     return line
 

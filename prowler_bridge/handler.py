@@ -11,7 +11,9 @@ Dispatches on the event's "detail-type":
   "EC2 Automation Execution Status-change Notification"
                                             Success resolves the findings an execution served; Failed,
                                             TimedOut or Cancelled keeps them open, notifies (SNS) and queues
-                                            the failure (SQS) for the retry consumer, prowler_bridge.retry.
+                                            the failure (SQS) for the retry consumer, prowler_bridge.retry. Either
+                                            way, and for AWS Config's own runs too, one audit record goes to S3
+                                            (audit.py).
 Every decision is one JSON log line. Bad input (a wrong type or shape, another action target) raises ValueError
 before any AWS call that changes anything. Configuration: bridge_config.json (settings.py) and the stack's
 environment variables.
@@ -26,6 +28,7 @@ from datetime import UTC
 from typing import Any
 
 from prowler_bridge.accounts import AccountClients
+from prowler_bridge.audit import AuditTrail
 from prowler_bridge.clients import client as aws_client
 from prowler_bridge.findings import (
     START_AUTOMATION,
@@ -77,6 +80,7 @@ SUCCESS_STATUS = "Success"
 UPDATED_BY = "remedy-bridge"
 NOTE_MAX = 512
 ASSUME_ROLE_PARAMETER = "AutomationAssumeRole"
+GUARD_STEP = "CheckRemedyControls"  # the first step of every runbook (infra/runbooks.py); its outputs name a skip
 # ASFF workflow status -> the OCSF status_id BatchUpdateFindingsV2 sets (1 New, 2 In Progress, 4 Resolved):
 # https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_BatchUpdateFindingsV2.html
 OCSF_STATUS_IDS = {"NEW": 1, "NOTIFIED": 2, "RESOLVED": 4}
@@ -101,6 +105,7 @@ IAM_ACTIONS = (
     "securityhub:BatchUpdateFindings",
     "sns:Publish",
     "sqs:SendMessage",
+    "s3:PutObject",
 )
 # Actions the member role (MEMBER_ROLE_NAME) must grant the bridge in every other in-scope account.
 MEMBER_IAM_ACTIONS = (
@@ -205,6 +210,7 @@ class Bridge:
         self.ledger = Ledger(settings.ledger_table, settings.ledger_ttl_hours)
         self.accounts = AccountClients(settings.member_role_name, self.partition, settings.member_role_path)
         self.run_controls = RunControls(config.prefix, self.accounts.factory)  # pause and modes (run_controls.py)
+        self.audit = AuditTrail(settings.audit_bucket)
 
     # -- Security Hub findings ---------------------------------------------------------------------------
 
@@ -420,7 +426,8 @@ class Bridge:
     # -- Automation status changes -----------------------------------------------------------------------
 
     def handle_status(self, event: dict) -> dict:
-        """Resolve the findings of a successful execution; notify and queue a failed one."""
+        """Write the execution's audit record (audit.py); resolve the findings of a successful execution, notify
+        and queue a failed one."""
         detail = event["detail"]
         execution_id, document, status = detail["ExecutionId"], detail["Definition"], detail["Status"]
         fields = {"event": "automation_status", "execution_id": execution_id, "document": document, "status": status}
@@ -430,19 +437,25 @@ class Bridge:
         controls = self.config.controls_for_document(document)
         if record is None and not controls:
             return {"decisions": [log_decision("skipped", reason="unmapped_document", **fields)]}
-        if record is None and status == SUCCESS_STATUS:
-            return {"decisions": [log_decision("skipped", reason="unknown_execution", **fields)]}
         account = record["account"] if record else event.get("account") or own_account()
         region = record["region"] if record else event.get("region") or self.settings.region
         if record is None and account not in allowed_accounts(self.settings):
             return {"decisions": [log_decision("skipped", reason="account_out_of_scope", account=account, **fields)]}
-        if not self.ledger.claim_status(execution_id, status):
+        audit = (event, record, controls, (account, region), self.config, self.accounts.factory(account, region))
+        if record is None and status == SUCCESS_STATUS:  # AWS Config's run: no finding of ours to resolve
+            self.audit.record(*audit)
+            return {"decisions": [log_decision("skipped", reason="unknown_execution", **fields)]}
+        if not self.ledger.claim_status(execution_id, status, self.lease_seconds):
             return {"decisions": [log_decision("skipped", reason="duplicate", **fields)]}
         if record and record.get("resource"):
             attached = self.ledger.resource_findings(record["resource"])
             record["findings"] = list({(f["Id"], f["ProductArn"]): f for f in record["findings"] + attached}.values())
-        try:
-            if status == SUCCESS_STATUS:
+        try:  # the audit record first: unwritten, nothing was notified yet; written, a retry leaves it as it is
+            outputs = self.audit.record(*audit)["outputs"]
+            skipped = _guard_skip(outputs)
+            if status == SUCCESS_STATUS and skipped:
+                decision = self._skipped_by_guard(record, fields, *skipped)
+            elif status == SUCCESS_STATUS:
                 decision = self._resolved(record, fields)
             else:
                 decision = self._failed(record, controls, account, region, fields)
@@ -451,7 +464,22 @@ class Bridge:
             raise
         if record and record.get("resource"):
             self.ledger.release_resource(record["resource"])
+        self.ledger.confirm_status(execution_id, status)
         return {"decisions": [decision]}
+
+    def _skipped_by_guard(self, record: dict, fields: dict, reason: str, message: str) -> dict:
+        """The runbook's guard step ended the run with nothing changed (paused, mode, exclusion tag): the
+        findings stay open, with the guard's message."""
+        note = f"Remedy {fields['document']} execution {fields['execution_id']} changed nothing: {message}"
+        error = self.update_findings(record["findings"], "NOTIFIED", note, record["securityhub_region"])
+        return log_decision(
+            "skipped",
+            reason=reason,
+            findings=record["findings"],
+            control=record["control"],
+            finding_update_error=error,
+            **fields,
+        )
 
     def _resolved(self, record: dict, fields: dict) -> dict:
         note = f"Remedy {fields['document']} execution {fields['execution_id']} succeeded; the resource was fixed"
@@ -536,6 +564,19 @@ class Bridge:
         except Exception as error:
             return f"failure message unavailable ({type(error).__name__}: {error})"
         return execution.get("FailureMessage") or "no failure message given"
+
+
+def _guard_skip(outputs: object) -> tuple[str, str] | None:
+    """(reason, message) when the runbook's guard step (infra/runbooks.py GUARD_STEP) skipped the run, from the
+    execution's outputs ({"CheckRemedyControls.Outcome": ["skipped"], ...}); None when it ran the fix."""
+
+    def output(name: str) -> str:
+        values = outputs.get(f"{GUARD_STEP}.{name}") if isinstance(outputs, dict) else None
+        return values[0] if isinstance(values, list) and values and isinstance(values[0], str) else ""
+
+    if output("Outcome") != "skipped":
+        return None
+    return output("Reason") or "skipped_by_guard", output("Message")[:300]
 
 
 def _ocsf_identifier(identifier: dict) -> dict[str, str]:

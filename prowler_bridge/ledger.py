@@ -12,7 +12,8 @@ One table, partition key "pk" (string), TTL attribute "expires_at" (epoch second
                                 and so the same SSM ClientToken: a start that did happen is not repeated.
   execution#<ExecutionId>       which findings, control, account, region, document and parameters an
                                 automation execution serves (read by the status handler and the retry).
-  status#<ExecutionId>#<Status> one status notification handled (EventBridge delivers at least once).
+  status#<ExecutionId>#<Status> one status notification handled (EventBridge delivers at least once); a lease
+                                as long as the handling invocation can live, until it was handled.
   failure#<resource key>        the failure of a resource's run queued for retry: at most one failure message
                                 per (control, account, region, resource) is in flight (lease_until in the
                                 future); a later failure of the same resource adds its findings to it. The
@@ -262,14 +263,26 @@ class Ledger:
         """Drop a status claim whose handling failed, so EventBridge's retry handles it again."""
         self.client.delete_item(TableName=self.table_name, Key={"pk": {"S": f"status#{execution_id}#{status}"}})
 
-    def claim_status(self, execution_id: str, status: str) -> bool:
-        """Claim the handling of one execution status notification; False if it was handled already."""
+    def claim_status(self, execution_id: str, status: str, lease_seconds: int | None = None) -> bool:
+        """Claim the handling of one execution status notification; False if it was handled already.
+        `lease_seconds`: the claim lives only that long until `confirm_status` (an invocation killed while
+        handling it leaves no lasting claim, so Lambda's retry handles it)."""
         now = int(time.time())
+        attributes = {"expires_at": {"N": str(now + lease_seconds)}} if lease_seconds is not None else {}
         return self._claim(
             f"status#{execution_id}#{status}",
-            {},
+            attributes,
             "attribute_not_exists(pk) OR expires_at < :now",
             {":now": {"N": str(now)}},
+        )
+
+    def confirm_status(self, execution_id: str, status: str) -> None:
+        """The status was handled: its claim now lasts the ledger's TTL (redeliveries are duplicates)."""
+        self.client.update_item(
+            TableName=self.table_name,
+            Key={"pk": {"S": f"status#{execution_id}#{status}"}},
+            UpdateExpression="SET expires_at = :expires",
+            ExpressionAttributeValues={":expires": {"N": str(int(time.time()) + self.ttl_seconds)}},
         )
 
     def record_execution(

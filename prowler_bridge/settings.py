@@ -150,6 +150,7 @@ class Settings:
     region: str
     organization_id: str = ""  # set: every account of this organization is in scope
     member_role_path: str = DEFAULT_MEMBER_ROLE_PATH  # the member roles' IAM path, part of their ARN
+    audit_bucket: str = ""  # the S3 bucket of the audit records (audit.py); load_settings requires it
 
 
 @dataclass(frozen=True)
@@ -241,7 +242,11 @@ def _csv(value: str | None) -> frozenset[str]:
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read the environment; a missing required variable is a ConfigurationError naming it."""
     environ = os.environ if environ is None else environ
-    missing = [name for name in ("LEDGER_TABLE", "FAILURE_TOPIC_ARN", "FAILURE_QUEUE_URL") if not environ.get(name)]
+    missing = [
+        name
+        for name in ("LEDGER_TABLE", "FAILURE_TOPIC_ARN", "FAILURE_QUEUE_URL", "AUDIT_BUCKET")
+        if not environ.get(name)
+    ]
     region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or ""
     if not region:
         missing.append("AWS_REGION")
@@ -274,6 +279,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         region=region,
         organization_id=organization,
         member_role_path=member_role_path,
+        audit_bucket=environ["AUDIT_BUCKET"],
     )
 
 

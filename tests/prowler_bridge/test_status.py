@@ -160,7 +160,6 @@ def test_publish_failure_releases_status_claim_for_the_retry(bridge):
         (EXECUTION_ID, DOCUMENT, "InProgress", "status_not_final"),
         (EXECUTION_ID, DOCUMENT, "Waiting", "status_not_final"),
         ("bbbbbbbb-0000-0000-0000-000000000000", "AWS-RestartEC2Instance", "Failed", "unmapped_document"),
-        ("bbbbbbbb-0000-0000-0000-000000000001", DOCUMENT, "Success", "unknown_execution"),
     ],
 )
 def test_statuses_that_change_nothing(bridge, capsys, execution_id, document, status, reason):
@@ -168,6 +167,13 @@ def test_statuses_that_change_nothing(bridge, capsys, execution_id, document, st
     assert bridge.calls.mutating == []
     (line,) = decisions(capsys)
     assert (line["decision"], line["reason"]) == ("skipped", reason)
+
+
+def test_success_of_an_execution_the_bridge_did_not_start_is_only_recorded(bridge, capsys):
+    handler.lambda_handler(asff.status_event("bbbbbbbb-0000-0000-0000-000000000001", DOCUMENT, "Success"), None)
+    assert bridge.calls.mutating == ["PutObject"]  # its audit record (test_audit.py); nothing else changes
+    (line,) = decisions(capsys)
+    assert (line["decision"], line["reason"]) == ("skipped", "unknown_execution")
 
 
 def test_unknown_execution_in_out_of_scope_account_is_skipped(bridge, capsys):
