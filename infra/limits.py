@@ -159,6 +159,18 @@ STACKSET_INSTANCES = Quota(
     "instances",
     "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html",
 )
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_limits.html (Dashboards: 500 widgets per
+# dashboard, 500 metrics per widget, 2,500 metrics per dashboard across its widgets) and
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CloudWatch-Dashboard-Body-Structure.html
+# (0-500 widgets). A math, search or Metrics Insights expression is one entry of a widget's "metrics".
+DASHBOARD_WIDGETS = Quota(
+    "CloudWatch dashboard widgets",
+    500,
+    "widgets",
+    "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_limits.html",
+)
+DASHBOARD_WIDGET_METRICS = Quota("CloudWatch metrics per dashboard widget", 500, "metrics", DASHBOARD_WIDGETS.source)
+DASHBOARD_METRICS = Quota("CloudWatch metrics per dashboard", 2_500, "metrics", DASHBOARD_WIDGETS.source)
 ORGANIZATION_ACCOUNTS = 1_000
 # What each per-account counter is checked against (per top-level folder, stack templates only).
 ACCOUNT_QUOTAS = {
@@ -531,6 +543,7 @@ API_CALLS: dict[str, list[ApiCall]] = {
     "AWS::DynamoDB::Table": [ApiCall("dynamodb", "CreateTable", _members("TableName"))],
     "AWS::DynamoDB::GlobalTable": [ApiCall("dynamodb", "CreateTable", _members("TableName"))],
     "AWS::Logs::LogGroup": [ApiCall("logs", "CreateLogGroup", _members(logGroupName="LogGroupName"))],
+    "AWS::CloudWatch::Dashboard": [ApiCall("cloudwatch", "PutDashboard", _members("DashboardName", "DashboardBody"))],
 }
 
 
@@ -824,6 +837,21 @@ def _pack_body(scope: _Scope, props: dict) -> tuple[str, Quota] | None:
     return path.read_text(), PACK_TEMPLATE_S3
 
 
+def _dashboard(scope: _Scope, logical_id: str, resource: dict, props: dict) -> None:
+    """Widgets per dashboard, metrics per widget and per dashboard, counted in the body CloudFormation sends."""
+    artifact = scope.artifact(logical_id)
+    try:
+        body = json.loads(props.get("DashboardBody", ""))
+    except (TypeError, ValueError) as problem:
+        scope.run.problem(artifact, f"cannot parse the dashboard body: {problem}", DASHBOARD_WIDGETS.source)
+        return
+    widgets = _dicts(body.get("widgets")) if isinstance(body, dict) else []
+    counts = [len((widget.get("properties") or {}).get("metrics") or []) for widget in widgets]
+    scope.run.quota(artifact, DASHBOARD_WIDGETS, len(widgets))
+    scope.run.quota(artifact, DASHBOARD_WIDGET_METRICS, max(counts, default=0))
+    scope.run.quota(artifact, DASHBOARD_METRICS, sum(counts))
+
+
 DocumentedCheck = Callable[[_Scope, str, dict, dict], Counter | None]
 DOCUMENTED_CHECKS: dict[str, DocumentedCheck] = {
     "AWS::SSM::Document": _ssm_document,
@@ -834,6 +862,7 @@ DOCUMENTED_CHECKS: dict[str, DocumentedCheck] = {
     "AWS::Lambda::Function": _lambda_function,
     "AWS::Config::ConformancePack": _conformance_pack,
     "AWS::CloudFormation::StackSet": _stack_set,
+    "AWS::CloudWatch::Dashboard": _dashboard,
 }
 
 

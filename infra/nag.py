@@ -34,6 +34,25 @@ def _pass_role_finding(stack: cdk.Stack) -> str:
     return f"AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::{account}:role{path}*]"
 
 
+def _acknowledge_operations(stack: cdk.Stack, bridge: Construct) -> None:
+    """The audit bucket (infra/bridge_operations.py): the bridge's write grant and its access records."""
+    bucket = bridge.operations.audit_bucket
+    logical_id = stack.resolve(stack.get_logical_id(bucket.node.default_child))
+    _acknowledge(
+        bridge.role,
+        f"AwsSolutions::AwsSolutions-IAM5[Resource::<{logical_id}.Arn>/audit/*]",
+        "Bridge role: s3:PutObject on the audit prefix of its own audit bucket, one object per runbook execution "
+        "whose key (date, account, region, execution id) is known only at run time; only conditional writes "
+        "(s3:if-none-match), which cannot replace a record.",
+    )
+    _acknowledge(
+        bucket,
+        "AwsSolutions::AwsSolutions-S1",
+        "The audit bucket's records are written once by the bridge and kept under Object Lock; object-level access "
+        "is recorded by CloudTrail S3 data events where the organization's trail enables them, as for other buckets.",
+    )
+
+
 def acknowledge_findings(stack: cdk.Stack) -> None:
     """Acknowledge, on the constructs concerned only, the AwsSolutions findings this design accepts."""
     for role in getattr(stack, "roles", {}).values():
@@ -46,12 +65,10 @@ def acknowledge_findings(stack: cdk.Stack) -> None:
         )
     bridge = getattr(stack, "bridge", None)
     if bridge is not None:
-        for resource in bridge.wildcard_resources:
-            _acknowledge(
-                bridge.role,
-                f"AwsSolutions::AwsSolutions-IAM5[Resource::{resource}]",
-                BRIDGE_WILDCARDS,
-            )
+        for role in (bridge.role, bridge.retry_role):  # the retry consumer runs the bridge's code
+            for resource in bridge.wildcard_resources:
+                _acknowledge(role, f"AwsSolutions::AwsSolutions-IAM5[Resource::{resource}]", BRIDGE_WILDCARDS)
+            _acknowledge(role, _pass_role_finding(stack), RUNBOOK_ROLE_PATH_REASON)
         _acknowledge(
             bridge.action_target,
             "CloudFormation-Validate::F3006",
@@ -59,13 +76,15 @@ def acknowledge_findings(stack: cdk.Stack) -> None:
             "bundled validator does not list yet; there is no L1 class for it.",
         )
         _acknowledge(
-            bridge.failure_queue,
+            bridge.parked_queue,
             "AwsSolutions::AwsSolutions-SQS3",
-            "This queue is itself the dead-letter store of failed remediations (and of undeliverable bridge "
-            "events); messages are retried from it on purpose, by prowler_bridge.retry.",
+            "This queue is the failure queue's dead-letter queue: it parks what the retry consumer refused or "
+            "could not retry, for a person (an alarm fires on its first message); it has no consumer to fail.",
         )
-        _acknowledge(bridge.function, LATEST_RUNTIME, "Same runtime policy as the rule functions (see below).")
-        _acknowledge(bridge.role, _pass_role_finding(stack), RUNBOOK_ROLE_PATH_REASON)
+        for function in (bridge.function, bridge.retry_function):
+            _acknowledge(function, LATEST_RUNTIME, "Same runtime policy as the rule functions (see below).")
+        if getattr(bridge, "operations", None) is not None:
+            _acknowledge_operations(stack, bridge)
     member = getattr(stack, "member_role", None)
     if member is not None:
         for finding in (

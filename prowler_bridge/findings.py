@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import time
 from collections.abc import Callable, Container
 from dataclasses import dataclass
 
+from prowler_bridge.ocsf import OCSF_PRODUCT_UID
 from prowler_bridge.resources import Arn, MalformedArnError, parse_arn, resource_key
 from prowler_bridge.settings import BridgeConfig, Control
 
@@ -34,6 +37,8 @@ SECURITY_CONTROL_PREFIX = "security-control/"
 GENERATOR_PREFIX = "prowler-"
 OPEN_WORKFLOW_STATUSES = ("NEW", "NOTIFIED")
 _ACCOUNT = re.compile(r"^\d{12}$")
+# An OCSF metadata.product.uid as Security Hub writes it: arn:<partition>:securityhub:<region>::productv2/<co>/<name>
+_PRODUCT_UID = re.compile(r"^arn:aws[a-z-]*:securityhub:[a-z0-9-]*::productv2/[\x21-\x7e]{1,400}$")
 # The ledger's partition key holds "finding#<key>" and DynamoDB allows 2,048 bytes: an Id longer than this, or not
 # printable ASCII, is keyed by its SHA-256 instead (deterministic, so a re-import is still a duplicate).
 LEDGER_KEY_MAX = 1024
@@ -56,9 +61,112 @@ def ledger_key(finding_id: str) -> str:
     return HASHED_KEY_PREFIX + hashlib.sha256(finding_id.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+# Metrics from the decision line, in CloudWatch's Embedded Metric Format (no API call: CloudWatch Logs extracts
+# them from the line): https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
+# Each distinct set of dimension values is one metric, so every dimension takes a value from a fixed vocabulary
+# (anything else is "other"), Control a catalogue control id (the bridge logs only ids from bridge_config.json).
+# Worst case per deployment, 300 controls: 17 decisions (16 + "other") + 301 controls (300 + "other") x 17 decisions
+# + 32 skip reasons (31 + "other") = 5,166 metrics; a deployment's real count is far lower (most pairs never occur).
+METRIC_NAMESPACE = "Remedy"
+METRIC_NAME = "Decisions"
+OTHER = "other"
+DEPLOYMENT_VARIABLE = "REMEDY_DEPLOYMENT"  # the stack sets it to the resource prefix
+DEFAULT_DEPLOYMENT = "remedy"
+DECISIONS = (
+    "started",
+    "attached",
+    "resolved",
+    "failure_notified",
+    "failed",
+    "skipped",
+    "restarted",
+    "ledger_undo_failed",
+    "ledger_write_failed",
+    "retry_later",
+    "redriven",
+    "parked",
+    "dropped",
+    "backoff_failed",
+    "park_failed",
+    "ledger_settle_failed",
+)
+SKIP_REASONS = (
+    "malformed_finding",
+    "spoofed_product",
+    "unmapped_check",
+    "unmapped_control",
+    "unmapped_rule",
+    "not_prowler",
+    "not_failed",
+    "record_archived",
+    "workflow_closed",
+    "malformed_arn",
+    "partition_mismatch",
+    "account_mismatch",
+    "region_mismatch",
+    "account_out_of_scope",
+    "region_out_of_scope",
+    "excluded_by_tag",
+    "automatic_off",
+    "duplicate",
+    "resource_not_found",
+    "config_remediation_in_progress",
+    "already_compliant",
+    "status_not_final",
+    "unmapped_document",
+    "unknown_execution",
+    "malformed_message",
+    "unsupported_parameters",
+    "paused",
+    "mode_off",
+    "mode_manual",
+    "skipped_by_guard",
+    "failure_already_settled",
+)
+# Dimension sets: totals per decision (the alarms' metric), per control, skips per reason.
+BY_DECISION = ["Deployment", "Decision"]
+BY_CONTROL = ["Deployment", "Control", "Decision"]
+BY_REASON = ["Deployment", "Decision", "Reason"]
+_DIMENSION_VALUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+
+
+def _one_of(value: object, vocabulary: tuple[str, ...]) -> str:
+    return value if isinstance(value, str) and value in vocabulary else OTHER
+
+
+def metric_members(line: dict) -> dict:
+    """The Embedded Metric Format members for one decision line: one count of metric Decisions."""
+    deployment = os.environ.get(DEPLOYMENT_VARIABLE) or DEFAULT_DEPLOYMENT
+    decision = _one_of(line.get("decision"), DECISIONS)
+    members: dict = {
+        "Deployment": deployment if _DIMENSION_VALUE.match(deployment) else OTHER,
+        "Decision": decision,
+        METRIC_NAME: 1,
+    }
+    dimensions = [BY_DECISION]
+    control = line.get("control")
+    if isinstance(control, str) and control:
+        members["Control"] = control if _DIMENSION_VALUE.match(control) else OTHER
+        dimensions.append(BY_CONTROL)
+    if decision == "skipped":
+        members["Reason"] = _one_of(line.get("reason"), SKIP_REASONS)
+        dimensions.append(BY_REASON)
+    directive = {
+        "Namespace": METRIC_NAMESPACE,
+        "Dimensions": dimensions,
+        "Metrics": [{"Name": METRIC_NAME, "Unit": "Count"}],
+    }
+    members["_aws"] = {"Timestamp": int(time.time() * 1000), "CloudWatchMetrics": [directive]}
+    return members
+
+
 def log_decision(decision: str, **fields: object) -> dict:
-    """Print one structured JSON line (CloudWatch Logs Insights can query it) and return it."""
+    """Print one structured JSON line and return it.
+
+    CloudWatch Logs Insights queries the line's fields; its Embedded Metric Format members (capitalised, and
+    `_aws`) make CloudWatch count the decision per deployment, control and skip reason."""
     line = {"decision": decision, **{k: v for k, v in fields.items() if v is not None}}
+    line.update(metric_members(line))
     print(json.dumps(line, default=str, sort_keys=True))
     return line
 
@@ -67,7 +175,8 @@ def log_decision(decision: str, **fields: object) -> dict:
 class Decision:
     """What to do with one finding. `reason` is None when every check passed (then `action` is set).
 
-    `finding_id` is the ledger key (ledger_key); `raw_id` the finding's own Id, for Security Hub's APIs."""
+    `finding_id` is the ledger key (ledger_key); `raw_id` the finding's own Id, for Security Hub's APIs;
+    `product_uid` the OCSF product uid of a finding that came in Security Hub's OCSF format (else None)."""
 
     finding_id: str | None
     check_id: str | None = None
@@ -81,11 +190,16 @@ class Decision:
     arn: Arn | None = None
     config_rule: str | None = None
     raw_id: str | None = None
+    product_uid: str | None = None
 
     @property
     def identifier(self) -> dict[str, str]:
-        """The finding's AwsSecurityFindingIdentifier (for BatchUpdateFindings)."""
-        return {"Id": self.raw_id or self.finding_id or "", "ProductArn": self.product_arn or ""}
+        """The finding's AwsSecurityFindingIdentifier (for BatchUpdateFindings); for an OCSF finding also what
+        BatchUpdateFindingsV2 addresses it by (its product uid and account)."""
+        identifier = {"Id": self.raw_id or self.finding_id or "", "ProductArn": self.product_arn or ""}
+        if self.product_uid and self.account:
+            identifier.update(ProductUid=self.product_uid, AccountId=self.account)
+        return identifier
 
     def log(self, decision: str, **fields: object) -> dict:
         """Log this decision with the finding's identifiers."""
@@ -248,8 +362,10 @@ def evaluate(
     allowed_accounts: Callable[[], Container[str]],
     allowed_regions: frozenset[str],
     custom_action: bool,
+    ocsf: bool = False,
 ) -> Decision:
-    """Decide about one finding of a "Findings - Imported" (custom_action False) or "Custom Action" event.
+    """Decide about one finding of a "Findings - Imported" (custom_action False) or "Custom Action" event, or
+    (ocsf True) of a "Findings Imported V2" event, normalised by ocsf.py.
 
     `allowed_accounts` is called only when a finding gets that far (it may ask STS for the own account).
     Each stage below returns the skip of the first rule the finding fails, or None.
@@ -266,6 +382,9 @@ def evaluate(
             finding_id, "malformed_finding", "Id, ProductArn and Region must be non-empty strings", check_id=check_id
         )
     known: dict = {"product_arn": product_arn, "region": region, "raw_id": finding_id}
+    product_uid = finding.get(OCSF_PRODUCT_UID) if ocsf else None
+    if isinstance(product_uid, str) and _PRODUCT_UID.match(product_uid):
+        known["product_uid"] = product_uid
 
     # 1. Source: Prowler or Security Hub's own controls (any event), one of our AWS Config rules (custom action).
     routed = _route(finding, config, f"arn:{partition}:securityhub:{region}::", custom_action, known)

@@ -18,6 +18,9 @@ from pathlib import Path
 import boto3
 import botocore.exceptions
 
+from prowler_bridge.clients import client
+from prowler_bridge.clients import reset as reset_clients
+
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent / "bridge_config.json"
 CONFIG_VERSION = 1
 # The member role's name in each account; one per region, as the member stack deploys once per region.
@@ -147,6 +150,7 @@ class Settings:
     region: str
     organization_id: str = ""  # set: every account of this organization is in scope
     member_role_path: str = DEFAULT_MEMBER_ROLE_PATH  # the member roles' IAM path, part of their ARN
+    audit_bucket: str = ""  # the S3 bucket of the audit records (audit.py); load_settings requires it
 
 
 @dataclass(frozen=True)
@@ -238,7 +242,11 @@ def _csv(value: str | None) -> frozenset[str]:
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read the environment; a missing required variable is a ConfigurationError naming it."""
     environ = os.environ if environ is None else environ
-    missing = [name for name in ("LEDGER_TABLE", "FAILURE_TOPIC_ARN", "FAILURE_QUEUE_URL") if not environ.get(name)]
+    missing = [
+        name
+        for name in ("LEDGER_TABLE", "FAILURE_TOPIC_ARN", "FAILURE_QUEUE_URL", "AUDIT_BUCKET")
+        if not environ.get(name)
+    ]
     region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or ""
     if not region:
         missing.append("AWS_REGION")
@@ -271,6 +279,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         region=region,
         organization_id=organization,
         member_role_path=member_role_path,
+        audit_bucket=environ["AUDIT_BUCKET"],
     )
 
 
@@ -289,7 +298,7 @@ _OWN_ACCOUNT: dict[str, str] = {}
 def own_account() -> str:
     """The account the bridge runs in (sts:GetCallerIdentity, cached for the Lambda's lifetime)."""
     if "id" not in _OWN_ACCOUNT:
-        _OWN_ACCOUNT["id"] = boto3.client("sts").get_caller_identity()["Account"]
+        _OWN_ACCOUNT["id"] = client("sts").get_caller_identity()["Account"]
     return _OWN_ACCOUNT["id"]
 
 
@@ -300,8 +309,10 @@ def allowed_accounts(settings: Settings) -> Container[str]:
     return settings.allowed_accounts or frozenset({own_account()})
 
 
+@lru_cache(maxsize=64)
 def partition_for(region: str) -> str:
-    """The AWS partition of `region` (aws, aws-cn, aws-us-gov, ...), from botocore's offline endpoint data."""
+    """The AWS partition of `region` (aws, aws-cn, aws-us-gov, ...), from botocore's offline endpoint data
+    (cached: building a session to ask costs more than a warm invocation's own work)."""
     try:
         return boto3.session.Session().get_partition_for_region(region)
     except botocore.exceptions.UnknownRegionError:
@@ -309,6 +320,7 @@ def partition_for(region: str) -> str:
 
 
 def reset_caches() -> None:
-    """Forget the cached account id and configuration (tests; a new deployment)."""
+    """Forget the cached account id, configuration, clients and credentials (tests; a new deployment)."""
     _OWN_ACCOUNT.clear()
     _load_config_file.cache_clear()
+    reset_clients()

@@ -382,6 +382,8 @@ class EmulatedAccount:
                 )["Role"]["Arn"]
                 assembly.physical[logical_id] = name
                 assembly.physical[f"{logical_id}.Arn"] = arn
+            elif kind == "AWS::S3::Bucket":
+                assembly.physical[logical_id] = self._bucket(logical_id, properties)
             elif kind == "AWS::SecurityHub::ActionTarget":
                 assembly.physical[logical_id] = (
                     f"arn:aws:securityhub:{self.region}:{self.account}:action/custom/{properties['Id']}"
@@ -423,6 +425,39 @@ class EmulatedAccount:
         self._install_hook()
         return self
 
+    def _bucket(self, logical_id: str, properties: dict) -> str:
+        """A bucket of the stack (the bridge's audit bucket), with the template's Object Lock, public access block
+        and default encryption (under a KMS key made here: the template's key is not provisioned)."""
+        name = f"remedy-{self.account}-{logical_id.lower()}"[:63]
+        s3 = boto3.client("s3", region_name=self.region)
+        location = (
+            {} if self.region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": self.region}}
+        )
+        s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=bool(properties.get("ObjectLockEnabled")), **location)
+        if "ObjectLockConfiguration" in properties:
+            s3.put_object_lock_configuration(Bucket=name, ObjectLockConfiguration=properties["ObjectLockConfiguration"])
+        if "PublicAccessBlockConfiguration" in properties:
+            s3.put_public_access_block(
+                Bucket=name, PublicAccessBlockConfiguration=properties["PublicAccessBlockConfiguration"]
+            )
+        for rule in properties.get("BucketEncryption", {}).get("ServerSideEncryptionConfiguration", []):
+            default = dict(rule["ServerSideEncryptionByDefault"])
+            if "KMSMasterKeyID" in default:
+                key = boto3.client("kms", region_name=self.region).create_key(Description=f"{logical_id} (simulation)")
+                default["KMSMasterKeyID"] = key["KeyMetadata"]["Arn"]
+            s3.put_bucket_encryption(
+                Bucket=name,
+                ServerSideEncryptionConfiguration={
+                    "Rules": [
+                        {
+                            "ApplyServerSideEncryptionByDefault": default,
+                            "BucketKeyEnabled": rule.get("BucketKeyEnabled", False),
+                        }
+                    ]
+                },
+            )
+        return name
+
     # The APIs moto lacks, answered before the request leaves botocore --------------------------------------
     def routes(self) -> Routes:
         """This account's answers to the APIs moto lacks, by (endpoint prefix, operation)."""
@@ -437,6 +472,7 @@ class EmulatedAccount:
             },
             ("config", "DescribeRemediationExecutionStatus"): self.config.describe_remediation_execution_status,
             ("config", "GetComplianceDetailsByResource"): self.config.get_compliance_details_by_resource,
+            ("config", "GetResourceConfigHistory"): self.config.get_resource_config_history,
             ("ssm", "GetAutomationExecution"): self.ssm.get,
             ("securityhub", "BatchUpdateFindings"): self.security_hub.batch_update_findings,
         }

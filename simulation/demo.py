@@ -23,6 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import boto3
+
 from catalogue import FRAMEWORK_TITLES, Catalogue, Control, load_catalogue
 from simulation.prowler_findings import prowler_finding
 from simulation.seeds import SeededResource, seed_account
@@ -180,6 +182,17 @@ def bridge_decisions(lambdas: LambdaService, function_id: str) -> str:
     return ", ".join(f"{d}{'/' + r if r else ''} x{n}" for (d, r), n in decisions.items())
 
 
+def audit_records(account: EmulatedAccount) -> int:
+    """How many audit records (one per ended runbook execution) the bridge wrote to its audit bucket."""
+    function = account.lambdas.functions[
+        next(k for k, f in account.lambdas.functions.items() if f.handler.startswith("prowler_bridge."))
+    ]
+    pages = boto3.client("s3", region_name=account.region).get_paginator("list_objects_v2")
+    return sum(
+        page.get("KeyCount", 0) for page in pages.paginate(Bucket=function.environment["AUDIT_BUCKET"], Prefix="audit/")
+    )
+
+
 class Demo:
     """One run of the loop; the steps print what happens and why."""
 
@@ -287,7 +300,9 @@ class Demo:
         return self._report(before, after, seeded, findings, workflow, bridge_runs, manual_fixed)
 
     def _bridge_id(self) -> str:
-        return next(k for k, f in self.account.lambdas.functions.items() if f.handler.startswith("prowler_bridge."))
+        return next(
+            k for k, f in self.account.lambdas.functions.items() if f.handler == "prowler_bridge.handler.lambda_handler"
+        )
 
     def _is_non_compliant(self, control_id: str, arn: str, seeded: list[SeededResource]) -> bool:
         resource = next(r for r in seeded if r.control_id == control_id and r.arn == arn)
@@ -326,6 +341,7 @@ class Demo:
             "bridge_executions": bridge_runs,
             "approvals_given_by_the_demo": self.approvals,
             "finding_workflow": dict(workflow),
+            "audit_records": audit_records(self.account),
             "automation_executions": [execution_entry(self.account, i, d) for i, d, _p in self.account.ssm.started],
         }
 
@@ -393,7 +409,8 @@ def write_reports(report: dict, folder: Path) -> tuple[Path, Path]:
         *_control_table(report),
         "",
         f"Prowler findings imported: {report['prowler_findings_imported']}; runbook executions the bridge "
-        f"started: {report['bridge_executions']}; finding workflow states: {report['finding_workflow']}.",
+        f"started: {report['bridge_executions']}; finding workflow states: {report['finding_workflow']}; audit "
+        f"records written (one per ended runbook execution): {report.get('audit_records', 0)}.",
         *[f"Failure queued centrally: {failure_line(f)}" for f in report.get("failures_queued", [])],
         *[
             f"Approved by the demo, standing in for a person: {a['document']} execution {a['execution_id']} "

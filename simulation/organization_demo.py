@@ -21,6 +21,7 @@ from simulation.demo import (
     _say,
     _table,
     approve_waiting,
+    audit_records,
     bridge_decisions,
     compliance_state,
     control_summary,
@@ -240,6 +241,8 @@ class OrganizationDemo:
             for (account, region), unit_state in before.items()
             for control_id, state in unit_state.items()
         ]
+        with organization.acting_as(organization.security):
+            records = audit_records(organization.security)
         return {
             "organization": {
                 "id": organization.organization_id,
@@ -257,6 +260,7 @@ class OrganizationDemo:
             "approvals_given_by_the_demo": self.approvals,
             "finding_workflow": workflow,
             "failures_queued": failures,
+            "audit_records": records,
             "automation_executions": [execution_entry(unit, i, d) for unit, i, d in organization.executions()],
         }
 

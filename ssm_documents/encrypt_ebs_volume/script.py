@@ -37,6 +37,8 @@ import boto3
 import botocore.config
 import botocore.exceptions
 
+from ssm_documents._support.controls import _dry_run
+
 # Every action this script calls, plus those EBS needs on the caller's behalf: CreateTags (tags set at
 # creation) and the KMS actions EBS uses to encrypt the copy and create/attach the volume with the key.
 IAM_ACTIONS = (
@@ -158,16 +160,6 @@ def _flag(events: dict, name: str) -> bool:
     if isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
     raise ValueError(f"{name} must be true or false, got {value!r}")
-
-
-# The DryRun parameter (Boolean, or its text as SSM may pass it); anything else is refused.
-def _dry_run(events: dict) -> bool:
-    value = events.get("DryRun", False)
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    if not isinstance(value, bool):
-        raise ValueError(f"DryRun must be true or false, got {value!r}")
-    return value
 
 
 # The volume; DescribeVolumes only sees volumes of this account and region (else NotFound).

@@ -561,3 +561,30 @@ def test_main_prints_the_table_and_failures_and_sets_the_exit_status(tmp_path, c
     assert "Security Hub action target Name" in capsys.readouterr().err
     assert main([str(tmp_path / "bad"), "--headroom", "1.0"]) == 0
     assert main([str(tmp_path / "empty")]) == 1
+
+
+def _dashboard(widgets: int, metrics_per_widget: int) -> dict:
+    metric = ["AWS/Lambda", "Errors", "FunctionName", "f"]
+    body = {"widgets": [{"type": "metric", "properties": {"metrics": [metric] * metrics_per_widget}}] * widgets}
+    return {"Type": "AWS::CloudWatch::Dashboard", "Properties": {"DashboardBody": json.dumps(body)}}
+
+
+def test_dashboards_over_cloudwatch_widget_and_metric_quotas_fail(tmp_path):
+    write_template(
+        tmp_path,
+        {
+            "Wide": _dashboard(501, 1),
+            "Dense": _dashboard(1, 501),
+            "Heavy": _dashboard(6, 450),
+            "Fine": _dashboard(9, 2),
+        },
+    )
+
+    report = check([tmp_path])
+
+    source = limits.DASHBOARD_WIDGETS.source
+    assert_fails(report, f"{TEMPLATE}:Wide", "CloudWatch dashboard widgets", source)
+    assert_fails(report, f"{TEMPLATE}:Dense", "CloudWatch metrics per dashboard widget", source)
+    assert_fails(report, f"{TEMPLATE}:Heavy", "CloudWatch metrics per dashboard", source)
+    assert not [f for f in report.failures if f.startswith(f"{TEMPLATE}:Fine: ")]
+    assert measurement(report, f"{TEMPLATE}:Fine", "CloudWatch metrics per dashboard").measured == 18

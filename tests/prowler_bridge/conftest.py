@@ -13,6 +13,7 @@ from tests.conftest import ACCOUNT_ID, REGION
 
 EXECUTION_ID = "11111111-2222-3333-4444-555555555555"
 TABLE = "remedy-bridge-ledger"
+AUDIT_BUCKET = "remedy-bridge-audit"
 
 
 @cache
@@ -83,6 +84,8 @@ def bridge(api_calls, realistic_iam_user_ids, tmp_path, monkeypatch):
     topic_arn = sns.create_topic(Name="remedy-bridge-failures")["TopicArn"]
     sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=watch_arn)
 
+    boto3.client("s3", region_name=REGION).create_bucket(Bucket=AUDIT_BUCKET, ObjectLockEnabledForBucket=True)
+
     config_path = tmp_path / "bridge_config.json"
     config_path.write_text(json.dumps(bridge_config_dict()))
     for name, value in {
@@ -90,6 +93,7 @@ def bridge(api_calls, realistic_iam_user_ids, tmp_path, monkeypatch):
         "LEDGER_TABLE": TABLE,
         "FAILURE_TOPIC_ARN": topic_arn,
         "FAILURE_QUEUE_URL": queue_url,
+        "AUDIT_BUCKET": AUDIT_BUCKET,
         "ALLOWED_ACCOUNTS": "",
         "ALLOWED_REGIONS": "",
     }.items():
@@ -102,6 +106,7 @@ def bridge(api_calls, realistic_iam_user_ids, tmp_path, monkeypatch):
     # APIs moto lacks.
     api_calls.respond("StartAutomationExecution", {"AutomationExecutionId": EXECUTION_ID})
     api_calls.respond("BatchUpdateFindings", {"ProcessedFindings": [], "UnprocessedFindings": []})
+    api_calls.respond("BatchUpdateFindingsV2", {"ProcessedFindings": [], "UnprocessedFindings": []})
     api_calls.respond("StartRemediationExecution", {"FailedItems": []})
     # AWS Config knows of no remediation and no compliant evaluation of the resource (tests override).
     api_calls.respond("DescribeRemediationExecutionStatus", {"RemediationExecutionStatuses": []})
@@ -113,6 +118,7 @@ def bridge(api_calls, realistic_iam_user_ids, tmp_path, monkeypatch):
         watch_url=watch_url,
         topic_arn=topic_arn,
         table=TABLE,
+        audit_bucket=AUDIT_BUCKET,
         config=bridge_config_dict(),
         config_path=config_path,
         account=ACCOUNT_ID,

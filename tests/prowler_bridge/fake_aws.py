@@ -23,6 +23,7 @@ MUTATING = frozenset(
         "PutItem",
         "DeleteItem",
         "UpdateItem",
+        "PutObject",
     }
 )
 _META: dict[str, Any] = {}

@@ -17,6 +17,7 @@ ENV = {
     "LEDGER_TABLE": "t",
     "FAILURE_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:t",
     "FAILURE_QUEUE_URL": "https://q",
+    "AUDIT_BUCKET": "audit",
 }
 
 

@@ -37,6 +37,8 @@ def test_demo_fixes_every_automatic_control_and_the_manual_ones_it_was_asked_to(
     assert report["prowler_findings_imported"] > 0
     assert report["bridge_executions"] > 0
     assert {e["status"] for e in report["automation_executions"]} == {"Success"}
+    # One audit record per runbook execution that ended, the bridge's and AWS Config's alike.
+    assert report["audit_records"] == len(report["automation_executions"])
     printed = capsys.readouterr().out
     assert "About to run Remedy-EncryptEbsVolume" in printed
     assert "Re-import of the same findings (Prowler's next scan) started 0 execution(s)" in printed
@@ -84,6 +86,7 @@ def test_demo_across_the_organization_fixes_every_member_account_and_region(orga
     [failure] = report["failures_queued"]  # the finding of a bucket deleted after the scan
     assert failure["status"] == "Failed" and failure["account"] in members
     assert {e["account"] for e in report["automation_executions"]} == set(members)
+    assert report["audit_records"] == len(report["automation_executions"])  # the failed one included
     markdown = (tmp_path / "report.md").read_text()
     assert all(account in markdown for account in members)
     assert "Re-import of the same findings (Prowler's next scan) started 0 execution(s)" in capsys.readouterr().out

@@ -116,8 +116,10 @@ def test_assumed_role_calls_act_in_the_role_account(organization):
     member = _member(organization, 0, "us-east-1")
     with organization.acting_as(member):
         boto3.client("s3").create_bucket(Bucket=f"member-only-{member.account}")
+    bridge = organization.security.lambdas.functions[organization.bridge_function_id()]
     with organization.acting_as(organization.security):
-        assert boto3.client("s3").list_buckets()["Buckets"] == []
+        # Only its own: the bridge's audit bucket, not the member's.
+        assert [b["Name"] for b in boto3.client("s3").list_buckets()["Buckets"]] == [bridge.environment["AUDIT_BUCKET"]]
         credentials = boto3.client("sts").assume_role(
             RoleArn=f"arn:aws:iam::{member.account}:role/remedy/remedy-bridge-member-us-east-1", RoleSessionName="test"
         )["Credentials"]

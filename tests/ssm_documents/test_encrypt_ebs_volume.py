@@ -17,7 +17,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 
 from catalogue import load_runbook
-from infra.runbooks import render_document
+from infra.runbooks import render_document, runbook_iam_actions
 from simulation.ssm_automation import SsmAutomation
 from ssm_documents.encrypt_ebs_volume import script
 from tests.conftest import ACCOUNT_ID, REPO_ROOT, load_example
@@ -113,7 +113,7 @@ def _on_device(ec2, instance_id: str, device: str) -> dict:
 
 
 @pytest.fixture
-def ec2(aws):
+def ec2(aws, recorded_in_config):  # the guard step reads the volume's tags from AWS Config
     return boto3.client("ec2")
 
 
@@ -260,7 +260,7 @@ def test_unattached_volume_is_replaced_by_an_encrypted_one_and_no_unencrypted_co
     assert "RestoreAfterFailure.Message" not in outputs
     assert "StopInstances" not in api_calls.operations
     assert api_calls.operations.index("CreateVolume") < api_calls.operations.index("DeleteVolume")
-    api_calls.assert_within(script.IAM_ACTIONS)
+    api_calls.assert_within(runbook_iam_actions(load_runbook("encrypt_ebs_volume")))  # the role, guard included
 
 
 def test_kms_key_parameter_is_used_for_the_copy(ec2, volume_id, api_calls):
@@ -293,7 +293,7 @@ def test_attached_volume_is_swapped_on_the_same_device_and_the_instance_restarte
     assert ops.index("AttachVolume") < ops.index("StartInstances") < ops.index("DeleteVolume")
     assert "TerminateInstances" not in ops
     assert all(s["Encrypted"] for s in _snapshots(ec2))
-    api_calls.assert_within(script.IAM_ACTIONS)
+    api_calls.assert_within(runbook_iam_actions(load_runbook("encrypt_ebs_volume")))  # the role, guard included
 
 
 def test_attached_volume_of_a_stopped_instance_stays_stopped(ec2, volume_id, instance_id, api_calls):
@@ -676,7 +676,9 @@ def test_no_handler_makes_more_calls_than_its_declared_worst_case(ec2, volume_id
     with pytest.raises(StepFailed):
         run_document(other)
 
-    assert set(most) == set(script.STEP_WORST_CASE)
+    assert set(script.STEP_WORST_CASE) <= set(most)  # every handler ran (the guard step's is not this script's)
     for handler, made in most.items():
+        if handler not in script.STEP_WORST_CASE:
+            continue
         calls, waits = script.STEP_WORST_CASE[handler]
         assert made <= calls + len(waits), (handler, made)  # moto's resources are ready at once: one poll a wait
