@@ -253,10 +253,14 @@ def emulated_account() -> Iterator[tuple[object, object]]:
     call recorder on boto3's default session."""
     from moto import mock_aws
 
+    from tests.config_records import answer_config_history
+
     mock = mock_aws()
     mock.start()
     try:
-        yield mock, install_recorder()
+        with pytest.MonkeyPatch.context() as patch:
+            answer_config_history(patch)  # the guard step reads the resource's tags from AWS Config
+            yield mock, install_recorder()
     finally:
         mock.stop()
 
