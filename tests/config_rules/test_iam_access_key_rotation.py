@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -12,7 +13,7 @@ import rule_support
 from botocore.awsrequest import AWSResponse
 
 from config_rules.iam_access_key_rotation import rule
-from tests.conftest import REPO_ROOT, load_example
+from tests.conftest import ACCOUNT_ID, REPO_ROOT, load_example
 
 EVENTS = REPO_ROOT / "config_rules" / "iam_access_key_rotation" / "events"
 SCHEDULED = load_example(EVENTS / "scheduled.json")
@@ -429,3 +430,91 @@ def test_access_denied_is_reported_as_such(iam, api_calls):
 
     assert result["customerErrorCode"] == "AccessDenied"
     assert "PutEvaluations" not in api_calls.operations
+
+
+# Calls per run, by the number of users -----------------------------------------------------------------------------
+def _emulated_account(users: int, old_every: int):
+    """Answers the rule's IAM and Config calls for `users` users; every `old_every`-th has a 200-day-old key."""
+    names = [f"user-{n:05}" for n in range(users)]
+    created = datetime(2026, 1, 1, tzinfo=UTC)
+    arn = f"arn:aws:iam::{ACCOUNT_ID}:user/{{}}".format
+
+    def rotated(n: int) -> str:
+        return _days_ago(200 if old_every and n % old_every == 0 else 10)
+
+    rows = [
+        {
+            "user": name,
+            "arn": arn(name),
+            "user_creation_time": created.isoformat(),
+            "access_key_1_active": "true",
+            "access_key_1_last_rotated": rotated(n),
+        }
+        for n, name in enumerate(names)
+    ]
+    report = _report(*rows)
+    ids = {name: f"AIDA{n:017}" for n, name in enumerate(names)}
+
+    def answer(model, params, **_kwargs):
+        body = params["body"]
+        if model.name == "GenerateCredentialReport":
+            page = {"State": "COMPLETE"}
+        elif model.name == "GetCredentialReport":
+            page = report
+        elif model.name == "ListUsers":
+            start, size = int(body.get("Marker", "0")), int(body["MaxItems"])
+            listed = [
+                {"UserName": n, "UserId": ids[n], "Arn": arn(n), "Path": "/", "CreateDate": created}
+                for n in names[start : start + size]
+            ]
+            page = {"Users": listed, "IsTruncated": start + size < users}
+            if page["IsTruncated"]:
+                page["Marker"] = str(start + size)
+        elif model.name == "ListAccessKeys":
+            key = {"UserName": body["UserName"], "AccessKeyId": "AKIA0000000000000000", "Status": "Active"}
+            page = {"AccessKeyMetadata": [{**key, "CreateDate": created}], "IsTruncated": False}
+        elif model.name == "GetComplianceDetailsByConfigRule":
+            body = json.loads(body)
+            start = int(body.get("NextToken") or "0")
+            page = {"EvaluationResults": [_old_evaluation(ids[n]) for n in names[start : start + 100]]}
+            if start + 100 < users:
+                page["NextToken"] = str(start + 100)
+        else:
+            return None
+        return AWSResponse("https://emulated.invalid", 200, {}, None), {
+            **page,
+            "ResponseMetadata": {"HTTPStatusCode": 200},
+        }
+
+    return answer
+
+
+@pytest.mark.parametrize(
+    ("users", "old_every"), [(10, 0), (100, 0), (1_000, 0), (1_000, 100), (10_000, 100)], ids=lambda v: str(v)
+)
+def test_calls_per_run_grow_with_pages_of_users_not_with_users(aws, api_calls, before_call_hook, users, old_every):
+    before_call_hook(_emulated_account(users, old_every))
+
+    result = _evaluate(SCHEDULED)
+
+    assert len(result) == users
+    old = math.ceil(users / old_every) if old_every else 0
+    assert sum(e["ComplianceType"] == "NON_COMPLIANT" for e in result) == old
+    rule_calls = [op for op in api_calls.operations if op.startswith(("Generate", "GetCredential", "List"))]
+    # The report (1 + 1), the users 1,000 a page, and ListAccessKeys only for the users the report shows old keys.
+    assert len(rule_calls) == 2 + math.ceil(users / 1000) + old
+    # rdklib's clean-up reads old evaluations 100 a page and reports 100 evaluations a call.
+    assert api_calls.operations.count("GetComplianceDetailsByConfigRule") == math.ceil(users / 100)
+    assert api_calls.operations.count("PutEvaluations") == math.ceil(users / 100)
+    before = 1 + users + math.ceil(users / 100)  # ListUsers 100 a page, ListAccessKeys for every user
+    print(f"\naccess-key rule, {users} users ({old} old): {len(rule_calls)} IAM calls (before: {before}), ", end="")
+    print(f"{len(api_calls.operations)} calls with rdklib's clean-up and PutEvaluations")
+
+
+def test_waiting_for_the_report_and_retries_fit_in_the_functions_timeout():
+    """The rule function's timeout (infra/stack.py) leaves room for the report wait and the retry budget."""
+    stack = (REPO_ROOT / "infra" / "stack.py").read_text()
+    rule_function = stack[stack.index("def _rule_function") :]
+    timeout = int(re.search(r"timeout=cdk\.Duration\.seconds\((\d+)\)", rule_function).group(1))
+
+    assert timeout * 0.6 >= rule.REPORT_WAIT_SECONDS + rule_support.RETRY_BUDGET_SECONDS
