@@ -16,6 +16,7 @@ import json
 import random
 import time
 from collections.abc import Callable
+from datetime import datetime
 
 import botocore.exceptions
 from rdklib import ComplianceType, Evaluation, InvalidParametersError
@@ -47,6 +48,8 @@ RETRY_ATTEMPTS = 5  # attempts per call (4 retries), waits 0.5, 1, 2, 4 s with j
 RETRY_BASE_SECONDS = 0.5
 RETRY_BUDGET_SECONDS = 60.0  # total sleeping per invocation, well inside the rule functions' 300 s timeout
 HISTORY = "GetResourceConfigHistory"
+# PutEvaluations' limits on an evaluation's resource (https://docs.aws.amazon.com/config/latest/APIReference/API_Evaluation.html).
+EVALUATION_LIMITS = {"resourceId": 768, "resourceType": 256}
 MAX_REPORTED_CHARACTERS = 60  # of an unexpected value quoted in an annotation
 
 
@@ -201,7 +204,24 @@ def _check_item_envelope(item: object, resource_types: list[str]) -> dict:
         value = item.get(key)
         if not isinstance(value, str) or not value.strip():
             raise RuleEvaluationError(f"The configuration item's {key} is {_type_name(value)} ({shown(value)}).")
+    for key, longest in EVALUATION_LIMITS.items():
+        if len(item[key]) > longest:
+            raise RuleEvaluationError(f"The configuration item's {key} is longer than an evaluation takes ({longest}).")
+    captured = item["configurationItemCaptureTime"]
+    if not is_timestamp(captured):
+        raise RuleEvaluationError(
+            f"The configuration item's configurationItemCaptureTime is not a time ({shown(captured)})."
+        )
     return item
+
+
+def is_timestamp(text: str) -> bool:
+    """Whether `text` is an ISO 8601 date-time (an evaluation's OrderingTimestamp must be one)."""
+    try:
+        datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
 
 
 def _client_factory(event: dict) -> ClientFactory:
@@ -211,6 +231,11 @@ def _client_factory(event: dict) -> ClientFactory:
     return ClientFactory(role_arn=event.get("executionRoleArn"), assume_role_mode=assume)
 
 
+def _timestamp_text(value: object) -> object:
+    """botocore parses the history's timestamps into datetimes; evaluations carry them as ISO 8601 text."""
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
 def _history_item(history: dict) -> dict:
     """A GetResourceConfigHistory item in the shape of a change notification's configurationItem.
 
@@ -218,7 +243,7 @@ def _history_item(history: dict) -> dict:
     the rules parse them strictly (a string that is not a JSON object is reported, not crashed on).
     """
     return {
-        "configurationItemCaptureTime": str(history.get("configurationItemCaptureTime") or ""),
+        "configurationItemCaptureTime": _timestamp_text(history.get("configurationItemCaptureTime")),
         "configurationStateId": history.get("configurationStateId"),
         "awsAccountId": history.get("accountId"),
         "configurationItemStatus": history.get("configurationItemStatus"),
@@ -260,6 +285,11 @@ def _fetch_oversized(factory: ClientFactory, summary: dict) -> dict:
     item = _history_item(items[0])
     if item["resourceId"] != summary["resourceId"] or item["resourceType"] != summary["resourceType"]:
         raise UnreadableField(HISTORY, "returned another resource")
+    for key in ("configurationItemCaptureTime", "configurationItemStatus"):
+        if not isinstance(item[key], str) or not item[key]:
+            raise UnreadableField(HISTORY, f"returned an item whose {key} is {_type_name(item[key])}")
+    if not is_timestamp(item["configurationItemCaptureTime"]):
+        raise UnreadableField(HISTORY, "returned an item whose configurationItemCaptureTime is not a time")
     return item
 
 
