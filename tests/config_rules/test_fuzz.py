@@ -106,6 +106,8 @@ def account():
         # rdklib builds its clients on every invocation (~0.1 s each): build each one once for thousands of events.
         patch.setattr(boto3, "client", functools.cache(boto3.client))
         recorder.respond("GetComplianceDetailsByConfigRule", {"EvaluationResults": []})
+        # Answered without moto (botocore still validates every evaluation against the API model): faster.
+        recorder.respond("PutEvaluations", {"FailedEvaluations": []})
         yield recorder
     for name, counts in STATS.items():
         if counts:
@@ -229,7 +231,9 @@ def _unreadable(applied: list[tuple[tuple, str]], decisive: dict[tuple, frozense
     ]
     for path, op in final:
         path = (ITEM, *path[1:]) if path[0] == HISTORY else path
-        if any(path == field[: len(path)] and op in ops for field, ops in decisive.items()):
+        # The field itself, or an object holding one (judged by the object's own entry: JSON-encoding a
+        # supplementary setting keeps it readable).
+        if any(path == field[: len(path)] and op in decisive.get(path, ops) for field, ops in decisive.items()):
             return True
     return False
 
@@ -286,6 +290,8 @@ def test_mutated_events_never_crash_and_never_pass_an_unreadable_item(account, r
         )
         if wrong:
             stats["COMPLIANT on an unreadable or non-compliant item"] += 1
+            if stats["COMPLIANT on an unreadable or non-compliant item"] <= 3:
+                print(f"\n{rule_name}: {applied} made {example} COMPLIANT")
             assert COUNTING, f"{applied} made {example} COMPLIANT: {result}"
 
     run()
