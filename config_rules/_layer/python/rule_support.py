@@ -61,8 +61,8 @@ def sleep(seconds: float) -> None:
 class RuleEvaluationError(Exception):
     """The rule reports no evaluation: the Lambda invocation fails with this message.
 
-    AWS Config invokes rule functions asynchronously; Lambda retries a failed asynchronous invocation twice
-    (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html), and the resource keeps its last result.
+    The function's logs and its Errors metric show it; AWS Config keeps the resources' previous results.
+    Raised only when the rule has no resource to report on, or no data for any (the credential report).
     """
 
 
