@@ -230,6 +230,8 @@ def _unreadable(applied: list[tuple[tuple, str]], decisive: dict[tuple, frozense
         if not any(later == path[: len(later)] for later, _ in applied[n + 1 :])
     ]
     for path, op in final:
+        if path[0] == HISTORY and op == "multibyte":
+            continue  # characters inserted into the history's JSON strings may land inside a value: still valid
         path = (ITEM, *path[1:]) if path[0] == HISTORY else path
         # The field itself, or an object holding one (judged by the object's own entry: JSON-encoding a
         # supplementary setting keeps it readable).
