@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 
 from catalogue import DRY_RUN_PARAMETER, Catalogue, Control, Runbook
-from infra.runbooks import document_name
+from infra.runbooks import CONTROL_ID_PARAMETER, TRIGGER_PARAMETER, document_name
 
 # rdklib: evaluate with the rule Lambda's own role instead of assuming a role through STS.
 RDKLIB_RULE_PARAMETERS = {"AssumeRoleMode": "false"}
@@ -65,6 +65,11 @@ def remediation_properties(control: Control, runbook: Runbook, prefix: str, role
     if DRY_RUN_PARAMETER in runbook.parameters:
         # The Remediate button and automatic remediation make the change; previews are started by hand.
         parameters[DRY_RUN_PARAMETER] = {"StaticValue": {"Values": ["false"]}}
+    # Which control's mode applies, and who starts: Config's automatic remediation and its Remediate button use
+    # this one configuration, so a control with Automatic true reports every Config run as automatic.
+    parameters[CONTROL_ID_PARAMETER] = {"StaticValue": {"Values": [control.id]}}
+    trigger = "config-automatic" if remediation.automatic else "config-manual"
+    parameters[TRIGGER_PARAMETER] = {"StaticValue": {"Values": [trigger]}}
     for name, source in remediation.parameters.items():
         if source.kind == "resource":
             parameters[name] = {"ResourceValue": {"Value": "RESOURCE_ID"}}

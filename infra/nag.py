@@ -46,12 +46,10 @@ def acknowledge_findings(stack: cdk.Stack) -> None:
         )
     bridge = getattr(stack, "bridge", None)
     if bridge is not None:
-        for resource in bridge.wildcard_resources:
-            _acknowledge(
-                bridge.role,
-                f"AwsSolutions::AwsSolutions-IAM5[Resource::{resource}]",
-                BRIDGE_WILDCARDS,
-            )
+        for role in (bridge.role, bridge.retry_role):  # the retry consumer runs the bridge's code
+            for resource in bridge.wildcard_resources:
+                _acknowledge(role, f"AwsSolutions::AwsSolutions-IAM5[Resource::{resource}]", BRIDGE_WILDCARDS)
+            _acknowledge(role, _pass_role_finding(stack), RUNBOOK_ROLE_PATH_REASON)
         _acknowledge(
             bridge.action_target,
             "CloudFormation-Validate::F3006",
@@ -59,13 +57,13 @@ def acknowledge_findings(stack: cdk.Stack) -> None:
             "bundled validator does not list yet; there is no L1 class for it.",
         )
         _acknowledge(
-            bridge.failure_queue,
+            bridge.parked_queue,
             "AwsSolutions::AwsSolutions-SQS3",
-            "This queue is itself the dead-letter store of failed remediations (and of undeliverable bridge "
-            "events); messages are retried from it on purpose, by prowler_bridge.retry.",
+            "This queue is the failure queue's dead-letter queue: it parks what the retry consumer refused or "
+            "could not retry, for a person (an alarm fires on its first message); it has no consumer to fail.",
         )
-        _acknowledge(bridge.function, LATEST_RUNTIME, "Same runtime policy as the rule functions (see below).")
-        _acknowledge(bridge.role, _pass_role_finding(stack), RUNBOOK_ROLE_PATH_REASON)
+        for function in (bridge.function, bridge.retry_function):
+            _acknowledge(function, LATEST_RUNTIME, "Same runtime policy as the rule functions (see below).")
     member = getattr(stack, "member_role", None)
     if member is not None:
         for finding in (

@@ -8,20 +8,26 @@ into its asset.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_securityhub as securityhub
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
@@ -33,7 +39,9 @@ from infra.bridge_config import (  # the action target's id is part of the bridg
     bridge_role_path,
     runbook_role_path,
 )
+from infra.runbooks import controls_parameter_name
 from infra.runtimes import LAMBDA_RUNTIME
+from prowler_bridge.retry import MAX_RECEIVE_COUNT  # the consumer parks on the receive the redrive policy would
 
 BRIDGE_SOURCE = REPO_ROOT / "prowler_bridge"
 # EventBridge limits an event pattern to 2,048 characters; we keep patterns under 80% of that and, past it,
@@ -47,6 +55,21 @@ SECURITY_HUB_STANDARDS = {
     "Fsbp": "standards/aws-foundational-security-best-practices/v/1.0.0",
 }
 AUTOMATION_END_STATUSES = ["Success", "Failed", "TimedOut", "Cancelled"]
+BRIDGE_TIMEOUT_SECONDS = 60
+RETRY_TIMEOUT_SECONDS = 60
+RETRY_BATCH_SIZE = 5
+# Lambda asks for a source queue visibility timeout of at least six times the function's timeout
+# (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html).
+FAILURE_QUEUE_VISIBILITY_SECONDS = 6 * RETRY_TIMEOUT_SECONDS
+# SQS keeps a message at most 14 days (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html).
+QUEUE_RETENTION_DAYS = 14
+# The bridge's asynchronous invocations: Lambda's two retries (its maximum), then the on-failure destination; an
+# event older than this goes there unretried (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html).
+BRIDGE_ASYNC_RETRIES = 2
+BRIDGE_MAX_EVENT_AGE_SECONDS = 6 * 3600
+NOTIFY_EMAILS = "remedy:notifyEmails"
+NOTIFY_HTTPS_ENDPOINTS = "remedy:notifyHttpsEndpoints"
+_EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 
 
 def bridge_asset(config: dict) -> Path:
@@ -213,6 +236,9 @@ class BridgeMemberRole(Construct):
         )
         # Before a start, the bridge reads the resource's compliance (no resource-level permission exists).
         self.role.add_to_policy(iam.PolicyStatement(actions=["config:GetComplianceDetailsByResource"], resources=["*"]))
+        # The run-time controls of this account and region (one member role per region: no wildcard).
+        parameter = f"arn:{partition}:ssm:{stack.region}:{account}:parameter{controls_parameter_name(prefix)}"
+        self.role.add_to_policy(iam.PolicyStatement(actions=["ssm:GetParameter"], resources=[parameter]))
         self.role.add_to_policy(
             iam.PolicyStatement(actions=["iam:GetUser"], resources=[f"arn:{partition}:iam::{account}:user/*"])
         )
@@ -279,7 +305,9 @@ class ProwlerBridge(Construct):
             "ALLOWED_REGIONS": ",".join(allowed_regions),
         }
         self._function(dependencies_layer_dir, log_group, environment)
-        self._grant(stack, prefix, log_group, allowed_accounts, organization_id)
+        self._retry_consumer(stack, prefix, environment)
+        self._grant(stack, prefix, [log_group, self.retry_log_group], allowed_accounts, organization_id)
+        self._on_failure_destination()
         self.action_target = cdk.CfnResource(
             self,
             "RemediateActionTarget",
@@ -292,21 +320,39 @@ class ProwlerBridge(Construct):
         )
         self._security_hub(stack)
         self._accept_member_status_events(stack, allowed_accounts, organization_id)
-        self._event_rules()
+        self._event_rules(stack, prefix)
+        self._admit_services(stack, prefix)
+        self._subscriptions()
+        self._alarms(prefix)
 
     def _failure_path_and_ledger(self) -> None:
-        """The encrypted failure topic and queue, and the ledger of findings and executions."""
+        """The encrypted failure topic, the failure queue with its parked-message queue, and the ledger."""
         self.key = kms.Key(
             self, "FailureKey", enable_key_rotation=True, description="Encrypts Remedy remediation failure messages"
         )
         self.failure_topic = sns.Topic(self, "FailureTopic", master_key=self.key, enforce_ssl=True)
+        # Where messages the retry consumer refused, or could not retry MAX_RECEIVE_COUNT times, wait for a person.
+        self.parked_queue = sqs.Queue(
+            self,
+            "ParkedQueue",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=self.key,
+            enforce_ssl=True,
+            retention_period=cdk.Duration.days(QUEUE_RETENTION_DAYS),
+        )
+        # A standard queue: EventBridge's target DLQ and Lambda's on-failure destination take no FIFO queue
+        # (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html); the ledger's failure
+        # item keeps one failure message per resource in flight instead (handler._queue_failure).
         self.failure_queue = sqs.Queue(
             self,
             "FailureQueue",
             encryption=sqs.QueueEncryption.KMS,
             encryption_master_key=self.key,
             enforce_ssl=True,
-            retention_period=cdk.Duration.days(14),
+            retention_period=cdk.Duration.days(QUEUE_RETENTION_DAYS),
+            visibility_timeout=cdk.Duration.seconds(FAILURE_QUEUE_VISIBILITY_SECONDS),
+            # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html
+            dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=MAX_RECEIVE_COUNT, queue=self.parked_queue),
         )
         self.ledger = dynamodb.TableV2(
             self,
@@ -321,77 +367,227 @@ class ProwlerBridge(Construct):
 
     def _function(self, dependencies_layer_dir: Path, log_group: logs.LogGroup, environment: dict) -> None:
         """The bridge Lambda: its code with the generated bridge_config.json, pinned boto3 in a layer."""
+        self.code = lambda_.Code.from_asset(str(bridge_asset(self.config)))
+        # boto3 as pinned and tested, not the runtime's own copy (the same folder as the rules' rdklib layer).
+        self.layer = lambda_.LayerVersion(
+            self,
+            "Dependencies",
+            code=lambda_.Code.from_asset(str(dependencies_layer_dir)),
+            compatible_runtimes=[LAMBDA_RUNTIME],
+            description="boto3 (and rdklib), pinned, for the Remedy bridge",
+        )
         self.function = lambda_.Function(
             self,
             "Function",
             description="Remedy bridge: Security Hub findings (Prowler, custom action) to SSM Automation",
             runtime=LAMBDA_RUNTIME,
             handler="prowler_bridge.handler.lambda_handler",
-            code=lambda_.Code.from_asset(str(bridge_asset(self.config))),
-            # boto3 as pinned and tested, not the runtime's own copy (the same folder as the rules' rdklib layer).
-            layers=[
-                lambda_.LayerVersion(
-                    self,
-                    "Dependencies",
-                    code=lambda_.Code.from_asset(str(dependencies_layer_dir)),
-                    compatible_runtimes=[LAMBDA_RUNTIME],
-                    description="boto3 (and rdklib), pinned, for the Remedy bridge",
-                )
-            ],
+            code=self.code,
+            layers=[self.layer],
             role=self.role,
             log_group=log_group,
-            timeout=cdk.Duration.seconds(60),
+            timeout=cdk.Duration.seconds(BRIDGE_TIMEOUT_SECONDS),
             memory_size=256,
-            environment={
-                "LEDGER_TABLE": self.ledger.table_name,
-                "FAILURE_TOPIC_ARN": self.failure_topic.topic_arn,
-                "FAILURE_QUEUE_URL": self.failure_queue.queue_url,
-                **environment,
-            },
+            environment=self._environment(environment),
         )
 
-    def _event_rules(self) -> None:
-        """Prowler's and Security Hub's findings (ASFF and OCSF), the custom action and our runbooks' end states."""
+    def _environment(self, environment: dict) -> dict:
+        return {
+            "LEDGER_TABLE": self.ledger.table_name,
+            "FAILURE_TOPIC_ARN": self.failure_topic.topic_arn,
+            "FAILURE_QUEUE_URL": self.failure_queue.queue_url,
+            **environment,
+        }
+
+    def _retry_consumer(self, stack: cdk.Stack, prefix: str, environment: dict) -> None:
+        """The failure queue's consumer (prowler_bridge.retry): the bridge's code, settings and permissions, its
+        own role on the bridge's path (member roles trust <prefix>-bridge-*), fed in batches with partial failures."""
+        self.retry_log_group = logs.LogGroup(self, "RetryLogs", retention=logs.RetentionDays.ONE_YEAR)
+        self.retry_role = iam.Role(
+            self,
+            "RetryRole",
+            role_name=f"{prefix}-bridge-retry-{stack.region}",
+            path=self.role_path,
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Remedy bridge retry: re-validates and retries failed remediations from the failure queue",
+        )
+        self.retry_function = lambda_.Function(
+            self,
+            "RetryFunction",
+            description="Remedy bridge retry: the failure queue's consumer (re-validate, back off, retry or park)",
+            runtime=LAMBDA_RUNTIME,
+            handler="prowler_bridge.retry.lambda_handler",
+            code=self.code,
+            layers=[self.layer],
+            role=self.retry_role,
+            log_group=self.retry_log_group,
+            timeout=cdk.Duration.seconds(RETRY_TIMEOUT_SECONDS),
+            memory_size=256,
+            environment={**self._environment(environment), "PARKED_QUEUE_URL": self.parked_queue.queue_url},
+        )
+        # https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html (partial batch responses)
+        self.retry_function.add_event_source(
+            event_sources.SqsEventSource(
+                self.failure_queue, batch_size=RETRY_BATCH_SIZE, report_batch_item_failures=True, max_concurrency=2
+            )
+        )
+
+    def _on_failure_destination(self) -> None:
+        """The bridge's asynchronous invocations (EventBridge's) that fail every attempt: their record, holding
+        the original event, goes to the failure queue. Lambda sends it with the function's execution role
+        (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html), which may already
+        send to the queue with the key. The L1 resource: CDK's SqsDestination would grant kms:GenerateDataKey*
+        and kms:ReEncrypt* (action wildcards) on top."""
+        invoke_config = lambda_.CfnEventInvokeConfig(
+            self,
+            "FunctionAsyncInvoke",
+            function_name=self.function.function_name,
+            qualifier="$LATEST",
+            maximum_retry_attempts=BRIDGE_ASYNC_RETRIES,
+            maximum_event_age_in_seconds=BRIDGE_MAX_EVENT_AGE_SECONDS,
+            destination_config=lambda_.CfnEventInvokeConfig.DestinationConfigProperty(
+                on_failure=lambda_.CfnEventInvokeConfig.OnFailureProperty(destination=self.failure_queue.queue_arn)
+            ),
+        )
+        invoke_config.node.add_dependency(self.role)  # Lambda checks the role's access to the destination
+
+    def _event_rules(self, stack: cdk.Stack, prefix: str) -> None:
+        """Prowler's and Security Hub's findings (ASFF and OCSF), the custom action and our runbooks' end states.
+        Named rules: the key policy admits EventBridge's dead-letter deliveries for exactly these ARNs."""
         target = targets.LambdaFunction(self.function, dead_letter_queue=self.failure_queue, retry_attempts=4)
-        events.Rule(
-            self,
+        self.rule_arns: list[str] = []
+
+        def rule(construct_id: str, name: str, description: str, pattern: events.EventPattern) -> None:
+            rule_name = f"{prefix}-bridge-{name}"
+            events.Rule(
+                self,
+                construct_id,
+                rule_name=rule_name,
+                description=description,
+                event_pattern=pattern,
+                targets=[target],
+            )
+            self.rule_arns.append(f"arn:{stack.partition}:events:{stack.region}:{stack.account}:rule/{rule_name}")
+
+        rule(
             "ProwlerFindingsImported",
-            description="Failed Prowler findings of catalogue checks -> Remedy bridge",
-            event_pattern=_pattern(findings_imported_pattern(self.config)),
-            targets=[target],
+            "prowler-findings",
+            "Failed Prowler findings of catalogue checks -> Remedy bridge",
+            _pattern(findings_imported_pattern(self.config)),
         )
-        events.Rule(
-            self,
+        rule(
             "ControlFindingsImported",
-            description="Failed Security Hub control findings of catalogue controls -> Remedy bridge",
-            event_pattern=_pattern(control_findings_pattern(self.config)),
-            targets=[target],
+            "control-findings",
+            "Failed Security Hub control findings of catalogue controls -> Remedy bridge",
+            _pattern(control_findings_pattern(self.config)),
         )
-        events.Rule(
-            self,
+        rule(
             "FindingsImportedV2",
-            description="Failed Security Hub OCSF findings of catalogue controls -> Remedy bridge",
-            event_pattern=_pattern(findings_v2_pattern(self.config)),
-            targets=[target],
+            "findings-v2",
+            "Failed Security Hub OCSF findings of catalogue controls -> Remedy bridge",
+            _pattern(findings_v2_pattern(self.config)),
         )
-        events.Rule(
-            self,
+        rule(
             "RemediateCustomAction",
-            description="Security Hub 'Remediate' custom action -> Remedy bridge",
-            event_pattern=events.EventPattern(
+            "custom-action",
+            "Security Hub 'Remediate' custom action -> Remedy bridge",
+            events.EventPattern(
                 source=["aws.securityhub"],
                 detail_type=["Security Hub Findings - Custom Action"],
                 resources=[self.action_target.ref],
             ),
-            targets=[target],
         )
-        events.Rule(
-            self,
+        rule(
             "AutomationStatusChanged",
-            description="Remedy runbook executions ending -> finding update or failure notification",
-            event_pattern=_pattern(automation_status_pattern(self.config)),
-            targets=[target],
+            "automation-status",
+            "Remedy runbook executions ending -> finding update or failure notification",
+            _pattern(automation_status_pattern(self.config)),
         )
+
+    def _admit_services(self, stack: cdk.Stack, prefix: str) -> None:
+        """What AWS services may do with the failure key and topic (the key policy also keeps CDK's statement
+        that delegates to IAM: the bridge and retry roles use the key through their own policies, and so does
+        Lambda sending the bridge's on-failure records with the bridge's role; no SNS subscription is an
+        encrypted queue, so sns.amazonaws.com needs no use of the key,
+        https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html)."""
+        # EventBridge writes undeliverable events to the encrypted target DLQ, for our rules only
+        # (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html).
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="EventBridgeDeadLetters",
+                principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                resources=["*"],
+                conditions={"ArnEquals": {"aws:SourceArn": self.rule_arns}},
+            )
+        )
+        # CloudWatch alarms publish to the encrypted topic: the key statement AWS documents
+        # (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services), and
+        # the topic policy admits only this account's <prefix>-bridge-* alarms (aws:SourceArn, aws:SourceAccount:
+        # https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger).
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchAlarms",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],
+            )
+        )
+        self.failure_topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchAlarms",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[self.failure_topic.topic_arn],
+                conditions={
+                    "ArnLike": {"aws:SourceArn": self._alarm_arn(stack, prefix, "*")},
+                    "StringEquals": {"aws:SourceAccount": stack.account},
+                },
+            )
+        )
+
+    @staticmethod
+    def _alarm_arn(stack: cdk.Stack, prefix: str, name: str) -> str:
+        return f"arn:{stack.partition}:cloudwatch:{stack.region}:{stack.account}:alarm:{prefix}-bridge-{name}"
+
+    def _subscriptions(self) -> None:
+        """The failure topic's subscribers, by context: none unless remedy:notifyEmails and/or
+        remedy:notifyHttpsEndpoints list some (comma lists); anything else stops synth with the setting's name."""
+        for address in notify_emails(self.node.try_get_context(NOTIFY_EMAILS)):
+            self.failure_topic.add_subscription(subscriptions.EmailSubscription(address))
+        for url in notify_https_endpoints(self.node.try_get_context(NOTIFY_HTTPS_ENDPOINTS)):
+            self.failure_topic.add_subscription(
+                subscriptions.UrlSubscription(url, protocol=sns.SubscriptionProtocol.HTTPS)
+            )
+
+    def _alarms(self, prefix: str) -> None:
+        """Parked messages (a person must look) and retry consumer errors notify the failure topic."""
+        self.parked_alarm = cloudwatch.Alarm(
+            self,
+            "ParkedMessagesAlarm",
+            alarm_name=f"{prefix}-bridge-parked-messages",
+            alarm_description="Remedy: failure messages were parked (refused or not retryable): see the parked queue",
+            metric=self.parked_queue.metric_approximate_number_of_messages_visible(
+                period=cdk.Duration.minutes(5), statistic="Maximum"
+            ),
+            threshold=0,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        self.retry_errors_alarm = cloudwatch.Alarm(
+            self,
+            "RetryErrorsAlarm",
+            alarm_name=f"{prefix}-bridge-retry-errors",
+            alarm_description="Remedy: the bridge's retry consumer failed (see its log group)",
+            metric=self.retry_function.metric_errors(period=cdk.Duration.minutes(5), statistic="Sum"),
+            threshold=0,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        for alarm in (self.parked_alarm, self.retry_errors_alarm):
+            alarm.add_alarm_action(cloudwatch_actions.SnsAction(self.failure_topic))
 
     def _security_hub(self, stack: cdk.Stack) -> None:
         """What the bridge needs of Security Hub, by context: enabling it with the CIS v3.0 and FSBP standards
@@ -443,9 +639,11 @@ class ProwlerBridge(Construct):
         )
 
     def _grant(
-        self, stack: cdk.Stack, prefix: str, log_group: logs.LogGroup, accounts: list[str], organization: str | None
+        self, stack: cdk.Stack, prefix: str, log_groups: list, accounts: list[str], organization: str | None
     ) -> None:
-        """Exactly the calls the bridge makes, scoped to this deployment's resources where AWS allows."""
+        """Exactly the calls the bridge makes, scoped to this deployment's resources where AWS allows; the retry
+        consumer runs the same code, so its role gets the same, plus sending to the parked queue (its event
+        source mapping's grant adds receiving and deleting from the failure queue, and kms:Decrypt)."""
         self.wildcard_resources: list[str] = []  # cdk-nag's rendering of each scoped wildcard, for nag.py
 
         def scoped(template: str) -> str:
@@ -469,6 +667,11 @@ class ProwlerBridge(Construct):
             ),
             # Before a start, the bridge reads the resource's compliance (no resource-level permission exists).
             iam.PolicyStatement(actions=["config:GetComplianceDetailsByResource"], resources=[scoped("*")]),
+            # Before a start, the run-time controls of the account and region (prowler_bridge/run_controls.py).
+            iam.PolicyStatement(
+                actions=["ssm:GetParameter"],
+                resources=[scoped("arn:{partition}:ssm:*:{account}:parameter" + controls_parameter_name(prefix))],
+            ),
             iam.PolicyStatement(actions=["iam:GetUser"], resources=[scoped("arn:{partition}:iam::{account}:user/*")]),
             iam.PolicyStatement(
                 actions=["securityhub:BatchUpdateFindings"],
@@ -483,7 +686,7 @@ class ProwlerBridge(Construct):
                 resources=[self.ledger.table_arn],
             ),
             iam.PolicyStatement(
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[log_group.log_group_arn]
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[g.log_group_arn for g in log_groups]
             ),
         ]
         assume = _assume_member_roles(stack, prefix, self.role_path, accounts, organization)
@@ -496,6 +699,10 @@ class ProwlerBridge(Construct):
             ]
         for statement in policy:
             self.role.add_to_policy(statement)
+            self.retry_role.add_to_policy(statement)
+        self.retry_role.add_to_policy(
+            iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[self.parked_queue.queue_arn])
+        )
 
 
 def _assume_member_roles(
@@ -516,6 +723,30 @@ def _assume_member_roles(
     return iam.PolicyStatement(
         actions=["sts:AssumeRole"], resources=[f"arn:{stack.partition}:iam::{a}:role{role}" for a in foreign]
     )
+
+
+def _context_list(value: object) -> list[str]:
+    """A context value given as a comma list (-c) or a JSON list (cdk.json), stripped, empty items dropped."""
+    items = value if isinstance(value, list) else str(value or "").split(",")
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
+def notify_emails(value: object) -> list[str]:
+    """remedy:notifyEmails, validated: e-mail addresses, or a ValueError naming the setting."""
+    addresses = _context_list(value)
+    bad = [a for a in addresses if not _EMAIL.match(a)]
+    if bad:
+        raise ValueError(f"{NOTIFY_EMAILS} must be a comma list of e-mail addresses; not one: {bad}")
+    return addresses
+
+
+def notify_https_endpoints(value: object) -> list[str]:
+    """remedy:notifyHttpsEndpoints, validated: https:// URLs with a host, or a ValueError naming the setting."""
+    urls = _context_list(value)
+    bad = [u for u in urls if urlsplit(u).scheme != "https" or not urlsplit(u).hostname or " " in u]
+    if bad:
+        raise ValueError(f"{NOTIFY_HTTPS_ENDPOINTS} must be a comma list of https:// URLs; not one: {bad}")
+    return urls
 
 
 def _pattern(raw: dict) -> events.EventPattern:

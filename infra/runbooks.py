@@ -12,12 +12,15 @@ from __future__ import annotations
 import ast
 import copy
 import functools
+import io
 import json
+import tokenize
 from dataclasses import dataclass
+from pathlib import Path
 
 import jsonschema
 
-from catalogue import DRY_RUN_PARAMETER, REPO_ROOT, Runbook
+from catalogue import DRY_RUN_PARAMETER, REPO_ROOT, Catalogue, Runbook, load_catalogue
 
 SCHEMA_PATH = REPO_ROOT / "node_modules" / "aws-ssm-document-language-service" / "dist" / "schema.json"
 SCRIPT_RUNTIME = "python3.11"
@@ -26,6 +29,15 @@ API_ACTIONS = ("aws:executeAwsApi", "aws:waitForAwsResourceProperty", "aws:asser
 # SSM `Service` names whose IAM prefix differs.
 _IAM_PREFIX = {"elbv2": "elasticloadbalancing", "logs": "logs", "stepfunctions": "states"}
 
+
+# Runbook code shared by every runbook: imports from this package are inlined by the build.
+SUPPORT_PACKAGE = "ssm_documents._support"
+CONTROLS_MODULE = REPO_ROOT / "ssm_documents" / "_support" / "controls.py"
+GUARD_STEP = "CheckRemedyControls"
+GUARD_BRANCH = "StopIfSkippedByRemedyControls"
+GUARD_HANDLER = "check_remedy_controls"
+CONTROL_ID_PARAMETER, TRIGGER_PARAMETER = "ControlId", "Trigger"
+DEFAULT_PREFIX = "remedy"
 
 APPROVE_ACTION = "aws:approve"
 # CDK context that sets the approval defaults of runbooks with an aws:approve step (destructive ones).
@@ -36,6 +48,55 @@ MAX_APPROVERS = 10  # aws:approve takes at most 10 approvers
 
 class RunbookError(ValueError):
     """A runbook is not a valid, deployable Automation document."""
+
+
+def controls_parameter_name(prefix: str) -> str:
+    """The SSM parameter holding an account's and region's run-time controls (pause, modes)."""
+    return f"/{prefix}/remediation-controls"
+
+
+@dataclass(frozen=True)
+class GuardTarget:
+    """What the guard of one runbook checks: the controls it serves, their resource type and resource parameter."""
+
+    control_ids: tuple[str, ...]
+    resource_type: str
+    resource_parameter: str
+
+
+def guard_target(catalogue: Catalogue, runbook: Runbook) -> GuardTarget:
+    """The guard's target, from the catalogue controls that use `runbook` (they must agree on the resource)."""
+    controls = [c for c in catalogue.controls if c.remediation.runbook == runbook.name]
+    if not controls:
+        raise RunbookError(f"runbook '{runbook.name}': no catalogue control uses it")
+    resources = {
+        (c.resource_type, name)
+        for c in controls
+        for name, source in c.remediation.parameters.items()
+        if source.kind == "resource"
+    }
+    if len(resources) != 1:
+        raise RunbookError(f"runbook '{runbook.name}': its controls disagree on the resource: {sorted(resources)}")
+    ((resource_type, parameter),) = resources
+    return GuardTarget(tuple(c.id for c in controls), resource_type, parameter)
+
+
+@functools.cache
+def _default_catalogue() -> Catalogue:
+    return load_catalogue()
+
+
+@functools.cache
+def support_constants(path: Path = CONTROLS_MODULE) -> dict[str, object]:
+    """The literal top-level constants of a support module (IAM_ACTIONS, TRIGGERS), read without importing it."""
+    constants: dict[str, object] = {}
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            try:
+                constants[node.targets[0].id] = ast.literal_eval(node.value)
+            except ValueError:
+                continue
+    return constants
 
 
 @dataclass(frozen=True)
@@ -124,39 +185,194 @@ def _used_names(node: ast.stmt) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
-def script_for_handler(source: str, handler: str) -> str:
-    """The lines of `source` that `handler` needs: itself, what it reaches at top level, and their imports.
+def _support_path(module: str) -> Path | None:
+    """The file of a module of the support package, None for any other module."""
+    if module != SUPPORT_PACKAGE and not module.startswith(SUPPORT_PACKAGE + "."):
+        return None
+    path = REPO_ROOT.joinpath(*module.split(".")).with_suffix(".py")
+    if not path.is_file():
+        raise RunbookError(f"support module {module} does not exist ({path})")
+    return path
 
-    Statements are kept whole and in source order (decorators and comments inside them included), so the
-    result behaves as the module does for that handler. Docstrings and statements it never reaches are left out.
-    """
-    tree = ast.parse(source)
-    body = [n for n in tree.body if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
+
+def _needed(body: list[ast.stmt], roots: list[str]) -> set[int]:
+    """ids of the top-level statements of `body` that `roots` reach (through the names they use)."""
     binders: dict[str, list[ast.stmt]] = {}
     for node in body:
         for name in _top_level_names(node):
             binders.setdefault(name, []).append(node)
-    if not any(isinstance(n, ast.FunctionDef) for n in binders.get(handler, [])):
-        raise RunbookError(f"handler {handler!r} is not a top-level function of the script")
     kept: set[int] = set()
-    pending = [handler]
+    pending = list(roots)
     while pending:
         for node in binders.get(pending.pop(), []):
             if id(node) not in kept:
                 kept.add(id(node))
                 pending.extend(_used_names(node))
+    return kept
+
+
+def _chunks(source: str, roots: list[str], *, keep_future: bool, inlined: set[tuple[str, int]]) -> list[str]:
+    """The statements of `source` that `roots` reach, in source order, each import from the support package
+    replaced by the statements of that module its names reach (once per document: `inlined`)."""
+    tree = ast.parse(source)
+    body = [n for n in tree.body if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
+    kept = _needed(body, roots)
     lines = source.splitlines()
+    comment_lines = _comment_lines(source)
     chunks = []
     for node in body:
         future = isinstance(node, ast.ImportFrom) and node.module == "__future__"
-        if id(node) in kept or future:
-            first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
-            chunks.append("\n".join(lines[first - 1 : node.end_lineno]))
-    return "\n\n".join(chunks) + "\n"
+        if future and keep_future:
+            chunks.append("\n".join(lines[node.lineno - 1 : node.end_lineno]))
+        if future or id(node) not in kept:
+            continue
+        support = _support_path(node.module or "") if isinstance(node, ast.ImportFrom) else None
+        if support is not None:
+            if any(alias.asname for alias in node.names):
+                raise RunbookError(f"import from {node.module} without 'as': the build inlines the names as they are")
+            support_source = support.read_text()
+            names = [a.name for a in node.names if (node.module, a.name) not in inlined]
+            inlined.update((node.module, name) for name in names)
+            if names:
+                chunks.extend(_chunks(support_source, names, keep_future=False, inlined=inlined))
+            continue
+        first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+        dropped = _docstring_lines(node) | comment_lines
+        chunks.append(
+            "\n".join(line for n, line in enumerate(lines[first - 1 : node.end_lineno], first) if n not in dropped)
+        )
+    return chunks
 
 
-def render_document(runbook: Runbook, approval: ApprovalDefaults | None = None) -> dict:
+def _docstring_lines(node: ast.stmt) -> set[int]:
+    """Line numbers of the docstrings of the functions and classes in `node` (unless a body's only statement).
+    The document carries the code, not its explanation (SSM's document size limit)."""
+    dropped: set[int] = set()
+    for inner in ast.walk(node):
+        body = getattr(inner, "body", None)
+        if not isinstance(inner, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) or len(body) < 2:
+            continue
+        first = body[0]
+        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+            dropped.update(range(first.lineno, first.end_lineno + 1))
+    return dropped
+
+
+def _comment_lines(source: str) -> set[int]:
+    """Line numbers of `source` that hold nothing but a comment (tokenized: never a line inside a string)."""
+    lines = source.splitlines()
+    return {
+        token.start[0]
+        for token in tokenize.generate_tokens(io.StringIO(source).readline)
+        if token.type == tokenize.COMMENT and lines[token.start[0] - 1].strip().startswith("#")
+    }
+
+
+def script_for_handler(source: str, handler: str) -> str:
+    """The lines of `source` that `handler` needs: itself, what it reaches at top level, and their imports.
+
+    Statements are kept in source order with their decorators, so the result behaves as the module does for that
+    handler; every line is a source line, unchanged. Docstrings, comment-only lines and statements it never reaches
+    are left out.
+    An import from the support package (ssm_documents._support) is replaced by what it brings that is needed.
+    """
+    tree = ast.parse(source)
+    if not any(isinstance(n, ast.FunctionDef) and n.name == handler for n in tree.body):
+        raise RunbookError(f"handler {handler!r} is not a top-level function of the script")
+    return "\n\n".join(_chunks(source, [handler], keep_future=True, inlined=set())) + "\n"
+
+
+def _guard_steps(target: GuardTarget, prefix: str, first_step: str) -> list[dict]:
+    """The guard step and the branch that ends the run, with nothing changed, when the guard says skipped."""
+    from infra.bridge_config import EXCLUSION_TAG_KEY  # the bridge's key; imported here: it imports this module
+
+    payload = {
+        "ControlsParameter": controls_parameter_name(prefix),
+        "ControlId": f"{{{{ {CONTROL_ID_PARAMETER} }}}}",
+        "Trigger": f"{{{{ {TRIGGER_PARAMETER} }}}}",
+        "ResourceType": target.resource_type,
+        "ResourceId": f"{{{{ {target.resource_parameter} }}}}",
+        "ExclusionTagKey": EXCLUSION_TAG_KEY,
+        "DryRun": f"{{{{ {DRY_RUN_PARAMETER} }}}}",
+    }
+    outputs = [
+        {"Name": name, "Selector": f"$.Payload.{name}", "Type": "String"} for name in ("Outcome", "Reason", "Message")
+    ]
+    guard = {
+        "name": GUARD_STEP,
+        "description": "Read-only - skip the run when remediation is paused, the control's mode forbids it, "
+        "or the resource carries the exclusion tag.",
+        "action": "aws:executeScript",
+        "timeoutSeconds": 60,
+        "onFailure": "Abort",
+        "inputs": {
+            "Runtime": SCRIPT_RUNTIME,
+            "Handler": GUARD_HANDLER,
+            "Script": script_for_handler(CONTROLS_MODULE.read_text(), GUARD_HANDLER),
+            "InputPayload": payload,
+        },
+        "outputs": outputs,
+    }
+    branch = {
+        "name": GUARD_BRANCH,
+        "description": "End here, with nothing changed, when the remediation controls skip this run.",
+        "action": "aws:branch",
+        "inputs": {
+            "Choices": [
+                {"NextStep": first_step, "Variable": f"{{{{ {GUARD_STEP}.Outcome }}}}", "StringEquals": "continue"}
+            ]
+        },
+        "isEnd": True,
+    }
+    return [guard, branch]
+
+
+def _guard_parameters(target: GuardTarget) -> dict[str, dict]:
+    """ControlId (which control's mode applies) and Trigger (who started the run: automatic or not)."""
+    control_id: dict = {
+        "type": "String",
+        "description": "The catalogue control this run serves (its mode in the remediation controls applies).",
+        "allowedValues": list(target.control_ids),
+    }
+    if len(target.control_ids) == 1:
+        control_id["default"] = target.control_ids[0]
+    trigger = {
+        "type": "String",
+        "description": "Who started the run: manual (a person, the default), config-manual / config-automatic "
+        "(AWS Config's remediation configuration), bridge-manual / bridge-automatic (the Remedy bridge). "
+        "Automatic runs are skipped while remediation is paused or the control is in manual mode.",
+        "default": "manual",
+        "allowedValues": list(support_constants()["TRIGGERS"]),
+    }
+    return {CONTROL_ID_PARAMETER: control_id, TRIGGER_PARAMETER: trigger}
+
+
+def _add_guard(document: dict, runbook: Runbook, target: GuardTarget, prefix: str) -> None:
+    """Put the guard first in `document`, with its parameters and outputs."""
+    parameters = document.setdefault("parameters", {})
+    steps = document.get("mainSteps") or []
+    taken = [n for n in (CONTROL_ID_PARAMETER, TRIGGER_PARAMETER) if n in parameters]
+    taken += [s["name"] for s in steps if s.get("name") in (GUARD_STEP, GUARD_BRANCH)]
+    if taken or not steps:
+        raise RunbookError(f"runbook '{runbook.name}': the build adds the guard; remove {taken} (or add steps)")
+    if target.resource_parameter not in parameters:
+        raise RunbookError(f"runbook '{runbook.name}': no parameter {target.resource_parameter} for the guard")
+    parameters.update(_guard_parameters(target))
+    document["mainSteps"] = [*_guard_steps(target, prefix, steps[0]["name"]), *steps]
+    document["outputs"] = [f"{GUARD_STEP}.{name}" for name in ("Outcome", "Reason", "Message")] + list(
+        document.get("outputs") or []
+    )
+
+
+def render_document(
+    runbook: Runbook,
+    approval: ApprovalDefaults | None = None,
+    *,
+    target: GuardTarget | None = None,
+    prefix: str = DEFAULT_PREFIX,
+) -> dict:
     """The deployable document: the source YAML with each executeScript step's part of script.py embedded,
+    the guard first (for `target`, default: from the shipped catalogue; reading /<prefix>/remediation-controls)
     and, for a runbook that asks for approval, the deployment's approval defaults (`approval`)."""
     document = copy.deepcopy(runbook.document)
     if approval is not None and asks_approval(document):
@@ -179,6 +395,7 @@ def render_document(runbook: Runbook, approval: ApprovalDefaults | None = None) 
         if inputs.get("Handler") not in runbook.script_functions:
             raise RunbookError(f"{where}: handler '{inputs.get('Handler')}' is not a function in script.py")
         inputs["Script"] = script_for_handler(script, inputs["Handler"])
+    _add_guard(document, runbook, target or guard_target(_default_catalogue(), runbook), prefix)
     validate_document(document, runbook.name)
     return document
 
@@ -209,8 +426,8 @@ def _api_step_action(step: dict) -> str:
 
 
 def runbook_iam_actions(runbook: Runbook) -> list[str]:
-    """Every IAM action the runbook's role needs: script.py's IAM_ACTIONS plus its API steps' actions."""
-    actions = set(runbook.iam_actions)
+    """Every IAM action the runbook's role needs: script.py's IAM_ACTIONS, its API steps' actions and the guard's."""
+    actions = set(runbook.iam_actions) | set(support_constants()["IAM_ACTIONS"])
     for step in runbook.document.get("mainSteps") or []:
         if step.get("action") in API_ACTIONS:
             actions.add(_api_step_action(step))

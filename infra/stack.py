@@ -33,7 +33,9 @@ from infra.runbooks import (
     APPROVERS_CONTEXT,
     ApprovalDefaults,
     approval_defaults,
+    controls_parameter_name,
     document_name,
+    guard_target,
     render_document,
     runbook_iam_actions,
 )
@@ -116,7 +118,13 @@ class RemedyStack(cdk.Stack):
         """Runbook stacks first, then rule stacks, each depending on the runbook stacks its controls use."""
         layout = stack_layout(self.catalogue)
         runbook_stacks = {
-            key: RunbookStack(self, key, runbooks=[self.catalogue.runbooks[n] for n in names], prefix=self.prefix)
+            key: RunbookStack(
+                self,
+                key,
+                runbooks=[self.catalogue.runbooks[n] for n in names],
+                catalogue=self.catalogue,
+                prefix=self.prefix,
+            )
             for key, names in layout.runbook_slots.items()
         }
         pack_name = self.node.try_get_context("remedy:conformancePackName") or f"{self.prefix}-controls"
@@ -157,11 +165,14 @@ class RemedyStack(cdk.Stack):
 class RunbookStack(cdk.NestedStack):
     """SSM Automation documents and the role each one runs as."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, runbooks: list[Runbook], prefix: str) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, runbooks: list[Runbook], catalogue: Catalogue, prefix: str
+    ) -> None:
         super().__init__(
             scope, construct_id, description=f"Remedy runbooks: {', '.join(r.name for r in runbooks)}"[:1024]
         )
         self.prefix = prefix
+        self.catalogue = catalogue
         self.documents: dict[str, ssm.CfnDocument] = {}
         self.roles: dict[str, iam.Role] = {}
         for runbook in runbooks:
@@ -175,7 +186,9 @@ class RunbookStack(cdk.NestedStack):
             name=document_name(self.prefix, runbook),
             document_type="Automation",
             document_format="JSON",
-            content=render_document(runbook, self._approval_defaults()),
+            content=render_document(
+                runbook, self._approval_defaults(), target=guard_target(self.catalogue, runbook), prefix=self.prefix
+            ),
             update_method="NewVersion",
         )
 
@@ -207,9 +220,18 @@ class RunbookStack(cdk.NestedStack):
                 },
             ),
         )
-        # Exactly the actions the runbook calls (script IAM_ACTIONS plus its API steps); no action wildcards.
-        role.add_to_policy(iam.PolicyStatement(actions=runbook_iam_actions(runbook), resources=["*"]))
+        # Exactly the actions the runbook calls (script IAM_ACTIONS, its API steps, the guard's); no action
+        # wildcards. The guard's ssm:GetParameter only on this account's and region's controls parameter.
+        actions = runbook_iam_actions(runbook)
+        others = [a for a in actions if a != "ssm:GetParameter" or a in runbook.iam_actions]
+        role.add_to_policy(iam.PolicyStatement(actions=others, resources=["*"]))
+        role.add_to_policy(iam.PolicyStatement(actions=["ssm:GetParameter"], resources=[self.controls_parameter_arn()]))
         return role
+
+    def controls_parameter_arn(self) -> str:
+        """The ARN of /<prefix>/remediation-controls here (a name starting with / adds no second slash)."""
+        name = controls_parameter_name(self.prefix)
+        return f"arn:{self.partition}:ssm:{self.region}:{self.account}:parameter{name}"
 
 
 class RuleStack(cdk.NestedStack):

@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Container
 from dataclasses import dataclass
 
+from prowler_bridge.ocsf import OCSF_PRODUCT_UID
 from prowler_bridge.resources import Arn, MalformedArnError, parse_arn, resource_key
 from prowler_bridge.settings import BridgeConfig, Control
 
@@ -34,6 +35,8 @@ SECURITY_CONTROL_PREFIX = "security-control/"
 GENERATOR_PREFIX = "prowler-"
 OPEN_WORKFLOW_STATUSES = ("NEW", "NOTIFIED")
 _ACCOUNT = re.compile(r"^\d{12}$")
+# An OCSF metadata.product.uid as Security Hub writes it: arn:<partition>:securityhub:<region>::productv2/<co>/<name>
+_PRODUCT_UID = re.compile(r"^arn:aws[a-z-]*:securityhub:[a-z0-9-]*::productv2/[\x21-\x7e]{1,400}$")
 # The ledger's partition key holds "finding#<key>" and DynamoDB allows 2,048 bytes: an Id longer than this, or not
 # printable ASCII, is keyed by its SHA-256 instead (deterministic, so a re-import is still a duplicate).
 LEDGER_KEY_MAX = 1024
@@ -67,7 +70,8 @@ def log_decision(decision: str, **fields: object) -> dict:
 class Decision:
     """What to do with one finding. `reason` is None when every check passed (then `action` is set).
 
-    `finding_id` is the ledger key (ledger_key); `raw_id` the finding's own Id, for Security Hub's APIs."""
+    `finding_id` is the ledger key (ledger_key); `raw_id` the finding's own Id, for Security Hub's APIs;
+    `product_uid` the OCSF product uid of a finding that came in Security Hub's OCSF format (else None)."""
 
     finding_id: str | None
     check_id: str | None = None
@@ -81,11 +85,16 @@ class Decision:
     arn: Arn | None = None
     config_rule: str | None = None
     raw_id: str | None = None
+    product_uid: str | None = None
 
     @property
     def identifier(self) -> dict[str, str]:
-        """The finding's AwsSecurityFindingIdentifier (for BatchUpdateFindings)."""
-        return {"Id": self.raw_id or self.finding_id or "", "ProductArn": self.product_arn or ""}
+        """The finding's AwsSecurityFindingIdentifier (for BatchUpdateFindings); for an OCSF finding also what
+        BatchUpdateFindingsV2 addresses it by (its product uid and account)."""
+        identifier = {"Id": self.raw_id or self.finding_id or "", "ProductArn": self.product_arn or ""}
+        if self.product_uid and self.account:
+            identifier.update(ProductUid=self.product_uid, AccountId=self.account)
+        return identifier
 
     def log(self, decision: str, **fields: object) -> dict:
         """Log this decision with the finding's identifiers."""
@@ -248,8 +257,10 @@ def evaluate(
     allowed_accounts: Callable[[], Container[str]],
     allowed_regions: frozenset[str],
     custom_action: bool,
+    ocsf: bool = False,
 ) -> Decision:
-    """Decide about one finding of a "Findings - Imported" (custom_action False) or "Custom Action" event.
+    """Decide about one finding of a "Findings - Imported" (custom_action False) or "Custom Action" event, or
+    (ocsf True) of a "Findings Imported V2" event, normalised by ocsf.py.
 
     `allowed_accounts` is called only when a finding gets that far (it may ask STS for the own account).
     Each stage below returns the skip of the first rule the finding fails, or None.
@@ -266,6 +277,9 @@ def evaluate(
             finding_id, "malformed_finding", "Id, ProductArn and Region must be non-empty strings", check_id=check_id
         )
     known: dict = {"product_arn": product_arn, "region": region, "raw_id": finding_id}
+    product_uid = finding.get(OCSF_PRODUCT_UID) if ocsf else None
+    if isinstance(product_uid, str) and _PRODUCT_UID.match(product_uid):
+        known["product_uid"] = product_uid
 
     # 1. Source: Prowler or Security Hub's own controls (any event), one of our AWS Config rules (custom action).
     routed = _route(finding, config, f"arn:{partition}:securityhub:{region}::", custom_action, known)

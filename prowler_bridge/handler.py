@@ -11,7 +11,7 @@ Dispatches on the event's "detail-type":
   "EC2 Automation Execution Status-change Notification"
                                             Success resolves the findings an execution served; Failed,
                                             TimedOut or Cancelled keeps them open, notifies (SNS) and queues
-                                            the failure (SQS) for prowler_bridge.retry.
+                                            the failure (SQS) for the retry consumer, prowler_bridge.retry.
 Every decision is one JSON log line. Bad input (a wrong type or shape, another action target) raises ValueError
 before any AWS call that changes anything. Configuration: bridge_config.json (settings.py) and the stack's
 environment variables.
@@ -25,18 +25,24 @@ from dataclasses import replace
 from datetime import UTC
 from typing import Any
 
-import boto3
-
 from prowler_bridge.accounts import AccountClients
+from prowler_bridge.clients import client as aws_client
 from prowler_bridge.findings import (
     START_AUTOMATION,
     Decision,
     evaluate,
     log_decision,
 )
-from prowler_bridge.ledger import CUSTOM_ACTION_MIN_AGE_SECONDS, DEFAULT_LEASE_SECONDS, Ledger, resource_pk
+from prowler_bridge.ledger import (
+    CUSTOM_ACTION_MIN_AGE_SECONDS,
+    DEFAULT_LEASE_SECONDS,
+    Ledger,
+    backoff_seconds,
+    resource_pk,
+)
 from prowler_bridge.ocsf import normalise
 from prowler_bridge.resources import ResourceNotFoundError, resolve_resource_id
+from prowler_bridge.run_controls import RunControls
 from prowler_bridge.settings import (
     BridgeConfig,
     Settings,
@@ -71,6 +77,9 @@ SUCCESS_STATUS = "Success"
 UPDATED_BY = "remedy-bridge"
 NOTE_MAX = 512
 ASSUME_ROLE_PARAMETER = "AutomationAssumeRole"
+# ASFF workflow status -> the OCSF status_id BatchUpdateFindingsV2 sets (1 New, 2 In Progress, 4 Resolved):
+# https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_BatchUpdateFindingsV2.html
+OCSF_STATUS_IDS = {"NEW": 1, "NOTIFIED": 2, "RESOLVED": 4}
 
 # Actions the bridge's Lambda role calls in its own account (the stack grants exactly these).
 # iam:PassRole is on the runbook roles (StartAutomationExecution hands AutomationAssumeRole to SSM).
@@ -88,6 +97,7 @@ IAM_ACTIONS = (
     "config:StartRemediationExecution",
     "config:DescribeRemediationExecutionStatus",
     "config:GetComplianceDetailsByResource",
+    "ssm:GetParameter",
     "securityhub:BatchUpdateFindings",
     "sns:Publish",
     "sqs:SendMessage",
@@ -101,6 +111,7 @@ MEMBER_IAM_ACTIONS = (
     "config:StartRemediationExecution",
     "config:DescribeRemediationExecutionStatus",
     "config:GetComplianceDetailsByResource",
+    "ssm:GetParameter",
 )
 CONFIG_BUSY_STATES = ("QUEUED", "IN_PROGRESS")
 
@@ -193,10 +204,11 @@ class Bridge:
         self.partition = partition_for(settings.region)
         self.ledger = Ledger(settings.ledger_table, settings.ledger_ttl_hours)
         self.accounts = AccountClients(settings.member_role_name, self.partition, settings.member_role_path)
+        self.run_controls = RunControls(config.prefix, self.accounts.factory)  # pause and modes (run_controls.py)
 
     # -- Security Hub findings ---------------------------------------------------------------------------
 
-    def handle_findings(self, event: dict, custom_action: bool) -> dict:
+    def handle_findings(self, event: dict, custom_action: bool, ocsf: bool = False) -> dict:
         """Evaluate every finding; act on those that pass. Raises at the end if any could not be started."""
         securityhub_region = event.get("region") or self.settings.region
         results, failures = [], []
@@ -208,6 +220,7 @@ class Bridge:
                 allowed_accounts=lambda: allowed_accounts(self.settings),
                 allowed_regions=self.settings.allowed_regions,
                 custom_action=custom_action,
+                ocsf=ocsf,
             )
             if decision.reason:
                 results.append(decision.log("skipped", event=_kind(custom_action)))
@@ -227,6 +240,9 @@ class Bridge:
         """Claim the finding, resolve its resource, then start its remediation once per resource (or ask AWS
         Config to remediate), and update the finding."""
         decision = replace(decision, region=self.config.run_region(decision.control, decision.region))
+        held = self.run_controls.skip_reason(decision.account, decision.region, decision.control.id, not custom_action)
+        if held:  # paused, mode_off or mode_manual: nothing is claimed or started
+            return replace(decision, reason=held).log("skipped", event=_kind(custom_action))
         min_age = CUSTOM_ACTION_MIN_AGE_SECONDS if custom_action else None
         if not self.ledger.claim_finding(decision.finding_id, min_age, self.lease_seconds):
             return replace(decision, reason="duplicate").log("skipped", event=_kind(custom_action))
@@ -283,7 +299,8 @@ class Bridge:
             verdict = self._config_verdict(control, decision, resource_id, observed_at)
             if verdict:
                 return self._settled_by_config(decision, kind, pk, resource_id, verdict, securityhub_region)
-            execution_id, parameters = self._start(decision, resource_id, claim.client_token)
+            trigger = "bridge-manual" if custom_action else "bridge-automatic"
+            execution_id, parameters = self._start(decision, resource_id, claim.client_token, trigger)
             self.ledger.record_execution(
                 execution_id,
                 findings=[decision.identifier],
@@ -321,9 +338,11 @@ class Bridge:
             except Exception as error:
                 log_decision("ledger_undo_failed", resource=pk, error=f"{type(error).__name__}: {error}")
 
-    def _start(self, decision: Decision, resource_id: str, client_token: str) -> tuple[str, dict[str, str]]:
+    def _start(
+        self, decision: Decision, resource_id: str, client_token: str, trigger: str
+    ) -> tuple[str, dict[str, str]]:
         """StartAutomationExecution with the claim's idempotency token."""
-        parameters = self.runbook_parameters(decision, resource_id)
+        parameters = self.runbook_parameters(decision, resource_id, trigger)
         response = self.accounts.factory(decision.account, decision.region)("ssm").start_automation_execution(
             DocumentName=decision.control.document,
             Parameters={k: [v] for k, v in parameters.items()},
@@ -366,24 +385,37 @@ class Bridge:
             "skipped", event=kind, resource_id=resource_id, finding_update_error=error
         )
 
-    def runbook_parameters(self, decision: Decision, resource_id: str) -> dict[str, str]:
-        """The runbook's parameters: static ones from the catalogue, the resource id, the runbook's role."""
+    def runbook_parameters(self, decision: Decision, resource_id: str, trigger: str) -> dict[str, str]:
+        """The runbook's parameters: static ones from the catalogue, the resource id, the runbook's role, and
+        for the runbook's guard step the control and who started the run (`trigger`)."""
         control = decision.control
         role = control.role_arn(self.partition, decision.account, decision.region)
-        return {**control.parameters, control.resource_parameter: resource_id, ASSUME_ROLE_PARAMETER: role}
+        guard = {"ControlId": control.id, "Trigger": trigger}
+        return {**control.parameters, **guard, control.resource_parameter: resource_id, ASSUME_ROLE_PARAMETER: role}
 
     def update_findings(self, identifiers: list[dict], workflow: str, note: str, region: str) -> str | None:
-        """Set the findings' workflow status with a note; the error text if Security Hub refused (None if done)."""
-        if not identifiers:
-            return None
+        """Set the findings' workflow status with a note, each in the format it came in (ASFF: BatchUpdateFindings;
+        OCSF: BatchUpdateFindingsV2); the error text if Security Hub refused (None if done)."""
+        ocsf = [i for i in identifiers if i.get("ProductUid") and i.get("AccountId")]
+        asff = [{"Id": i["Id"], "ProductArn": i["ProductArn"]} for i in identifiers if i not in ocsf]
+        securityhub = aws_client("securityhub", region)
+        errors = []
         try:
-            response = boto3.client("securityhub", region_name=region).batch_update_findings(
-                FindingIdentifiers=identifiers, Workflow={"Status": workflow}, Note=_note(note)
-            )
+            if asff:
+                response = securityhub.batch_update_findings(
+                    FindingIdentifiers=asff, Workflow={"Status": workflow}, Note=_note(note)
+                )
+                errors += response.get("UnprocessedFindings") or []
+            if ocsf:
+                response = securityhub.batch_update_findings_v2(
+                    FindingIdentifiers=[_ocsf_identifier(i) for i in ocsf],
+                    StatusId=OCSF_STATUS_IDS[workflow],
+                    Comment=_note(note)["Text"],
+                )
+                errors += response.get("UnprocessedFindings") or []
         except Exception as error:
             return f"{type(error).__name__}: {error}"
-        unprocessed = response.get("UnprocessedFindings") or []
-        return f"unprocessed: {unprocessed}" if unprocessed else None
+        return f"unprocessed: {errors}" if errors else None
 
     # -- Automation status changes -----------------------------------------------------------------------
 
@@ -429,6 +461,9 @@ class Bridge:
         return log_decision("resolved", findings=record["findings"], control=record["control"], **fields)
 
     def _failed(self, record: dict | None, controls: list, account: str, region: str, fields: dict) -> dict:
+        """Keep the findings open with the reason, notify (SNS), and queue the failure for the retry consumer
+        (prowler_bridge.retry) if the bridge started the execution: a run AWS Config started is retried by
+        Config itself (its remediation's MaximumAutomaticAttempts), so it is only notified."""
         execution_id, document, status = fields["execution_id"], fields["document"], fields["status"]
         reason = self.failure_reason(execution_id, account, region)
         findings = record["findings"] if record else []
@@ -443,17 +478,19 @@ class Bridge:
             "account": account,
             "region": region,
         }
-        note = f"Remedy {document} execution {execution_id} {status}: {reason}. Queued for retry."
+        note = f"Remedy {document} execution {execution_id} {status}: {reason}."
         update_error = (
-            self.update_findings(findings, "NOTIFIED", note, record["securityhub_region"]) if record else None
+            self.update_findings(findings, "NOTIFIED", note + " Queued for retry.", record["securityhub_region"])
+            if record
+            else None
         )
-        boto3.client("sns").publish(
+        aws_client("sns").publish(
             TopicArn=self.settings.failure_topic_arn,
             Subject=f"Remedy: {document} {status}"[:100],
             Message=f"Remedy runbook {document} execution {execution_id} in {account}/{region}: {status}.\n"
             f"Reason: {reason}\n\n{json.dumps(message, indent=2)}",
         )
-        boto3.client("sqs").send_message(QueueUrl=self.settings.failure_queue_url, MessageBody=json.dumps(message))
+        queued = self._queue_failure(record, message) if record else "not_started_by_bridge"
         return log_decision(
             "failure_notified",
             reason=reason,
@@ -462,8 +499,33 @@ class Bridge:
             account=account,
             region=region,
             finding_update_error=update_error,
+            queued=queued,
             **fields,
         )
+
+    def _queue_failure(self, record: dict, message: dict) -> str:
+        """One failure message per (control, account, region, resource) in flight. The failure queue is a
+        standard queue (EventBridge's target DLQ and Lambda's on-failure destination accept no FIFO queue:
+        https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html), so SQS cannot
+        deduplicate: the ledger's failure item does. The message waits the retry backoff of its attempt
+        (DelaySeconds, at most 900: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-delay-queues.html).
+        Returns "sent", or "merged" when a message for the resource is in flight already."""
+        resource = record.get("resource") or f"execution#{message['execution_id']}"
+        attempt = self.ledger.claim_failure(resource, message["execution_id"], message["findings"], self.lease_seconds)
+        if attempt is None:
+            return "merged"
+        body = {**message, "resource": resource, "attempt": attempt}
+        try:
+            aws_client("sqs").send_message(
+                QueueUrl=self.settings.failure_queue_url,
+                MessageBody=json.dumps(body),
+                DelaySeconds=backoff_seconds(attempt),
+            )
+        except Exception:
+            self.ledger.withdraw_failure(resource)  # the retry of this status event queues it again
+            raise
+        self.ledger.confirm_failure(resource)
+        return "sent"
 
     def failure_reason(self, execution_id: str, account: str, region: str) -> str:
         """SSM's FailureMessage for the execution (or why it could not be read)."""
@@ -474,6 +536,15 @@ class Bridge:
         except Exception as error:
             return f"failure message unavailable ({type(error).__name__}: {error})"
         return execution.get("FailureMessage") or "no failure message given"
+
+
+def _ocsf_identifier(identifier: dict) -> dict[str, str]:
+    """BatchUpdateFindingsV2's OcsfFindingIdentifier of a finding that came in the OCSF format."""
+    return {
+        "CloudAccountUid": identifier["AccountId"],
+        "FindingInfoUid": identifier["Id"],
+        "MetadataProductUid": identifier["ProductUid"],
+    }
 
 
 def _observed_at(finding: object) -> str:
@@ -506,5 +577,5 @@ def lambda_handler(event: Any, context: Any = None) -> dict:
     if detail_type == CUSTOM_ACTION:
         check_action_target(event, bridge, context)
     if detail_type == IMPORTED_V2:
-        event = normalised(event)
+        return bridge.handle_findings(normalised(event), custom_action=False, ocsf=True)
     return bridge.handle_findings(event, custom_action=detail_type == CUSTOM_ACTION)

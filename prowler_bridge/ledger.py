@@ -13,6 +13,10 @@ One table, partition key "pk" (string), TTL attribute "expires_at" (epoch second
   execution#<ExecutionId>       which findings, control, account, region, document and parameters an
                                 automation execution serves (read by the status handler and the retry).
   status#<ExecutionId>#<Status> one status notification handled (EventBridge delivers at least once).
+  failure#<resource key>        the failure of a resource's run queued for retry: at most one failure message
+                                per (control, account, region, resource) is in flight (lease_until in the
+                                future); a later failure of the same resource adds its findings to it. The
+                                retry consumer reads findings and attempts from here, never from the message.
 DynamoDB deletes expired items lazily (up to days late), so every claim also compares expires_at itself.
 Keys stay under DynamoDB's 2,048-byte partition key: a longer one is replaced by its SHA-256.
 """
@@ -25,8 +29,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 import botocore.exceptions
+
+from prowler_bridge.clients import client as aws_client
 
 # Executions can outlive the claim TTL (an EBS volume copy takes hours); their records stay longer so a
 # late status change still finds its findings.
@@ -34,6 +39,12 @@ EXECUTION_TTL_SECONDS = 14 * 24 * 3600
 CUSTOM_ACTION_MIN_AGE_SECONDS = 5 * 60
 # A claim without a start is the claiming invocation's for at most its own lifetime (the bridge's timeout).
 DEFAULT_LEASE_SECONDS = 60
+# The retry schedule of a failure, by attempt n (1, 2, ...): BASE * 2^(n-1) seconds, capped at SQS's largest
+# message delay, 900 s (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-delay-queues.html);
+# the retry consumer uses the same schedule for its message visibility (far below SQS's 12 hours:
+# https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-visibility-timeout.html).
+RETRY_BASE_SECONDS = 60
+RETRY_MAX_SECONDS = 900
 KEY_MAX_BYTES = 1_024  # half of DynamoDB's 2,048-byte partition key: room for the prefix
 STARTING, STARTED = "starting", "started"
 _TOKEN_NAMESPACE = uuid.UUID("8f1f6c52-4b0e-4f2c-9d8e-3d5a2e7c9b10")
@@ -49,6 +60,16 @@ def bounded_key(prefix: str, text: str) -> str:
 def resource_pk(control: str, account: str, region: str, resource_id: str) -> str:
     """The ledger key of one remediation target."""
     return bounded_key("resource#", f"{control}#{account}#{region}#{resource_id}")
+
+
+def backoff_seconds(attempt: int) -> int:
+    """Seconds to wait before retry `attempt` (1-based): exponential, capped."""
+    return min(RETRY_BASE_SECONDS * 2 ** min(max(attempt, 1) - 1, 16), RETRY_MAX_SECONDS)
+
+
+def failure_pk(resource: str) -> str:
+    """The ledger key of a resource's queued failure (`resource`: its resource# key, or execution#<id>)."""
+    return bounded_key("failure#", resource)
 
 
 @dataclass(frozen=True)
@@ -73,7 +94,7 @@ class Ledger:
     def client(self) -> Any:
         """The DynamoDB client, created on first use (so bad input makes no AWS client or call)."""
         if self._client is None:
-            self._client = boto3.client("dynamodb")
+            self._client = aws_client("dynamodb")
         return self._client
 
     def _claim(self, pk: str, attributes: dict[str, dict], condition: str, values: dict[str, dict]) -> bool:
@@ -197,7 +218,7 @@ class Ledger:
         """Every finding attached to the resource's claim, each once, in attachment order."""
         response = self.client.get_item(TableName=self.table_name, Key={"pk": {"S": pk}}, ConsistentRead=True)
         items = (response.get("Item") or {}).get("findings", {}).get("L", [])
-        findings = [{"Id": f["M"]["Id"]["S"], "ProductArn": f["M"]["ProductArn"]["S"]} for f in items]
+        findings = [_finding(f) for f in items]
         return list({(f["Id"], f["ProductArn"]): f for f in findings}.values())
 
     def release_resource(self, pk: str) -> None:
@@ -270,7 +291,7 @@ class Ledger:
         item = {
             "pk": {"S": f"execution#{execution_id}"},
             "execution_id": {"S": execution_id},
-            "findings": {"L": [{"M": {"Id": {"S": f["Id"]}, "ProductArn": {"S": f["ProductArn"]}}} for f in findings]},
+            "findings": {"L": [_finding_item(f) for f in findings]},
             "control": {"S": control},
             "account": {"S": account},
             "region": {"S": region},
@@ -284,6 +305,105 @@ class Ledger:
             item["resource"] = {"S": resource}
         self.client.put_item(TableName=self.table_name, Item=item)
 
+    def claim_failure(
+        self, resource: str, execution_id: str, findings: list[dict[str, str]], lease_seconds: int
+    ) -> int | None:
+        """Queue one failure of `resource` for retry: the attempt number (1, 2, ...) when the caller is to send
+        the failure message, under a lease until confirm_failure; None when a message for the resource is in
+        flight already (the findings were added to it). A killed sender's lease runs out: the next failure
+        queues again. An item older than EXECUTION_TTL_SECONDS starts counting afresh."""
+        now = int(time.time())
+        values = {
+            ":execution": {"S": execution_id},
+            ":findings": {"L": [_finding_item(f) for f in findings]},
+            ":lease": {"N": str(now + lease_seconds)},
+            ":now": {"N": str(now)},
+            ":expires": {"N": str(now + max(self.ttl_seconds, EXECUTION_TTL_SECONDS))},
+        }
+        for condition, attempts in (
+            ("attribute_not_exists(pk) OR expires_at < :now", ":one"),
+            ("lease_until < :now", "attempts + :one"),
+        ):
+            item = self._failure_update(
+                resource,
+                f"SET attempts = {attempts}, execution_id = :execution, findings = :findings, "
+                "failed_at = :now, lease_until = :lease, expires_at = :expires",
+                condition,
+                {**values, ":one": {"N": "1"}},
+            )
+            if item is not None:
+                return int(item["attempts"]["N"])
+        self._failure_update(
+            resource,
+            "SET findings = list_append(findings, :findings)",
+            "lease_until >= :now",
+            {":findings": values[":findings"], ":now": values[":now"]},
+        )
+        return None
+
+    def _failure_update(self, resource: str, update: str, condition: str, values: dict) -> dict | None:
+        try:
+            return self.client.update_item(
+                TableName=self.table_name,
+                Key={"pk": {"S": failure_pk(resource)}},
+                UpdateExpression=update,
+                ConditionExpression=condition,
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+            )["Attributes"]
+        except botocore.exceptions.ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return None
+            raise
+
+    def confirm_failure(self, resource: str) -> None:
+        """The failure message was sent: it is in flight until the retry consumer settles it."""
+        self.client.update_item(
+            TableName=self.table_name,
+            Key={"pk": {"S": failure_pk(resource)}},
+            UpdateExpression="SET lease_until = expires_at",
+        )
+
+    def settle_failure(self, resource: str, outcome: str) -> None:
+        """The retry consumer is done with the resource's failure message (restarted, dropped or parked): the
+        next failure of the resource is queued again, as attempt `attempts` + 1."""
+        self.client.update_item(
+            TableName=self.table_name,
+            Key={"pk": {"S": failure_pk(resource)}},
+            UpdateExpression="SET lease_until = :zero, outcome = :outcome",
+            ExpressionAttributeValues={":zero": {"N": "0"}, ":outcome": {"S": outcome}},
+        )
+
+    def withdraw_failure(self, resource: str) -> None:
+        """The failure message could not be sent: the claim ends and the attempt does not count (the retry of
+        the status event claims it again)."""
+        self.client.update_item(
+            TableName=self.table_name,
+            Key={"pk": {"S": failure_pk(resource)}},
+            UpdateExpression="SET lease_until = :zero, attempts = attempts - :one",
+            ExpressionAttributeValues={":zero": {"N": "0"}, ":one": {"N": "1"}},
+        )
+
+    def failure(self, resource: str) -> dict | None:
+        """The resource's queued failure: execution_id, attempts, findings (each once), failed_at, in_flight."""
+        item = self.client.get_item(
+            TableName=self.table_name, Key={"pk": {"S": failure_pk(resource)}}, ConsistentRead=True
+        ).get("Item")
+        if not item:
+            return None
+        findings = [{"Id": f["M"]["Id"]["S"], "ProductArn": f["M"]["ProductArn"]["S"]} for f in item["findings"]["L"]]
+        return {
+            "execution_id": item["execution_id"]["S"],
+            "attempts": int(item["attempts"]["N"]),
+            "findings": list({(f["Id"], f["ProductArn"]): f for f in findings}.values()),
+            "failed_at": int(item["failed_at"]["N"]),
+            "in_flight": int(item["lease_until"]["N"]) >= int(time.time()),
+        }
+
+    def attach_finding(self, pk: str, finding: dict[str, str]) -> None:
+        """Add a finding to the resource's live claim: its run updates the finding when it ends."""
+        self._attach(pk, finding)
+
     def execution(self, execution_id: str) -> dict | None:
         """The execution record as plain Python, or None if the bridge did not start it (or it expired)."""
         response = self.client.get_item(
@@ -294,9 +414,7 @@ class Ledger:
             return None
         return {
             "execution_id": item["execution_id"]["S"],
-            "findings": [
-                {"Id": f["M"]["Id"]["S"], "ProductArn": f["M"]["ProductArn"]["S"]} for f in item["findings"]["L"]
-            ],
+            "findings": [_finding(f) for f in item["findings"]["L"]],
             "control": item["control"]["S"],
             "account": item["account"]["S"],
             "region": item["region"]["S"],
@@ -308,7 +426,13 @@ class Ledger:
 
 
 def _finding_item(finding: dict[str, str]) -> dict:
-    return {"M": {"Id": {"S": finding["Id"]}, "ProductArn": {"S": finding["ProductArn"]}}}
+    """A finding identifier (Id, ProductArn; for an OCSF finding also ProductUid, AccountId) as a DynamoDB map."""
+    return {"M": {key: {"S": value} for key, value in finding.items() if isinstance(value, str)}}
+
+
+def _finding(item: dict) -> dict[str, str]:
+    """The finding identifier `_finding_item` stored."""
+    return {key: value["S"] for key, value in item["M"].items()}
 
 
 def _client_token(pk: str, item: dict) -> str:

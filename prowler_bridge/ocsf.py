@@ -12,7 +12,8 @@ finding activities that leave a finding open, Create and Update, so an unknown o
 Pure: no AWS call. A field of the wrong type becomes an absent one, so evaluate's own checks skip the finding with
 their stable reasons. Security Hub CSPM's control findings keep their finding ARN as finding_info.uid, so the same
 check seen in both formats is one ledger key (the second is a duplicate); their product uid (productv2/aws/
-securityhub) becomes the ASFF ProductArn (product/aws/securityhub) the finding updates address.
+securityhub) becomes the ASFF ProductArn (product/aws/securityhub). The OCSF product uid itself is kept
+(OCSF_PRODUCT_UID): a finding that came as OCSF is updated in that format, with BatchUpdateFindingsV2.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ COMPLIANCE_STATUS = {"Pass": "PASSED", "Warning": "WARNING", "Fail": "FAILED"}
 WORKFLOW_STATUS = {"New": "NEW", "In Progress": "NOTIFIED", "Suppressed": "SUPPRESSED", "Resolved": "RESOLVED"}
 OPEN_ACTIVITIES = ("Create", "Update")
 ACCOUNT_RESOURCE_TYPE = "AWS::::Account"
+# The key under which normalise keeps the OCSF metadata.product.uid (not an ASFF field; only this module sets it).
+OCSF_PRODUCT_UID = "OcsfProductUid"
 
 
 def _dict(value: object) -> dict:
@@ -93,4 +96,5 @@ def normalise(finding: object) -> object:
         "RecordState": "ACTIVE" if activity in OPEN_ACTIVITIES else "ARCHIVED",
         "Workflow": {"Status": WORKFLOW_STATUS.get(workflow) if isinstance(workflow, str) else None},
         "Resources": _resources(finding),
+        OCSF_PRODUCT_UID: _text(product.get("uid")),
     }

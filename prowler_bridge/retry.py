@@ -1,184 +1,308 @@
-"""Retry failed remediations: start again each execution queued in FAILURE_QUEUE_URL by the bridge.
+"""The failure queue's consumer: a Lambda fed by an SQS event source mapping (ReportBatchItemFailures).
 
-For each failure message the runbook is started again with the same document and parameters, taken
-from the ledger record the bridge wrote when it started the execution (never from the message). A failed
-execution the bridge did not start (AWS Config's own remediation) has no ledger record: its document and
-parameters are read from SSM (ssm:GetAutomationExecution) in the execution's account and region.
-A message is deleted only after its new execution started; one that cannot be retried stays in the
-queue (the queue's redrive policy moves it to its dead-letter queue after a few attempts).
-
-    python -m prowler_bridge.retry --queue-url https://sqs.<region>.amazonaws.com/<account>/<queue>
-
-Environment: LEDGER_TABLE (required), MEMBER_ROLE_NAME, MEMBER_ROLE_PATH (the bridge function's values),
-LEDGER_TTL_HOURS, AWS_REGION.
+The failure queue holds three shapes of message:
+  failure message      the bridge's own (handler._failed): a runbook execution it started ended Failed, TimedOut
+                       or Cancelled. Retried by starting the control's runbook again for the resource, after
+                       re-validation against the ledger (the execution record the bridge wrote and the resource's
+                       failure item), the catalogue (bridge_config.json) and the scope (Settings), through the
+                       bridge's one-remediation-per-resource claim and its ClientToken. The message itself only
+                       names the execution: what is started again comes from the ledger and the catalogue.
+  on-failure record    Lambda's record of an asynchronous invocation of the bridge that failed every attempt
+                       (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html): its
+                       requestPayload, the original event, goes through the bridge's own handler again.
+  EventBridge event    a rule could not deliver the event to the bridge (the target's dead-letter queue,
+                       https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html): the body is the
+                       original event; it goes through the bridge's own handler again.
+A message that fails validation is parked (sent to PARKED_QUEUE_URL with the reason) with no SSM call. A transient
+error keeps it in the queue, hidden for backoff_seconds(receive count) (ChangeMessageVisibility); on its
+MAX_RECEIVE_COUNT-th receive it is parked, and the queue's redrive policy parks what the consumer could not. Every
+decision is one JSON log line. Parked messages go back to the failure queue with SQS's dead-letter queue redrive
+(StartMessageMoveTask) once their cause is fixed.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
-import sys
-from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
 
-import boto3
-
-from prowler_bridge.accounts import AccountClients
-from prowler_bridge.findings import log_decision
-from prowler_bridge.ledger import Ledger
+from prowler_bridge import handler
+from prowler_bridge.clients import client as aws_client
+from prowler_bridge.findings import START_AUTOMATION, Decision, ledger_key, log_decision
+from prowler_bridge.ledger import DEFAULT_LEASE_SECONDS, backoff_seconds
 from prowler_bridge.settings import (
-    DEFAULT_LEDGER_TTL_HOURS,
-    DEFAULT_MEMBER_ROLE_NAME,
-    member_role_path_setting,
-    partition_for,
+    BridgeConfig,
+    ConfigurationError,
+    Control,
+    Settings,
+    allowed_accounts,
+    load_bridge_config,
+    load_settings,
 )
 
-# Actions whoever runs the retry needs (plus iam:PassRole on the runbook roles, sts:AssumeRole into
-# member accounts, ssm:GetAutomationExecution there for executions the bridge did not start).
+# Receives before SQS parks a message that keeps failing (the failure queue's redrive policy, infra); with
+# backoff_seconds the retries come after 1, 2, 4 and 8 minutes.
+MAX_RECEIVE_COUNT = 5
+# Restarts of one resource's runbook after failed runs (the ledger's failure item counts them); then parked.
+MAX_RESTARTS = 3
+# Actions of the consumer's role: the bridge's own (it runs the bridge's handler and restart path), the event
+# source mapping's (ReceiveMessage, DeleteMessage, GetQueueAttributes), the visibility backoff, and SendMessage
+# to the parked queue (already among the bridge's).
 IAM_ACTIONS = (
+    *handler.IAM_ACTIONS,
     "sqs:ReceiveMessage",
     "sqs:DeleteMessage",
-    "dynamodb:GetItem",
-    "dynamodb:PutItem",
-    "ssm:GetAutomationExecution",
-    "ssm:StartAutomationExecution",
-    "iam:PassRole",
-    "sts:GetCallerIdentity",
-    "sts:AssumeRole",
+    "sqs:GetQueueAttributes",
+    "sqs:ChangeMessageVisibility",
 )
-SQS_BATCH_MAX = 10
-_ACCOUNT = re.compile(r"^\d{12}$")
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+# Skip reasons of the bridge that refuse the input itself (not ours, out of scope, malformed): such a redriven
+# event is parked for a person, not dropped.
+REFUSALS = frozenset(
+    {
+        "account_mismatch",
+        "account_out_of_scope",
+        "malformed_arn",
+        "malformed_finding",
+        "partition_mismatch",
+        "region_mismatch",
+        "region_out_of_scope",
+        "spoofed_product",
+        "unmapped_check",
+        "unmapped_control",
+        "unmapped_rule",
+        "unmapped_document",
+    }
+)
+_EXECUTION_ID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
-class _Retrier:
-    def __init__(self, environ: Mapping[str, str]) -> None:
-        table = environ.get("LEDGER_TABLE")
-        if not table:
-            raise ValueError("LEDGER_TABLE must name the bridge's ledger table (the retry reads executions there)")
-        ttl = environ.get("LEDGER_TTL_HOURS") or str(DEFAULT_LEDGER_TTL_HOURS)
-        if not ttl.isdigit() or int(ttl) < 1:
-            raise ValueError(f"LEDGER_TTL_HOURS must be a whole number of hours >= 1; got {ttl!r}")
-        self.region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-        self.ledger = Ledger(table, int(ttl))
-        self.accounts = AccountClients(
-            environ.get("MEMBER_ROLE_NAME") or DEFAULT_MEMBER_ROLE_NAME,
-            partition_for(self.region),
-            member_role_path_setting(environ),
-        )
+class Refused(Exception):
+    """The message cannot be retried as it is: park it with `reason`."""
 
-    def plan(self, body: dict) -> dict | None:
-        """What to start again for one failure message, or None (logged) if it cannot be retried."""
-        execution_id = body.get("execution_id")
-        record = self.ledger.execution(execution_id)
-        if record:
-            return record
-        account, region = body.get("account"), body.get("region")
-        if not (
-            isinstance(account, str) and _ACCOUNT.match(account) and isinstance(region, str) and _REGION.match(region)
-        ):
-            log_decision("skipped", reason="malformed_message", execution_id=execution_id, detail="account/region")
-            return None
-        execution = self.accounts.factory(account, region)("ssm").get_automation_execution(
-            AutomationExecutionId=execution_id
-        )["AutomationExecution"]
-        parameters = execution.get("Parameters") or {}
-        if any(len(values) != 1 for values in parameters.values()):
-            log_decision("skipped", reason="unsupported_parameters", execution_id=execution_id)
-            return None
-        findings = body.get("findings") if isinstance(body.get("findings"), list) else []
-        return {
-            "findings": [f for f in findings if isinstance(f, dict) and {"Id", "ProductArn"} <= set(f)],
-            "control": body.get("control") if isinstance(body.get("control"), str) else "",
-            "account": account,
-            "region": region,
-            "document": execution["DocumentName"],
-            "parameters": {k: v[0] for k, v in parameters.items()},
-            "securityhub_region": region,
-        }
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason, self.detail = reason, detail
 
-    def start(self, execution_id: str, plan: dict) -> str:
-        """Start the runbook again and record the new execution (so its status updates the same findings)."""
-        ssm = self.accounts.factory(plan["account"], plan["region"])("ssm")
-        new_id = ssm.start_automation_execution(
-            DocumentName=plan["document"], Parameters={k: [v] for k, v in plan["parameters"].items()}
-        )["AutomationExecutionId"]
+
+class _Restarter(handler.Bridge):
+    """The bridge's restart path for a retry: no finding claim is held, so a failure gives back only the lease."""
+
+    def _give_back(self, pk: str, finding_id: str | None) -> None:
         try:
-            self.ledger.record_execution(
-                new_id,
-                findings=plan["findings"],
-                control=plan["control"],
-                account=plan["account"],
-                region=plan["region"],
-                document=plan["document"],
-                parameters=plan["parameters"],
-                securityhub_region=plan["securityhub_region"],
-            )
-        except Exception as error:  # the execution runs; only its link to the findings is lost
-            log_decision("ledger_write_failed", execution_id=new_id, error=f"{type(error).__name__}: {error}")
-        log_decision(
-            "restarted",
-            execution_id=new_id,
-            previous_execution_id=execution_id,
-            document=plan["document"],
-            account=plan["account"],
-            region=plan["region"],
+            self.ledger.end_lease(pk)
+        except Exception as error:
+            log_decision("ledger_undo_failed", resource=pk, error=f"{type(error).__name__}: {error}")
+
+
+class Consumer:
+    """One invocation's work on a batch of failure-queue records."""
+
+    def __init__(
+        self, config: BridgeConfig, settings: Settings, parked_queue_url: str, lease: int = DEFAULT_LEASE_SECONDS
+    ) -> None:
+        self.bridge = _Restarter(config, settings, lease_seconds=lease)
+        self.config, self.settings, self.parked_queue_url = config, settings, parked_queue_url
+
+    def handle(self, record: dict, context: Any) -> dict:
+        """Retry, drop or park one SQS record; raises on a transient error (the record is retried later)."""
+        try:
+            return self._dispatch(record, context)
+        except Refused as refusal:
+            return self.park(record, refusal.reason, refusal.detail)
+
+    def _dispatch(self, record: dict, context: Any) -> dict:
+        try:
+            body = json.loads(record.get("body") or "")
+        except (TypeError, json.JSONDecodeError):
+            raise Refused("malformed_message", "the body is not JSON") from None
+        if not isinstance(body, dict):
+            raise Refused("malformed_message", "the body is not a JSON object")
+        if "requestContext" in body and "requestPayload" in body:
+            return self.redrive(body["requestPayload"], context, "lambda_on_failure")
+        if "detail-type" in body:
+            return self.redrive(body, context, "eventbridge_dlq")
+        if "execution_id" in body:
+            return self.restart(body)
+        raise Refused("malformed_message", "neither a failure message, an on-failure record nor an event")
+
+    # -- events the bridge could not handle ---------------------------------------------------------------
+
+    def redrive(self, event: object, context: Any, source: str) -> dict:
+        """The original event through the bridge's own handler: its validation, scope and claims apply."""
+        try:
+            result = handler.lambda_handler(event, context)
+        except ConfigurationError:
+            raise
+        except ValueError as problem:  # the bridge's verdict on bad input, before any change
+            raise Refused("invalid_event", str(problem)[:300]) from None
+        refused = sorted({d.get("reason") for d in result.get("decisions", [])} & REFUSALS)
+        if refused:
+            raise Refused("refused_by_bridge", ", ".join(refused))
+        return log_decision("redriven", source=source, decisions=len(result.get("decisions", [])))
+
+    # -- failed runbook executions --------------------------------------------------------------------------
+
+    def restart(self, body: dict) -> dict:
+        """Start the failed execution's runbook again for its resource, if the ledger, catalogue and scope agree
+        and nothing fixed or started the resource since."""
+        execution_id = body.get("execution_id")
+        if not isinstance(execution_id, str) or not _EXECUTION_ID.match(execution_id):
+            raise Refused("malformed_message", "execution_id is not an automation execution id")
+        record = self.bridge.ledger.execution(execution_id)
+        if record is None:
+            raise Refused("no_execution_record", f"the bridge did not start {execution_id}")
+        control = self.validate(record)
+        resource = record.get("resource") or f"execution#{execution_id}"
+        failure = self.bridge.ledger.failure(resource)
+        fields = {"execution_id": execution_id, "control": control.id, "account": record["account"]}
+        if failure is None or not failure["in_flight"] or failure["execution_id"] != execution_id:
+            return log_decision("dropped", reason="failure_already_settled", resource=resource, **fields)
+        if failure["attempts"] > MAX_RESTARTS:
+            raise Refused("restarts_exhausted", f"{failure['attempts'] - 1} restarts of {resource} failed")
+        if not record.get("resource"):
+            raise Refused("no_resource_claim", f"{execution_id} was started without a resource claim")
+        outcome = self._remediate(control, record, failure)
+        self.bridge.ledger.settle_failure(resource, outcome["decision"])
+        return outcome
+
+    def validate(self, record: dict) -> Control:
+        """The record's control, document, parameters and role as the catalogue has them, and in scope."""
+        control = self.config.controls.get(record["control"])
+        if control is None:
+            raise Refused("unknown_control", f"{record['control']!r} is not in bridge_config.json")
+        if record["document"] != control.document:
+            raise Refused("foreign_document", f"{record['document']!r} is not {control.id}'s {control.document}")
+        account, region, parameters = record["account"], record["region"], record["parameters"]
+        role = control.role_arn(self.bridge.partition, account, region)
+        if parameters.get(handler.ASSUME_ROLE_PARAMETER) != role:
+            raise Refused("foreign_role", f"AutomationAssumeRole is not {role}")
+        expected = {**control.parameters, control.resource_parameter: parameters.get(control.resource_parameter)}
+        if (
+            not parameters.get(control.resource_parameter)
+            or {k: v for k, v in parameters.items() if k != handler.ASSUME_ROLE_PARAMETER} != expected
+        ):
+            raise Refused("parameters_mismatch", f"parameters are not shaped as {control.id} expects")
+        home = control.home_region_only and region == self.config.home_region
+        if region not in self.settings.allowed_regions and not home:
+            raise Refused("region_out_of_scope", region)
+        if account not in allowed_accounts(self.settings):
+            raise Refused("account_out_of_scope", account)
+        return control
+
+    def _remediate(self, control: Control, record: dict, failure: dict) -> dict:
+        """The bridge's restart path: claim the resource (a fresh finding's run and this one never both start),
+        ask AWS Config whether it is compliant since the failure, start with the claim's ClientToken."""
+        findings = failure["findings"] or record["findings"]
+        if not findings:
+            raise Refused("no_findings", "the failed execution served no finding")
+        first = findings[0]
+        decision = Decision(
+            finding_id=ledger_key(first["Id"]),
+            action=START_AUTOMATION,
+            control=control,
+            product_arn=first["ProductArn"],
+            account=record["account"],
+            region=record["region"],
+            raw_id=first["Id"],
         )
-        return new_id
+        failed_at = datetime.fromtimestamp(failure["failed_at"], UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        resource_id = record["parameters"][control.resource_parameter]
+        result = self.bridge._remediate_once(decision, False, record["securityhub_region"], failed_at, resource_id)
+        if result["decision"] in ("started", "attached"):
+            for finding in findings[1:]:  # the run updates every finding of the failed one when it ends
+                self.bridge.ledger.attach_finding(record["resource"], finding)
+        name = {"started": "restarted", "attached": "dropped", "skipped": "dropped"}.get(result["decision"], "dropped")
+        return log_decision(
+            name,
+            reason=None if name == "restarted" else result.get("reason") or "already_started",
+            previous_execution_id=record["execution_id"],
+            execution_id=result.get("execution_id"),
+            control=control.id,
+            account=record["account"],
+            region=record["region"],
+            resource_id=resource_id,
+            attempt=failure["attempts"],
+        )
 
+    # -- parking ------------------------------------------------------------------------------------------
 
-def redrive(queue_url: str, max_messages: int = 10) -> list[str]:
-    """Receive up to `max_messages` failure messages, start each remediation again; the new execution ids."""
-    if not isinstance(queue_url, str) or not queue_url.startswith("https://"):
-        raise ValueError(f"queue_url must be an SQS queue URL (https://sqs...); got {queue_url!r}")
-    if isinstance(max_messages, bool) or not isinstance(max_messages, int) or max_messages < 1:
-        raise ValueError(f"max_messages must be a whole number >= 1; got {max_messages!r}")
-    retrier = _Retrier(os.environ)
-    sqs = boto3.client("sqs")
-    started: list[str] = []
-    received = 0
-    while received < max_messages:
-        batch = sqs.receive_message(
-            QueueUrl=queue_url, MaxNumberOfMessages=min(SQS_BATCH_MAX, max_messages - received), WaitTimeSeconds=1
-        ).get("Messages", [])
-        if not batch:
-            break
-        received += len(batch)
-        for message in batch:
+    def park(self, record: dict, reason: str, detail: str = "") -> dict:
+        """Send the message to the parked queue with the reason; the event source mapping then deletes it."""
+        aws_client("sqs").send_message(
+            QueueUrl=self.parked_queue_url,
+            MessageBody=record.get("body") or "",
+            MessageAttributes={
+                "reason": {"DataType": "String", "StringValue": reason},
+                "detail": {"DataType": "String", "StringValue": (detail or reason)[:1000]},
+            },
+        )
+        self._settle_parked(record)
+        return log_decision("parked", reason=reason, detail=detail or None, message_id=record.get("messageId"))
+
+    def _settle_parked(self, record: dict) -> None:
+        """A parked failure message no longer holds its resource's failure item (later failures queue again,
+        and count on: a resource whose restarts are exhausted is parked at once until the item expires)."""
+        try:
+            body = json.loads(record.get("body") or "")
+            resource = body.get("resource") if isinstance(body, dict) else None
+            if isinstance(resource, str) and resource.startswith(("resource#", "execution#")):
+                failure = self.bridge.ledger.failure(resource)
+                if failure and failure["execution_id"] == body.get("execution_id"):
+                    self.bridge.ledger.settle_failure(resource, "parked")
+        except Exception as error:  # parked already: the item's lease runs out by itself
+            log_decision("ledger_settle_failed", error=f"{type(error).__name__}: {error}")
+
+    def give_up(self, record: dict, error: str) -> bool:
+        """After a transient error: on the last receive park the record (True: done with it), else hide it for
+        backoff_seconds(its receive count) before SQS delivers it again (False: report it failed). A record this
+        cannot park either is parked by the queue's redrive policy on its next receive."""
+        count = _receive_count(record)
+        if count >= MAX_RECEIVE_COUNT:
             try:
-                body = json.loads(message["Body"])
-            except (KeyError, TypeError, json.JSONDecodeError):
-                body = None
-            if not isinstance(body, dict) or not isinstance(body.get("execution_id"), str):
-                log_decision("skipped", reason="malformed_message", message_id=message.get("MessageId"))
-                continue
-            try:
-                plan = retrier.plan(body)
-                if plan is None:
-                    continue
-                new_id = retrier.start(body["execution_id"], plan)
-            except Exception as error:
-                log_decision("failed", execution_id=body["execution_id"], error=f"{type(error).__name__}: {error}")
-                continue
-            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-            started.append(new_id)
-    return started
+                self.park(record, "retries_exhausted", error)
+                return True
+            except Exception as problem:
+                log_decision("park_failed", message_id=record.get("messageId"), error=f"{type(problem).__name__}")
+        log_decision("retry_later", message_id=record.get("messageId"), receive_count=count, error=error)
+        self._hide(record, backoff_seconds(count))
+        return False
+
+    def _hide(self, record: dict, seconds: int) -> None:
+        try:
+            aws_client("sqs").change_message_visibility(
+                QueueUrl=self.settings.failure_queue_url,
+                ReceiptHandle=record["receiptHandle"],
+                VisibilityTimeout=seconds,
+            )
+        except Exception as error:  # the queue's own visibility timeout applies instead
+            log_decision("backoff_failed", message_id=record.get("messageId"), error=f"{type(error).__name__}: {error}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Command line: redrive the failure queue, print the new execution ids as JSON."""
-    parser = argparse.ArgumentParser(prog="python -m prowler_bridge.retry", description=__doc__.split("\n")[0])
-    parser.add_argument("--queue-url", required=True, help="the bridge's failure queue (FAILURE_QUEUE_URL)")
-    parser.add_argument("--max-messages", type=int, default=10, help="messages to process at most (default 10)")
-    args = parser.parse_args(argv)
-    try:
-        started = redrive(args.queue_url, args.max_messages)
-    except ValueError as problem:
-        parser.error(str(problem))
-    print(json.dumps({"started": started}))
-    return 0
+def _receive_count(record: dict) -> int:
+    count = str(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))
+    return int(count) if count.isdigit() else 1
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def lambda_handler(event: Any, context: Any = None) -> dict:
+    """Entry point (SQS event source mapping): {"batchItemFailures": [the records to receive again]}."""
+    records = event.get("Records") if isinstance(event, dict) else None
+    if not isinstance(records, list) or not all(isinstance(r, dict) and "messageId" in r for r in records):
+        raise ValueError("event must be an SQS batch: {'Records': [{'messageId': ..., 'body': ...}, ...]}")
+    parked = os.environ.get("PARKED_QUEUE_URL")
+    if not parked:
+        raise ConfigurationError("missing environment variable(s): PARKED_QUEUE_URL")
+    remaining_ms = context.get_remaining_time_in_millis() if hasattr(context, "get_remaining_time_in_millis") else None
+    lease = DEFAULT_LEASE_SECONDS if remaining_ms is None else max(1, int(remaining_ms / 1000) + 1)
+    consumer = Consumer(load_bridge_config(), load_settings(), parked, lease)
+    failures = []
+    for record in records:
+        try:
+            consumer.handle(record, context)
+        except ConfigurationError:
+            raise
+        except Exception as error:
+            if not consumer.give_up(record, f"{type(error).__name__}: {error}"):
+                failures.append({"itemIdentifier": record["messageId"]})
+    return {"batchItemFailures": failures}

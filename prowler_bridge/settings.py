@@ -18,6 +18,9 @@ from pathlib import Path
 import boto3
 import botocore.exceptions
 
+from prowler_bridge.clients import client
+from prowler_bridge.clients import reset as reset_clients
+
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent / "bridge_config.json"
 CONFIG_VERSION = 1
 # The member role's name in each account; one per region, as the member stack deploys once per region.
@@ -289,7 +292,7 @@ _OWN_ACCOUNT: dict[str, str] = {}
 def own_account() -> str:
     """The account the bridge runs in (sts:GetCallerIdentity, cached for the Lambda's lifetime)."""
     if "id" not in _OWN_ACCOUNT:
-        _OWN_ACCOUNT["id"] = boto3.client("sts").get_caller_identity()["Account"]
+        _OWN_ACCOUNT["id"] = client("sts").get_caller_identity()["Account"]
     return _OWN_ACCOUNT["id"]
 
 
@@ -300,8 +303,10 @@ def allowed_accounts(settings: Settings) -> Container[str]:
     return settings.allowed_accounts or frozenset({own_account()})
 
 
+@lru_cache(maxsize=64)
 def partition_for(region: str) -> str:
-    """The AWS partition of `region` (aws, aws-cn, aws-us-gov, ...), from botocore's offline endpoint data."""
+    """The AWS partition of `region` (aws, aws-cn, aws-us-gov, ...), from botocore's offline endpoint data
+    (cached: building a session to ask costs more than a warm invocation's own work)."""
     try:
         return boto3.session.Session().get_partition_for_region(region)
     except botocore.exceptions.UnknownRegionError:
@@ -309,6 +314,7 @@ def partition_for(region: str) -> str:
 
 
 def reset_caches() -> None:
-    """Forget the cached account id and configuration (tests; a new deployment)."""
+    """Forget the cached account id, configuration, clients and credentials (tests; a new deployment)."""
     _OWN_ACCOUNT.clear()
     _load_config_file.cache_clear()
+    reset_clients()

@@ -437,6 +437,7 @@ class EmulatedAccount:
             },
             ("config", "DescribeRemediationExecutionStatus"): self.config.describe_remediation_execution_status,
             ("config", "GetComplianceDetailsByResource"): self.config.get_compliance_details_by_resource,
+            ("config", "GetResourceConfigHistory"): self.config.get_resource_config_history,
             ("ssm", "GetAutomationExecution"): self.ssm.get,
             ("securityhub", "BatchUpdateFindings"): self.security_hub.batch_update_findings,
         }

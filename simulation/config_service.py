@@ -2,7 +2,9 @@
 
 Moto stores no evaluations and has no remediation configurations; this piece provides them:
 PutEvaluations, GetComplianceDetailsByConfigRule and StartRemediationExecution are answered here.
-Configuration items are built from the emulated resources, in AWS Config's recording format.
+Configuration items are built from the emulated resources, in AWS Config's recording format, and
+GetResourceConfigHistory answers from them too (moto 5.2.5 answers it for S3 buckets only: volumes and IAM users
+are "not discovered" there), tags included, as the runbooks' guard step reads them.
 """
 
 from __future__ import annotations
@@ -63,6 +65,10 @@ def _s3_buckets(account: str, region: str) -> list[dict]:
             }
         except botocore.exceptions.ClientError:
             pass
+        try:
+            tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=name)["TagSet"]}
+        except botocore.exceptions.ClientError:
+            tags = {}  # NoSuchTagSet
         items.append(
             {
                 "resourceId": name,
@@ -71,7 +77,7 @@ def _s3_buckets(account: str, region: str) -> list[dict]:
                 "awsRegion": region,
                 "configuration": {"name": name, "creationDate": _lower_camel(bucket.get("CreationDate"))},
                 "supplementaryConfiguration": supplementary,
-                "tags": {},
+                "tags": tags,
             }
         )
     return items
@@ -96,6 +102,36 @@ def _ec2_volumes(account: str, region: str) -> list[dict]:
             )
     return items
 
+
+def _iam_users(account: str, region: str) -> list[dict]:
+    """IAM users as AWS Config records them (resource id: the user id), with their tags."""
+    iam = boto3.client("iam", region_name=region)
+    items = []
+    for page in iam.get_paginator("list_users").paginate():
+        for user in page["Users"]:
+            tags = iam.list_user_tags(UserName=user["UserName"])["Tags"]
+            items.append(
+                {
+                    "resourceId": user["UserId"],
+                    "resourceName": user["UserName"],
+                    "ARN": user["Arn"],
+                    "awsRegion": "global",
+                    "configuration": _lower_camel(user),
+                    "supplementaryConfiguration": {},
+                    "tags": {t["Key"]: t["Value"] for t in tags},
+                }
+            )
+    return items
+
+
+class NotDiscoveredError(ValueError):
+    """AWS Config's ResourceNotDiscoveredException (the router answers with `code`)."""
+
+    code = "ResourceNotDiscoveredException"
+
+
+# Resources GetResourceConfigHistory knows, by type (the rules' change-triggered types and IAM users).
+RECORDED = {"AWS::IAM::User": _iam_users}
 
 # Resource type -> lister of configuration items: the recorder's knowledge, shared by every rule on that type.
 CONFIGURATION_ITEMS: dict[str, Callable[[str, str], list[dict]]] = {
@@ -294,6 +330,27 @@ class ConfigService:
             except ValueError:
                 failed.append(key)
         return {"FailureMessage": "", "FailedItems": failed}
+
+    def get_resource_config_history(self, params: dict) -> dict:
+        """GetResourceConfigHistory: the resource's current configuration item (status OK, with its tags);
+        ResourceNotDiscoveredException for a resource or type not recorded here."""
+        resource_type, resource_id = params["resourceType"], params["resourceId"]
+        lister = CONFIGURATION_ITEMS.get(resource_type) or RECORDED.get(resource_type)
+        items = [i for i in (lister(self.account, self.region) if lister else []) if i["resourceId"] == resource_id]
+        if not items:
+            raise NotDiscoveredError(
+                f"Resource {resource_id} of resourceType:{resource_type} is unknown or has not been discovered"
+            )
+        item = {
+            "version": "1.3",
+            "accountId": self.account,
+            "configurationItemCaptureTime": datetime.now(UTC),
+            "configurationItemStatus": "OK",
+            "resourceType": resource_type,
+            **{k: v for k, v in items[0].items() if k not in ("configuration", "supplementaryConfiguration")},
+            "configuration": json.dumps(items[0]["configuration"], default=str),
+        }
+        return {"configurationItems": [item]}
 
     # Remediation ------------------------------------------------------------------------------------
     def runbook_parameters(self, rule_name: str, resource_id: str) -> dict[str, list[str]]:

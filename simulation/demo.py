@@ -287,7 +287,9 @@ class Demo:
         return self._report(before, after, seeded, findings, workflow, bridge_runs, manual_fixed)
 
     def _bridge_id(self) -> str:
-        return next(k for k, f in self.account.lambdas.functions.items() if f.handler.startswith("prowler_bridge."))
+        return next(
+            k for k, f in self.account.lambdas.functions.items() if f.handler == "prowler_bridge.handler.lambda_handler"
+        )
 
     def _is_non_compliant(self, control_id: str, arn: str, seeded: list[SeededResource]) -> bool:
         resource = next(r for r in seeded if r.control_id == control_id and r.arn == arn)

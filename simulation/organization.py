@@ -135,14 +135,14 @@ class EmulatedOrganization:
         raise RuntimeError("the emulated organization did not settle (event loop?)")
 
     def failure_messages(self) -> list[dict]:
-        """What the bridge queued centrally (its failure queue in the security account), without consuming it."""
+        """What the bridge queued centrally (its failure queue in the security account), without consuming it.
+        Read in moto's queue itself: a failure message waits its retry delay (DelaySeconds) before SQS shows it."""
+        from moto.sqs.models import sqs_backends
+
         bridge = self.security.lambdas.functions[self.bridge_function_id()]
-        with self.acting_as(self.security):
-            sqs = boto3.client("sqs")
-            response = sqs.receive_message(
-                QueueUrl=bridge.environment["FAILURE_QUEUE_URL"], MaxNumberOfMessages=10, VisibilityTimeout=0
-            )
-        return [json.loads(m["Body"]) for m in response.get("Messages", [])]
+        name = bridge.environment["FAILURE_QUEUE_URL"].rsplit("/", 1)[-1]
+        queue = sqs_backends[self.security.account][self.security.region].get_queue(name)
+        return [json.loads(message.body) for message in queue._messages]
 
     def _check_assume_role(self, context, **_kwargs):  # noqa: ANN001, ANN003, ANN202 - botocore hook
         """Refuse, as AWS would, an AssumeRole whose ARN is no role's (a wrong path) or whose trust does not
@@ -187,7 +187,11 @@ class EmulatedOrganization:
         return self.security.assembly.physical[f"{role_id}.Arn"]
 
     def bridge_function_id(self) -> str:
-        return next(k for k, f in self.security.lambdas.functions.items() if f.handler.startswith("prowler_bridge."))
+        return next(
+            k
+            for k, f in self.security.lambdas.functions.items()
+            if f.handler == "prowler_bridge.handler.lambda_handler"
+        )
 
     def executions(self) -> Iterator[tuple[EmulatedAccount, str, str]]:
         """(unit, execution id, document) of every automation execution started in any member."""

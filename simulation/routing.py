@@ -128,8 +128,8 @@ class Router:
         try:
             parsed = route(context.get("simulation_api_params", {}))
             status = 200
-        except ValueError as error:
-            parsed = {"Error": {"Code": "ValidationException", "Message": str(error)}}
+        except ValueError as error:  # an error class may name its AWS error code (`code`)
+            parsed = {"Error": {"Code": getattr(error, "code", "ValidationException"), "Message": str(error)}}
             status = 400
         parsed["ResponseMetadata"] = {"HTTPStatusCode": status}
         return AWSResponse("https://simulation.invalid", status, {}, None), parsed

@@ -124,3 +124,11 @@ def before_call_hook():
     yield register
     for session, event_name, handler in registered:
         session.events.unregister(event_name, handler)
+
+
+@pytest.fixture
+def recorded_in_config(monkeypatch):
+    """AWS Config's GetResourceConfigHistory for emulated resources moto does not record (tests/config_records.py)."""
+    from tests.config_records import answer_config_history
+
+    answer_config_history(monkeypatch)

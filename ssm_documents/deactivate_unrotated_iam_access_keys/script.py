@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 
 import boto3
 
+from ssm_documents._support.controls import _dry_run
+
 # Every action this script calls: the runbook's IAM role grants exactly these.
 IAM_ACTIONS = ("iam:ListUsers", "iam:ListAccessKeys", "iam:UpdateAccessKey")
 USER_ID_PATTERN = re.compile(r"^AIDA[A-Z0-9]{4,128}$")
@@ -52,16 +54,6 @@ def _find_user(iam: object, user_id: str) -> dict:
             if user["UserId"] == user_id:
                 return user
     raise ValueError(f"No IAM user with UserId {user_id} in this account; nothing changed.")
-
-
-def _dry_run(events: dict) -> bool:
-    """The DryRun parameter (Boolean, or its text as SSM may pass it); anything else is refused."""
-    value = events.get("DryRun", False)
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    if not isinstance(value, bool):
-        raise ValueError(f"DryRun must be true or false, got {value!r}")
-    return value
 
 
 def deactivate_unrotated_access_keys(events: dict, context: object) -> dict:

@@ -20,6 +20,8 @@ import re
 import boto3
 import botocore.exceptions
 
+from ssm_documents._support.controls import _dry_run
+
 # Every action this script calls, plus the KMS actions S3 uses on the caller's behalf with a
 # customer key (GenerateDataKey to encrypt, Decrypt to read back); the runbook's IAM role grants
 # exactly these. GetBucketEncryption / PutBucketEncryption are authorised by the
@@ -94,16 +96,6 @@ def _key_arn(key_id: str) -> str:
     if spec != "SYMMETRIC_DEFAULT" or metadata.get("KeyUsage", "ENCRYPT_DECRYPT") != "ENCRYPT_DECRYPT":
         raise ValueError(f"KMS key {key_id} is {spec}; S3 default encryption needs a symmetric encryption key.")
     return metadata["Arn"]
-
-
-def _dry_run(events: dict) -> bool:
-    """The DryRun parameter (Boolean, or its text as SSM may pass it); anything else is refused."""
-    value = events.get("DryRun", False)
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    if not isinstance(value, bool):
-        raise ValueError(f"DryRun must be true or false, got {value!r}")
-    return value
 
 
 def enable_bucket_kms_encryption(events: dict, context: object) -> dict:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import boto3
 import botocore.exceptions
 
+from ssm_documents._support.controls import _dry_run
+
 # Every action this script calls: the runbook's IAM role grants exactly these.
 IAM_ACTIONS = ("sts:GetCallerIdentity", "s3:GetBucketPublicAccessBlock", "s3:PutBucketPublicAccessBlock")
 SETTINGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
@@ -22,16 +24,6 @@ def _current_settings(s3: object, bucket: str, owner: str) -> dict[str, bool]:
         raise
     recorded = configuration["PublicAccessBlockConfiguration"]
     return {name: bool(recorded.get(name, False)) for name in SETTINGS}
-
-
-def _dry_run(events: dict) -> bool:
-    """The DryRun parameter (Boolean, or its text as SSM may pass it); anything else is refused."""
-    value = events.get("DryRun", False)
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    if not isinstance(value, bool):
-        raise ValueError(f"DryRun must be true or false, got {value!r}")
-    return value
 
 
 def enable_bucket_public_access_block(events: dict, context: object) -> dict:

@@ -27,6 +27,8 @@ import re
 import boto3
 import botocore.exceptions
 
+from ssm_documents._support.controls import _dry_run
+
 # Every action this script calls, plus those EBS needs on the caller's behalf: CreateTags (tags set at
 # creation) and the KMS actions EBS uses to encrypt the copy and create/attach the volume with the key.
 IAM_ACTIONS = (
@@ -95,16 +97,6 @@ def _allow_attached(events: dict) -> bool:
     if isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
     raise ValueError(f"AllowAttachedVolume must be true or false, got {value!r}")
-
-
-def _dry_run(events: dict) -> bool:
-    """The DryRun parameter (Boolean, or its text as SSM may pass it); anything else is refused."""
-    value = events.get("DryRun", False)
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    if not isinstance(value, bool):
-        raise ValueError(f"DryRun must be true or false, got {value!r}")
-    return value
 
 
 def _describe_volume(ec2: object, volume_id: str) -> dict:

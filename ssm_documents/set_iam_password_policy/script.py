@@ -13,6 +13,8 @@ import re
 import boto3
 import botocore.exceptions
 
+from ssm_documents._support.controls import _dry_run
+
 # Every action this script calls: the runbook's IAM role grants exactly these.
 IAM_ACTIONS = ("sts:GetCallerIdentity", "iam:GetAccountPasswordPolicy", "iam:UpdateAccountPasswordPolicy")
 
@@ -111,16 +113,6 @@ def _current_policy(iam: object) -> dict | None:
 def _as_policy(settings: dict) -> dict:
     """`settings` in the shape GetAccountPasswordPolicy reports them."""
     return {**settings, "ExpirePasswords": settings["MaxPasswordAge"] > 0}
-
-
-def _dry_run(events: dict) -> bool:
-    """The DryRun parameter (Boolean, or its text as SSM may pass it); anything else is refused."""
-    value = events.get("DryRun", False)
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    if not isinstance(value, bool):
-        raise ValueError(f"DryRun must be true or false, got {value!r}")
-    return value
 
 
 def set_account_password_policy(events: dict, context: object) -> dict:

@@ -32,7 +32,7 @@ def _handlers(template):
 def test_security_stack_holds_the_bridge_and_no_control(organization):
     security, _, outdir = organization
 
-    assert _handlers(security) == {"prowler_bridge.handler.lambda_handler"}
+    assert _handlers(security) == {"prowler_bridge.handler.lambda_handler", "prowler_bridge.retry.lambda_handler"}
     assert not of_type(security, "AWS::Config::ConfigRule")
     assert not of_type(security, "AWS::SSM::Document")
     assert json.loads((outdir / "manifest.json").read_text())["artifacts"]["RemedySecurity"]["environment"] == (

@@ -23,6 +23,15 @@ def _rule(template, description_start):
     return rule["Properties"]
 
 
+def _bridge_function_id(template):
+    (function_id,) = [
+        k
+        for k, f in of_type(template, "AWS::Lambda::Function").items()
+        if f["Properties"]["Handler"] == "prowler_bridge.handler.lambda_handler"
+    ]
+    return function_id
+
+
 def _bridge_function(template):
     (function,) = [
         f
@@ -111,15 +120,196 @@ def _bridge_role(template, role_id):
     return template["Resources"][role_id]
 
 
-def test_failure_topic_and_queue_are_encrypted_and_prowler_import_is_enabled(standalone):
+def _queues(template):
+    """(failure queue, parked queue): the failure queue is the one with a redrive policy."""
+    queues = of_type(template, "AWS::SQS::Queue")
+    (failure_id,) = [k for k, q in queues.items() if "RedrivePolicy" in q["Properties"]]
+    (parked_id,) = [k for k in queues if k != failure_id]
+    return (failure_id, queues[failure_id]["Properties"]), (parked_id, queues[parked_id]["Properties"])
+
+
+def _retry_function(template):
+    (function_id,) = [
+        k
+        for k, f in of_type(template, "AWS::Lambda::Function").items()
+        if f["Properties"]["Handler"] == "prowler_bridge.retry.lambda_handler"
+    ]
+    return function_id, of_type(template, "AWS::Lambda::Function")[function_id]
+
+
+def _role_statements(template, role_id):
+    return [
+        s
+        for p in of_type(template, "AWS::IAM::Policy").values()
+        if {"Ref": role_id} in p["Properties"]["Roles"]
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
+def _actions(statements):
+    return {a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+
+
+def test_failure_topic_and_queues_are_encrypted_and_prowler_import_is_enabled(standalone):
     template = standalone[0]
 
     (topic,) = of_type(template, "AWS::SNS::Topic").values()
-    assert "KmsMasterKeyId" in topic["Properties"]
-    (queue,) = of_type(template, "AWS::SQS::Queue").values()
-    assert "KmsMasterKeyId" in queue["Properties"]
+    (key_id,) = of_type(template, "AWS::KMS::Key")
+    assert topic["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
+    (_, failure), (_, parked) = _queues(template)
+    for queue in (failure, parked):
+        assert queue["KmsMasterKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
+        assert queue["MessageRetentionPeriod"] == 14 * 24 * 3600
     (subscription,) = of_type(template, "AWS::SecurityHub::ProductSubscription").values()
     assert subscription["Properties"]["ProductArn"]["Fn::Join"][1][-1] == "::product/prowler/prowler"
+
+
+def test_failure_queue_redrives_to_the_parked_queue_after_the_consumers_last_receive(standalone):
+    from prowler_bridge.retry import MAX_RECEIVE_COUNT
+
+    template = standalone[0]
+    (_, failure), (parked_id, _) = _queues(template)
+    assert failure["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": [parked_id, "Arn"]},
+        "maxReceiveCount": MAX_RECEIVE_COUNT,
+    }
+    # Lambda asks for six times the consumer's timeout.
+    timeout = _retry_function(template)[1]["Properties"]["Timeout"]
+    assert failure["VisibilityTimeout"] >= 6 * timeout
+
+
+def test_bridge_failures_of_every_kind_reach_the_failure_queue(standalone):
+    template = standalone[0]
+    (failure_id, _), _ = _queues(template)
+    bridge_id = _bridge_function_id(template)
+    (invoke_config,) = of_type(template, "AWS::Lambda::EventInvokeConfig").values()
+    properties = invoke_config["Properties"]
+    assert properties["FunctionName"] == {"Ref": bridge_id}
+    assert properties["DestinationConfig"] == {"OnFailure": {"Destination": {"Fn::GetAtt": [failure_id, "Arn"]}}}
+    assert properties["MaximumRetryAttempts"] == 2
+    rules = [
+        r["Properties"]
+        for r in of_type(template, "AWS::Events::Rule").values()
+        if "Remedy bridge" in r["Properties"]["Description"]
+        or "Remedy runbook executions ending" in r["Properties"]["Description"]
+    ]
+    assert len(rules) == 5
+    for rule in rules:
+        (target,) = rule["Targets"]
+        assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [failure_id, "Arn"]}}
+
+
+def test_key_policy_admits_eventbridge_for_our_rules_and_cloudwatch_alarms_only(standalone):
+    template = standalone[0]
+    (key,) = of_type(template, "AWS::KMS::Key").values()
+    statements = {s.get("Sid"): s for s in key["Properties"]["KeyPolicy"]["Statement"]}
+    events = statements["EventBridgeDeadLetters"]
+    assert events["Principal"] == {"Service": "events.amazonaws.com"}
+    assert sorted(events["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey"]
+    sources = [json.dumps(arn) for arn in events["Condition"]["ArnEquals"]["aws:SourceArn"]]
+    names = sorted(
+        r["Properties"]["Name"] for r in of_type(template, "AWS::Events::Rule").values() if "Name" in r["Properties"]
+    )
+    assert sorted(s.rsplit(":rule/", 1)[1].rstrip('"]}') for s in sources) == names
+    assert len(names) == 5 and all(n.startswith("remedy-bridge-") for n in names)
+    cloudwatch = statements["CloudWatchAlarms"]
+    assert cloudwatch["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    services = {s["Principal"].get("Service") for s in statements.values() if "Service" in s["Principal"]}
+    assert services == {"events.amazonaws.com", "cloudwatch.amazonaws.com"}
+    # The topic admits only this account's bridge alarms.
+    (topic_policy,) = of_type(template, "AWS::SNS::TopicPolicy").values()
+    (alarms,) = [
+        s for s in topic_policy["Properties"]["PolicyDocument"]["Statement"] if s.get("Sid") == "CloudWatchAlarms"
+    ]
+    assert json.dumps(alarms["Condition"]["ArnLike"]["aws:SourceArn"]).endswith(':alarm:remedy-bridge-*"]]}')
+    assert alarms["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+
+
+def test_retry_consumer_is_fed_by_the_failure_queue_with_partial_batch_failures(standalone):
+    template = standalone[0]
+    (failure_id, _), (parked_id, _) = _queues(template)
+    function_id, function = _retry_function(template)
+    (mapping,) = of_type(template, "AWS::Lambda::EventSourceMapping").values()
+    assert mapping["Properties"]["EventSourceArn"] == {"Fn::GetAtt": [failure_id, "Arn"]}
+    assert mapping["Properties"]["FunctionName"] == {"Ref": function_id}
+    assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    environment = function["Properties"]["Environment"]["Variables"]
+    assert environment["PARKED_QUEUE_URL"] == {"Ref": parked_id}
+    assert environment["FAILURE_QUEUE_URL"] == {"Ref": failure_id}
+    # Its role: the bridge's actions plus the queue's consumption and the parked queue, no action wildcard; on
+    # the bridge's path under a name member roles trust (<prefix>-bridge-*).
+    role_id = function["Properties"]["Role"]["Fn::GetAtt"][0]
+    actions = _actions(_role_statements(template, role_id))
+    assert not [a for a in actions if "*" in a]
+    from prowler_bridge import retry
+
+    declared = set(retry.IAM_ACTIONS) - {"sts:GetCallerIdentity", "sts:AssumeRole"}
+    extra = {"logs:CreateLogStream", "logs:PutLogEvents", "kms:GenerateDataKey", "kms:Decrypt", "sqs:GetQueueUrl"}
+    assert actions - extra == declared
+    role = template["Resources"][role_id]["Properties"]
+    assert role["Path"] == "/remedy/"
+    assert role["RoleName"]["Fn::Join"][1][0] == "remedy-bridge-retry-"
+
+
+def test_alarms_on_parked_messages_and_consumer_errors_notify_the_failure_topic(standalone):
+    template = standalone[0]
+    (topic_id,) = of_type(template, "AWS::SNS::Topic")
+    _, (parked_id, _) = _queues(template)
+    function_id, _ = _retry_function(template)
+    alarms = {
+        a["Properties"]["MetricName"]: a["Properties"]
+        for a in of_type(template, "AWS::CloudWatch::Alarm").values()
+        if a["Properties"].get("AlarmName", "").startswith("remedy-bridge-")
+    }
+    parked = alarms["ApproximateNumberOfMessagesVisible"]
+    assert parked["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [parked_id, "QueueName"]}}]
+    errors = alarms["Errors"]
+    assert errors["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": function_id}}]
+    for alarm in (parked, errors):
+        assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("GreaterThanThreshold", 0)
+        assert alarm["AlarmActions"] == [{"Ref": topic_id}]
+
+
+def test_no_subscription_by_default(standalone):
+    assert not of_type(standalone[0], "AWS::SNS::Subscription")
+
+
+def test_subscriptions_from_context(tmp_path_factory):
+    from tests.infra.conftest import synth
+
+    template, _ = synth(
+        tmp_path_factory,
+        **{
+            "remedy:notifyEmails": "secops@example.com, cloud@example.com",
+            "remedy:notifyHttpsEndpoints": "https://hooks.example.com/remedy",
+        },
+    )
+    found = sorted(
+        (s["Properties"]["Protocol"], s["Properties"]["Endpoint"])
+        for s in of_type(template, "AWS::SNS::Subscription").values()
+    )
+    assert found == [
+        ("email", "cloud@example.com"),
+        ("email", "secops@example.com"),
+        ("https", "https://hooks.example.com/remedy"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("remedy:notifyHttpsEndpoints", "http://hooks.example.com/remedy"),
+        ("remedy:notifyHttpsEndpoints", "https://ok.example.com,ftp://x.example.com"),
+        ("remedy:notifyHttpsEndpoints", "hooks.example.com"),
+        ("remedy:notifyEmails", "not-an-address"),
+    ],
+)
+def test_a_bad_notification_endpoint_stops_synth_naming_the_setting(setting, value):
+    from infra.prowler_bridge import notify_emails, notify_https_endpoints
+
+    check = notify_emails if setting == "remedy:notifyEmails" else notify_https_endpoints
+    with pytest.raises(ValueError, match=setting):
+        check(value)
 
 
 def test_member_account_role_grants_what_the_bridge_needs_there(tmp_path_factory):
@@ -232,3 +422,10 @@ def test_security_hub_and_its_standards_by_context_and_the_prowler_import_option
         'standards/cis-aws-foundations-benchmark/v/3.0.0"]]}',
     ]
     assert not of_type(template, "AWS::SecurityHub::ProductSubscription")
+
+
+def test_an_http_endpoint_stops_synth(tmp_path_factory):
+    from tests.infra.conftest import synth
+
+    with pytest.raises(Exception, match="remedy:notifyHttpsEndpoints must be a comma list of https:// URLs"):
+        synth(tmp_path_factory, **{"remedy:notifyHttpsEndpoints": "http://hooks.example.com/remedy"})

@@ -8,7 +8,16 @@ import dataclasses
 import pytest
 
 from catalogue import load_catalogue
-from infra.runbooks import RunbookError, render_document, runbook_iam_actions, validate_document
+from infra.runbooks import (
+    GUARD_STEP,
+    RunbookError,
+    guard_target,
+    render_document,
+    runbook_iam_actions,
+    script_for_handler,
+    support_constants,
+    validate_document,
+)
 
 CATALOGUE = load_catalogue()
 RUNBOOKS = sorted(CATALOGUE.runbooks)
@@ -115,9 +124,9 @@ def test_every_synthesized_document_previews_and_every_destructive_one_asks_appr
         approvals = [i for i, step in enumerate(steps) if step["action"] == "aws:approve"]
         assert bool(approvals) == (name in destructive), name
         if approvals:
-            # Only the read-only plan step and branches come before the first approval.
+            # Only the read-only guard, the read-only plan step and branches come before the first approval.
             before = [step for step in steps[: approvals[0]] if step["action"] != "aws:branch"]
-            assert [step["name"] for step in before] == [steps[0]["name"]], name
+            assert [step["name"] for step in before] == [GUARD_STEP, steps[2]["name"]], name
             assert all(steps[i]["inputs"]["Message"] == "{{ CheckVolume.ApprovalMessage }}" for i in approvals)
 
 
@@ -168,3 +177,66 @@ def test_the_template_gate_schema_checks_documents_as_cloudformation_deploys_the
     for document in documents:
         validate_document(document, "synthesized")
     assert len(documents) == len(CATALOGUE.runbooks)
+
+
+def _resource_parameter(control) -> str:
+    return next(name for name, source in control.remediation.parameters.items() if source.kind == "resource")
+
+
+@pytest.mark.parametrize("control", CATALOGUE.controls, ids=lambda c: c.id)
+def test_every_document_starts_with_the_guard_of_its_control(control):
+    runbook = CATALOGUE.runbooks[control.remediation.runbook]
+    document = render_document(runbook, target=guard_target(CATALOGUE, runbook), prefix="bank")
+
+    guard, branch, first = document["mainSteps"][:3]
+    assert first == {**runbook.document["mainSteps"][0], "inputs": first["inputs"]}
+    assert (guard["name"], guard["action"], guard["inputs"]["Handler"]) == (
+        GUARD_STEP,
+        "aws:executeScript",
+        "check_remedy_controls",
+    )
+    payload = guard["inputs"]["InputPayload"]
+    assert payload["ControlsParameter"] == "/bank/remediation-controls"
+    assert payload["ResourceType"] == control.resource_type
+    assert payload["ResourceId"] == f"{{{{ {_resource_parameter(control)} }}}}"
+    assert payload["ExclusionTagKey"] == "remedy:exclude"
+    assert branch["action"] == "aws:branch" and branch["isEnd"] is True
+    (choice,) = branch["inputs"]["Choices"]
+    assert choice == {
+        "NextStep": first["name"],
+        "Variable": "{{ CheckRemedyControls.Outcome }}",
+        "StringEquals": "continue",
+    }
+    assert document["parameters"]["ControlId"]["default"] == control.id
+    assert document["parameters"]["Trigger"]["default"] == "manual"
+    assert set(document["parameters"]["Trigger"]["allowedValues"]) == set(support_constants()["TRIGGERS"])
+    assert "CheckRemedyControls.Message" in document["outputs"]
+    # The guard's code is the support module's, and no runbook source mentions it.
+    assert "def check_remedy_controls" in guard["inputs"]["Script"]
+    assert "CheckRemedyControls" not in (runbook.folder / "document.yaml").read_text()
+
+
+def test_support_imports_are_inlined_in_place_of_the_import():
+    source = (CATALOGUE.runbooks["set_iam_password_policy"].folder / "script.py").read_text()
+
+    script = script_for_handler(source, "set_account_password_policy")
+
+    assert "ssm_documents" not in script
+    assert script.count("def _dry_run(") == 1
+    assert script.startswith("from __future__ import annotations")
+    assert script.count("from __future__") == 1
+    namespace: dict = {}
+    exec(compile(script, "inlined", "exec"), namespace)  # the build's own output
+    assert namespace["_dry_run"]({"DryRun": "true"}) is True
+
+
+def test_a_runbook_may_not_declare_the_guard_itself():
+    runbook = _variant(lambda d: d["parameters"].update(Trigger={"type": "String", "default": "x"}))
+
+    with pytest.raises(RunbookError, match="the build adds the guard"):
+        render_document(runbook)
+
+
+def test_runbook_actions_include_the_guard_s():
+    for runbook in CATALOGUE.runbooks.values():
+        assert set(support_constants()["IAM_ACTIONS"]) <= set(runbook_iam_actions(runbook))

@@ -1,7 +1,8 @@
 """300 controls, each with its own rule module and runbook, synthesize within every AWS limit (the limits gate).
 
 The catalogue is generated: copies of the shipped rule and runbook folders under new names, so every control
-brings its own Lambda function, document and role, as a real catalogue of that size would.
+brings its own Lambda function, document and role, as a real catalogue of that size would. Synthesizing it takes
+minutes, so these tests are marked `scale` and run by `make scale` (in CI), not by `make test`.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ def scaled(tmp_path_factory, generated_checkout):
     return standalone, pack, seconds
 
 
+@pytest.mark.scale
 def test_300_controls_pass_the_limits_gate_in_both_modes(scaled):
     standalone, pack, seconds = scaled
 
@@ -74,6 +76,7 @@ def test_300_controls_pass_the_limits_gate_in_both_modes(scaled):
         print(f"{percent:6.1f}%  {limit}")
 
 
+@pytest.mark.scale
 def test_300_controls_each_get_their_rule_document_and_remediation(scaled):
     template = stack_template(scaled[0])
 
@@ -84,6 +87,7 @@ def test_300_controls_each_get_their_rule_document_and_remediation(scaled):
     assert 1 < len(nested) <= 2 * (RULE_STACKS + RUNBOOK_STACKS)  # regional and home-region kinds
 
 
+@pytest.mark.scale
 def test_conformance_packs_of_300_controls_hold_every_rule_once(scaled):
     template = stack_template(scaled[1])
     packs = of_type(template, "AWS::Config::ConformancePack")
@@ -92,6 +96,7 @@ def test_conformance_packs_of_300_controls_hold_every_rule_once(scaled):
     assert not of_type(template, "AWS::Config::ConfigRule")
 
 
+@pytest.mark.scale
 def test_layout_places_items_by_name_so_adding_a_control_moves_none(generated_checkout):
     from catalogue import load_catalogue
 

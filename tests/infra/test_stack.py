@@ -45,13 +45,15 @@ def test_every_runbook_is_an_automation_document_with_its_handlers_code_embedded
     for runbook in CATALOGUE.runbooks.values():
         document = documents[f"Remedy-{runbook.document_stem}"]["Properties"]
         assert document["DocumentType"] == "Automation"
-        script = (runbook.folder / "script.py").read_text()
+        # Cut from script.py and the shared support modules it (or the guard) imports.
+        support = (REPO_ROOT / "ssm_documents" / "_support" / "controls.py").read_text()
+        script = (runbook.folder / "script.py").read_text() + "\n" + support
         script_steps = [s for s in document["Content"]["mainSteps"] if s["action"] == "aws:executeScript"]
         assert script_steps
         for step in script_steps:
             embedded = step["inputs"]["Script"]
             assert f"def {step['inputs']['Handler']}(" in embedded
-            # Cut from script.py unchanged: every embedded line is a line of the source.
+            # Cut unchanged: every embedded line is a line of the sources.
             assert set(embedded.splitlines()) - {""} <= set(script.splitlines())
 
 
@@ -105,6 +107,16 @@ def test_runbook_roles_grant_exactly_the_runbook_actions_and_no_wildcard_action(
                     granted |= set([actions] if isinstance(actions, str) else actions)
         assert granted == set(runbook_iam_actions(runbook))
         assert not [a for a in granted if "*" in a]
+        # The guard reads one parameter: ssm:GetParameter on it alone.
+        parameter = [
+            statement["Resource"]
+            for policy in policies.values()
+            if {"Ref": role_id} in policy["Properties"]["Roles"]
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+            if "ssm:GetParameter"
+            in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])
+        ]
+        assert len(parameter) == 1 and json.dumps(parameter[0]).endswith(':parameter/remedy/remediation-controls"]]}')
 
 
 def test_only_config_of_this_account_may_invoke_rule_functions(standalone):

@@ -102,6 +102,7 @@ def bridge(api_calls, realistic_iam_user_ids, tmp_path, monkeypatch):
     # APIs moto lacks.
     api_calls.respond("StartAutomationExecution", {"AutomationExecutionId": EXECUTION_ID})
     api_calls.respond("BatchUpdateFindings", {"ProcessedFindings": [], "UnprocessedFindings": []})
+    api_calls.respond("BatchUpdateFindingsV2", {"ProcessedFindings": [], "UnprocessedFindings": []})
     api_calls.respond("StartRemediationExecution", {"FailedItems": []})
     # AWS Config knows of no remediation and no compliant evaluation of the resource (tests override).
     api_calls.respond("DescribeRemediationExecutionStatus", {"RemediationExecutionStatuses": []})

@@ -27,6 +27,8 @@ def test_access_key_finding_passes_the_users_aida_id(bridge, check_id):
             "MaxAccessKeyAge": ["90"],
             "IAMResourceId": [user_id],
             "AutomationAssumeRole": [asff.runbook_role("Remedy-DeactivateUnrotatedIamAccessKeys")],
+            "ControlId": ["iam-access-key-rotation"],
+            "Trigger": ["bridge-manual"],
         },
     }
     bridge.calls.assert_within(handler.IAM_ACTIONS)

@@ -118,6 +118,8 @@ def test_example_flow(bridge, capsys):
     assert params_of(bridge.calls, "BatchUpdateFindings")[-1]["Workflow"] == {"Status": "RESOLVED"}
 
     bridge.calls.respond("GetAutomationExecution", {"AutomationExecution": {"FailureMessage": "boom"}})
-    handler.lambda_handler(load_example(EVENTS / "automation_status_failed.json"), None)
+    failed = load_example(EVENTS / "automation_status_failed.json")
+    failed["detail"]["ExecutionId"] = EXECUTION_ID  # one the bridge started: its failure is queued for retry
+    handler.lambda_handler(failed, None)
     (sent,) = params_of(bridge.calls, "SendMessage")
     assert json.loads(sent["MessageBody"])["status"] == "Failed"

@@ -93,3 +93,63 @@ def test_every_cell_ends_with_one_execution_and_the_finding_resolved(bridge, mon
         and finding["Id"] in [f["Id"] for f in update["FindingIdentifiers"]]
     ]
     assert len(resolved) == 1
+
+
+# The retry consumer's path for a failed run's message (tests/prowler_bridge/test_retry.py): the execution record
+# and the failure item, the resource claim, AWS Config, the start, the new record, the claim's start, the finding
+# update, the failure item settled.
+RETRY_PATH = [
+    "GetItem",
+    "GetItem",
+    "UpdateItem",
+    "DescribeRemediationExecutionStatus",
+    "GetComplianceDetailsByResource",
+    "StartAutomationExecution",
+    "PutItem",
+    "UpdateItem",
+    "BatchUpdateFindings",
+    "UpdateItem",
+]
+
+
+def _retry_cells():
+    for position, operation in enumerate(RETRY_PATH):
+        occurrence = RETRY_PATH[: position + 1].count(operation)
+        for fault in FAULTS:
+            yield pytest.param(operation, occurrence, fault, id=f"{position:02d}-{operation}#{occurrence}-{fault}")
+
+
+@pytest.mark.parametrize(("operation", "occurrence", "fault"), list(_retry_cells()))
+def test_every_retry_cell_ends_with_one_restart_and_the_message_settled(
+    bridge, monkeypatch, operation, occurrence, fault
+):
+    import boto3
+
+    from prowler_bridge import retry
+    from tests.conftest import REGION
+    from tests.prowler_bridge import test_retry
+
+    clock = {"now": 1_800_000_000.0}
+    monkeypatch.setattr(ledger.time, "time", lambda: clock["now"])
+    parked = boto3.client("sqs", region_name=REGION).create_queue(QueueName="parked")["QueueUrl"]
+    monkeypatch.setenv("PARKED_QUEUE_URL", parked)
+    message = test_retry._start_and_fail(bridge)
+    _fault_at(bridge, operation, occurrence, fault)
+
+    for delivery in range(1, retry.MAX_RECEIVE_COUNT + 1):  # SQS delivers until the consumer is done with it
+        try:
+            result = retry.lambda_handler({"Records": [test_retry._record(message, receive_count=delivery)]}, None)
+            if not result["batchItemFailures"]:
+                break
+        except (Exception, Killed):
+            pass
+        clock["now"] += 120  # the dead invocation's lease ran out; SQS shows the message again
+    else:
+        pytest.fail("the message was still being retried after the last receive")
+
+    tokens = {start["ClientToken"] for start in params_of(bridge.calls, "StartAutomationExecution")}
+    assert len(tokens) == 1  # SSM ran one new execution, however often the start was sent
+    book = ledger.Ledger(bridge.table, 24)
+    assert book.execution(test_retry.NEW_EXECUTION_ID)["resource"] == message["resource"]
+    assert not book.failure(message["resource"])["in_flight"]  # settled, not parked, not lost
+    assert boto3.client("sqs", region_name=REGION).receive_message(QueueUrl=parked).get("Messages") is None

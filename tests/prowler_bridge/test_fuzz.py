@@ -16,7 +16,6 @@ Clients are fake_aws stand-ins (parameters validated against botocore's models).
 from __future__ import annotations
 
 import copy
-import functools
 import json
 import os
 from collections import Counter
@@ -143,11 +142,14 @@ ANSWERS = {
     "GetItem": _record,
     "StartAutomationExecution": {"AutomationExecutionId": EXECUTION_ID},
     "StartRemediationExecution": {"FailedItems": []},
-    # The resource claim (a fresh one: the item as UpdateItem's ALL_NEW returns it) and AWS Config's view.
-    "UpdateItem": {"Attributes": {"generation": {"S": "00000000-0000-4000-8000-000000000000"}}},
+    # The resource claim and the failure item (fresh ones: the item as UpdateItem's ALL_NEW returns it) and AWS
+    # Config's view.
+    "UpdateItem": {"Attributes": {"generation": {"S": "00000000-0000-4000-8000-000000000000"}, "attempts": {"N": "1"}}},
     "DescribeRemediationExecutionStatus": {"RemediationExecutionStatuses": []},
     "GetComplianceDetailsByResource": {"EvaluationResults": []},
     "BatchUpdateFindings": {"ProcessedFindings": [], "UnprocessedFindings": []},
+    "BatchUpdateFindingsV2": {"ProcessedFindings": [], "UnprocessedFindings": []},
+    "GetParameter": {"Parameter": {"Value": '{"paused": false, "modes": {}}'}},  # the run-time controls
     "GetAutomationExecution": {"AutomationExecution": {"FailureMessage": "boom"}},
     "Publish": {"MessageId": "1"},
     "SendMessage": {"MessageId": "1"},
@@ -173,8 +175,6 @@ def fake_aws(tmp_path_factory):
         for name in ("MEMBER_ROLE_NAME", "MEMBER_ROLE_PATH", "LEDGER_TTL_HOURS"):
             patch.delenv(name, raising=False)
         patch.setattr(boto3, "client", aws.client)
-        # botocore builds a session to name the partition (~0.2 s): once is enough for thousands of examples.
-        patch.setattr(handler, "partition_for", functools.cache(bridge_settings.partition_for))
         bridge_settings.reset_caches()
         yield aws
     bridge_settings.reset_caches()
@@ -303,5 +303,64 @@ def test_mutated_events_never_crash_or_act_wrongly(fake_aws, entry):
                 assert call.params in baseline, f"{applied} misrouted: {call.params}"
             key = call.params.get("Item", call.params.get("Key", {})).get("pk", {}).get("S", "")
             assert len(key.encode("utf-8", "surrogatepass")) <= 2048
+
+    run()
+
+
+JSON = st.recursive(
+    SCALARS | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    max_leaves=12,
+)
+FAILURE_MESSAGES = st.fixed_dictionaries(
+    {"execution_id": st.one_of(st.just(STATUS_EXECUTION), st.just(EXECUTION_ID), JSON)},
+    optional={
+        "document": st.sampled_from(["AWS-DeleteImage", "Remedy-EnableS3BucketPublicAccessBlock"]) | JSON,
+        "account": st.sampled_from([ACCOUNT_ID, "210987654321"]) | JSON,
+        "control": st.sampled_from(["s3-bucket-level-public-access-block", "nope"]) | JSON,
+        "resource": st.sampled_from(["resource#x", f"execution#{STATUS_EXECUTION}"]) | JSON,
+    },
+)
+EXAMPLE_EVENTS = st.sampled_from([n for n, _ in ENTRY_POINTS.values()]).map(
+    lambda n: load_example(EVENTS / f"{n}.json")
+)
+BODIES = st.one_of(
+    st.text(max_size=40),
+    JSON.map(json.dumps),
+    FAILURE_MESSAGES.map(json.dumps),
+    st.tuples(JSON, st.one_of(EXAMPLE_EVENTS, FAILURE_MESSAGES, JSON)).map(
+        lambda pair: json.dumps({"requestContext": pair[0], "requestPayload": pair[1]})
+    ),
+)
+
+
+def test_failure_queue_records_never_crash_the_consumer_or_start_what_a_message_names(fake_aws, monkeypatch):
+    """Whatever a failure-queue record holds, the consumer returns a partial batch response; a failure message
+    starts nothing (the fake ledger's only record has parameters the catalogue refuses), and a redriven event
+    starts only what the bridge starts for its unmutated example."""
+    from prowler_bridge import retry
+
+    monkeypatch.setenv("PARKED_QUEUE_URL", f"https://sqs.us-east-1.amazonaws.com/{ACCOUNT_ID}/parked")
+    baseline = [p for entry in ENTRY_POINTS for p in _baseline(entry, fake_aws)]
+
+    @given(body=BODIES, receive_count=st.integers(min_value=1, max_value=retry.MAX_RECEIVE_COUNT))
+    def run(body, receive_count):
+        fake_aws.calls.clear()
+        record = {
+            "messageId": "m",
+            "receiptHandle": "rh",
+            "body": body,
+            "attributes": {"ApproximateReceiveCount": str(receive_count)},
+        }
+        result = retry.lambda_handler({"Records": [record]}, None)
+        assert result["batchItemFailures"] in ([], [{"itemIdentifier": "m"}])
+        starts = [c.params for c in fake_aws.calls if c.operation == "StartAutomationExecution"]
+        try:
+            parsed = json.loads(body)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, dict) and "execution_id" in parsed and "requestContext" not in parsed:
+            assert starts == []
+        assert all(start in baseline for start in starts), starts
 
     run()

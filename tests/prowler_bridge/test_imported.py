@@ -40,10 +40,16 @@ def test_bucket_finding_starts_runbook_with_bucket_name(bridge, capsys, check_id
     role = asff.runbook_role(document)
     assert _started(bridge) == {
         "DocumentName": document,
-        "Parameters": {"BucketName": [asff.BUCKET], "AutomationAssumeRole": [role]},
+        "Parameters": {
+            "BucketName": [asff.BUCKET],
+            "AutomationAssumeRole": [role],
+            "ControlId": [bridge.config["checks"][check_id]],
+            "Trigger": ["bridge-automatic"],  # the runbook's guard step skips it while paused or in manual mode
+        },
     }
     assert bridge.calls.operations == [
         "GetCallerIdentity",
+        "GetParameter",  # the account's run-time controls (paused, modes)
         "PutItem",  # the finding's claim
         "UpdateItem",  # the resource's claim
         "DescribeRemediationExecutionStatus",  # is AWS Config remediating it?
@@ -94,6 +100,8 @@ def test_password_policy_finding_passes_account_id_from_synthetic_arn(bridge, ch
         "PasswordReusePrevention": ["24"],
         "MaxPasswordAge": ["90"],
         "AutomationAssumeRole": [asff.runbook_role("Remedy-SetIamPasswordPolicy")],
+        "ControlId": ["iam-password-policy"],
+        "Trigger": ["bridge-automatic"],
     }
 
 

@@ -14,14 +14,11 @@ import pytest
 from catalogue import load_catalogue
 from simulation.account import EmulatedAccount
 from simulation.moto_server import moto_server
-from simulation.prowler_scan import check_id, checks_from_catalogue, prowler_available, run_prowler
+from simulation.prowler_scan import check_id, checks_from_catalogue, run_prowler
 from simulation.seeds import seed_account
 from tests.conftest import REGION
 
-pytestmark = [
-    pytest.mark.prowler,
-    pytest.mark.skipif(not prowler_available(), reason="Prowler is not installed: run `make prowler-venv`"),
-]
+pytestmark = pytest.mark.prowler  # skipped without Prowler, failed in CI (tests/simulation/conftest.py)
 CATALOGUE = load_catalogue()
 
 

@@ -1,0 +1,33 @@
+"""AWS Config's GetResourceConfigHistory for resources moto does not record (moto 5.2.5 knows S3 buckets only).
+
+Tests that run a rendered runbook need its guard step (CheckRemedyControls) to find the resource recorded, as
+AWS Config does for a recorded type: `recorded_in_config` answers from the emulated resources, the way
+simulation/config_service.py does for the demo.
+"""
+
+from __future__ import annotations
+
+import botocore.client
+import botocore.exceptions
+
+
+def answer_config_history(monkeypatch) -> None:
+    """GetResourceConfigHistory answered from the emulated EC2 volumes, IAM users and S3 buckets."""
+    from simulation.config_service import CONFIGURATION_ITEMS, RECORDED, NotDiscoveredError
+
+    original = botocore.client.BaseClient._make_api_call
+
+    def make_api_call(self, operation_name, api_params):
+        if operation_name != "GetResourceConfigHistory":
+            return original(self, operation_name, api_params)
+        lister = {**CONFIGURATION_ITEMS, **RECORDED}[api_params["resourceType"]]
+        items = [
+            i for i in lister("123456789012", self.meta.region_name) if i["resourceId"] == api_params["resourceId"]
+        ]
+        if not items:
+            raise botocore.exceptions.ClientError(
+                {"Error": {"Code": NotDiscoveredError.code, "Message": "not discovered"}}, operation_name
+            )
+        return {"configurationItems": [{"configurationItemStatus": "OK", "tags": items[0]["tags"]}]}
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", make_api_call)
