@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import botocore.exceptions
 from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator, InvalidParametersError
-from rule_support import reject_unknown_parameters
+from rule_support import handle, reject_unknown_parameters, shown
 
 APPLICABLE_RESOURCES = ["AWS::::Account"]
 RESOURCE_TYPE = "AWS::::Account"
@@ -42,8 +42,9 @@ def _parse_integer(name: str, raw: str) -> int:
     text = str(raw).strip()
     if not text:
         return default
-    if not text.isdigit():
-        raise InvalidParametersError(f"{name} must be a whole number from {low} to {high}, got {raw!r}.")
+    # ASCII digits only: str.isdigit() also accepts characters int() refuses (superscripts), and 4 digits at most.
+    if not (text.isascii() and text.isdigit()) or len(text) > 4:
+        raise InvalidParametersError(f"{name} must be a whole number from {low} to {high}, got {shown(raw)}.")
     value = int(text)
     if not low <= value <= high:
         raise InvalidParametersError(f"{name} must be from {low} to {high}, got {value}.")
@@ -55,7 +56,7 @@ def _parse_boolean(name: str, raw: str) -> bool:
     if not text:
         return BOOLEAN_PARAMETERS[name]
     if text not in ("true", "false"):
-        raise InvalidParametersError(f"{name} must be 'true' or 'false', got {raw!r}.")
+        raise InvalidParametersError(f"{name} must be 'true' or 'false', got {shown(raw)}.")
     return text == "true"
 
 
@@ -136,4 +137,4 @@ class IamPasswordPolicy(ConfigRule):
 
 def lambda_handler(event: dict, context: object) -> list | dict:
     """Lambda entry point AWS Config invokes."""
-    return Evaluator(IamPasswordPolicy(), APPLICABLE_RESOURCES).handle(event, context)
+    return handle(Evaluator(IamPasswordPolicy(), APPLICABLE_RESOURCES), APPLICABLE_RESOURCES, event, context)
