@@ -21,7 +21,7 @@ from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from catalogue import Catalogue, Control, RuleModule, Runbook
+from catalogue import Catalogue, Control, RuleModule, Runbook, deployed
 from infra import config_resources
 from infra.bridge_config import runbook_role_name_template, runbook_role_path
 from infra.config_resources import camel
@@ -34,8 +34,9 @@ from infra.runbooks import (
     ApprovalDefaults,
     approval_defaults,
     document_name,
+    fill,
     render_document,
-    runbook_iam_actions,
+    runbook_grants,
 )
 from infra.runtimes import LAMBDA_RUNTIME
 
@@ -76,6 +77,8 @@ class RemedyStack(cdk.Stack):
         **kwargs: object,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        # Context-dependent catalogue settings (e.g. remedy:s3KmsKeyArn) resolved once, for rules, runbooks and bridge.
+        catalogue = deployed(catalogue, self.node.try_get_context)
         if deployment_mode not in DEPLOYMENT_MODES:
             raise ValueError(f"remedy:deploymentMode must be one of {DEPLOYMENT_MODES}, got {deployment_mode!r}")
         self.catalogue = catalogue
@@ -207,8 +210,17 @@ class RunbookStack(cdk.NestedStack):
                 },
             ),
         )
-        # Exactly the actions the runbook calls (script IAM_ACTIONS plus its API steps); no action wildcards.
-        role.add_to_policy(iam.PolicyStatement(actions=runbook_iam_actions(runbook), resources=["*"]))
+        # Exactly the actions the runbook calls (script IAM_ACTIONS plus its API steps), on this account's resources
+        # where the action allows it, and the catalogue's service actions under their conditions; no wildcards.
+        where = {"partition": self.partition, "region": self.region, "account": self.account}
+        for grant in runbook_grants(runbook):
+            role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=list(grant.actions),
+                    resources=fill(grant.resources, **where),
+                    conditions=fill(grant.conditions, **where) if grant.conditions else None,
+                )
+            )
         return role
 
 
