@@ -41,6 +41,17 @@ from infra.runbooks import (
 from infra.runtimes import LAMBDA_RUNTIME
 
 DEPLOYMENT_MODES = ("standalone", "conformance-pack")
+# What a role may hold beyond the calls its code makes (tests/infra/test_least_privilege.py checks both ways).
+# Lambda writes a function's logs with its execution role:
+# https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html
+LAMBDA_SERVICE_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
+# The bridge's failure queue and topic are encrypted with a customer key: SQS and SNS call KMS with the sender's
+# credentials (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html,
+# https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html).
+BRIDGE_SERVICE_ACTIONS = (*LAMBDA_SERVICE_ACTIONS, "kms:GenerateDataKey", "kms:Decrypt")
+# rdklib reads an oversized configuration item (OversizedConfigurationItemChangeNotification) from AWS Config's
+# history: only rules triggered by configuration changes receive one.
+OVERSIZED_ITEM_ACTIONS = ("config:GetResourceConfigHistory",)
 # A conformance pack body goes inline while it stays under 80% of PutConformancePack's 51,200-byte TemplateBody;
 # a larger one is uploaded as an asset and passed as TemplateS3Uri (300 KB).
 # https://docs.aws.amazon.com/config/latest/APIReference/API_PutConformancePack.html
@@ -275,12 +286,15 @@ class RuleStack(cdk.NestedStack):
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description=f"Runs AWS Config rule module {rule.name}: read-only calls and PutEvaluations",
         )
-        read_actions = sorted({*rule.iam_actions, "config:PutEvaluations", "config:GetResourceConfigHistory"})
+        change_triggered = any(
+            c.detection.trigger == "change" for c in self.catalogue.controls if c.detection.rule == rule.name
+        )
+        read_actions = sorted(
+            {*rule.iam_actions, "config:PutEvaluations", *(OVERSIZED_ITEM_ACTIONS if change_triggered else ())}
+        )
         role.add_to_policy(iam.PolicyStatement(actions=read_actions, resources=["*"]))
         role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[log_group.log_group_arn]
-            )
+            iam.PolicyStatement(actions=list(LAMBDA_SERVICE_ACTIONS), resources=[log_group.log_group_arn])
         )
         function = lambda_.Function(
             self,

@@ -13,10 +13,12 @@ The records go, as JSON {"<kind>:<name>": [actions]}, to the file named by REMED
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -71,7 +73,7 @@ def _caller_kind() -> str | None:
 
 
 def _assumed_credentials(client: BaseClient) -> bool:
-    credentials = client._request_signer._credentials  # noqa: SLF001 (which credentials sign the call)
+    credentials = client._request_signer._credentials  # which credentials sign the call
     access_key = getattr(credentials, "access_key", None) if credentials else None
     return access_key is not None and access_key != os.environ.get("AWS_ACCESS_KEY_ID")
 
@@ -86,6 +88,18 @@ def _recording_make_api_call(self: BaseClient, operation_name: str, api_params: 
             unit = "member"
         observed[unit].add(iam_action(self.meta.service_model.signing_name, operation_name))
     return _original_make_api_call(self, operation_name, api_params)
+
+
+@contextlib.contextmanager
+def observing(unit: str) -> Iterator[set[str]]:
+    """Record, outside a pytest run of this plugin, the actions product code calls as `unit` (a fresh set)."""
+    saved, _current_unit[0] = BaseClient._make_api_call, unit
+    BaseClient._make_api_call = _recording_make_api_call
+    observed[unit] = set()
+    try:
+        yield observed[unit]
+    finally:
+        BaseClient._make_api_call, _current_unit[0] = saved, None
 
 
 def pytest_configure(config: pytest.Config) -> None:
