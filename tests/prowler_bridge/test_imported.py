@@ -92,7 +92,6 @@ def test_password_policy_finding_passes_account_id_from_synthetic_arn(bridge, ch
         "RequireSymbols": ["true"],
         "RequireNumbers": ["true"],
         "PasswordReusePrevention": ["24"],
-        "MaxPasswordAge": ["90"],
         "AutomationAssumeRole": [asff.runbook_role("Remedy-SetIamPasswordPolicy")],
     }
 
