@@ -48,7 +48,10 @@ LAMBDA_SERVICE_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 # The bridge's failure queue and topic are encrypted with a customer key: SQS and SNS call KMS with the sender's
 # credentials (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html,
 # https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html).
-BRIDGE_SERVICE_ACTIONS = (*LAMBDA_SERVICE_ACTIONS, "kms:GenerateDataKey", "kms:Decrypt")
+# StartAutomationExecution hands the runbook role (AutomationAssumeRole) to SSM: the caller needs iam:PassRole on it,
+# authorised with the call, never called (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html).
+MEMBER_SERVICE_ACTIONS = ("iam:PassRole",)
+BRIDGE_SERVICE_ACTIONS = (*LAMBDA_SERVICE_ACTIONS, *MEMBER_SERVICE_ACTIONS, "kms:GenerateDataKey", "kms:Decrypt")
 # rdklib reads an oversized configuration item (OversizedConfigurationItemChangeNotification) from AWS Config's
 # history: only rules triggered by configuration changes receive one.
 OVERSIZED_ITEM_ACTIONS = ("config:GetResourceConfigHistory",)

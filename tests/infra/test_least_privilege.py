@@ -24,7 +24,7 @@ import pytest
 
 from catalogue import load_catalogue
 from infra.config_resources import camel
-from infra.stack import BRIDGE_SERVICE_ACTIONS, LAMBDA_SERVICE_ACTIONS
+from infra.stack import BRIDGE_SERVICE_ACTIONS, LAMBDA_SERVICE_ACTIONS, MEMBER_SERVICE_ACTIONS
 from simulation.cloud_assembly import stack_resources
 from tests.conftest import REPO_ROOT, load_example
 from tests.infra.call_observer import OUTPUT_VARIABLE, observing
@@ -167,7 +167,7 @@ def _unit_of(role_id: str, role: dict) -> tuple[str, set[str]]:
     if role_id.startswith("ProwlerBridgeRole"):
         return "bridge", set(BRIDGE_SERVICE_ACTIONS)
     if role_id.startswith("BridgeMember"):
-        return "member", set()
+        return "member", set(MEMBER_SERVICE_ACTIONS)
     services = _trusted_service(role)
     assert services and not services & {"lambda.amazonaws.com", "ssm.amazonaws.com"}, (
         f"role {role_id} runs code this test does not know: tie it to its code in _unit_of"
