@@ -232,17 +232,19 @@ def test_kms_through_a_service_only_grants_only_for_aws_resources_and_passrole_o
     organization_assembly,
 ):
     statements = _statements(organization_assembly)
-    service_actions = {a for r in CATALOGUE.runbooks.values() for a in r.service_action_names}
     for statement in statements:
         actions = set(_actions(statement))
         condition = statement.get("Condition", {})
         if "kms:CreateGrant" in actions:
             assert condition["Bool"] == {"kms:GrantIsForAWSResource": "true"}
-        if actions & service_actions and any(a.startswith("kms:") for a in actions):
-            # kms:ViaService: <service>.<region>.amazonaws.com (the region is the stack's)
-            assert json.dumps(condition["StringEquals"]["kms:ViaService"]).count(".amazonaws.com")
         if "iam:PassRole" in actions:
             assert condition["StringEquals"]["iam:PassedToService"] == "ssm.amazonaws.com"
+    via_service = [g for r in CATALOGUE.runbooks.values() for g in r.service_actions if "kms:ViaService" in str(g)]
+    assert via_service
+    for grant in via_service:
+        (statement,) = [s for s in statements if set(_actions(s)) == set(grant.actions)]
+        # kms:ViaService: <service>.<region>.amazonaws.com, the region the stack deploys to
+        assert '"Ref": "AWS::Region"' in json.dumps(statement["Condition"]["StringEquals"]["kms:ViaService"])
     assert any("kms:CreateGrant" in _actions(s) for s in statements)
 
 
@@ -255,4 +257,7 @@ def test_runbook_actions_with_resource_level_permissions_are_scoped_to_this_acco
         resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
         assert "*" not in resources
         text = json.dumps(statement)
-        assert '"Ref": "AWS::AccountId"' in text  # in the ARN, or as aws:ResourceAccount for S3 buckets
+        if _actions(statement) == ["kms:DescribeKey"]:
+            assert '"Ref": "AWS::Region"' in text  # a key of the region, of whichever account shares it
+        else:
+            assert '"Ref": "AWS::AccountId"' in text  # in the ARN, or as aws:ResourceAccount for S3 buckets

@@ -10,7 +10,14 @@ import pytest
 from prowler_bridge import handler, settings
 from tests.conftest import ACCOUNT_ID, REGION
 from tests.prowler_bridge import asff
-from tests.prowler_bridge.conftest import EXECUTION_ID, TABLE, automation_starts, decisions, params_of
+from tests.prowler_bridge.conftest import (
+    EXECUTION_ID,
+    S3_KMS_KEY_ARN,
+    TABLE,
+    automation_starts,
+    decisions,
+    params_of,
+)
 
 
 def _ledger_items() -> dict[str, dict]:
@@ -38,9 +45,10 @@ def test_bucket_finding_starts_runbook_with_bucket_name(bridge, capsys, check_id
     result = handler.lambda_handler(asff.imported_event(finding), None)
 
     role = asff.runbook_role(document)
+    key = {"KmsKeyId": [S3_KMS_KEY_ARN]} if check_id == "s3_bucket_kms_encryption" else {}
     assert _started(bridge) == {
         "DocumentName": document,
-        "Parameters": {"BucketName": [asff.BUCKET], "AutomationAssumeRole": [role]},
+        "Parameters": {"BucketName": [asff.BUCKET], **key, "AutomationAssumeRole": [role]},
     }
     assert bridge.calls.operations == [
         "GetCallerIdentity",
