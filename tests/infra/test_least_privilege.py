@@ -49,8 +49,12 @@ def _test_files() -> list[Path]:
 
 def _fingerprint(test_files: list[Path]) -> str:
     """Hash of everything the observation depends on: product code, the tests, the recorder and the interpreter."""
-    roots = ["config_rules", "ssm_documents", "prowler_bridge", "catalogue", "tests", "simulation"]
+    roots = ["config_rules", "ssm_documents", "prowler_bridge", "catalogue", "simulation"]
+    roots += ["tests/config_rules", "tests/ssm_documents", "tests/prowler_bridge"]
     digest = hashlib.sha256()
+    extra = [REPO_ROOT / "tests" / n for n in ("conftest.py", "aws_calls.py", "config_events.py")]
+    for path in [*extra, REPO_ROOT / "tests" / "infra" / "call_observer.py"]:
+        digest.update(path.read_bytes())
     for root in roots:
         for path in sorted((REPO_ROOT / root).rglob("*")):
             if path.is_file() and path.suffix in (".py", ".yaml", ".json") and "__pycache__" not in path.parts:
@@ -196,6 +200,10 @@ def test_each_role_grants_exactly_what_its_code_calls_plus_its_declared_service_
             continue
         seen = observed.get(unit, set()) | oversized_observed.get(unit, set())
         needed = seen - NO_PERMISSION_NEEDED
+        if unit == "member":
+            # The member role is the bridge's code acting in another account (prowler_bridge/accounts.py picks the
+            # credentials by the finding's account): a call the bridge makes in its own account it makes there too.
+            seen |= observed.get("bridge", set()) & granted
         if not needed - {"config:PutEvaluations"}:
             problems.append(f"{name}: no call of {unit} was observed (are its tests recorded?)")
         if needed - granted:
@@ -251,13 +259,20 @@ def test_kms_through_a_service_only_grants_only_for_aws_resources_and_passrole_o
 def test_runbook_actions_with_resource_level_permissions_are_scoped_to_this_account(organization_assembly):
     from infra.runbooks import RESOURCE_SCOPES
 
-    scoped = [s for s in _statements(organization_assembly) if set(_actions(s)) & set(RESOURCE_SCOPES)]
+    resources = stack_resources(organization_assembly, "RemedyMember")
+    runbook_statements = [
+        statement
+        for p in resources.values()
+        if p["Type"] == "AWS::IAM::Policy" and "AutomationRole" in json.dumps(p["Properties"]["Roles"])
+        for statement in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    scoped = [s for s in runbook_statements if set(_actions(s)) & set(RESOURCE_SCOPES)]
     assert scoped
     for statement in scoped:
         resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
         assert "*" not in resources
         text = json.dumps(statement)
-        if _actions(statement) == ["kms:DescribeKey"]:
+        if all(a.startswith("kms:") for a in _actions(statement)):
             assert '"Ref": "AWS::Region"' in text  # a key of the region, of whichever account shares it
         else:
             assert '"Ref": "AWS::AccountId"' in text  # in the ARN, or as aws:ResourceAccount for S3 buckets
