@@ -441,6 +441,92 @@ def runbook_iam_actions(runbook: Runbook) -> list[str]:
     return sorted(actions)
 
 
+@dataclass(frozen=True)
+class Grant:
+    """One statement of a runbook role's policy; "{partition}", "{region}", "{account}" are filled at synth."""
+
+    actions: tuple[str, ...]
+    resources: tuple[str, ...] = ("*",)
+    conditions: dict | None = None
+
+
+# Actions the runbooks call that take resource-level permissions, per the Service Authorization Reference:
+# https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html (bucket ARNs carry no
+# account: aws:ResourceAccount pins the bucket to this account,
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-resourceaccount),
+# https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html (user),
+# https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html (volume, instance, snapshot;
+# snapshot ARNs carry no account). Every other action (Describe*, List*, GetCallerIdentity, the account's password
+# policy) has no resource type there and is granted on "*".
+_ANY_RESOURCE = Grant(())
+_S3_BUCKETS = Grant((), ("arn:{partition}:s3:::*",), {"StringEquals": {"aws:ResourceAccount": "{account}"}})
+_IAM_USERS = Grant((), ("arn:{partition}:iam::{account}:user/*",))
+_EC2_RESOURCES = Grant(
+    (),
+    (
+        "arn:{partition}:ec2:{region}:{account}:volume/*",
+        "arn:{partition}:ec2:{region}:{account}:instance/*",
+        "arn:{partition}:ec2:{region}::snapshot/*",
+    ),
+)
+RESOURCE_SCOPES = {
+    **dict.fromkeys(
+        (
+            "s3:GetEncryptionConfiguration",
+            "s3:PutEncryptionConfiguration",
+            "s3:GetBucketPublicAccessBlock",
+            "s3:PutBucketPublicAccessBlock",
+            "s3:GetBucketPolicy",
+            "s3:GetBucketTagging",
+        ),
+        _S3_BUCKETS,
+    ),
+    **dict.fromkeys(("iam:ListAccessKeys", "iam:UpdateAccessKey"), _IAM_USERS),
+    # A key of any account, in the region (S3 and EBS use keys of their own region only).
+    "kms:DescribeKey": Grant((), ("arn:{partition}:kms:{region}:*:key/*",)),
+    **dict.fromkeys(
+        (
+            "ec2:StopInstances",
+            "ec2:StartInstances",
+            "ec2:CreateSnapshot",
+            "ec2:CopySnapshot",
+            "ec2:CreateVolume",
+            "ec2:DetachVolume",
+            "ec2:AttachVolume",
+            "ec2:ModifyInstanceAttribute",
+            "ec2:DeleteVolume",
+        ),
+        _EC2_RESOURCES,
+    ),
+}
+
+
+def runbook_grants(runbook: Runbook) -> list[Grant]:
+    """The runbook role's statements: the actions its code calls (runbook_iam_actions), on this account's resources
+    where the action takes resource-level permissions, and the catalogue's service actions under their conditions.
+
+    An action the catalogue declares as a service action is granted only that way, even if script.py lists it."""
+    called = [a for a in runbook_iam_actions(runbook) if a not in runbook.service_action_names]
+    scoped: dict[int, tuple[Grant, list[str]]] = {}
+    for action in called:
+        scope = RESOURCE_SCOPES.get(action, _ANY_RESOURCE)
+        scoped.setdefault(id(scope), (scope, []))[1].append(action)
+    grants = [Grant(tuple(sorted(actions)), scope.resources, scope.conditions) for scope, actions in scoped.values()]
+    grants += [Grant(g.actions, g.resources, g.conditions or None) for g in runbook.service_actions]
+    return grants
+
+
+def fill(template: object, **values: str) -> object:
+    """`template` (a string, or lists and dicts of them) with "{partition}"-style placeholders filled."""
+    if isinstance(template, str):
+        return template.format(**values)
+    if isinstance(template, dict):
+        return {fill(k, **values): fill(v, **values) for k, v in template.items()}
+    if isinstance(template, list | tuple):
+        return [fill(v, **values) for v in template]
+    return template
+
+
 def document_name(prefix: str, runbook: Runbook) -> str:
     """Deployed SSM document name, e.g. Remedy-SetIamPasswordPolicy."""
     return f"{prefix.capitalize()}-{runbook.document_stem}"

@@ -23,21 +23,22 @@ CHARACTER_CLASSES = (
     "RequireSymbols",
     "RequireNumbers",
 )
-# name -> (default, lowest accepted, highest accepted); the ranges are the ones IAM itself accepts.
-INTEGER_PARAMETERS = {
+# name -> (default, lowest accepted, highest accepted); the ranges are the ones IAM itself accepts. MaxPasswordAge
+# defaults to None, "no expiry required": CIS v3.0 and FSBP IAM.7 require none; empty or absent means the same.
+INTEGER_PARAMETERS: dict[str, tuple[int | None, int, int]] = {
     "MinimumPasswordLength": (14, 6, 128),
     "PasswordReusePrevention": (24, 1, 24),
-    "MaxPasswordAge": (90, 1, 1095),
+    "MaxPasswordAge": (None, 1, 1095),
 }
 BOOLEAN_PARAMETERS = dict.fromkeys(CHARACTER_CLASSES, True)
 RULE_PARAMETERS = set(INTEGER_PARAMETERS) | set(BOOLEAN_PARAMETERS)
-DEFAULTS: dict[str, int | bool] = {
+DEFAULTS: dict[str, int | bool | None] = {
     **{name: spec[0] for name, spec in INTEGER_PARAMETERS.items()},
     **BOOLEAN_PARAMETERS,
 }
 
 
-def _parse_integer(name: str, raw: str) -> int:
+def _parse_integer(name: str, raw: str) -> int | None:
     default, low, high = INTEGER_PARAMETERS[name]
     text = str(raw).strip()
     if not text:
@@ -70,6 +71,8 @@ def weaker_settings(policy: dict, required: dict) -> list[str]:
     reuse = int(policy.get("PasswordReusePrevention") or 0)
     if reuse < required["PasswordReusePrevention"]:
         findings.append(f"PasswordReusePrevention {reuse} (min {required['PasswordReusePrevention']})")
+    if required["MaxPasswordAge"] is None:
+        return findings  # no expiry required
     # IAM omits MaxPasswordAge (moto reports 0) when passwords never expire.
     age = int(policy.get("MaxPasswordAge") or 0)
     if age == 0:
@@ -90,7 +93,7 @@ class IamPasswordPolicy(ConfigRule):
 
     def evaluate_parameters(self, rule_parameters: dict) -> dict:
         reject_unknown_parameters(rule_parameters, RULE_PARAMETERS)
-        valid: dict[str, int | bool] = dict(DEFAULTS)
+        valid: dict[str, int | bool | None] = dict(DEFAULTS)
         for name, raw in rule_parameters.items():
             if name in INTEGER_PARAMETERS:
                 valid[name] = _parse_integer(name, raw)

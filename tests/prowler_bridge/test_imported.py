@@ -10,7 +10,14 @@ import pytest
 from prowler_bridge import handler, settings
 from tests.conftest import ACCOUNT_ID, REGION
 from tests.prowler_bridge import asff
-from tests.prowler_bridge.conftest import EXECUTION_ID, TABLE, automation_starts, decisions, params_of
+from tests.prowler_bridge.conftest import (
+    EXECUTION_ID,
+    S3_KMS_KEY_ARN,
+    TABLE,
+    automation_starts,
+    decisions,
+    params_of,
+)
 
 
 def _ledger_items() -> dict[str, dict]:
@@ -38,10 +45,12 @@ def test_bucket_finding_starts_runbook_with_bucket_name(bridge, capsys, check_id
     result = handler.lambda_handler(asff.imported_event(finding), None)
 
     role = asff.runbook_role(document)
+    key = {"KmsKeyId": [S3_KMS_KEY_ARN]} if check_id == "s3_bucket_kms_encryption" else {}
     assert _started(bridge) == {
         "DocumentName": document,
         "Parameters": {
             "BucketName": [asff.BUCKET],
+            **key,
             "AutomationAssumeRole": [role],
             "ControlId": [bridge.config["checks"][check_id]],
             "Trigger": ["bridge-automatic"],  # the runbook's guard step skips it while paused or in manual mode
@@ -98,7 +107,6 @@ def test_password_policy_finding_passes_account_id_from_synthetic_arn(bridge, ch
         "RequireSymbols": ["true"],
         "RequireNumbers": ["true"],
         "PasswordReusePrevention": ["24"],
-        "MaxPasswordAge": ["90"],
         "AutomationAssumeRole": [asff.runbook_role("Remedy-SetIamPasswordPolicy")],
         "ControlId": ["iam-password-policy"],
         "Trigger": ["bridge-automatic"],
