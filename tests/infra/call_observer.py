@@ -1,7 +1,8 @@
 """A pytest plugin that records, per code unit, the IAM actions of the AWS calls the product's code makes.
 
-Loaded with `-p tests.infra.call_observer` by tests/infra/test_least_privilege.py, which runs the tests of every
-rule, runbook and the bridge under it. Every botocore API call (any session, any credentials) is seen at
+Loaded with `-p tests.infra.call_observer` by `make pytest` (the whole suite runs under it), or, when that run's
+records are not at hand, by tests/infra/test_least_privilege.py, which then runs the tests of every rule, runbook
+and the bridge under it. Every botocore API call (any session, any credentials) is seen at
 `BaseClient._make_api_call`; it counts as the code's call when the call stack holds product code (a rule module or
 rdklib, a runbook script, or a document step run by simulation.ssm_automation, the bridge), and not when a test
 sets up or reads AWS itself. The code unit is the one the running test file covers (tests mirror the tree):
@@ -81,12 +82,18 @@ def _assumed_credentials(client: BaseClient) -> bool:
 _original_make_api_call = BaseClient._make_api_call
 
 
-def _recording_make_api_call(self: BaseClient, operation_name: str, api_params: dict) -> object:
+def record(client: BaseClient, operation_name: str) -> None:
+    """Count one call of `operation_name` through `client` for the running test's unit, if product code made it
+    (also for calls a test answers without botocore, e.g. tests/config_records.py)."""
     unit = _current_unit[0]
     if unit is not None and _caller_kind() == "code":
-        if unit == "bridge" and _assumed_credentials(self):
+        if unit == "bridge" and _assumed_credentials(client):
             unit = "member"
-        observed[unit].add(iam_action(self.meta.service_model.signing_name, operation_name))
+        observed[unit].add(iam_action(client.meta.service_model.signing_name, operation_name))
+
+
+def _recording_make_api_call(self: BaseClient, operation_name: str, api_params: dict) -> object:
+    record(self, operation_name)
     return _original_make_api_call(self, operation_name, api_params)
 
 
@@ -116,7 +123,21 @@ def pytest_runtest_call(item: pytest.Item) -> object:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Write what was observed to REMEDY_OBSERVED_CALLS; a pytest-xdist worker to <that file>.<worker id>, so the
+    workers of one run (make pytest) leave one file each, merged by observed_calls."""
     BaseClient._make_api_call = _original_make_api_call
     target = os.environ.get(OUTPUT_VARIABLE)
-    if target:
-        Path(target).write_text(json.dumps({k: sorted(v) for k, v in sorted(observed.items())}, indent=1))
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if target and observed:
+        path = Path(f"{target}.{worker}" if worker else target)
+        path.write_text(json.dumps({k: sorted(v) for k, v in sorted(observed.items())}, indent=1))
+
+
+def observed_calls(target: Path) -> dict[str, set[str]]:
+    """unit -> actions, merged from the files one run wrote for `target` (itself and its workers')."""
+    merged: dict[str, set[str]] = defaultdict(set)
+    for path in [target, *target.parent.glob(target.name + ".*")]:
+        if path.is_file():
+            for unit, actions in json.loads(path.read_text()).items():
+                merged[unit] |= set(actions)
+    return dict(merged)

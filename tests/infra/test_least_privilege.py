@@ -3,7 +3,8 @@ actions declared, where the code is declared, as used by AWS services on the rol
 
 "Observed" is the set of IAM actions of the AWS calls a rule, runbook or the bridge makes while its own tests run
 (tests/config_rules/test_<rule>.py, tests/ssm_documents/test_<runbook>.py, tests/prowler_bridge/), recorded by
-tests/infra/call_observer.py in a separate pytest run (cached under build/ by the content of the code and tests),
+tests/infra/call_observer.py while `make pytest` runs the whole suite (or, run alone, in a pytest run of its own,
+cached under build/ by the content of the code and tests),
 plus rdklib's oversized-item path, run here. "Granted" is read from the synthesized organization templates
 (RemedySecurity: the bridge; RemedyMember: rules, runbooks, the member role). The roles come from the templates and
 the catalogue; a role this test cannot tie to code fails it.
@@ -27,7 +28,7 @@ from infra.config_resources import camel
 from infra.stack import BRIDGE_SERVICE_ACTIONS, LAMBDA_SERVICE_ACTIONS, MEMBER_SERVICE_ACTIONS
 from simulation.cloud_assembly import stack_resources
 from tests.conftest import REPO_ROOT, load_example
-from tests.infra.call_observer import OUTPUT_VARIABLE, observing
+from tests.infra.call_observer import OUTPUT_VARIABLE, observed_calls, observing
 
 CATALOGUE = load_catalogue()
 # Needs no IAM permission at all: "No permissions are required to perform this operation."
@@ -35,6 +36,8 @@ CATALOGUE = load_catalogue()
 NO_PERMISSION_NEEDED = {"sts:GetCallerIdentity"}
 BRIDGE_TESTS_NOT_RECORDED = ("test_fuzz.py",)  # fuzzing answers from a fake client, not botocore: nothing to see
 CACHE = REPO_ROOT / "build" / "least-privilege"
+# Run after the suite whose calls it reads (make pytest), not inside it: `pytest -m privilege`.
+pytestmark = pytest.mark.privilege
 
 
 def _test_files() -> list[Path]:
@@ -65,7 +68,11 @@ def _fingerprint(test_files: list[Path]) -> str:
 
 @pytest.fixture(scope="module")
 def observed() -> dict[str, set[str]]:
-    """unit -> IAM actions its code called in its tests (a pytest run of its own, cached by content)."""
+    """unit -> IAM actions its code called in its tests: what `make pytest` recorded (REMEDY_OBSERVED_CALLS names
+    its records), else a pytest run of its own, cached by content."""
+    recorded = os.environ.get(OUTPUT_VARIABLE)
+    if recorded and observed_calls(Path(recorded)):
+        return observed_calls(Path(recorded))
     files = _test_files()
     cached = CACHE / f"observed-{_fingerprint(files)}.json"
     if not cached.is_file():
