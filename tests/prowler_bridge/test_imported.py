@@ -341,3 +341,18 @@ def test_finding_update_failure_after_start_keeps_claim_and_is_logged(bridge, ca
     (line,) = decisions(capsys)
     assert line["decision"] == "started" and "InvalidAccess" in line["finding_update_error"]
     assert f"finding#{finding['Id']}" in _ledger_items()
+
+
+def test_a_batch_of_findings_about_one_resource_starts_one_run_and_reports_its_calls(bridge, capsys):
+    checks = [c for c, control in bridge.config["checks"].items() if control == "iam-password-policy"]
+    checks = [c for c in checks if not c.startswith("check")][:6]  # current Prowler ids, not legacy ones
+    findings = [asff.prowler_finding(check, asff.password_policy_arn()) for check in checks]
+
+    handler.lambda_handler(asff.imported_event(*findings), None)
+
+    assert len(automation_starts(bridge.calls)) == 1
+    assert [line["decision"] for line in decisions(capsys)] == ["started"] + ["attached"] * (len(findings) - 1)
+    counts: dict[str, int] = {}
+    for operation in bridge.calls.operations:
+        counts[operation] = counts.get(operation, 0) + 1
+    print(f"\ncalls for K={len(findings)} findings over R=1 resource: {len(bridge.calls.operations)} {counts}")
