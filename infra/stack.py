@@ -54,6 +54,16 @@ LAMBDA_SERVICE_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 # authorised with the call, never called (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html).
 MEMBER_SERVICE_ACTIONS = ("iam:PassRole",)
 BRIDGE_SERVICE_ACTIONS = (*LAMBDA_SERVICE_ACTIONS, *MEMBER_SERVICE_ACTIONS, "kms:GenerateDataKey", "kms:Decrypt")
+# The retry consumer runs the bridge's code; Lambda's event source mapping polls the failure queue with the
+# consumer's role (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html: ReceiveMessage, DeleteMessage,
+# GetQueueAttributes). sqs:GetQueueUrl comes with CDK's SqsEventSource grant (grantConsumeMessages), unused.
+RETRY_SERVICE_ACTIONS = (
+    *BRIDGE_SERVICE_ACTIONS,
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:GetQueueUrl",
+)
 # rdklib reads an oversized configuration item (OversizedConfigurationItemChangeNotification) from AWS Config's
 # history: only rules triggered by configuration changes receive one.
 OVERSIZED_ITEM_ACTIONS = ("config:GetResourceConfigHistory",)

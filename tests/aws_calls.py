@@ -20,6 +20,9 @@ _IAM_ACTION_EXCEPTIONS = {
     ("s3", "ListBuckets"): "s3:ListAllMyBuckets",
     ("s3", "HeadBucket"): "s3:ListBucket",
     ("s3", "GetBucketPolicyStatus"): "s3:GetBucketPolicyStatus",
+    # "BatchUpdateFindings and BatchUpdateFindingsV2 both use securityhub:BatchUpdateFindings":
+    # https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_BatchUpdateFindingsV2.html
+    ("securityhub", "BatchUpdateFindingsV2"): "securityhub:BatchUpdateFindings",
 }
 
 READ_ONLY_PREFIXES = ("Get", "List", "Describe", "Head", "BatchGet", "Select", "Lookup")

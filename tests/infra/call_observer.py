@@ -7,7 +7,8 @@ and the bridge under it. Every botocore API call (any session, any credentials) 
 rdklib, a runbook script, or a document step run by simulation.ssm_automation, the bridge), and not when a test
 sets up or reads AWS itself. The code unit is the one the running test file covers (tests mirror the tree):
 tests/config_rules/test_<rule>.py, tests/ssm_documents/test_<runbook>.py, tests/prowler_bridge/. A bridge call made
-with credentials other than the test account's (sts:AssumeRole into a member role) is the member role's.
+with credentials other than the test account's (sts:AssumeRole into a member role) is the member role's; one made
+while the retry consumer (prowler_bridge/retry.py) runs is the retry role's.
 
 The records go, as JSON {"<kind>:<name>": [actions]}, to the file named by REMEDY_OBSERVED_CALLS.
 """
@@ -31,7 +32,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 OUTPUT_VARIABLE = "REMEDY_OBSERVED_CALLS"
 _PRODUCT_DIRS = tuple(str(REPO_ROOT / d) + os.sep for d in ("config_rules", "ssm_documents", "prowler_bridge"))
 _AUTOMATION = str(REPO_ROOT / "simulation" / "ssm_automation.py")
-_OPERATOR_CLI = str(REPO_ROOT / "prowler_bridge" / "retry.py")  # run by a person with their own credentials
+_RETRY_CONSUMER = str(REPO_ROOT / "prowler_bridge" / "retry.py")  # a Lambda of its own, with its own role
 
 observed: dict[str, set[str]] = defaultdict(set)
 _current_unit: list[str | None] = [None]
@@ -50,10 +51,8 @@ def unit_of_test(path: Path) -> str | None:
 
 
 def _code_frame(frame: object) -> str | None:
-    """'code', 'operator' or None: whether a frame is product code calling AWS as its role."""
+    """'code' or None: whether a frame is product code calling AWS as its role."""
     filename = frame.f_code.co_filename
-    if filename == _OPERATOR_CLI:
-        return "operator"
     if filename.startswith(_PRODUCT_DIRS) or f"{os.sep}rdklib{os.sep}" in filename:
         return "code"
     # simulation.ssm_automation runs a script step as a module named "<document:step>", API steps in _call.
@@ -63,14 +62,23 @@ def _code_frame(frame: object) -> str | None:
 
 
 def _caller_kind() -> str | None:
-    frame, kind = sys._getframe(2), None
+    """'code' when product code is on the call stack (the call is its role's), else None."""
+    frame = sys._getframe(2)
     while frame is not None:
-        found = _code_frame(frame)
-        if found == "operator":
-            return found
-        kind = kind or found
+        if _code_frame(frame):
+            return "code"
         frame = frame.f_back
-    return kind
+    return None
+
+
+def _in_retry_consumer() -> bool:
+    """True when the bridge's retry consumer (its own Lambda and role) is on the call stack."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code.co_filename == _RETRY_CONSUMER:
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _assumed_credentials(client: BaseClient) -> bool:
@@ -89,6 +97,8 @@ def record(client: BaseClient, operation_name: str) -> None:
     if unit is not None and _caller_kind() == "code":
         if unit == "bridge" and _assumed_credentials(client):
             unit = "member"
+        elif unit == "bridge" and _in_retry_consumer():
+            unit = "retry"
         observed[unit].add(iam_action(client.meta.service_model.signing_name, operation_name))
 
 

@@ -25,7 +25,7 @@ import pytest
 
 from catalogue import load_catalogue
 from infra.config_resources import camel
-from infra.stack import BRIDGE_SERVICE_ACTIONS, LAMBDA_SERVICE_ACTIONS, MEMBER_SERVICE_ACTIONS
+from infra.stack import BRIDGE_SERVICE_ACTIONS, LAMBDA_SERVICE_ACTIONS, MEMBER_SERVICE_ACTIONS, RETRY_SERVICE_ACTIONS
 from simulation.cloud_assembly import stack_resources
 from tests.conftest import REPO_ROOT, load_example
 from tests.infra.call_observer import OUTPUT_VARIABLE, observed_calls, observing
@@ -36,6 +36,8 @@ CATALOGUE = load_catalogue()
 NO_PERMISSION_NEEDED = {"sts:GetCallerIdentity"}
 BRIDGE_TESTS_NOT_RECORDED = ("test_fuzz.py",)  # fuzzing answers from a fake client, not botocore: nothing to see
 CACHE = REPO_ROOT / "build" / "least-privilege"
+# The guard step's code (ssm_documents/_support/controls.py) is observed by its own tests.
+GUARD_UNIT = "runbook:remedy_controls"
 # Run after the suite whose calls it reads (make pytest), not inside it: `pytest -m privilege`.
 pytestmark = pytest.mark.privilege
 
@@ -99,7 +101,14 @@ def oversized_observed(moto_account) -> dict[str, set[str]]:
         event["invokingEvent"] = json.dumps(
             {
                 "configurationItemSummary": {
-                    k: item[k] for k in ("resourceType", "resourceId", "configurationItemCaptureTime", "awsRegion")
+                    k: item[k]
+                    for k in (
+                        "resourceType",
+                        "resourceId",
+                        "configurationItemCaptureTime",
+                        "awsRegion",
+                        "configurationItemStatus",  # AWS's summary carries it; the rules refuse an item without
+                    )
                 },
                 "messageType": "OversizedConfigurationItemChangeNotification",
                 "notificationCreationTime": item["configurationItemCaptureTime"],
@@ -177,6 +186,8 @@ def _unit_of(role_id: str, role: dict) -> tuple[str, set[str]]:
             return f"rule:{rule.name}", set(LAMBDA_SERVICE_ACTIONS)
     if role_id.startswith("ProwlerBridgeRole"):
         return "bridge", set(BRIDGE_SERVICE_ACTIONS)
+    if role_id.startswith("ProwlerBridgeRetryRole"):  # the retry consumer, fed by SQS
+        return "retry", set(RETRY_SERVICE_ACTIONS)
     if role_id.startswith("BridgeMember"):
         return "member", set(MEMBER_SERVICE_ACTIONS)
     services = _trusted_service(role)
@@ -194,7 +205,7 @@ def roles(organization_assembly):
 def test_every_rule_runbook_bridge_and_member_role_is_in_the_templates(roles):
     units = {unit for unit, _, _ in roles.values()}
     expected = {f"rule:{n}" for n in CATALOGUE.rules} | {f"runbook:{n}" for n in CATALOGUE.runbooks}
-    assert expected | {"bridge", "member"} <= units
+    assert expected | {"bridge", "member", "retry"} <= units
 
 
 def test_each_role_grants_exactly_what_its_code_calls_plus_its_declared_service_actions(
@@ -206,10 +217,14 @@ def test_each_role_grants_exactly_what_its_code_calls_plus_its_declared_service_
             table.append((name, unit, sorted(granted), "service role: its caller is the AWS service"))
             continue
         seen = observed.get(unit, set()) | oversized_observed.get(unit, set())
+        if unit.startswith("runbook:"):  # the build puts the guard step first in every runbook: its calls count
+            seen |= observed.get(GUARD_UNIT, set())
         needed = seen - NO_PERMISSION_NEEDED
         if unit == "member":
             # The member role is the bridge's code acting in another account (prowler_bridge/accounts.py picks the
             # credentials by the finding's account): a call the bridge makes in its own account it makes there too.
+            seen |= observed.get("bridge", set()) & granted
+        if unit == "retry":  # the consumer redrives events through the bridge's own handler: its calls too
             seen |= observed.get("bridge", set()) & granted
         if not needed - {"config:PutEvaluations"}:
             problems.append(f"{name}: no call of {unit} was observed (are its tests recorded?)")
