@@ -7,6 +7,8 @@ through `load_catalogue()`. A bad entry fails with a message naming the entry an
 from __future__ import annotations
 
 import ast
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,7 +33,8 @@ class CatalogueError(ValueError):
 
 @dataclass(frozen=True)
 class ParameterSource:
-    """Where a runbook parameter's value comes from: `resource` id, a `rule_parameter`, or a fixed `value`."""
+    """Where a runbook parameter's value comes from: `resource` id, a `rule_parameter`, a fixed `value`, or a
+    CDK `context` key (set at synth: the parameter then takes its value; unset: the runbook's default)."""
 
     kind: str
     value: str = ""
@@ -49,11 +52,14 @@ class Detection:
 @dataclass(frozen=True)
 class Remediation:
     runbook: str
-    automatic: bool
+    automatic: bool  # what the deployment does: false while a context key of `automatic_requires` is unresolved
     destructive: bool
     maximum_attempts: int
     retry_attempt_seconds: int
     parameters: dict[str, ParameterSource]
+    # CDK context keys that must be set for the remediation to be automatic (see `deployed`); none: as declared.
+    automatic_requires: tuple[str, ...] = ()
+    declared_automatic: bool = False  # remediation.automatic as the catalogue entry says it
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,20 @@ class RuleModule:
 
 
 @dataclass(frozen=True)
+class ServiceActions:
+    """IAM actions a runbook's role needs that its code never calls: an AWS service makes them with the role's
+    credentials while serving one of the runbook's calls (e.g. EBS creating a KMS grant for a new encrypted
+    volume), or authorises them as part of such a call. Granted only under `conditions` (an IAM Condition
+    block; "{partition}", "{region}" and "{account}" are filled at synth) on `resources`."""
+
+    actions: tuple[str, ...]
+    reason: str
+    docs: str
+    conditions: dict = field(default_factory=dict)
+    resources: tuple[str, ...] = ("*",)
+
+
+@dataclass(frozen=True)
 class Runbook:
     """ssm_documents/<name>/: document.yaml (source) and script.py (embedded at synth)."""
 
@@ -93,6 +113,12 @@ class Runbook:
     document: dict
     script_functions: frozenset[str]
     iam_actions: tuple[str, ...]
+    # From the catalogue's `runbooks.<name>.service_actions`: the role's grants no code of the runbook calls.
+    service_actions: tuple[ServiceActions, ...] = ()
+
+    @property
+    def service_action_names(self) -> frozenset[str]:
+        return frozenset(a for grant in self.service_actions for a in grant.actions)
 
     @property
     def parameters(self) -> dict[str, dict]:
@@ -240,6 +266,11 @@ def _parse_control(entry: _Entry) -> Control | None:
 
     automatic = entry.get("remediation.automatic", bool)
     destructive = entry.get("remediation.destructive", bool)
+    requires = entry.get("remediation.automatic_requires", list, []) or []
+    if not all(isinstance(key, str) and key.startswith("remedy:") for key in requires):
+        entry.error("remediation.automatic_requires", "must be a list of CDK context keys (remedy:...)")
+    elif requires and not automatic:
+        entry.error("remediation.automatic_requires", "only an automatic remediation can require context")
     if automatic and destructive and entry.get("remediation.allow_destructive_automatic", bool, False) is not True:
         entry.error(
             "remediation.automatic",
@@ -262,8 +293,12 @@ def _parse_control(entry: _Entry) -> Control | None:
             sources[key] = ParameterSource("rule_parameter", str(spec["rule_parameter"]))
         elif isinstance(spec, dict) and set(spec) == {"value"} and isinstance(spec["value"], str):
             sources[key] = ParameterSource("value", spec["value"])
+        elif isinstance(spec, dict) and set(spec) == {"context"} and str(spec["context"]).startswith("remedy:"):
+            sources[key] = ParameterSource("context", str(spec["context"]))
         else:
-            entry.error(where, "must be {resource: id}, {rule_parameter: <name>} or {value: <string>}")
+            entry.error(
+                where, "must be {resource: id}, {rule_parameter: <name>}, {value: <string>} or {context: remedy:...}"
+            )
 
     checks = entry.get("prowler.checks", list, []) or []
     legacy = entry.get("prowler.legacy_checks", list, []) or []
@@ -284,7 +319,10 @@ def _parse_control(entry: _Entry) -> Control | None:
         ),
         remediation=Remediation(
             runbook=entry.get("remediation.runbook", str),
-            automatic=automatic,
+            # Unresolved context (a catalogue read outside a deployment) never makes a remediation automatic.
+            automatic=bool(automatic) and not requires,
+            automatic_requires=tuple(requires),
+            declared_automatic=bool(automatic),
             destructive=destructive,
             maximum_attempts=attempts,
             retry_attempt_seconds=seconds,
@@ -349,6 +387,80 @@ def _check_code(control: Control, catalogue: Catalogue, root: Path, errors: list
         error("remediation.parameters", "exactly one parameter must take the resource id ({resource: id})")
 
 
+def _parse_service_actions(raw: object, name: str, errors: list[str]) -> tuple[ServiceActions, ...]:
+    """runbooks.<name>.service_actions: a list of {actions, reason, docs, conditions?, resources?}."""
+    where = f"runbooks.{name}.service_actions"
+    grants = []
+    for index, item in enumerate(raw if isinstance(raw, list) else [None]):
+        actions = item.get("actions") if isinstance(item, dict) else None
+        problems = (
+            [
+                not isinstance(actions, list)
+                or not actions
+                or not all(isinstance(a, str) and ":" in a for a in actions),
+                any("*" in a for a in actions or []),
+                not all(isinstance(item.get(k), str) and item.get(k) for k in ("reason", "docs")),
+                not item.get("docs", "").startswith("https://docs.aws.amazon.com/"),
+                set(item) - {"actions", "reason", "docs", "conditions", "resources"},
+            ]
+            if isinstance(item, dict)
+            else [True]
+        )
+        if any(problems):
+            errors.append(
+                f"{where}[{index}]: needs actions (explicit service:Action names), a reason and the AWS docs "
+                "(https://docs.aws.amazon.com/...) saying the service needs them; optional conditions, resources"
+            )
+            continue
+        grants.append(
+            ServiceActions(
+                actions=tuple(actions),
+                reason=item["reason"],
+                docs=item["docs"],
+                conditions=dict(item.get("conditions") or {}),
+                resources=tuple(item.get("resources") or ("*",)),
+            )
+        )
+    return tuple(grants)
+
+
+def _attach_runbook_declarations(raw: object, catalogue: Catalogue, errors: list[str]) -> None:
+    """The top-level `runbooks` section: per runbook folder, its service_actions."""
+    if raw is None:
+        return
+    if not isinstance(raw, dict):
+        errors.append("runbooks: must be a mapping of runbook name -> {service_actions: [...]}")
+        return
+    for name, declaration in raw.items():
+        if name not in catalogue.runbooks:
+            errors.append(f"runbooks.{name}: no control uses runbook '{name}'")
+            continue
+        if not isinstance(declaration, dict) or set(declaration) != {"service_actions"}:
+            errors.append(f"runbooks.{name}: must be {{service_actions: [...]}}")
+            continue
+        grants = _parse_service_actions(declaration["service_actions"], name, errors)
+        catalogue.runbooks[name] = dataclasses.replace(catalogue.runbooks[name], service_actions=grants)
+
+
+def deployed(catalogue: Catalogue, context: Callable[[str], object]) -> Catalogue:
+    """The catalogue as one deployment runs it: `context` (CDK's try_get_context) fills {context: ...} runbook
+    parameters (an unset key leaves the parameter to the runbook's default), and a remediation that requires
+    context keys is automatic only when all of them are set, else the Remediate button."""
+    controls = []
+    for control in catalogue.controls:
+        remediation = control.remediation
+        parameters = {}
+        for name, source in remediation.parameters.items():
+            if source.kind != "context":
+                parameters[name] = source
+            elif context(source.value):
+                parameters[name] = ParameterSource("value", str(context(source.value)))
+        automatic = remediation.declared_automatic and all(context(key) for key in remediation.automatic_requires)
+        remediation = dataclasses.replace(remediation, parameters=parameters, automatic=automatic)
+        controls.append(dataclasses.replace(control, remediation=remediation))
+    return Catalogue(controls=controls, rules=dict(catalogue.rules), runbooks=dict(catalogue.runbooks))
+
+
 def load_catalogue(path: Path | str | None = None, root: Path | str | None = None) -> Catalogue:
     """Read, validate and return the catalogue; raise CatalogueError listing every problem."""
     path = Path(path) if path else DEFAULT_CATALOGUE
@@ -394,6 +506,7 @@ def load_catalogue(path: Path | str | None = None, root: Path | str | None = Non
             )
         _check_code(control, catalogue, root, errors)
         catalogue.controls.append(control)
+    _attach_runbook_declarations(raw.get("runbooks"), catalogue, errors)
     if errors:
         raise CatalogueError(f"{path}: {len(errors)} problem(s):\n  " + "\n  ".join(errors))
     return catalogue
@@ -422,6 +535,8 @@ def markdown_table(catalogue: Catalogue) -> str:
         trigger = f"periodic ({detection.frequency})" if detection.trigger == "periodic" else "change"
         remediation = control.remediation
         mode = "automatic" if remediation.automatic else "manual (Remediate button)"
+        if remediation.automatic_requires:
+            mode = f"automatic with {', '.join(f'`{k}`' for k in remediation.automatic_requires)}, else manual"
         if remediation.destructive:
             mode += ", destructive"
         checks = ", ".join(f"`{c}`" for c in (*control.prowler_checks, *control.prowler_legacy_checks))

@@ -113,20 +113,20 @@ class BridgeOperations(Construct):
         for it), only as a conditional
         write that cannot replace an object (s3:if-none-match present:
         https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes-enforce.html)."""
-        bridge.function.add_environment("AUDIT_BUCKET", self.audit_bucket.bucket_name)
-        bridge.function.add_environment(DEPLOYMENT_VARIABLE, self.prefix)
-        bridge.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["s3:PutObject"],
-                resources=[self.audit_bucket.arn_for_objects(f"{AUDIT_PREFIX}*")],
-                conditions={"Null": {"s3:if-none-match": "false"}},
+        # The retry consumer runs the bridge's handler on redriven events (status events included): the same grant.
+        for function, role in ((bridge.function, bridge.role), (bridge.retry_function, bridge.retry_role)):
+            function.add_environment("AUDIT_BUCKET", self.audit_bucket.bucket_name)
+            function.add_environment(DEPLOYMENT_VARIABLE, self.prefix)
+            role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=["s3:PutObject"],
+                    resources=[self.audit_bucket.arn_for_objects(f"{AUDIT_PREFIX}*")],
+                    conditions={"Null": {"s3:if-none-match": "false"}},
+                )
             )
-        )
-        # PutObject into a bucket encrypted with a KMS key needs kms:GenerateDataKey on it:
-        # https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html
-        bridge.role.add_to_policy(
-            iam.PolicyStatement(actions=["kms:GenerateDataKey"], resources=[self.audit_key.key_arn])
-        )
+            # PutObject into a bucket encrypted with a KMS key needs kms:GenerateDataKey on it:
+            # https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html
+            role.add_to_policy(iam.PolicyStatement(actions=["kms:GenerateDataKey"], resources=[self.audit_key.key_arn]))
 
     def decisions(self, decision: str) -> cloudwatch.Metric:
         """The count of one decision of this deployment (all controls)."""

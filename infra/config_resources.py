@@ -74,7 +74,12 @@ def remediation_properties(control: Control, runbook: Runbook, prefix: str, role
         if source.kind == "resource":
             parameters[name] = {"ResourceValue": {"Value": "RESOURCE_ID"}}
         elif source.kind == "rule_parameter":
-            parameters[name] = {"StaticValue": {"Values": [control.detection.parameters[source.value]]}}
+            value = control.detection.parameters[source.value]
+            if value == "":
+                continue  # an empty rule parameter means "not enforced": the runbook's default (unset) applies
+            parameters[name] = {"StaticValue": {"Values": [value]}}
+        elif source.kind == "context":
+            continue  # unresolved CDK context (see catalogue.deployed): the runbook's default applies
         else:
             parameters[name] = {"StaticValue": {"Values": [source.value]}}
     return {

@@ -38,13 +38,14 @@ def _acknowledge_operations(stack: cdk.Stack, bridge: Construct) -> None:
     """The audit bucket (infra/bridge_operations.py): the bridge's write grant and its access records."""
     bucket = bridge.operations.audit_bucket
     logical_id = stack.resolve(stack.get_logical_id(bucket.node.default_child))
-    _acknowledge(
-        bridge.role,
-        f"AwsSolutions::AwsSolutions-IAM5[Resource::<{logical_id}.Arn>/audit/*]",
-        "Bridge role: s3:PutObject on the audit prefix of its own audit bucket, one object per runbook execution "
-        "whose key (date, account, region, execution id) is known only at run time; only conditional writes "
-        "(s3:if-none-match), which cannot replace a record.",
-    )
+    for role in (bridge.role, bridge.retry_role):  # the retry consumer runs the bridge's status handler too
+        _acknowledge(
+            role,
+            f"AwsSolutions::AwsSolutions-IAM5[Resource::<{logical_id}.Arn>/audit/*]",
+            "Bridge role: s3:PutObject on the audit prefix of its own audit bucket, one object per runbook "
+            "execution whose key (date, account, region, execution id) is known only at run time; only "
+            "conditional writes (s3:if-none-match), which cannot replace a record.",
+        )
     _acknowledge(
         bucket,
         "AwsSolutions::AwsSolutions-S1",

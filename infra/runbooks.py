@@ -2,9 +2,9 @@
 
 The source document.yaml carries no script: each aws:executeScript step gets, as `Script`, the part of
 the runbook's script.py its handler needs (the handler, every top-level function and constant it reaches,
-the imports those use), cut from the source text unchanged. The module unit tests import is the code that
-runs, and a document with several script steps carries each line of script.py at most once per step that
-needs it, instead of the whole file in every step (SSM refuses content over 64 KB).
+the imports those use), cut from the source text unchanged but for docstrings and comments. The module unit
+tests import is the code that runs, and a document with several script steps carries each line of script.py at
+most once per step that needs it, instead of the whole file in every step (SSM refuses content over 64 KB).
 """
 
 from __future__ import annotations
@@ -218,7 +218,8 @@ def _chunks(source: str, roots: list[str], *, keep_future: bool, inlined: set[tu
     body = [n for n in tree.body if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
     kept = _needed(body, roots)
     lines = source.splitlines()
-    comment_lines = _comment_lines(source)
+    comments = _comments(source)
+    trailing = {n for n, column in comments.items() if lines[n - 1][:column].strip()}
     chunks = []
     for node in body:
         future = isinstance(node, ast.ImportFrom) and node.module == "__future__"
@@ -237,10 +238,13 @@ def _chunks(source: str, roots: list[str], *, keep_future: bool, inlined: set[tu
                 chunks.extend(_chunks(support_source, names, keep_future=False, inlined=inlined))
             continue
         first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
-        dropped = _docstring_lines(node) | comment_lines
-        chunks.append(
-            "\n".join(line for n, line in enumerate(lines[first - 1 : node.end_lineno], first) if n not in dropped)
+        dropped = _docstring_lines(node) | (set(comments) - trailing)
+        code = (
+            line[: comments[n]].rstrip() if n in comments else line
+            for n, line in enumerate(lines[first - 1 : node.end_lineno], first)
+            if n not in dropped
         )
+        chunks.append("\n".join(code))
     return chunks
 
 
@@ -258,13 +262,12 @@ def _docstring_lines(node: ast.stmt) -> set[int]:
     return dropped
 
 
-def _comment_lines(source: str) -> set[int]:
-    """Line numbers of `source` that hold nothing but a comment (tokenized: never a line inside a string)."""
-    lines = source.splitlines()
+def _comments(source: str) -> dict[int, int]:
+    """Line number -> column of each comment in `source` (tokenized: never a '#' inside a string)."""
     return {
-        token.start[0]
+        token.start[0]: token.start[1]
         for token in tokenize.generate_tokens(io.StringIO(source).readline)
-        if token.type == tokenize.COMMENT and lines[token.start[0] - 1].strip().startswith("#")
+        if token.type == tokenize.COMMENT
     }
 
 
@@ -272,8 +275,8 @@ def script_for_handler(source: str, handler: str) -> str:
     """The lines of `source` that `handler` needs: itself, what it reaches at top level, and their imports.
 
     Statements are kept in source order with their decorators, so the result behaves as the module does for that
-    handler; every line is a source line, unchanged. Docstrings, comment-only lines and statements it never reaches
-    are left out.
+    handler; every line is a source line, unchanged but for a trailing comment. Docstrings, comments and statements
+    it never reaches are left out.
     An import from the support package (ssm_documents._support) is replaced by what it brings that is needed.
     """
     tree = ast.parse(source)
@@ -439,6 +442,92 @@ def runbook_iam_actions(runbook: Runbook) -> list[str]:
     if wildcards:
         raise RunbookError(f"runbook '{runbook.name}': IAM actions must be explicit, found {wildcards}")
     return sorted(actions)
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One statement of a runbook role's policy; "{partition}", "{region}", "{account}" are filled at synth."""
+
+    actions: tuple[str, ...]
+    resources: tuple[str, ...] = ("*",)
+    conditions: dict | None = None
+
+
+# Actions the runbooks call that take resource-level permissions, per the Service Authorization Reference:
+# https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html (bucket ARNs carry no
+# account: aws:ResourceAccount pins the bucket to this account,
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-resourceaccount),
+# https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html (user),
+# https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html (volume, instance, snapshot;
+# snapshot ARNs carry no account). Every other action (Describe*, List*, GetCallerIdentity, the account's password
+# policy) has no resource type there and is granted on "*".
+_ANY_RESOURCE = Grant(())
+_S3_BUCKETS = Grant((), ("arn:{partition}:s3:::*",), {"StringEquals": {"aws:ResourceAccount": "{account}"}})
+_IAM_USERS = Grant((), ("arn:{partition}:iam::{account}:user/*",))
+_EC2_RESOURCES = Grant(
+    (),
+    (
+        "arn:{partition}:ec2:{region}:{account}:volume/*",
+        "arn:{partition}:ec2:{region}:{account}:instance/*",
+        "arn:{partition}:ec2:{region}::snapshot/*",
+    ),
+)
+RESOURCE_SCOPES = {
+    **dict.fromkeys(
+        (
+            "s3:GetEncryptionConfiguration",
+            "s3:PutEncryptionConfiguration",
+            "s3:GetBucketPublicAccessBlock",
+            "s3:PutBucketPublicAccessBlock",
+            "s3:GetBucketPolicy",
+            "s3:GetBucketTagging",
+        ),
+        _S3_BUCKETS,
+    ),
+    **dict.fromkeys(("iam:ListAccessKeys", "iam:UpdateAccessKey"), _IAM_USERS),
+    # A key of any account, in the region (S3 and EBS use keys of their own region only).
+    "kms:DescribeKey": Grant((), ("arn:{partition}:kms:{region}:*:key/*",)),
+    **dict.fromkeys(
+        (
+            "ec2:StopInstances",
+            "ec2:StartInstances",
+            "ec2:CreateSnapshot",
+            "ec2:CopySnapshot",
+            "ec2:CreateVolume",
+            "ec2:DetachVolume",
+            "ec2:AttachVolume",
+            "ec2:ModifyInstanceAttribute",
+            "ec2:DeleteVolume",
+        ),
+        _EC2_RESOURCES,
+    ),
+}
+
+
+def runbook_grants(runbook: Runbook) -> list[Grant]:
+    """The runbook role's statements: the actions its code calls (runbook_iam_actions), on this account's resources
+    where the action takes resource-level permissions, and the catalogue's service actions under their conditions.
+
+    An action the catalogue declares as a service action is granted only that way, even if script.py lists it."""
+    called = [a for a in runbook_iam_actions(runbook) if a not in runbook.service_action_names]
+    scoped: dict[int, tuple[Grant, list[str]]] = {}
+    for action in called:
+        scope = RESOURCE_SCOPES.get(action, _ANY_RESOURCE)
+        scoped.setdefault(id(scope), (scope, []))[1].append(action)
+    grants = [Grant(tuple(sorted(actions)), scope.resources, scope.conditions) for scope, actions in scoped.values()]
+    grants += [Grant(g.actions, g.resources, g.conditions or None) for g in runbook.service_actions]
+    return grants
+
+
+def fill(template: object, **values: str) -> object:
+    """`template` (a string, or lists and dicts of them) with "{partition}"-style placeholders filled."""
+    if isinstance(template, str):
+        return template.format(**values)
+    if isinstance(template, dict):
+        return {fill(k, **values): fill(v, **values) for k, v in template.items()}
+    if isinstance(template, list | tuple):
+        return [fill(v, **values) for v in template]
+    return template
 
 
 def document_name(prefix: str, runbook: Runbook) -> str:

@@ -21,7 +21,7 @@ from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from catalogue import Catalogue, Control, RuleModule, Runbook
+from catalogue import Catalogue, Control, RuleModule, Runbook, deployed
 from infra import config_resources
 from infra.bridge_config import runbook_role_name_template, runbook_role_path
 from infra.config_resources import camel
@@ -35,13 +35,38 @@ from infra.runbooks import (
     approval_defaults,
     controls_parameter_name,
     document_name,
+    fill,
     guard_target,
     render_document,
-    runbook_iam_actions,
+    runbook_grants,
 )
 from infra.runtimes import LAMBDA_RUNTIME
 
 DEPLOYMENT_MODES = ("standalone", "conformance-pack")
+# What a role may hold beyond the calls its code makes (tests/infra/test_least_privilege.py checks both ways).
+# Lambda writes a function's logs with its execution role:
+# https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html
+LAMBDA_SERVICE_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
+# The bridge's failure queue and topic are encrypted with a customer key: SQS and SNS call KMS with the sender's
+# credentials (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html,
+# https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html).
+# StartAutomationExecution hands the runbook role (AutomationAssumeRole) to SSM: the caller needs iam:PassRole on it,
+# authorised with the call, never called (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html).
+MEMBER_SERVICE_ACTIONS = ("iam:PassRole",)
+BRIDGE_SERVICE_ACTIONS = (*LAMBDA_SERVICE_ACTIONS, *MEMBER_SERVICE_ACTIONS, "kms:GenerateDataKey", "kms:Decrypt")
+# The retry consumer runs the bridge's code; Lambda's event source mapping polls the failure queue with the
+# consumer's role (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html: ReceiveMessage, DeleteMessage,
+# GetQueueAttributes). sqs:GetQueueUrl comes with CDK's SqsEventSource grant (grantConsumeMessages), unused.
+RETRY_SERVICE_ACTIONS = (
+    *BRIDGE_SERVICE_ACTIONS,
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:GetQueueUrl",
+)
+# rdklib reads an oversized configuration item (OversizedConfigurationItemChangeNotification) from AWS Config's
+# history: only rules triggered by configuration changes receive one.
+OVERSIZED_ITEM_ACTIONS = ("config:GetResourceConfigHistory",)
 # A conformance pack body goes inline while it stays under 80% of PutConformancePack's 51,200-byte TemplateBody;
 # a larger one is uploaded as an asset and passed as TemplateS3Uri (300 KB).
 # https://docs.aws.amazon.com/config/latest/APIReference/API_PutConformancePack.html
@@ -78,6 +103,8 @@ class RemedyStack(cdk.Stack):
         **kwargs: object,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        # Context-dependent catalogue settings (e.g. remedy:s3KmsKeyArn) resolved once, for rules, runbooks and bridge.
+        catalogue = deployed(catalogue, self.node.try_get_context)
         if deployment_mode not in DEPLOYMENT_MODES:
             raise ValueError(f"remedy:deploymentMode must be one of {DEPLOYMENT_MODES}, got {deployment_mode!r}")
         self.catalogue = catalogue
@@ -220,12 +247,32 @@ class RunbookStack(cdk.NestedStack):
                 },
             ),
         )
-        # Exactly the actions the runbook calls (script IAM_ACTIONS, its API steps, the guard's); no action
+        # Exactly the actions the runbook calls (script IAM_ACTIONS, its API steps, the guard's), on this account's
+        # resources where the action allows it, and the catalogue's service actions under their conditions; no
         # wildcards. The guard's ssm:GetParameter only on this account's and region's controls parameter.
-        actions = runbook_iam_actions(runbook)
-        others = [a for a in actions if a != "ssm:GetParameter" or a in runbook.iam_actions]
-        role.add_to_policy(iam.PolicyStatement(actions=others, resources=["*"]))
+        where = {"partition": self.partition, "region": self.region, "account": self.account}
+        as_nag_reports = {"partition": "<AWS::Partition>", "region": "<AWS::Region>", "account": "<AWS::AccountId>"}
         role.add_to_policy(iam.PolicyStatement(actions=["ssm:GetParameter"], resources=[self.controls_parameter_arn()]))
+        for grant in runbook_grants(runbook):
+            actions = [a for a in grant.actions if a != "ssm:GetParameter" or a in runbook.iam_actions]
+            if not actions:
+                continue
+            role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=actions,
+                    resources=fill(grant.resources, **where),
+                    conditions=fill(grant.conditions, **where) if grant.conditions else None,
+                )
+            )
+            for pattern in fill(grant.resources, **as_nag_reports):
+                if pattern != "*":  # "*" is acknowledged for every runbook role in infra/nag.py
+                    cdk.Validations.of(role).acknowledge(
+                        cdk.Acknowledgment(
+                            id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{pattern}]",
+                            reason="Runbook role: any resource of this type in this account (or, for KMS keys, "
+                            "this region): the one AWS Config found non-compliant is known only at run time.",
+                        )
+                    )
         return role
 
     def controls_parameter_arn(self) -> str:
@@ -285,12 +332,15 @@ class RuleStack(cdk.NestedStack):
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description=f"Runs AWS Config rule module {rule.name}: read-only calls and PutEvaluations",
         )
-        read_actions = sorted({*rule.iam_actions, "config:PutEvaluations", "config:GetResourceConfigHistory"})
+        change_triggered = any(
+            c.detection.trigger == "change" for c in self.catalogue.controls if c.detection.rule == rule.name
+        )
+        read_actions = sorted(
+            {*rule.iam_actions, "config:PutEvaluations", *(OVERSIZED_ITEM_ACTIONS if change_triggered else ())}
+        )
         role.add_to_policy(iam.PolicyStatement(actions=read_actions, resources=["*"]))
         role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[log_group.log_group_arn]
-            )
+            iam.PolicyStatement(actions=list(LAMBDA_SERVICE_ACTIONS), resources=[log_group.log_group_arn])
         )
         function = lambda_.Function(
             self,

@@ -80,6 +80,8 @@ SUCCESS_STATUS = "Success"
 UPDATED_BY = "remedy-bridge"
 NOTE_MAX = 512
 ASSUME_ROLE_PARAMETER = "AutomationAssumeRole"
+# The runbook guard's Trigger values for runs the bridge starts (ssm_documents/_support/controls.py TRIGGERS).
+BRIDGE_TRIGGERS = ("bridge-automatic", "bridge-manual")
 GUARD_STEP = "CheckRemedyControls"  # the first step of every runbook (infra/runbooks.py); its outputs name a skip
 # ASFF workflow status -> the OCSF status_id BatchUpdateFindingsV2 sets (1 New, 2 In Progress, 4 Resolved):
 # https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_BatchUpdateFindingsV2.html
@@ -305,7 +307,7 @@ class Bridge:
             verdict = self._config_verdict(control, decision, resource_id, observed_at)
             if verdict:
                 return self._settled_by_config(decision, kind, pk, resource_id, verdict, securityhub_region)
-            trigger = "bridge-manual" if custom_action else "bridge-automatic"
+            trigger = BRIDGE_TRIGGERS[1] if custom_action else BRIDGE_TRIGGERS[0]
             execution_id, parameters = self._start(decision, resource_id, claim.client_token, trigger)
             self.ledger.record_execution(
                 execution_id,

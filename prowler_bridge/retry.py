@@ -179,6 +179,10 @@ class Consumer:
         if parameters.get(handler.ASSUME_ROLE_PARAMETER) != role:
             raise Refused("foreign_role", f"AutomationAssumeRole is not {role}")
         expected = {**control.parameters, control.resource_parameter: parameters.get(control.resource_parameter)}
+        if "Trigger" in parameters:  # the runbook's guard step: this control, started by the bridge
+            expected.update(ControlId=control.id, Trigger=parameters["Trigger"])
+            if parameters["Trigger"] not in handler.BRIDGE_TRIGGERS:
+                raise Refused("parameters_mismatch", f"Trigger {parameters['Trigger']!r} is not the bridge's")
         if (
             not parameters.get(control.resource_parameter)
             or {k: v for k, v in parameters.items() if k != handler.ASSUME_ROLE_PARAMETER} != expected

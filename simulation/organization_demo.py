@@ -179,7 +179,10 @@ class OrganizationDemo:
             )
         unit, findings = found[-1]
         stale = f"arn:aws:s3:::{STALE_BUCKET}-{unit.account}-{unit.region}"
-        control = self.catalogue.control("s3-bucket-kms-encryption")
+        # An automatic control of buckets, so the bridge starts its runbook (which fails on the missing bucket).
+        control = next(
+            c for c in self.catalogue.controls if c.remediation.automatic and c.resource_type == "AWS::S3::Bucket"
+        )
         findings.append(
             prowler_finding(
                 control.prowler_checks[0], stale, account=unit.account, region=unit.region, timestamp=self.scanned_at

@@ -20,9 +20,14 @@ _IAM_ACTION_EXCEPTIONS = {
     ("s3", "ListBuckets"): "s3:ListAllMyBuckets",
     ("s3", "HeadBucket"): "s3:ListBucket",
     ("s3", "GetBucketPolicyStatus"): "s3:GetBucketPolicyStatus",
+    # "BatchUpdateFindings and BatchUpdateFindingsV2 both use securityhub:BatchUpdateFindings":
+    # https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_BatchUpdateFindingsV2.html
+    ("securityhub", "BatchUpdateFindingsV2"): "securityhub:BatchUpdateFindings",
 }
 
 READ_ONLY_PREFIXES = ("Get", "List", "Describe", "Head", "BatchGet", "Select", "Lookup")
+# Operations that change no resource although their names do not say so.
+READ_ONLY_OPERATIONS = frozenset({"GenerateCredentialReport"})  # (re)builds the IAM credential report only
 
 
 def iam_action(service: str, operation: str) -> str:
@@ -42,7 +47,7 @@ class ApiCall:
 
     @property
     def mutating(self) -> bool:
-        return not self.operation.startswith(READ_ONLY_PREFIXES)
+        return not self.operation.startswith(READ_ONLY_PREFIXES) and self.operation not in READ_ONLY_OPERATIONS
 
 
 @dataclass
@@ -51,6 +56,7 @@ class ApiCallRecorder:
 
     calls: list[ApiCall] = field(default_factory=list)
     _failures: dict[str, tuple[str, str, int, int]] = field(default_factory=dict)
+    _failures_left: dict[str, int] = field(default_factory=dict)
     _responses: dict[str, dict] = field(default_factory=dict)
 
     def _before_call(self, model, params, **_kwargs):
@@ -58,6 +64,10 @@ class ApiCallRecorder:
         self.calls.append(ApiCall(service, model.name, params.get("body", params)))
         if model.name in self._failures and self._fails_now(model.name):
             code, message, status, _after = self._failures[model.name]
+            if model.name in self._failures_left:
+                self._failures_left[model.name] -= 1
+                if not self._failures_left[model.name]:
+                    self.heal(model.name)
             return (
                 AWSResponse("https://emulated.invalid", status, {}, None),
                 {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}},
@@ -78,14 +88,20 @@ class ApiCallRecorder:
         message: str = "denied by test",
         status: int = 403,
         after: int = 0,
+        times: int | None = None,
     ):
-        """Make every later call of `operation` fail with the given AWS error, once `after` more succeeded."""
+        """Make later calls of `operation` fail with the given AWS error, once `after` more succeeded.
+
+        Every later call fails, or only the next `times` ones (then the operation heals by itself)."""
         seen = sum(1 for c in self.calls if c.operation == operation)
         self._failures[operation] = (code, message, status, seen + after)
+        if times is not None:
+            self._failures_left[operation] = times
 
     def heal(self, operation: str) -> None:
         """Stop failing `operation`."""
         self._failures.pop(operation, None)
+        self._failures_left.pop(operation, None)
 
     def _fails_now(self, operation: str) -> bool:
         """True once the calls of `operation` (this one included) number more than the failure's threshold."""

@@ -2,14 +2,23 @@
 
 Change-triggered on AWS::EC2::Volume. Evaluated from the configuration item's
 configuration.encrypted (AWS Config records the DescribeVolumes shape in lower camel case);
-only when the item does not carry it does the rule ask EC2 (DescribeVolumes).
+only when the item does not carry it does the rule ask EC2 (DescribeVolumes). An `encrypted` that is
+not a JSON boolean (the string "false", a number) is NON_COMPLIANT with an annotation naming it.
 """
 
 from __future__ import annotations
 
 import botocore.exceptions
 from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator
-from rule_support import reject_unknown_parameters
+from rule_support import (
+    RuleEvaluationError,
+    UnreadableField,
+    as_object,
+    fail_closed,
+    field,
+    handle,
+    reject_unknown_parameters,
+)
 
 APPLICABLE_RESOURCES = ["AWS::EC2::Volume"]
 # Read-only actions the rule's Lambda role needs (beyond config:PutEvaluations).
@@ -17,14 +26,26 @@ IAM_ACTIONS = ("ec2:DescribeVolumes",)
 RULE_PARAMETERS: set[str] = set()
 
 
-def _from_configuration_item(configuration: dict) -> tuple[bool, list[dict]] | None:
+def _from_configuration_item(configuration_item: dict) -> tuple[bool, list[dict]] | None:
     """(encrypted, attachments) as the item records them, or None if it does not record `encrypted`."""
-    if configuration.get("encrypted") is None:
+    if configuration_item.get("configuration") is None:
         return None
-    attachments = [
-        {"InstanceId": a.get("instanceId"), "Device": a.get("device")} for a in configuration.get("attachments") or []
-    ]
-    return bool(configuration["encrypted"]), attachments
+    configuration = as_object(configuration_item["configuration"], "configuration", json_string=True)
+    encrypted = field(configuration, "encrypted", "configuration", bool, required=False)
+    if encrypted is None:
+        return None
+    attachments = field(configuration, "attachments", "configuration", list, required=False) or []
+    places = []
+    for index, attachment in enumerate(attachments):
+        attachment = as_object(attachment, f"configuration.attachments[{index}]")
+        path = f"configuration.attachments[{index}]"
+        places.append(
+            {
+                "InstanceId": field(attachment, "instanceId", path, str, required=False),
+                "Device": field(attachment, "device", path, str, required=False),
+            }
+        )
+    return encrypted, places
 
 
 def _from_ec2(client_factory: object, volume_id: str) -> tuple[bool, list[dict]] | None:
@@ -35,11 +56,17 @@ def _from_ec2(client_factory: object, volume_id: str) -> tuple[bool, list[dict]]
     except botocore.exceptions.ClientError as error:
         if error.response["Error"]["Code"] == "InvalidVolume.NotFound":
             return None
+        if error.response["Error"]["Code"] == "InvalidVolumeID.Malformed":
+            raise UnreadableField("resourceId", "is not a volume id EC2 accepts") from None
         raise
+    except botocore.exceptions.ParamValidationError:
+        raise UnreadableField("resourceId", "is not a volume id EC2 accepts") from None
     attachments = [
         {"InstanceId": a.get("InstanceId"), "Device": a.get("Device")} for a in volume.get("Attachments", [])
     ]
-    return bool(volume.get("Encrypted")), attachments
+    if not isinstance(volume.get("Encrypted"), bool):
+        raise RuleEvaluationError(f"DescribeVolumes reported no Encrypted flag for {volume_id}.")
+    return volume["Encrypted"], attachments
 
 
 def _where_attached(attachments: list[dict]) -> str:
@@ -56,11 +83,12 @@ class Ec2EbsVolumeEncryption(ConfigRule):
         reject_unknown_parameters(rule_parameters, RULE_PARAMETERS)
         return {}
 
+    @fail_closed
     def evaluate_change(
         self, event: dict, client_factory: object, configuration_item: dict, valid_rule_parameters: dict
     ) -> list[Evaluation]:
         volume_id = configuration_item["resourceId"]
-        recorded = _from_configuration_item(configuration_item.get("configuration") or {})
+        recorded = _from_configuration_item(configuration_item)
         if recorded is None:
             recorded = _from_ec2(client_factory, volume_id)
             if recorded is None:
@@ -74,4 +102,4 @@ class Ec2EbsVolumeEncryption(ConfigRule):
 
 def lambda_handler(event: dict, context: object) -> list | dict:
     """Lambda entry point AWS Config invokes."""
-    return Evaluator(Ec2EbsVolumeEncryption(), APPLICABLE_RESOURCES).handle(event, context)
+    return handle(Evaluator(Ec2EbsVolumeEncryption(), APPLICABLE_RESOURCES), APPLICABLE_RESOURCES, event, context)

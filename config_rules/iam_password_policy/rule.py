@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import botocore.exceptions
 from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator, InvalidParametersError
-from rule_support import reject_unknown_parameters
+from rule_support import handle, reject_unknown_parameters, shown
 
 APPLICABLE_RESOURCES = ["AWS::::Account"]
 RESOURCE_TYPE = "AWS::::Account"
@@ -23,27 +23,29 @@ CHARACTER_CLASSES = (
     "RequireSymbols",
     "RequireNumbers",
 )
-# name -> (default, lowest accepted, highest accepted); the ranges are the ones IAM itself accepts.
-INTEGER_PARAMETERS = {
+# name -> (default, lowest accepted, highest accepted); the ranges are the ones IAM itself accepts. MaxPasswordAge
+# defaults to None, "no expiry required": CIS v3.0 and FSBP IAM.7 require none; empty or absent means the same.
+INTEGER_PARAMETERS: dict[str, tuple[int | None, int, int]] = {
     "MinimumPasswordLength": (14, 6, 128),
     "PasswordReusePrevention": (24, 1, 24),
-    "MaxPasswordAge": (90, 1, 1095),
+    "MaxPasswordAge": (None, 1, 1095),
 }
 BOOLEAN_PARAMETERS = dict.fromkeys(CHARACTER_CLASSES, True)
 RULE_PARAMETERS = set(INTEGER_PARAMETERS) | set(BOOLEAN_PARAMETERS)
-DEFAULTS: dict[str, int | bool] = {
+DEFAULTS: dict[str, int | bool | None] = {
     **{name: spec[0] for name, spec in INTEGER_PARAMETERS.items()},
     **BOOLEAN_PARAMETERS,
 }
 
 
-def _parse_integer(name: str, raw: str) -> int:
+def _parse_integer(name: str, raw: str) -> int | None:
     default, low, high = INTEGER_PARAMETERS[name]
     text = str(raw).strip()
     if not text:
         return default
-    if not text.isdigit():
-        raise InvalidParametersError(f"{name} must be a whole number from {low} to {high}, got {raw!r}.")
+    # ASCII digits only: str.isdigit() also accepts characters int() refuses (superscripts), and 4 digits at most.
+    if not (text.isascii() and text.isdigit()) or len(text) > 4:
+        raise InvalidParametersError(f"{name} must be a whole number from {low} to {high}, got {shown(raw)}.")
     value = int(text)
     if not low <= value <= high:
         raise InvalidParametersError(f"{name} must be from {low} to {high}, got {value}.")
@@ -55,7 +57,7 @@ def _parse_boolean(name: str, raw: str) -> bool:
     if not text:
         return BOOLEAN_PARAMETERS[name]
     if text not in ("true", "false"):
-        raise InvalidParametersError(f"{name} must be 'true' or 'false', got {raw!r}.")
+        raise InvalidParametersError(f"{name} must be 'true' or 'false', got {shown(raw)}.")
     return text == "true"
 
 
@@ -69,6 +71,8 @@ def weaker_settings(policy: dict, required: dict) -> list[str]:
     reuse = int(policy.get("PasswordReusePrevention") or 0)
     if reuse < required["PasswordReusePrevention"]:
         findings.append(f"PasswordReusePrevention {reuse} (min {required['PasswordReusePrevention']})")
+    if required["MaxPasswordAge"] is None:
+        return findings  # no expiry required
     # IAM omits MaxPasswordAge (moto reports 0) when passwords never expire.
     age = int(policy.get("MaxPasswordAge") or 0)
     if age == 0:
@@ -89,7 +93,7 @@ class IamPasswordPolicy(ConfigRule):
 
     def evaluate_parameters(self, rule_parameters: dict) -> dict:
         reject_unknown_parameters(rule_parameters, RULE_PARAMETERS)
-        valid: dict[str, int | bool] = dict(DEFAULTS)
+        valid: dict[str, int | bool | None] = dict(DEFAULTS)
         for name, raw in rule_parameters.items():
             if name in INTEGER_PARAMETERS:
                 valid[name] = _parse_integer(name, raw)
@@ -136,4 +140,4 @@ class IamPasswordPolicy(ConfigRule):
 
 def lambda_handler(event: dict, context: object) -> list | dict:
     """Lambda entry point AWS Config invokes."""
-    return Evaluator(IamPasswordPolicy(), APPLICABLE_RESOURCES).handle(event, context)
+    return handle(Evaluator(IamPasswordPolicy(), APPLICABLE_RESOURCES), APPLICABLE_RESOURCES, event, context)

@@ -4,16 +4,24 @@ Change-triggered on AWS::S3::Bucket. Evaluated from the configuration item's
 supplementaryConfiguration.ServerSideEncryptionConfiguration; only when the item does not
 carry it does the rule ask S3 (GetBucketEncryption). COMPLIANT iff the default encryption
 algorithm is aws:kms (SSE-KMS) or aws:kms:dsse (DSSE-KMS); SSE-S3 (AES256) is NON_COMPLIANT
-because it gives no key policy to control or audit who can decrypt.
+because it gives no key policy to control or audit who can decrypt. The setting may be an object or a
+JSON string holding one (as GetResourceConfigHistory returns it); anything not shaped as AWS Config
+records it is NON_COMPLIANT with an annotation naming the field.
 """
 
 from __future__ import annotations
 
-import json
-
 import botocore.exceptions
 from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator
-from rule_support import reject_unknown_parameters
+from rule_support import (
+    UnreadableField,
+    as_object,
+    fail_closed,
+    field,
+    handle,
+    reject_unknown_parameters,
+    resource_name,
+)
 
 APPLICABLE_RESOURCES = ["AWS::S3::Bucket"]
 # Read-only actions the rule's Lambda role needs (beyond config:PutEvaluations).
@@ -28,12 +36,20 @@ ALGORITHM_LABELS = {
 RULE_PARAMETERS: set[str] = set()
 
 
-def _default_encryption(rules: list[dict], rule_key: str, algorithm_key: str, key_key: str) -> dict | None:
-    """{"algorithm", "key"} of the first rule that sets default encryption, or None."""
-    for entry in rules or []:
-        default = (entry or {}).get(rule_key) or {}
-        if default.get(algorithm_key):
-            return {"algorithm": default[algorithm_key], "key": default.get(key_key)}
+def _recorded_default(rules: object, path: str) -> dict | None:
+    """{"algorithm", "key"} of the first recorded rule that sets default encryption, or None (strictly typed)."""
+    if not isinstance(rules, list):
+        raise UnreadableField(f"{path}.rules", "is missing" if rules is None else "is not a list")
+    for index, entry in enumerate(rules):
+        where = f"{path}.rules[{index}]"
+        entry = as_object(entry, where)
+        default = field(entry, "applyServerSideEncryptionByDefault", where, dict, required=False)
+        if default is None:
+            continue
+        where += ".applyServerSideEncryptionByDefault"
+        algorithm = field(default, "sseAlgorithm", where, str, required=False)
+        if algorithm:
+            return {"algorithm": algorithm, "key": field(default, "kmsMasterKeyID", where, str, required=False)}
     return None
 
 
@@ -42,17 +58,15 @@ def _from_configuration_item(configuration_item: dict) -> tuple[bool, dict | Non
 
     recorded is False when the item does not carry the setting (then S3 must be asked).
     """
-    supplementary = configuration_item.get("supplementaryConfiguration") or {}
-    recorded = supplementary.get("ServerSideEncryptionConfiguration")
-    if recorded is None:
+    supplementary = configuration_item.get("supplementaryConfiguration")
+    supplementary = {} if supplementary is None else as_object(supplementary, "supplementaryConfiguration", True)
+    if supplementary.get("ServerSideEncryptionConfiguration") is None:
         return False, None
-    if isinstance(recorded, str):
-        # The configuration history API serialises supplementary values as JSON strings.
-        recorded = json.loads(recorded)
+    path = "supplementaryConfiguration.ServerSideEncryptionConfiguration"
+    # The configuration history API serialises supplementary values as JSON strings.
+    recorded = as_object(supplementary["ServerSideEncryptionConfiguration"], path, json_string=True)
     # AWS Config records the settings in lower camel case.
-    return True, _default_encryption(
-        recorded.get("rules"), "applyServerSideEncryptionByDefault", "sseAlgorithm", "kmsMasterKeyID"
-    )
+    return True, _recorded_default(recorded.get("rules"), path)
 
 
 def _from_s3(client_factory: object, bucket: str) -> dict | None:
@@ -63,9 +77,13 @@ def _from_s3(client_factory: object, bucket: str) -> dict | None:
         if error.response["Error"]["Code"] == "ServerSideEncryptionConfigurationNotFoundError":
             return None
         raise
-    return _default_encryption(
-        configuration.get("Rules"), "ApplyServerSideEncryptionByDefault", "SSEAlgorithm", "KMSMasterKeyID"
-    )
+    except botocore.exceptions.ParamValidationError:
+        raise UnreadableField("resourceName", f"({bucket[:60]!r}) is not a bucket name S3 accepts") from None
+    for rule in configuration.get("Rules") or []:
+        default = rule.get("ApplyServerSideEncryptionByDefault") or {}
+        if default.get("SSEAlgorithm"):
+            return {"algorithm": default["SSEAlgorithm"], "key": default.get("KMSMasterKeyID")}
+    return None
 
 
 def _evaluation(encryption: dict | None) -> Evaluation:
@@ -87,16 +105,16 @@ class S3BucketKmsEncryption(ConfigRule):
         reject_unknown_parameters(rule_parameters, RULE_PARAMETERS)
         return {}
 
+    @fail_closed
     def evaluate_change(
         self, event: dict, client_factory: object, configuration_item: dict, valid_rule_parameters: dict
     ) -> list[Evaluation]:
-        bucket = configuration_item["resourceName"] or configuration_item["resourceId"]
         recorded, encryption = _from_configuration_item(configuration_item)
         if not recorded:
-            encryption = _from_s3(client_factory, bucket)
+            encryption = _from_s3(client_factory, resource_name(configuration_item))
         return [_evaluation(encryption)]
 
 
 def lambda_handler(event: dict, context: object) -> list | dict:
     """Lambda entry point AWS Config invokes."""
-    return Evaluator(S3BucketKmsEncryption(), APPLICABLE_RESOURCES).handle(event, context)
+    return handle(Evaluator(S3BucketKmsEncryption(), APPLICABLE_RESOURCES), APPLICABLE_RESOURCES, event, context)

@@ -2,14 +2,24 @@
 
 Change-triggered on AWS::S3::Bucket. Evaluated from the configuration item's
 supplementaryConfiguration.PublicAccessBlockConfiguration; only when the item does not
-carry it does the rule ask S3 (GetPublicAccessBlock).
+carry it does the rule ask S3 (GetPublicAccessBlock). The setting may be an object or a JSON string
+holding one (as GetResourceConfigHistory returns it); a setting that is missing or not a JSON boolean
+(the string "false", a number) is NON_COMPLIANT with an annotation naming it.
 """
 
 from __future__ import annotations
 
 import botocore.exceptions
 from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator
-from rule_support import reject_unknown_parameters
+from rule_support import (
+    UnreadableField,
+    as_object,
+    fail_closed,
+    field,
+    handle,
+    reject_unknown_parameters,
+    resource_name,
+)
 
 APPLICABLE_RESOURCES = ["AWS::S3::Bucket"]
 # Read-only actions the rule's Lambda role needs (beyond config:PutEvaluations).
@@ -20,12 +30,14 @@ RULE_PARAMETERS: set[str] = set()
 
 def _from_configuration_item(configuration_item: dict) -> dict[str, bool] | None:
     """The four settings as the configuration item records them, or None if it does not carry them."""
-    supplementary = configuration_item.get("supplementaryConfiguration") or {}
-    recorded = supplementary.get("PublicAccessBlockConfiguration")
-    if recorded is None:
+    supplementary = configuration_item.get("supplementaryConfiguration")
+    supplementary = {} if supplementary is None else as_object(supplementary, "supplementaryConfiguration", True)
+    path = "supplementaryConfiguration.PublicAccessBlockConfiguration"
+    if supplementary.get("PublicAccessBlockConfiguration") is None:
         return None
+    recorded = as_object(supplementary["PublicAccessBlockConfiguration"], path, json_string=True)
     # AWS Config records the settings in lower camel case.
-    return {name: bool(recorded.get(name[0].lower() + name[1:], False)) for name in SETTINGS}
+    return {name: field(recorded, name[0].lower() + name[1:], path, bool) for name in SETTINGS}
 
 
 def _from_s3(client_factory: object, bucket: str) -> dict[str, bool]:
@@ -36,7 +48,9 @@ def _from_s3(client_factory: object, bucket: str) -> dict[str, bool]:
         if error.response["Error"]["Code"] == "NoSuchPublicAccessBlockConfiguration":
             return dict.fromkeys(SETTINGS, False)
         raise
-    return {name: bool(configuration.get(name, False)) for name in SETTINGS}
+    except botocore.exceptions.ParamValidationError:
+        raise UnreadableField("resourceName", f"({bucket[:60]!r}) is not a bucket name S3 accepts") from None
+    return {name: configuration.get(name) is True for name in SETTINGS}
 
 
 class S3BucketLevelPublicAccessBlock(ConfigRule):
@@ -46,13 +60,13 @@ class S3BucketLevelPublicAccessBlock(ConfigRule):
         reject_unknown_parameters(rule_parameters, RULE_PARAMETERS)
         return {}
 
+    @fail_closed
     def evaluate_change(
         self, event: dict, client_factory: object, configuration_item: dict, valid_rule_parameters: dict
     ) -> list[Evaluation]:
-        bucket = configuration_item["resourceName"] or configuration_item["resourceId"]
         settings = _from_configuration_item(configuration_item)
         if settings is None:
-            settings = _from_s3(client_factory, bucket)
+            settings = _from_s3(client_factory, resource_name(configuration_item))
         off = [name for name in SETTINGS if not settings[name]]
         if off:
             return [
@@ -71,4 +85,5 @@ class S3BucketLevelPublicAccessBlock(ConfigRule):
 
 def lambda_handler(event: dict, context: object) -> list | dict:
     """Lambda entry point AWS Config invokes."""
-    return Evaluator(S3BucketLevelPublicAccessBlock(), APPLICABLE_RESOURCES).handle(event, context)
+    evaluator = Evaluator(S3BucketLevelPublicAccessBlock(), APPLICABLE_RESOURCES)
+    return handle(evaluator, APPLICABLE_RESOURCES, event, context)

@@ -11,10 +11,14 @@ Safety:
   would otherwise encrypt with a key of their own.
 - Only one mutating call (PutBucketEncryption): if it fails, the bucket keeps its previous encryption.
 - Only new objects are affected; existing objects keep the encryption they were written with.
+- A bucket that must stay on SSE-S3 is left alone, with the reason in the output: one whose bucket policy lets
+  Elastic Load Balancing deliver access logs (only SSE-S3 is supported there:
+  https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html) or S3 server
+  access logs (https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html), or one
+  tagged KEEP_SSE_S3_TAG=true by its owner.
 """
 
-from __future__ import annotations
-
+import json
 import re
 
 import boto3
@@ -22,20 +26,54 @@ import botocore.exceptions
 
 from ssm_documents._support.controls import _dry_run
 
-# Every action this script calls, plus the KMS actions S3 uses on the caller's behalf with a
-# customer key (GenerateDataKey to encrypt, Decrypt to read back); the runbook's IAM role grants
-# exactly these. GetBucketEncryption / PutBucketEncryption are authorised by the
-# s3:Get/PutEncryptionConfiguration actions.
+# Every action this script calls; the runbook's IAM role grants exactly these. GetBucketEncryption /
+# PutBucketEncryption are authorised by s3:Get/PutEncryptionConfiguration. No KMS data-key action: "Amazon S3
+# does not validate the KMS key ID provided in PutBucketEncryption requests"
+# (https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketEncryption.html); the bucket's writers and
+# readers need kms:GenerateDataKey and kms:Decrypt on the key, not this runbook.
 IAM_ACTIONS = (
     "sts:GetCallerIdentity",
     "s3:GetEncryptionConfiguration",
     "s3:PutEncryptionConfiguration",
+    "s3:GetBucketPolicy",
+    "s3:GetBucketTagging",
     "kms:DescribeKey",
-    "kms:GenerateDataKey",
-    "kms:Decrypt",
 )
 KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
 AWS_MANAGED_KEY = "the AWS managed key aws/s3"
+# A bucket tagged with this key and the value "true" stays on SSE-S3 (its owner knows a reader or writer needs it).
+KEEP_SSE_S3_TAG = "remedy:keep-sse-s3"
+# Log delivery principals whose target bucket must use SSE-S3: ELB access logs (the service principal of newer
+# regions, and the Elastic Load Balancing account of each older region, from the ALB access-logging page) and
+# S3 server access logs.
+LOG_DELIVERY_SERVICES = ("logdelivery.elasticloadbalancing.amazonaws.com", "logging.s3.amazonaws.com")
+ELB_ACCOUNTS = (
+    "127311923021",  # us-east-1
+    "033677994240",  # us-east-2
+    "027434742980",  # us-west-1
+    "797873946194",  # us-west-2
+    "985666609251",  # ca-central-1
+    "054676820928",  # eu-central-1
+    "156460612806",  # eu-west-1
+    "652711504416",  # eu-west-2
+    "009996457667",  # eu-west-3
+    "897822967062",  # eu-north-1
+    "635631232127",  # eu-south-1
+    "098369216593",  # af-south-1
+    "076674570225",  # me-south-1
+    "754344448648",  # ap-east-1
+    "582318560864",  # ap-northeast-1
+    "600734575887",  # ap-northeast-2
+    "383597477331",  # ap-northeast-3
+    "114774131450",  # ap-southeast-1
+    "783225319266",  # ap-southeast-2
+    "718504428378",  # ap-south-1
+    "507241528517",  # sa-east-1
+    "048591011584",  # us-gov-west-1
+    "190560391635",  # us-gov-east-1
+    "638102146993",  # cn-north-1
+    "037604701340",  # cn-northwest-1
+)
 # Same patterns as document.yaml's allowedPattern (a test keeps them identical).
 BUCKET_NAME_PATTERN = r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
 KMS_KEY_ID_PATTERN = (
@@ -98,6 +136,59 @@ def _key_arn(key_id: str) -> str:
     return metadata["Arn"]
 
 
+def _principals(statement: dict) -> list[str]:
+    """Every principal string a bucket policy statement names (service names and AWS ARNs or account ids)."""
+    principal = statement.get("Principal")
+    if not isinstance(principal, dict):
+        return [principal] if isinstance(principal, str) else []
+    names = []
+    for value in principal.values():
+        names += [value] if isinstance(value, str) else [v for v in value or [] if isinstance(v, str)]
+    return names
+
+
+def _log_delivery_grant(s3: object, bucket: str, owner: str) -> str | None:
+    """The log delivery principal the bucket's policy allows (its target must stay SSE-S3), or None."""
+    try:
+        policy = json.loads(s3.get_bucket_policy(Bucket=bucket, ExpectedBucketOwner=owner)["Policy"])
+    except botocore.exceptions.ClientError as error:
+        if error.response["Error"]["Code"] == "NoSuchBucketPolicy":
+            return None
+        raise
+    statements = policy.get("Statement") or []
+    for statement in [statements] if isinstance(statements, dict) else statements:
+        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+            continue
+        for name in _principals(statement):
+            if name in LOG_DELIVERY_SERVICES:
+                return name
+            account = re.fullmatch(r"(?:arn:aws[a-z-]*:iam::)?(\d{12})(?::root)?", name)
+            if account and account.group(1) in ELB_ACCOUNTS:
+                return name
+    return None
+
+
+def _keep_tag(s3: object, bucket: str, owner: str) -> bool:
+    """True when the bucket's owner tagged it to stay on SSE-S3."""
+    try:
+        tags = s3.get_bucket_tagging(Bucket=bucket, ExpectedBucketOwner=owner).get("TagSet") or []
+    except botocore.exceptions.ClientError as error:
+        if error.response["Error"]["Code"] == "NoSuchTagSet":
+            return False
+        raise
+    return any(t.get("Key") == KEEP_SSE_S3_TAG and str(t.get("Value", "")).lower() == "true" for t in tags)
+
+
+def _must_stay_sse_s3(s3: object, bucket: str, owner: str) -> str | None:
+    """Why the bucket must keep SSE-S3, or None."""
+    principal = _log_delivery_grant(s3, bucket, owner)
+    if principal:
+        return f"its bucket policy lets {principal} deliver logs, and log delivery to this bucket supports SSE-S3 only"
+    if _keep_tag(s3, bucket, owner):
+        return f"it is tagged {KEEP_SSE_S3_TAG}=true"
+    return None
+
+
 def enable_bucket_kms_encryption(events: dict, context: object) -> dict:
     """Make SSE-KMS (with Bucket Keys) the default encryption of `events["BucketName"]` unless it uses KMS.
 
@@ -140,6 +231,19 @@ def enable_bucket_kms_encryption(events: dict, context: object) -> dict:
             "PlannedState": previous,
             "CurrentState": previous,
             "Message": message,
+        }
+    reason = _must_stay_sse_s3(s3, bucket, owner)
+    if reason:
+        return {
+            "BucketName": bucket,
+            "DryRun": dry_run,
+            "WouldChange": False,
+            "Changed": False,
+            "Skipped": True,
+            "PreviousState": previous,
+            "PlannedState": previous,
+            "CurrentState": previous,
+            "Message": f"Left on {algorithm or 'its default encryption'}: {reason}; nothing changed.",
         }
     by_default = {"SSEAlgorithm": "aws:kms"}
     if requested_key:

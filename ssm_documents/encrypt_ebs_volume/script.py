@@ -28,16 +28,14 @@ Safety:
 Embedded into document.yaml's aws:executeScript steps at synth; unit-tested as a module.
 """
 
-from __future__ import annotations
-
 import datetime
 import re
 
 import boto3
-import botocore.config
 import botocore.exceptions
+from botocore.config import Config
 
-from ssm_documents._support.controls import _dry_run
+from ssm_documents._support.controls import _dry_run, _flag
 
 # Every action this script calls, plus those EBS needs on the caller's behalf: CreateTags (tags set at
 # creation) and the KMS actions EBS uses to encrypt the copy and create/attach the volume with the key.
@@ -66,7 +64,7 @@ IAM_ACTIONS = (
 
 VOLUME_ID = re.compile(r"^vol-[0-9a-f]{8,17}$")
 SNAPSHOT_ID = re.compile(r"^snap-[0-9a-f]{8,17}$")
-INSTANCE_ID = re.compile(r"^i-[0-9a-f]{8,17}$")
+INSTANCE_ID = re.compile(r"^(i-[0-9a-f]{8,17})?$")  # empty: the volume was not attached
 EXECUTION_ID = re.compile(r"^[0-9a-f-]{36}$")
 _KEY_ID = r"(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
 _ALIAS = r"alias/[a-zA-Z0-9/_-]{1,250}"
@@ -79,24 +77,21 @@ DELETE_AFTER_TAG = "remedy:delete-after"
 VERIFICATION_DAYS = 14  # the encrypted copy of the original data is kept this long, then may be deleted
 MAX_TAGS = 50  # EC2 allows 50 tags per resource
 # Tags that say infrastructure as code owns the volume (or its instance): replacing it makes the stack drift.
-# aws: tags cannot be set by callers (so cannot be copied): https://docs.aws.amazon.com/tag-editor/latest/usergu
-# ide/tagging.html
+# aws: tags cannot be set by callers (so cannot be copied):
+# https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html
 MANAGED_TAG_PREFIXES = ("aws:cloudformation:", "aws:autoscaling:", "aws:servicecatalog:", "terraform", "tf:")
 MANAGED_BY_KEYS = ("managedby", "managed-by", "managed_by", "provisioner")
 MANAGED_BY_TOOLS = ("terraform", "pulumi", "cloudformation", "cdk", "opentofu")
 # Bounded API calls: 2 s to connect, 5 s to read, at most 2 attempts (standard retry mode; its backoff before
-# the second attempt is at most 1 s: https://boto3.amazonaws.com/v1/documentation/api/latest/guide/retries.html)
-# .
-CLIENT_CONFIG = botocore.config.Config(
-    connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 2}
-)
+# the second attempt is at most 1 s:
+# https://boto3.amazonaws.com/v1/documentation/api/latest/guide/retries.html).
+CLIENT_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 2})
 CALL_SECONDS = 2 * (2 + 5) + 1  # one API call's worst case under CLIENT_CONFIG
 # Bounded botocore waiters (each poll is an API call too).
 STOP_WAIT = {"Delay": 15, "MaxAttempts": 12}
 RESTORE_STOP_WAIT = {"Delay": 15, "MaxAttempts": 6}
 VOLUME_WAIT = {"Delay": 5, "MaxAttempts": 8}
-# handler -> (API calls outside waits, at most; the waits it may run). A unit test checks each step's worst case
-# ,
+# handler -> (API calls outside waits, at most; the waits it may run). A unit test checks each step's worst case,
 # calls x CALL_SECONDS + attempts x (Delay + CALL_SECONDS) per wait, against its timeoutSeconds, and the fault
 # matrix checks no step makes more calls than declared here.
 STEP_WORST_CASE = {
@@ -124,42 +119,12 @@ def _ec2() -> object:
     return boto3.client("ec2", config=CLIENT_CONFIG)
 
 
-def _volume_id(events: dict, name: str = "VolumeId") -> str:
-    volume_id = events.get(name)
-    if not isinstance(volume_id, str) or not VOLUME_ID.match(volume_id):
-        raise ValueError(f"{name} must match {VOLUME_ID.pattern}, got {volume_id!r}")
-    return volume_id
-
-
-def _snapshot_id(events: dict, name: str) -> str:
-    snapshot_id = events.get(name)
-    if not isinstance(snapshot_id, str) or not SNAPSHOT_ID.match(snapshot_id):
-        raise ValueError(f"{name} must match {SNAPSHOT_ID.pattern}, got {snapshot_id!r}")
-    return snapshot_id
-
-
-def _optional_instance_id(events: dict, name: str) -> str:
-    instance_id = events.get(name) or ""
-    if instance_id and (not isinstance(instance_id, str) or not INSTANCE_ID.match(instance_id)):
-        raise ValueError(f"{name} must be empty or match {INSTANCE_ID.pattern}, got {instance_id!r}")
-    return instance_id
-
-
-def _execution_id(events: dict) -> str:
-    execution_id = events.get("ExecutionId")
-    if not isinstance(execution_id, str) or not EXECUTION_ID.match(execution_id):
-        raise ValueError(f"ExecutionId must be an automation execution id, got {execution_id!r}")
-    return execution_id
-
-
-# A Boolean input (or its text, as SSM may pass it); anything else is refused.
-def _flag(events: dict, name: str) -> bool:
-    value = events.get(name, False)
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    raise ValueError(f"{name} must be true or false, got {value!r}")
+# An id input matching `pattern` (`default` when absent); anything else is refused.
+def _id(events: dict, name: str, pattern: re.Pattern, default: str = "") -> str:
+    value = events.get(name, default)
+    if not isinstance(value, str) or not pattern.match(value):
+        raise ValueError(f"{name} must match {pattern.pattern}, got {value!r}")
+    return value
 
 
 # The volume; DescribeVolumes only sees volumes of this account and region (else NotFound).
@@ -249,13 +214,6 @@ def _check_managed(volume: dict, instance: dict | None, force: bool) -> None:
         )
 
 
-def _kms_key_id(events: dict) -> str:
-    kms_key_id = events.get("KmsKeyId", "alias/aws/ebs")
-    if not isinstance(kms_key_id, str) or not KMS_KEY_ID.match(kms_key_id):
-        raise ValueError(f"KmsKeyId must be a KMS key id, key ARN, alias name or alias ARN, got {kms_key_id!r}")
-    return kms_key_id
-
-
 # State of the volume's instance ("" if none); refuses one neither running nor stopped.
 def _instance_state(instance: dict | None) -> str:
     if not instance:
@@ -334,9 +292,9 @@ def _approval_message(plan: dict, state: dict) -> str:
 # The dry run ends after this step; otherwise the plan is what the approvers are asked to approve.
 def check_volume(events: dict, context: object) -> dict:
     """Step 1 (read-only): verify the volume is unencrypted and may be replaced; return the plan and the state."""
-    volume_id = _volume_id(events)
+    volume_id = _id(events, "VolumeId", VOLUME_ID)
     force = _flag(events, "ForceReplaceManagedVolume")
-    kms_key_id = _kms_key_id(events)
+    kms_key_id = _id(events, "KmsKeyId", KMS_KEY_ID, "alias/aws/ebs")
     dry_run = _dry_run(events)
     ec2 = _ec2()
     volume, instance, state = _read_volume(ec2, volume_id)
@@ -357,11 +315,8 @@ def check_volume(events: dict, context: object) -> dict:
     _check_managed(volume, instance, force)
     instance_state = _instance_state(instance)
     plan = _plan(state, instance_state, kms_key_id)
-    message = (
-        f"Dry run, nothing changed. Would replace {volume_id}: " + " ".join(plan["Steps"])
-        if dry_run
-        else f"Volume {volume_id} will be replaced once approved: " + " ".join(plan["Steps"])
-    )
+    head = "Dry run, nothing changed. Would replace" if dry_run else "Once approved, will replace"
+    message = f"{head} {volume_id}: {' '.join(plan['Steps'])}"
     return {
         **result,
         "WouldChange": True,
@@ -373,16 +328,31 @@ def check_volume(events: dict, context: object) -> dict:
 
 
 # Refuse when the volume changed since its plan was made (and approved): the approval was for that state.
-def _same_as_approved(state: dict, approved: object) -> None:
-    if not isinstance(approved, dict) or not approved:
+def _same_as_approved(volume: dict, approved: object) -> None:
+    if not isinstance(approved, dict) or not isinstance(approved.get("Attachments"), list):
         raise ValueError("ApprovedState (the PreviousState of the CheckVolume step) is required")
-    keys = ("VolumeId", "Encrypted", "Size", "VolumeType", "AvailabilityZone", "Attachments")
-    changed = [key for key in keys if state.get(key) != approved.get(key)]
+    now = {key: volume.get(key) for key in ("VolumeId", "Size", "VolumeType", "AvailabilityZone")}
+    now["Encrypted"] = bool(volume.get("Encrypted"))
+    changed = [key for key, value in now.items() if approved.get(key) != value]
+    if _attached(volume.get("Attachments", [])) != _attached(approved["Attachments"]):
+        changed.append("Attachments")
     if changed:
         raise ValueError(
-            f"Volume {state['VolumeId']} changed since the plan was approved ({', '.join(changed)}); "
+            f"Volume {volume['VolumeId']} changed since the plan was approved ({', '.join(changed)}); "
             "nothing changed. Rerun the runbook to plan and approve again."
         )
+
+
+def _attached(attachments: list) -> list[tuple]:
+    return [(a.get("InstanceId"), a.get("Device")) for a in attachments if isinstance(a, dict)]
+
+
+# The volume, unchanged since the approval, and its instance (None when detached).
+def _approved_volume(ec2: object, events: dict, volume_id: str) -> tuple[dict, dict | None]:
+    volume = _describe_volume(ec2, volume_id)
+    _same_as_approved(volume, events.get("ApprovedState"))
+    attachments = volume.get("Attachments", [])
+    return volume, _instance(ec2, attachments[0]["InstanceId"]) if attachments else None
 
 
 def _created_tags(volume_id: str, execution_id: str, purpose: str, delete_after_days: int) -> list[dict]:
@@ -398,11 +368,10 @@ def _created_tags(volume_id: str, execution_id: str, purpose: str, delete_after_
 # No error handling here: on any failure or timeout RestoreAfterFailure starts the instance again.
 def back_up_volume(events: dict, context: object) -> dict:
     """After approval: re-check the volume against the approved state; stop its running instance; snapshot it."""
-    volume_id = _volume_id(events)
-    execution_id = _execution_id(events)
+    volume_id = _id(events, "VolumeId", VOLUME_ID)
+    execution_id = _id(events, "ExecutionId", EXECUTION_ID)
     ec2 = _ec2()
-    volume, instance, state = _read_volume(ec2, volume_id)
-    _same_as_approved(state, events.get("ApprovedState"))
+    volume, instance = _approved_volume(ec2, events, volume_id)
     instance_state = _instance_state(instance)
     attachment = volume["Attachments"][0] if volume.get("Attachments") else {}
     if instance_state == "running":
@@ -431,10 +400,10 @@ def back_up_volume(events: dict, context: object) -> dict:
 
 def copy_snapshot_encrypted(events: dict, context: object) -> dict:
     """Copy the completed backup snapshot into an encrypted snapshot with the chosen KMS key."""
-    volume_id = _volume_id(events)
-    backup_id = _snapshot_id(events, "BackupSnapshotId")
-    kms_key_id = _kms_key_id(events)
-    execution_id = _execution_id(events)
+    volume_id = _id(events, "VolumeId", VOLUME_ID)
+    backup_id = _id(events, "BackupSnapshotId", SNAPSHOT_ID)
+    kms_key_id = _id(events, "KmsKeyId", KMS_KEY_ID, "alias/aws/ebs")
+    execution_id = _id(events, "ExecutionId", EXECUTION_ID)
     ec2 = _ec2()
     backup = ec2.describe_snapshots(SnapshotIds=[backup_id])["Snapshots"][0]
     if backup.get("VolumeId") != volume_id or backup["State"] != "completed":
@@ -485,9 +454,9 @@ def _new_volume_arguments(state: dict, encrypted_snapshot_id: str, execution_id:
 
 def create_encrypted_volume(events: dict, context: object) -> dict:
     """Create the encrypted volume from the completed encrypted copy (the document waits for it to be available)."""
-    volume_id = _volume_id(events)
-    encrypted_id = _snapshot_id(events, "EncryptedSnapshotId")
-    execution_id = _execution_id(events)
+    volume_id = _id(events, "VolumeId", VOLUME_ID)
+    encrypted_id = _id(events, "EncryptedSnapshotId", SNAPSHOT_ID)
+    execution_id = _id(events, "ExecutionId", EXECUTION_ID)
     state = events.get("ApprovedState")
     if not isinstance(state, dict) or state.get("VolumeId") != volume_id or state.get("Encrypted") is not False:
         raise ValueError("ApprovedState must be the PreviousState of the CheckVolume step for this volume")
@@ -532,16 +501,15 @@ def _not_written_since_backup(instance: dict | None, attachment: dict, backup: d
         )
 
 
-# Swap the new volume in on the original's device, if nothing could have written to the original since the backu
-# p. A failure or timeout part-way is undone by RestoreAfterFailure (the original goes back).
+# Swap the new volume in on the original's device, if nothing could have written to the original since the
+# backup. A failure or timeout part-way is undone by RestoreAfterFailure (the original goes back).
 def swap_volume(events: dict, context: object) -> dict:
     """Swap the new volume in on the original's device, if nothing could have written to the original since."""
-    volume_id = _volume_id(events)
-    new_volume_id = _volume_id(events, "NewVolumeId")
-    backup_id = _snapshot_id(events, "BackupSnapshotId")
+    volume_id = _id(events, "VolumeId", VOLUME_ID)
+    new_volume_id = _id(events, "NewVolumeId", VOLUME_ID)
+    backup_id = _id(events, "BackupSnapshotId", SNAPSHOT_ID)
     ec2 = _ec2()
-    volume, instance, state = _read_volume(ec2, volume_id)
-    _same_as_approved(state, events.get("ApprovedState"))
+    volume, instance = _approved_volume(ec2, events, volume_id)
     backup = ec2.describe_snapshots(SnapshotIds=[backup_id])["Snapshots"][0]
     if backup.get("VolumeId") != volume_id or backup["State"] != "completed":
         raise ValueError(f"Backup snapshot {backup_id} is not a completed snapshot of {volume_id}; nothing changed.")
@@ -555,7 +523,7 @@ def swap_volume(events: dict, context: object) -> dict:
     ec2.get_waiter("volume_available").wait(VolumeIds=[volume_id], WaiterConfig=VOLUME_WAIT)
     ec2.attach_volume(VolumeId=new_volume_id, InstanceId=instance_id, Device=device)
     ec2.get_waiter("volume_in_use").wait(VolumeIds=[new_volume_id], WaiterConfig=VOLUME_WAIT)
-    if state["Attachments"][0]["DeleteOnTermination"]:
+    if _flag(events, "DeleteOnTermination"):
         ec2.modify_instance_attribute(
             InstanceId=instance_id,
             BlockDeviceMappings=[{"DeviceName": device, "Ebs": {"DeleteOnTermination": True}}],
@@ -567,7 +535,7 @@ def swap_volume(events: dict, context: object) -> dict:
 # Last, once the replacement is in place: start the instance if it was running; delete the original and the
 # unencrypted backup (the encrypted copy and the new volume hold their data).
 def _finish(ec2: object, events: dict, volume_id: str, new_volume_id: str, backup_id: str) -> str:
-    instance_id = _optional_instance_id(events, "InstanceId")
+    instance_id = _id(events, "InstanceId", INSTANCE_ID)
     restarted = ""
     if instance_id and _flag(events, "WasRunning"):
         ec2.start_instances(InstanceIds=[instance_id])
@@ -595,7 +563,7 @@ def _volume_on(instance: dict, device: str) -> str:
 # plan was approved is started again once its device holds a volume. It never starts an instance whose device
 # is empty. No instance: nothing to do.
 def _restore(ec2: object, events: dict, volume_id: str) -> list[str]:
-    instance_id = _optional_instance_id(events, "InstanceId")
+    instance_id = _id(events, "InstanceId", INSTANCE_ID)
     device = events.get("Device") or ""
     if not instance_id:
         return []
@@ -625,8 +593,8 @@ def _restore(ec2: object, events: dict, volume_id: str) -> list[str]:
 
 def restore_after_failure(events: dict, context: object) -> dict:
     """After a failed or timed-out step: restore the device and the instance, then clean up (both idempotent)."""
-    volume_id = _volume_id(events)
-    execution_id = _execution_id(events)
+    volume_id = _id(events, "VolumeId", VOLUME_ID)
+    execution_id = _id(events, "ExecutionId", EXECUTION_ID)
     ec2 = _ec2()
     done = _restore(ec2, events, volume_id)
     deleted = _clean_up(ec2, volume_id, execution_id)

@@ -6,8 +6,6 @@ policy that is already stricter than the request (say length 20, max age 30) is 
 AllowUsersToChangePassword and HardExpiry are not compliance settings: they are kept as they are.
 """
 
-from __future__ import annotations
-
 import re
 
 import boto3
@@ -25,10 +23,11 @@ CHARACTER_CLASSES = (
     "RequireNumbers",
 )
 # name -> (default, lowest accepted, highest accepted): the defaults of document.yaml, IAM's own ranges.
-INTEGER_PARAMETERS = {
+# MaxPasswordAge None (empty or absent): no expiry is set; a current expiry is kept (never loosened).
+INTEGER_PARAMETERS: dict[str, tuple[int | None, int, int]] = {
     "MinimumPasswordLength": (14, 6, 128),
     "PasswordReusePrevention": (24, 1, 24),
-    "MaxPasswordAge": (90, 1, 1095),
+    "MaxPasswordAge": (None, 1, 1095),
 }
 BOOLEAN_DEFAULT = True
 # The settings UpdateAccountPasswordPolicy takes (it has no partial update: all are sent every time).
@@ -45,9 +44,11 @@ NO_POLICY_KEPT_SETTINGS = {"AllowUsersToChangePassword": True, "HardExpiry": Fal
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 
-def _integer(events: dict, name: str) -> int:
+def _integer(events: dict, name: str) -> int | None:
     default, low, high = INTEGER_PARAMETERS[name]
     raw = events.get(name, default)
+    if default is None and (raw is None or (isinstance(raw, str) and not raw.strip())):
+        return None
     if isinstance(raw, str) and raw.strip().isdigit():
         raw = int(raw.strip())
     # bool is a subclass of int: True must not pass as 1.
@@ -96,9 +97,15 @@ def stricter_policy(current: dict, requested: dict) -> dict:
     for name in CHARACTER_CLASSES:
         target[name] = current[name] or requested[name]
     target["PasswordReusePrevention"] = max(current["PasswordReusePrevention"], requested["PasswordReusePrevention"])
-    age = current["MaxPasswordAge"]
-    target["MaxPasswordAge"] = min(age, requested["MaxPasswordAge"]) if age else requested["MaxPasswordAge"]
+    age, wanted = current["MaxPasswordAge"], requested["MaxPasswordAge"]
+    if wanted is not None:
+        target["MaxPasswordAge"] = min(age, wanted) if age else wanted
     return target
+
+
+def _update_arguments(target: dict) -> dict:
+    """UpdateAccountPasswordPolicy's arguments: MaxPasswordAge 0 (no expiry) is expressed by leaving it out."""
+    return {name: value for name, value in target.items() if not (name == "MaxPasswordAge" and not value)}
 
 
 def _current_policy(iam: object) -> dict | None:
@@ -155,7 +162,7 @@ def set_account_password_policy(events: dict, context: object) -> dict:
         message = f"Dry run, nothing changed. Would have: {_change_message(previous, current, target)}"
         return {**result, "Changed": False, "PlannedState": planned, "CurrentState": previous, "Message": message}
     # One call, applied by IAM as a whole: either the new policy is in force or the old one still is.
-    iam.update_account_password_policy(**target)
+    iam.update_account_password_policy(**_update_arguments(target))
     message = _change_message(previous, current, target)
     return {**result, "Changed": True, "PlannedState": planned, "CurrentState": planned, "Message": message}
 
@@ -167,7 +174,7 @@ def _change_message(previous: dict | None, current: dict, target: dict) -> str:
     else:
         raised = [name for name in SETTINGS if target[name] != current[name]]
         message = f"Tightened {', '.join(raised)}; no setting was loosened."
-    if not current["MaxPasswordAge"]:
+    if not current["MaxPasswordAge"] and target["MaxPasswordAge"]:
         message += (
             f" Passwords now expire after {target['MaxPasswordAge']} days: older ones expire at once and"
             " must be changed at the next console sign-in"

@@ -56,14 +56,36 @@ def test_automatic_and_destructive_flags_are_as_declared():
     catalogue = load_catalogue()
     automatic = {c.id: c.remediation.automatic for c in catalogue.controls}
 
+    # SSE-KMS is automatic only where a deployment names a customer key; read alone, the catalogue says manual.
     assert automatic == {
         "iam-password-policy": True,
-        "s3-bucket-kms-encryption": True,
+        "s3-bucket-kms-encryption": False,
         "s3-bucket-level-public-access-block": True,
         "iam-access-key-rotation": False,
         "ec2-ebs-volume-encryption": False,
     }
     assert catalogue.control("ec2-ebs-volume-encryption").remediation.destructive is True
+
+
+def test_a_deployment_makes_context_dependent_remediations_automatic_only_with_their_context():
+    from catalogue import ParameterSource, deployed
+
+    catalogue = load_catalogue()
+    key = "arn:aws:kms:us-east-1:111122223333:key/0a1b2c3d-1e2f-4a5b-8c9d-0e1f2a3b4c5d"
+    requiring = [c.id for c in catalogue.controls if c.remediation.automatic_requires]
+
+    with_key = deployed(catalogue, {"remedy:s3KmsKeyArn": key}.get)
+    without = deployed(catalogue, {}.get)
+
+    assert requiring == ["s3-bucket-kms-encryption"]
+    remediation = with_key.control("s3-bucket-kms-encryption").remediation
+    assert remediation.automatic is True
+    assert remediation.parameters["KmsKeyId"] == ParameterSource("value", key)
+    remediation = without.control("s3-bucket-kms-encryption").remediation
+    assert remediation.automatic is False
+    assert "KmsKeyId" not in remediation.parameters  # the runbook's default: the AWS managed key, by a person
+    others = [c for c in catalogue.controls if c.id not in requiring]
+    assert [with_key.control(c.id).remediation.automatic for c in others] == [c.remediation.automatic for c in others]
 
 
 def _set(control_id, path, value):

@@ -79,9 +79,7 @@ def test_annotation_lists_exactly_the_weaker_settings(api_calls):
     evaluation = _only(_evaluate(load_example(EVENTS / "scheduled.json")))
 
     assert evaluation["ComplianceType"] == "NON_COMPLIANT"
-    assert evaluation["Annotation"] == (
-        "Weaker than required: MinimumPasswordLength 8 (min 14); RequireSymbols off; MaxPasswordAge 180 (max 90)."
-    )
+    assert evaluation["Annotation"] == ("Weaker than required: MinimumPasswordLength 8 (min 14); RequireSymbols off.")
 
 
 def test_passwords_that_never_expire_and_missing_reuse_prevention_are_named(api_calls):
@@ -90,9 +88,20 @@ def test_passwords_that_never_expire_and_missing_reuse_prevention_are_named(api_
 
     evaluation = _only(_evaluate(load_example(EVENTS / "scheduled.json")))
 
-    assert evaluation["Annotation"] == (
-        "Weaker than required: PasswordReusePrevention 0 (min 24); MaxPasswordAge never expires (max 90)."
-    )
+    # Expiry is required only when MaxPasswordAge is given (CIS v3.0 and FSBP IAM.7 require none).
+    assert evaluation["Annotation"] == "Weaker than required: PasswordReusePrevention 0 (min 24)."
+    assert rule.weaker_settings(policy, {**rule.DEFAULTS, "MaxPasswordAge": 90}) == [
+        "PasswordReusePrevention 0 (min 24)",
+        "MaxPasswordAge never expires (max 90)",
+    ]
+
+
+@pytest.mark.parametrize("raw", ["", "  "])
+def test_empty_max_password_age_means_no_expiry_required(raw):
+    valid = rule.IamPasswordPolicy().evaluate_parameters({"MaxPasswordAge": raw})
+
+    assert valid["MaxPasswordAge"] is None
+    assert rule.weaker_settings({**CIS_POLICY, "MaxPasswordAge": 0}, valid) == []
 
 
 def test_annotation_for_every_setting_weaker_is_not_truncated():

@@ -118,10 +118,10 @@ def test_runbook_failures_alarm_the_failure_topic_per_deployment(standalone):
     (use,) = [s for s in key_policy if s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}]
     assert set(use["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
     assert "Condition" not in use
-    assert all(
-        alarm["Properties"]["AlarmName"].startswith("remedy-bridge-")
-        for alarm in of_type(template, "AWS::CloudWatch::Alarm").values()
-    )
+    names = [
+        json.dumps(alarm["Properties"]["AlarmName"]) for alarm in of_type(template, "AWS::CloudWatch::Alarm").values()
+    ]
+    assert all('"remedy-bridge-' in name for name in names)
 
 
 def _body(template) -> str:
@@ -139,7 +139,7 @@ def test_dashboard_queries_controls_instead_of_listing_them(standalone):
     for metric in ("Errors", "Throttles", "Duration"):
         assert f'"AWS/Lambda","{metric}","FunctionName","' in text.replace(", ", ",")
     assert json.dumps({"Ref": function_id}) in text
-    queue_id = _logical_id(template, "AWS::SQS::Queue")
+    queue_id = _logical_id(template, "AWS::SQS::Queue", "FailureQueue")
     assert "ApproximateNumberOfMessagesVisible" in text and json.dumps({"Fn::GetAtt": [queue_id, "QueueName"]}) in text
 
 

@@ -63,7 +63,7 @@ def test_remediation_configurations_follow_the_catalogue(standalone):
 
     assert {name: r["Properties"]["Automatic"] for name, r in remediations.items()} == {
         "remedy-iam-password-policy": True,
-        "remedy-s3-bucket-kms-encryption": True,
+        "remedy-s3-bucket-kms-encryption": False,  # automatic only with remedy:s3KmsKeyArn
         "remedy-s3-bucket-level-public-access-block": True,
         "remedy-iam-access-key-rotation": False,
         "remedy-ec2-ebs-volume-encryption": False,
@@ -244,3 +244,17 @@ def test_a_rule_module_shared_by_a_global_and_a_regional_control_is_refused(tmp_
 
     with pytest.raises(CatalogueError, match="control 'twin': field 'home_region_only'"):
         load_catalogue(path)
+
+
+def test_a_customer_key_in_context_makes_sse_kms_automatic_with_that_key(tmp_path_factory):
+    from tests.infra.conftest import synth
+
+    key = "arn:aws:kms:us-east-1:111122223333:key/0a1b2c3d-1e2f-4a5b-8c9d-0e1f2a3b4c5d"
+    template, _ = synth(tmp_path_factory, **{"remedy:s3KmsKeyArn": key})
+    remediations = by_property(of_type(template, "AWS::Config::RemediationConfiguration"), "ConfigRuleName")
+
+    properties = remediations["remedy-s3-bucket-kms-encryption"]["Properties"]
+    assert properties["Automatic"] is True
+    assert properties["Parameters"]["KmsKeyId"] == {"StaticValue": {"Values": [key]}}
+    # Without the key (the standalone fixture) the runbook's default, aws/s3, applies, and a person decides.
+    assert remediations["remedy-iam-password-policy"]["Properties"]["Automatic"] is True

@@ -14,15 +14,17 @@ from tests.conftest import ACCOUNT_ID, REGION
 EXECUTION_ID = "11111111-2222-3333-4444-555555555555"
 TABLE = "remedy-bridge-ledger"
 AUDIT_BUCKET = "remedy-bridge-audit"
+S3_KMS_KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/0a1b2c3d-1e2f-4a5b-8c9d-0e1f2a3b4c5d"
 
 
 @cache
 def bridge_config_dict() -> dict:
-    """bridge_config.json as the build writes it from the catalogue."""
-    from catalogue import load_catalogue
+    """bridge_config.json as the build writes it from the catalogue, in a deployment that names a customer key
+    for SSE-KMS (remedy:s3KmsKeyArn), so every remediation the catalogue declares automatic is automatic."""
+    from catalogue import deployed, load_catalogue
     from infra.bridge_config import bridge_config
 
-    return bridge_config(load_catalogue(), "remedy")
+    return bridge_config(deployed(load_catalogue(), {"remedy:s3KmsKeyArn": S3_KMS_KEY_ARN}.get), "remedy")
 
 
 def decisions(capsys) -> list[dict]:

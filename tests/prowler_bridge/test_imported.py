@@ -10,7 +10,14 @@ import pytest
 from prowler_bridge import handler, settings
 from tests.conftest import ACCOUNT_ID, REGION
 from tests.prowler_bridge import asff
-from tests.prowler_bridge.conftest import EXECUTION_ID, TABLE, automation_starts, decisions, params_of
+from tests.prowler_bridge.conftest import (
+    EXECUTION_ID,
+    S3_KMS_KEY_ARN,
+    TABLE,
+    automation_starts,
+    decisions,
+    params_of,
+)
 
 
 def _ledger_items() -> dict[str, dict]:
@@ -38,10 +45,12 @@ def test_bucket_finding_starts_runbook_with_bucket_name(bridge, capsys, check_id
     result = handler.lambda_handler(asff.imported_event(finding), None)
 
     role = asff.runbook_role(document)
+    key = {"KmsKeyId": [S3_KMS_KEY_ARN]} if check_id == "s3_bucket_kms_encryption" else {}
     assert _started(bridge) == {
         "DocumentName": document,
         "Parameters": {
             "BucketName": [asff.BUCKET],
+            **key,
             "AutomationAssumeRole": [role],
             "ControlId": [bridge.config["checks"][check_id]],
             "Trigger": ["bridge-automatic"],  # the runbook's guard step skips it while paused or in manual mode
@@ -98,7 +107,6 @@ def test_password_policy_finding_passes_account_id_from_synthetic_arn(bridge, ch
         "RequireSymbols": ["true"],
         "RequireNumbers": ["true"],
         "PasswordReusePrevention": ["24"],
-        "MaxPasswordAge": ["90"],
         "AutomationAssumeRole": [asff.runbook_role("Remedy-SetIamPasswordPolicy")],
         "ControlId": ["iam-password-policy"],
         "Trigger": ["bridge-automatic"],
@@ -333,3 +341,18 @@ def test_finding_update_failure_after_start_keeps_claim_and_is_logged(bridge, ca
     (line,) = decisions(capsys)
     assert line["decision"] == "started" and "InvalidAccess" in line["finding_update_error"]
     assert f"finding#{finding['Id']}" in _ledger_items()
+
+
+def test_a_batch_of_findings_about_one_resource_starts_one_run_and_reports_its_calls(bridge, capsys):
+    checks = [c for c, control in bridge.config["checks"].items() if control == "iam-password-policy"]
+    checks = [c for c in checks if not c.startswith("check")][:6]  # current Prowler ids, not legacy ones
+    findings = [asff.prowler_finding(check, asff.password_policy_arn()) for check in checks]
+
+    handler.lambda_handler(asff.imported_event(*findings), None)
+
+    assert len(automation_starts(bridge.calls)) == 1
+    assert [line["decision"] for line in decisions(capsys)] == ["started"] + ["attached"] * (len(findings) - 1)
+    counts: dict[str, int] = {}
+    for operation in bridge.calls.operations:
+        counts[operation] = counts.get(operation, 0) + 1
+    print(f"\ncalls for K={len(findings)} findings over R=1 resource: {len(bridge.calls.operations)} {counts}")

@@ -108,3 +108,14 @@ def test_member_accounts_are_read_through_the_member_role(bridge, monkeypatch):
     ops = bridge.calls.operations
     assert ops.index("AssumeRole") < ops.index("GetParameter") < ops.index("StartAutomationExecution")
     assert {"ssm:GetParameter"} <= set(handler.MEMBER_IAM_ACTIONS)
+
+
+def test_the_bridge_names_the_guard_step_and_triggers_as_the_build_does():
+    """The bridge cannot import infra/ or ssm_documents/ at run time: its copies must agree with the originals."""
+    from infra.runbooks import GUARD_STEP
+    from prowler_bridge import handler
+    from ssm_documents._support.controls import TRIGGERS
+
+    assert handler.GUARD_STEP == GUARD_STEP
+    assert set(handler.BRIDGE_TRIGGERS) <= set(TRIGGERS)
+    assert [TRIGGERS[t] for t in handler.BRIDGE_TRIGGERS] == [True, False]  # automatic, then the custom action

@@ -74,18 +74,18 @@ def test_each_member_account_and_region_is_remediated_on_its_own(organization):
 def test_member_finding_is_fixed_through_the_member_role_and_resolved_in_the_security_hub(organization):
     member = _member(organization, 1, "eu-west-1")
     with organization.acting_as(member):
-        seeded = seed_account(["s3-bucket-kms-encryption"], member.account, member.region, in_process=True)
+        seeded = seed_account(["s3-bucket-level-public-access-block"], member.account, member.region, in_process=True)
     bucket = next(r for r in seeded if r.non_compliant)
-    finding = prowler_finding("s3_bucket_kms_encryption", bucket.arn, account=member.account, region=member.region)
+    check = "s3_bucket_level_public_access_block"  # an automatic control (S3 KMS is automatic only with a CMK)
+    finding = prowler_finding(check, bucket.arn, account=member.account, region=member.region)
 
     organization.import_findings(member, [finding])
     organization.settle()
 
-    assert [d for _i, d, _p in member.ssm.started] == ["Remedy-EnableS3BucketKmsEncryption"]
+    assert [d for _i, d, _p in member.ssm.started] == ["Remedy-EnableS3BucketPublicAccessBlock"]
     with organization.acting_as(member):
-        rules = boto3.client("s3").get_bucket_encryption(Bucket=bucket.resource_id)
-    algorithm = rules["ServerSideEncryptionConfiguration"]["Rules"][0]["ApplyServerSideEncryptionByDefault"]
-    assert algorithm["SSEAlgorithm"] == "aws:kms"
+        block = boto3.client("s3").get_public_access_block(Bucket=bucket.resource_id)
+    assert all(block["PublicAccessBlockConfiguration"].values())
     with organization.acting_as(organization.security):
         held = organization.security.security_hub.findings()[finding["Id"]]
     assert (held["AwsAccountId"], held["Region"]) == (member.account, member.region)
@@ -101,14 +101,16 @@ def test_member_finding_is_fixed_through_the_member_role_and_resolved_in_the_sec
 def test_a_member_failure_is_notified_and_queued_in_the_security_account(organization):
     member = _member(organization, 0, "eu-west-1")
     gone = f"arn:aws:s3:::deleted-after-the-scan-{member.account}"
-    finding = prowler_finding("s3_bucket_kms_encryption", gone, account=member.account, region=member.region)
+    check = "s3_bucket_level_public_access_block"
+    finding = prowler_finding(check, gone, account=member.account, region=member.region)
 
     organization.import_findings(member, [finding])
     organization.settle()
 
     [failure] = organization.failure_messages()
     assert (failure["account"], failure["region"], failure["status"]) == (member.account, member.region, "Failed")
-    assert "NoSuchBucket" in failure["reason"]
+    # The guard step cannot read a deleted bucket's tags from AWS Config: it refuses, changing nothing.
+    assert "Refusing to run, nothing changed" in failure["reason"]
     assert failure["findings"] == [{"Id": finding["Id"], "ProductArn": finding["ProductArn"]}]
 
 

@@ -123,11 +123,8 @@ def test_password_policy_runbook_sets_the_policy_and_refuses_another_account(aut
 
     assert execution.status == "Success", execution.failure_message
     policy = boto3.client("iam").get_account_password_policy()["PasswordPolicy"]
-    assert (policy["MinimumPasswordLength"], policy["PasswordReusePrevention"], policy["MaxPasswordAge"]) == (
-        14,
-        24,
-        90,
-    )
+    assert (policy["MinimumPasswordLength"], policy["PasswordReusePrevention"]) == (14, 24)
+    assert policy["ExpirePasswords"] is False  # no expiry unless configured (CIS v3.0 no longer asks for one)
     api_calls.clear()
 
     foreign = _run(automation, "Remedy-SetIamPasswordPolicy", AccountId="210987654321")
@@ -138,7 +135,7 @@ def test_password_policy_runbook_sets_the_policy_and_refuses_another_account(aut
     assert api_calls.mutating == []
 
 
-def test_access_key_runbook_deactivates_an_old_key(automation, api_calls, realistic_iam_user_ids):
+def test_access_key_runbook_deactivates_an_old_key(automation, api_calls, realistic_iam_user_ids, recorded_in_config):
     import moto.iam.models
 
     iam = boto3.client("iam")
@@ -157,7 +154,9 @@ def test_access_key_runbook_deactivates_an_old_key(automation, api_calls, realis
     assert execution.parameters["MaxAccessKeyAge"] == 90
 
 
-def test_ebs_runbook_waits_for_approval_then_replaces_the_volume_and_keeps_the_encrypted_backup(automation, api_calls):
+def test_ebs_runbook_waits_for_approval_then_replaces_the_volume_and_keeps_the_encrypted_backup(
+    automation, api_calls, recorded_in_config
+):
     ec2 = boto3.client("ec2")
     volume_id = ec2.create_volume(AvailabilityZone=AZ, Size=8)["VolumeId"]
     api_calls.clear()
@@ -166,6 +165,8 @@ def test_ebs_runbook_waits_for_approval_then_replaces_the_volume_and_keeps_the_e
 
     assert execution.status == "Waiting"
     assert _ran(execution) == [
+        "CheckRemedyControls",  # the guard step every runbook starts with
+        "StopIfSkippedByRemedyControls",
         "CheckVolume",
         "StopUnlessChangeIsDue",
         "ChooseApprovalNotification",
@@ -177,7 +178,7 @@ def test_ebs_runbook_waits_for_approval_then_replaces_the_volume_and_keeps_the_e
     automation.send_automation_signal(AutomationExecutionId=execution.execution_id, SignalType="Approve")
 
     assert execution.status == "Success", execution.failure_message
-    assert _ran(execution)[4:] == [
+    assert _ran(execution)[6:] == [
         "BackUpVolume",
         "WaitForBackupSnapshot",
         "CopySnapshotEncrypted",
@@ -194,14 +195,19 @@ def test_ebs_runbook_waits_for_approval_then_replaces_the_volume_and_keeps_the_e
     assert volume_id not in {v["VolumeId"] for v in ec2.describe_volumes()["Volumes"]}
 
 
-def test_ebs_runbook_leaves_an_encrypted_volume_alone_through_the_branch(automation, api_calls):
+def test_ebs_runbook_leaves_an_encrypted_volume_alone_through_the_branch(automation, api_calls, recorded_in_config):
     volume_id = boto3.client("ec2").create_volume(AvailabilityZone=AZ, Size=8, Encrypted=True)["VolumeId"]
     api_calls.clear()
 
     execution = _run(automation, "Remedy-EncryptEbsVolume", VolumeId=volume_id)
 
     assert execution.status == "Success"
-    assert _ran(execution) == ["CheckVolume", "StopUnlessChangeIsDue"]
+    assert _ran(execution) == [
+        "CheckRemedyControls",
+        "StopIfSkippedByRemedyControls",
+        "CheckVolume",
+        "StopUnlessChangeIsDue",
+    ]
     assert "already encrypted" in execution.outputs["CheckVolume.Message"]
     assert "CopySnapshotEncrypted.EncryptedSnapshotId" not in execution.outputs
     assert "CreateSnapshot" not in api_calls.operations
@@ -223,10 +229,17 @@ def test_get_automation_execution_is_shaped_like_boto3(automation):
     assert response["AutomationExecutionId"] == execution.execution_id
     assert response["DocumentName"] == "Remedy-EnableS3BucketPublicAccessBlock"
     assert response["AutomationExecutionStatus"] == "Success"
-    assert response["Parameters"] == {"AutomationAssumeRole": [ROLE], "BucketName": [BUCKET], "DryRun": ["false"]}
+    assert response["Parameters"] == {
+        "AutomationAssumeRole": [ROLE],
+        "BucketName": [BUCKET],
+        "DryRun": ["false"],
+        "ControlId": ["s3-bucket-level-public-access-block"],  # the guard step's parameters, with their defaults
+        "Trigger": ["manual"],
+    }
     (result,) = response["Outputs"]["EnableBucketPublicAccessBlock.Result"]
     assert isinstance(result, str) and '"Changed": true' in result
-    (step,) = response["StepExecutions"]
+    guard, branch, step = response["StepExecutions"]  # the guard step and its branch first
+    assert (guard["StepName"], branch["StepName"]) == ("CheckRemedyControls", "StopIfSkippedByRemedyControls")
     assert (step["StepName"], step["Action"], step["StepStatus"]) == (
         "EnableBucketPublicAccessBlock",
         "aws:executeScript",

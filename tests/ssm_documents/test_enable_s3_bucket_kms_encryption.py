@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import boto3
@@ -68,7 +69,12 @@ def test_sse_s3_bucket_gets_sse_kms_with_the_aws_managed_key(s3, api_calls, s3_p
     assert api_calls.mutating == ["PutBucketEncryption"]
     api_calls.assert_within(script.IAM_ACTIONS)
     # Every S3 call names this account as the expected owner: another account's bucket fails unchanged.
-    assert [name for name, _ in s3_params] == ["GetBucketEncryption", "PutBucketEncryption"]
+    assert [name for name, _ in s3_params] == [
+        "GetBucketEncryption",
+        "GetBucketPolicy",
+        "GetBucketTagging",
+        "PutBucketEncryption",
+    ]
     assert all(params.get("ExpectedBucketOwner") == ACCOUNT_ID for _, params in s3_params)
 
 
@@ -99,6 +105,8 @@ def test_customer_key_is_checked_and_pinned_by_its_arn(s3, kms_key, api_calls, r
     assert api_calls.operations == [
         "GetCallerIdentity",
         "GetBucketEncryption",
+        "GetBucketPolicy",
+        "GetBucketTagging",
         "DescribeKey",
         "PutBucketEncryption",
     ]
@@ -344,3 +352,68 @@ def test_dry_run_refuses_an_unusable_key_as_a_real_run_does(s3, kms_key, api_cal
     with pytest.raises(ValueError, match="not Enabled"):
         script.enable_bucket_kms_encryption({**EVENT, "KmsKeyId": kms_key["KeyId"], "DryRun": True}, None)
     assert api_calls.mutating == []
+
+
+ELB_LOG_POLICIES = {
+    "service principal": {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"},
+    "ELB account of us-east-1": {"AWS": "arn:aws:iam::127311923021:root"},
+    "S3 server access logging": {"Service": "logging.s3.amazonaws.com"},
+}
+
+
+@pytest.mark.parametrize("principal", list(ELB_LOG_POLICIES.values()), ids=list(ELB_LOG_POLICIES))
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_log_delivery_bucket_stays_sse_s3_with_the_reason(s3, api_calls, principal, dry_run):
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": principal,
+                "Action": "s3:PutObject",
+                "Resource": f"arn:aws:s3:::{BUCKET}/*",
+            }
+        ],
+    }
+    s3.put_bucket_policy(Bucket=BUCKET, Policy=json.dumps(policy))
+    api_calls.clear()
+
+    result = script.enable_bucket_kms_encryption({**EVENT, "DryRun": dry_run}, None)
+
+    assert _rules(s3) == SSE_S3
+    assert not api_calls.mutating
+    assert result["Skipped"] is True and result["Changed"] is False and result["WouldChange"] is False
+    assert "log" in result["Message"] and "SSE-S3 only" in result["Message"]
+    api_calls.assert_within(script.IAM_ACTIONS)
+
+
+def test_bucket_tagged_to_keep_sse_s3_is_left_alone(s3, api_calls):
+    s3.put_bucket_tagging(Bucket=BUCKET, Tagging={"TagSet": [{"Key": script.KEEP_SSE_S3_TAG, "Value": "true"}]})
+    api_calls.clear()
+
+    result = script.enable_bucket_kms_encryption(dict(EVENT), None)
+
+    assert _rules(s3) == SSE_S3
+    assert not api_calls.mutating
+    assert script.KEEP_SSE_S3_TAG in result["Message"]
+
+
+def test_policy_of_other_principals_does_not_stop_the_fix(s3, api_calls):
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"},
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{BUCKET}/*",
+            }
+        ],
+    }
+    s3.put_bucket_policy(Bucket=BUCKET, Policy=json.dumps(policy))
+    s3.put_bucket_tagging(Bucket=BUCKET, Tagging={"TagSet": [{"Key": script.KEEP_SSE_S3_TAG, "Value": "no"}]})
+
+    result = script.enable_bucket_kms_encryption(dict(EVENT), None)
+
+    assert result["Changed"] is True
+    assert _rules(s3)[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"

@@ -490,7 +490,7 @@ def test_missing_volume_fails_without_any_change(aws, api_calls):
     [
         ("check_volume", {}, "VolumeId must match"),
         ("check_volume", {"VolumeId": "vol-1; rm"}, "VolumeId must match"),
-        ("check_volume", {"VolumeId": "vol-0123abcd", "KmsKeyId": "*"}, "KmsKeyId must be"),
+        ("check_volume", {"VolumeId": "vol-0123abcd", "KmsKeyId": "*"}, "KmsKeyId must match"),
         ("check_volume", {"VolumeId": "vol-0123abcd", "ForceReplaceManagedVolume": "yes"}, "ForceReplaceManaged"),
         ("check_volume", {"VolumeId": "vol-0123abcd", "DryRun": "maybe"}, "DryRun must be"),
         ("back_up_volume", {"VolumeId": "vol-0123abcd", "ExecutionId": "x"}, "ExecutionId"),

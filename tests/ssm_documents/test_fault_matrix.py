@@ -111,6 +111,8 @@ def _parameters(runbook: str, resource_id: str, **extra: object) -> dict[str, li
             values[name] = resource_id
         elif source.kind == "rule_parameter":
             values[name] = control.detection.parameters[source.value]
+        elif source.kind == "context":
+            continue  # a deployment without that context key: the runbook's default
         else:
             values[name] = source.value
     if "Approvers" in DOCUMENTS[runbook].get("parameters", {}):

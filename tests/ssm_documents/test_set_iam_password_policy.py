@@ -253,7 +253,10 @@ def test_document_defaults_match_the_script_and_the_rule():
     step = document["mainSteps"][0]
 
     assert list(parameters)[:2] == ["AutomationAssumeRole", "AccountId"]
-    assert {name: parameters[name]["default"] for name in rule.DEFAULTS} == rule.DEFAULTS
+    # An empty String default (MaxPasswordAge) is the rule's None: not enforced.
+    assert {
+        name: parameters[name]["default"] if parameters[name]["default"] != "" else None for name in rule.DEFAULTS
+    } == rule.DEFAULTS
     assert script.requested_settings({}) == rule.DEFAULTS
     assert callable(getattr(script, step["inputs"]["Handler"]))
     assert set(step["inputs"]["InputPayload"]) == {"AccountId", "DryRun", *rule.DEFAULTS}
@@ -293,3 +296,36 @@ def test_dry_run_refuses_a_foreign_account_as_a_real_run_does(iam, api_calls):
     with pytest.raises(ValueError, match="is not the account"):
         _run(AccountId="999999999999", DryRun=True)
     assert api_calls.mutating == []
+
+
+@pytest.mark.parametrize("given", [{}, {"MaxPasswordAge": ""}])
+def test_no_max_password_age_sets_no_expiry(iam, api_calls, given):
+    event = {k: v for k, v in EVENT.items() if k != "MaxPasswordAge"}
+    api_calls.clear()
+
+    result = script.set_account_password_policy({**event, **given}, None)
+
+    assert result["Changed"] is True
+    assert "expire" not in result["Message"]
+    (update,) = [c.params for c in api_calls.calls if c.operation == "UpdateAccountPasswordPolicy"]
+    assert "MaxPasswordAge" not in update
+    assert not iam.get_account_password_policy()["PasswordPolicy"].get("MaxPasswordAge")
+
+
+def test_no_max_password_age_keeps_a_current_expiry(iam, api_calls):
+    iam.update_account_password_policy(**{**WEAK_POLICY, "MaxPasswordAge": 60})
+    event = {k: v for k, v in EVENT.items() if k != "MaxPasswordAge"}
+
+    script.set_account_password_policy(event, None)
+
+    assert iam.get_account_password_policy()["PasswordPolicy"]["MaxPasswordAge"] == 60
+
+
+@pytest.mark.parametrize(
+    ("value", "accepted"), [("", True), ("1", True), ("90", True), ("1095", True), ("0", False), ("1096", False)]
+)
+def test_max_password_age_pattern_matches_iam_range(value, accepted):
+    import re
+
+    pattern = yaml.safe_load((RUNBOOK / "document.yaml").read_text())["parameters"]["MaxPasswordAge"]["allowedPattern"]
+    assert bool(re.match(pattern, value)) is accepted
