@@ -111,7 +111,7 @@ $(LAMBDA_VENV)/.installed: pyproject.toml constraints.txt
 
 lambda-runtime-test: $(LAMBDA_VENV)/.installed
 	$(LAMBDA_VENV)/bin/python -c 'import sys; assert sys.version.startswith("$(LAMBDA_PYTHON_VERSION)."), sys.version'
-	$(LAMBDA_VENV)/bin/python -m pytest tests/config_rules tests/prowler_bridge
+	$(LAMBDA_VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile tests/config_rules tests/prowler_bridge
 
 # Prowler, pinned in simulation/prowler-requirements.txt, in its own virtual environment: it pins boto3/botocore
 # 1.40.61, which conflicts with the project's boto3. Tests that run it (tests/simulation/) skip when it is absent,

@@ -2,9 +2,9 @@
 
 The source document.yaml carries no script: each aws:executeScript step gets, as `Script`, the part of
 the runbook's script.py its handler needs (the handler, every top-level function and constant it reaches,
-the imports those use), cut from the source text unchanged. The module unit tests import is the code that
-runs, and a document with several script steps carries each line of script.py at most once per step that
-needs it, instead of the whole file in every step (SSM refuses content over 64 KB).
+the imports those use), cut from the source text unchanged but for docstrings and comments. The module unit
+tests import is the code that runs, and a document with several script steps carries each line of script.py at
+most once per step that needs it, instead of the whole file in every step (SSM refuses content over 64 KB).
 """
 
 from __future__ import annotations
@@ -218,7 +218,8 @@ def _chunks(source: str, roots: list[str], *, keep_future: bool, inlined: set[tu
     body = [n for n in tree.body if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
     kept = _needed(body, roots)
     lines = source.splitlines()
-    comment_lines = _comment_lines(source)
+    comments = _comments(source)
+    trailing = {n for n, column in comments.items() if lines[n - 1][:column].strip()}
     chunks = []
     for node in body:
         future = isinstance(node, ast.ImportFrom) and node.module == "__future__"
@@ -237,10 +238,13 @@ def _chunks(source: str, roots: list[str], *, keep_future: bool, inlined: set[tu
                 chunks.extend(_chunks(support_source, names, keep_future=False, inlined=inlined))
             continue
         first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
-        dropped = _docstring_lines(node) | comment_lines
-        chunks.append(
-            "\n".join(line for n, line in enumerate(lines[first - 1 : node.end_lineno], first) if n not in dropped)
+        dropped = _docstring_lines(node) | (set(comments) - trailing)
+        code = (
+            line[: comments[n]].rstrip() if n in comments else line
+            for n, line in enumerate(lines[first - 1 : node.end_lineno], first)
+            if n not in dropped
         )
+        chunks.append("\n".join(code))
     return chunks
 
 
@@ -258,13 +262,12 @@ def _docstring_lines(node: ast.stmt) -> set[int]:
     return dropped
 
 
-def _comment_lines(source: str) -> set[int]:
-    """Line numbers of `source` that hold nothing but a comment (tokenized: never a line inside a string)."""
-    lines = source.splitlines()
+def _comments(source: str) -> dict[int, int]:
+    """Line number -> column of each comment in `source` (tokenized: never a '#' inside a string)."""
     return {
-        token.start[0]
+        token.start[0]: token.start[1]
         for token in tokenize.generate_tokens(io.StringIO(source).readline)
-        if token.type == tokenize.COMMENT and lines[token.start[0] - 1].strip().startswith("#")
+        if token.type == tokenize.COMMENT
     }
 
 
@@ -272,8 +275,8 @@ def script_for_handler(source: str, handler: str) -> str:
     """The lines of `source` that `handler` needs: itself, what it reaches at top level, and their imports.
 
     Statements are kept in source order with their decorators, so the result behaves as the module does for that
-    handler; every line is a source line, unchanged. Docstrings, comment-only lines and statements it never reaches
-    are left out.
+    handler; every line is a source line, unchanged but for a trailing comment. Docstrings, comments and statements
+    it never reaches are left out.
     An import from the support package (ssm_documents._support) is replaced by what it brings that is needed.
     """
     tree = ast.parse(source)

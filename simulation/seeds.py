@@ -185,6 +185,20 @@ def seed_iam_access_key_rotation(account: str, region: str, in_process: bool = T
     return seeded
 
 
+def _attach_to_a_running_instance(ec2: object, volume_id: str, zone: str) -> None:
+    """A running instance with the volume on /dev/sdf: the fix stops it, swaps the volume and starts it again."""
+    instance = ec2.run_instances(
+        ImageId="ami-12c6146b",
+        MinCount=1,
+        MaxCount=1,
+        InstanceType="t3.micro",
+        Placement={"AvailabilityZone": zone},
+        # Its root volume is encrypted: the demo's one attached problem is the data volume.
+        BlockDeviceMappings=[{"DeviceName": "/dev/sda1", "Ebs": {"VolumeSize": 8, "Encrypted": True}}],
+    )["Instances"][0]["InstanceId"]
+    ec2.attach_volume(VolumeId=volume_id, InstanceId=instance, Device="/dev/sdf")
+
+
 def seed_ec2_ebs_volume_encryption(account: str, region: str) -> list[SeededResource]:
     ec2 = boto3.client("ec2", region_name=region)
     zone = f"{region}a"
@@ -192,6 +206,7 @@ def seed_ec2_ebs_volume_encryption(account: str, region: str) -> list[SeededReso
     for encrypted, name, note in (
         (False, "reporting-scratch", "unencrypted, not attached"),
         (False, "analytics-tmp", "unencrypted, not attached"),
+        (False, "ledger-app-data", "unencrypted, attached to a running instance (stopped during the fix)"),
         (True, "ledger-db-data", "encrypted with the AWS managed key"),
     ):
         volume = ec2.create_volume(
@@ -202,6 +217,8 @@ def seed_ec2_ebs_volume_encryption(account: str, region: str) -> list[SeededReso
             TagSpecifications=[{"ResourceType": "volume", "Tags": [{"Key": "Name", "Value": name}]}],
         )
         volume_id = volume["VolumeId"]
+        if name == "ledger-app-data":
+            _attach_to_a_running_instance(ec2, volume_id, zone)
         seeded.append(
             SeededResource(
                 "ec2-ebs-volume-encryption",

@@ -20,7 +20,8 @@ Supported actions: aws:executeScript (python, `Script` embedded), aws:executeAws
 aws:waitForAwsResourceProperty, aws:branch, aws:approve and aws:sleep (not slept). Any other action fails the
 execution with "unsupported action". AutomationAssumeRole is never assumed (no STS call): steps run with the
 credentials of the boto3 session. Step `timeoutSeconds` is recorded, not enforced; waits are bounded by
-`wait_max_polls`.
+`wait_max_polls`. A `StepTimedOut` raised while a step runs (a test's stand-in for SSM stopping the step at its
+timeout) ends the step TimedOut at once, and its maxAttempts and onFailure apply.
 
 aws:approve follows https://docs.aws.amazon.com/systems-manager/latest/userguide/automation-action-approve.html:
 the step and the execution are Waiting until approvers decide, through `send_automation_signal` (SignalType
@@ -38,6 +39,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime
+import functools
 import io
 import json
 import os
@@ -53,7 +55,7 @@ from typing import Any
 
 import boto3
 
-__all__ = ["AutomationExecution", "SsmAutomation", "StepFailure"]
+__all__ = ["AutomationExecution", "SsmAutomation", "StepFailure", "StepTimedOut"]
 
 DEFAULT_ACCOUNT_ID = "123456789012"  # moto's default account, used for {{ global:ACCOUNT_ID }} when no role names one
 MAX_STEP_RUNS = 1000  # a branch loop that never ends fails the execution instead of hanging
@@ -78,6 +80,12 @@ class StepFailure(Exception):
         super().__init__(message)
         self.status = status
         self.retry = retry
+
+
+class StepTimedOut(BaseException):  # not an Exception: no handler of the code under test may catch it
+    """Raise it (e.g. from a botocore hook) to stand for SSM stopping a step at its timeoutSeconds: nothing after it
+    in the step runs, not even the step's own error handling. The step ends TimedOut and its onFailure applies, as
+    https://docs.aws.amazon.com/systems-manager/latest/userguide/automation-handling-timeouts.html describes."""
 
 
 @dataclass
@@ -669,6 +677,12 @@ class _Run:
                     chosen, outputs = decided
                 else:
                     chosen, outputs = self._action(step, action, resolved, record)
+            except StepTimedOut as killed:
+                message = f"Step timed out (stopped at its timeoutSeconds during {killed})"
+                record.update(StepStatus="TimedOut", FailureMessage=message, Exception=killed)
+                if record["Attempts"] < record["MaxAttempts"]:
+                    continue
+                return record, None
             except StepFailure as failure:
                 record.update(StepStatus=failure.status, FailureMessage=str(failure), Exception=failure)
                 if failure.retry and record["Attempts"] < record["MaxAttempts"]:
@@ -727,7 +741,7 @@ class _Run:
         sys.modules[module.__name__] = module  # a real module: dataclasses, pickling and typing find it
         try:
             with self.automation._script_environment(), contextlib.redirect_stdout(log):
-                code = compile(script, module.__file__, "exec", dont_inherit=True)
+                code = _compiled(script, module.__file__)
                 exec(code, module.__dict__)  # noqa: S102 (the document's own script, as SSM runs it)
                 function = module.__dict__.get(handler)
                 if not callable(function):
@@ -812,6 +826,12 @@ class _Run:
                 continue
             return _compare(operator, variable, operand)
         raise StepFailure(f"choice {choice!r} has no operator", retry=False)
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(script: str, filename: str) -> types.CodeType:
+    """A step's script compiled once (a document runs many times in a test session)."""
+    return compile(script, filename, "exec", dont_inherit=True)
 
 
 def _compare(operator: str, variable: Any, operand: Any) -> bool:

@@ -13,8 +13,6 @@ Success with Outcome "skipped" and nothing changed; refusing to run (malformed p
 fails it.
 """
 
-from __future__ import annotations
-
 import json
 
 import boto3
@@ -45,14 +43,19 @@ SKIP_MESSAGES = {
 }
 
 
-def _dry_run(events: dict) -> bool:
-    """The DryRun parameter (Boolean, or its text as SSM may pass it); anything else is refused."""
-    value = events.get("DryRun", False)
+def _flag(events: dict, name: str) -> bool:
+    """A Boolean input (or its text, as SSM may pass it); absent is false, anything else is refused."""
+    value = events.get(name, False)
     if isinstance(value, str) and value.strip().lower() in ("true", "false"):
         return value.strip().lower() == "true"
     if not isinstance(value, bool):
-        raise ValueError(f"DryRun must be true or false, got {value!r}")
+        raise ValueError(f"{name} must be true or false, got {value!r}")
     return value
+
+
+def _dry_run(events: dict) -> bool:
+    """The DryRun parameter; anything but true or false is refused."""
+    return _flag(events, "DryRun")
 
 
 def parse_controls(text: str | None) -> dict:

@@ -5,8 +5,6 @@ Keys are only ever set Inactive (reversible with iam:UpdateAccessKey Status=Acti
 Newer keys and keys already inactive are left untouched.
 """
 
-from __future__ import annotations
-
 import re
 from datetime import UTC, datetime
 

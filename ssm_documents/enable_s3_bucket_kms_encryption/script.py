@@ -18,8 +18,6 @@ Safety:
   tagged KEEP_SSE_S3_TAG=true by its owner.
 """
 
-from __future__ import annotations
-
 import json
 import re
 

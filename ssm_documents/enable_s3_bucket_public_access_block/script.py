@@ -3,8 +3,6 @@
 Embedded into document.yaml's aws:executeScript step at synth; unit-tested as a module.
 """
 
-from __future__ import annotations
-
 import boto3
 import botocore.exceptions
 

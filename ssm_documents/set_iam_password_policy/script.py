@@ -6,8 +6,6 @@ policy that is already stricter than the request (say length 20, max age 30) is 
 AllowUsersToChangePassword and HardExpiry are not compliance settings: they are kept as they are.
 """
 
-from __future__ import annotations
-
 import re
 
 import boto3

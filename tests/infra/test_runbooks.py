@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import io
+import tokenize
 
 import pytest
 
@@ -219,7 +221,7 @@ def test_every_document_starts_with_the_guard_of_its_control(control):
 def test_support_imports_are_inlined_in_place_of_the_import():
     source = (CATALOGUE.runbooks["set_iam_password_policy"].folder / "script.py").read_text()
 
-    script = script_for_handler(source, "set_account_password_policy")
+    script = script_for_handler("from __future__ import annotations\n" + source, "set_account_password_policy")
 
     assert "ssm_documents" not in script
     assert script.count("def _dry_run(") == 1
@@ -240,3 +242,13 @@ def test_a_runbook_may_not_declare_the_guard_itself():
 def test_runbook_actions_include_the_guard_s():
     for runbook in CATALOGUE.runbooks.values():
         assert set(support_constants()["IAM_ACTIONS"]) <= set(runbook_iam_actions(runbook))
+
+
+def test_embedded_scripts_carry_no_comments_and_keep_strings_with_a_hash():
+    source = 'X = "a # b"  # why X\n# about f\ndef f(events, context):\n    return X  # the value\n'
+
+    script = script_for_handler(source, "f")
+
+    comments = [t for t in tokenize.generate_tokens(io.StringIO(script).readline) if t.type == tokenize.COMMENT]
+    assert comments == []
+    assert 'X = "a # b"\n' in script and "    return X\n" in script

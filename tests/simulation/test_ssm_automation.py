@@ -154,7 +154,7 @@ def test_access_key_runbook_deactivates_an_old_key(automation, api_calls, realis
     assert execution.parameters["MaxAccessKeyAge"] == 90
 
 
-def test_ebs_runbook_waits_for_approval_then_replaces_the_volume_and_keeps_the_backup(
+def test_ebs_runbook_waits_for_approval_then_replaces_the_volume_and_keeps_the_encrypted_backup(
     automation, api_calls, recorded_in_config
 ):
     ec2 = boto3.client("ec2")
@@ -183,15 +183,16 @@ def test_ebs_runbook_waits_for_approval_then_replaces_the_volume_and_keeps_the_b
         "WaitForBackupSnapshot",
         "CopySnapshotEncrypted",
         "WaitForEncryptedSnapshot",
-        "ReplaceVolume",
+        "CreateEncryptedVolume",
+        "WaitForNewVolume",
+        "SwapVolume",
     ]
-    backup_id = execution.outputs["BackUpVolume.BackupSnapshotId"]
-    assert backup_id.startswith("snap-")
-    assert ec2.describe_snapshots(SnapshotIds=[backup_id])["Snapshots"][0]["VolumeId"] == volume_id
-    new_id = execution.outputs["ReplaceVolume.NewVolumeId"]
+    copy_id = execution.outputs["CopySnapshotEncrypted.EncryptedSnapshotId"]
+    assert [s["SnapshotId"] for s in ec2.describe_snapshots(OwnerIds=["self"])["Snapshots"]] == [copy_id]
+    assert ec2.describe_snapshots(SnapshotIds=[copy_id])["Snapshots"][0]["Encrypted"] is True
+    new_id = execution.outputs["CreateEncryptedVolume.NewVolumeId"]
     assert ec2.describe_volumes(VolumeIds=[new_id])["Volumes"][0]["Encrypted"] is True
     assert volume_id not in {v["VolumeId"] for v in ec2.describe_volumes()["Volumes"]}
-    assert "DeleteSnapshot" not in api_calls.operations
 
 
 def test_ebs_runbook_leaves_an_encrypted_volume_alone_through_the_branch(automation, api_calls, recorded_in_config):
@@ -257,7 +258,10 @@ def test_get_automation_execution_is_shaped_like_boto3(automation):
     [
         ({}, "'VolumeId' is required"),
         ({"VolumeId": ["vol-XYZ"]}, "'VolumeId'.*allowedPattern"),
-        ({"VolumeId": ["vol-0123abcd"], "AllowAttachedVolume": ["yes"]}, "'AllowAttachedVolume' must be a Boolean"),
+        (
+            {"VolumeId": ["vol-0123abcd"], "ForceReplaceManagedVolume": ["yes"]},
+            "'ForceReplaceManagedVolume' must be a Boolean",
+        ),
         ({"VolumeId": ["vol-0123abcd"], "KmsKeyId": ["*"]}, "'KmsKeyId'.*allowedPattern"),
         ({"VolumeId": ["vol-0123abcd"], "Force": ["true"]}, "'Force' is not declared"),
         ({"VolumeId": "vol-0123abcd"}, "'VolumeId': the value must be a list of strings"),
@@ -381,6 +385,31 @@ def test_failing_step_with_on_failure_step_runs_the_handler_and_ends_failed(auto
     assert execution.failure_message.startswith("Step Break failed: ValueError: boom: disk full")
     assert execution.step("CleanUp")["StepStatus"] == "Success"
     assert execution.outputs == {"CleanUp.Cleaned": True}
+
+
+def test_a_step_stopped_at_its_timeout_skips_its_own_error_handling_and_takes_its_on_failure(automation):
+    from simulation.ssm_automation import StepTimedOut
+
+    stopped = (
+        "def handler(events, context):\n    try:\n        raise TIMEOUT('s3:ListBuckets')\n"
+        "    except Exception:\n        return {'Handled': True}\n"
+    )
+    document = _document(
+        _script_step("Slow", stopped, onFailure="step:CleanUp", maxAttempts=2),
+        _script_step("CleanUp", ECHO, isEnd=True),
+    )
+    import builtins
+
+    builtins.TIMEOUT = StepTimedOut
+    try:
+        execution = _inline(automation, document)
+    finally:
+        del builtins.TIMEOUT
+
+    assert (execution.status, _ran(execution)) == ("TimedOut", ["Slow", "CleanUp"])
+    assert execution.step("Slow")["StepStatus"] == "TimedOut"
+    assert execution.step("Slow")["Attempts"] == 2  # maxAttempts applies to a timed-out step too
+    assert "s3:ListBuckets" in execution.step("Slow")["FailureMessage"]
 
 
 def test_on_failure_continue_and_is_critical(automation):

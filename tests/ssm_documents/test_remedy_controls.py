@@ -76,11 +76,16 @@ def test_no_parameter_and_no_exclusion_tag_continues(calls):
     assert json.loads(history) == {"resourceType": BUCKET_TYPE, "resourceId": "bank-data", "limit": 1}
 
 
-@pytest.mark.parametrize("trigger", sorted(guard.TRIGGERS))
-@pytest.mark.parametrize(("controls", "control_id", "automatic", "reason"), DECISIONS)
-def test_pause_and_modes_for_each_trigger(calls, trigger, controls, control_id, automatic, reason):
-    if automatic is not guard.TRIGGERS[trigger]:
-        pytest.skip("the case is for the other kind of run")
+@pytest.mark.parametrize(
+    ("trigger", "controls", "control_id", "reason"),
+    [
+        (trigger, controls, control_id, reason)
+        for trigger in sorted(guard.TRIGGERS)
+        for controls, control_id, automatic, reason in DECISIONS
+        if automatic is guard.TRIGGERS[trigger]  # each case for the kind of run (automatic or not) it is about
+    ],
+)
+def test_pause_and_modes_for_each_trigger(calls, trigger, controls, control_id, reason):
     _controls(
         {**controls, "modes": {(EVENT["ControlId"] if c == control_id else c): m for c, m in controls["modes"].items()}}
     )
