@@ -334,6 +334,15 @@ def account():
 OUTCOMES: dict[str, Counter] = {}
 
 
+@pytest.fixture(scope="module", autouse=True)
+def outcome_table():
+    """Print each runbook's cells by outcome once the matrix ran (the figure the README quotes; `-s` shows it)."""
+    yield
+    for runbook, counts in sorted(OUTCOMES.items()):
+        safe = counts["unchanged"] + counts["changed"]
+        print(f"\nfault matrix {runbook}: {safe} safe / {sum(counts.values())} cells {dict(sorted(counts.items()))}")
+
+
 @pytest.mark.parametrize(("subject", "operation", "occurrence", "fault"), list(_cells()))
 def test_a_fault_at_any_call_leaves_the_resource_unchanged_or_fully_changed(
     account, subject, operation, occurrence, fault
