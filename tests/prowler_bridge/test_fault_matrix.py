@@ -17,7 +17,7 @@ from tests.prowler_bridge.conftest import EXECUTION_ID, params_of
 
 PATH = [  # the calls of one finding's remediation, in order (tests/prowler_bridge/test_imported.py)
     "GetCallerIdentity",
-    "PutItem",
+    "TransactWriteItems",  # the finding's claim
     "UpdateItem",
     "DescribeRemediationExecutionStatus",
     "GetComplianceDetailsByResource",
@@ -25,7 +25,7 @@ PATH = [  # the calls of one finding's remediation, in order (tests/prowler_brid
     "PutItem",
     "UpdateItem",
     "BatchUpdateFindings",
-    "UpdateItem",
+    "TransactWriteItems",  # the finding's claim confirmed
 ]
 FAULTS = ("ThrottlingException", "AccessDeniedException", "killed")
 LAMBDA_ATTEMPTS = 3  # the event, then Lambda's two retries of an asynchronous invocation
