@@ -99,7 +99,9 @@ class ResourceClaim:
 
 
 class Ledger:
-    """Conditional writes to the ledger table; every method is one DynamoDB call."""
+    """Conditional writes to the ledger table; every method is one DynamoDB call, except claim_resource (up to
+    three) and the batch methods for findings (one transaction per TRANSACTION_MAX_ITEMS, claim_findings one more
+    when claims were refused)."""
 
     def __init__(self, table_name: str, ttl_hours: int, client: Any = None) -> None:
         self.table_name = table_name
@@ -255,7 +257,8 @@ class Ledger:
         A transaction is all or nothing: when claims were refused, DynamoDB names them in CancellationReasons,
         one per action in order (ConditionalCheckFailed, else None:
         https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html), and the
-        rest are claimed again without them: a batch without duplicates takes one call, with some two. A
+        rest are claimed again without them: a batch without duplicates takes one call, with some two (more only
+        when claims race). A
         cancellation that names no reasons falls back to one conditional PutItem per finding.
         """
         pending = list(dict.fromkeys(finding_ids))

@@ -17,6 +17,7 @@ from tests.prowler_bridge.conftest import EXECUTION_ID, params_of
 
 PATH = [  # the calls of one finding's remediation, in order (tests/prowler_bridge/test_imported.py)
     "GetCallerIdentity",
+    "GetParameter",  # the account's run-time controls
     "TransactWriteItems",  # the finding's claim
     "UpdateItem",
     "DescribeRemediationExecutionStatus",
