@@ -218,3 +218,31 @@ def test_a_failed_resource_releases_only_its_own_findings_and_the_batch_fails_fo
     ]
     failed = {line["finding_id"] for line in lines if line["decision"] == "failed"}
     assert {item["Delete"]["Key"]["pk"]["S"].removeprefix("finding#") for item in release} == failed
+
+
+def test_a_finding_seen_after_config_found_the_resource_compliant_still_starts_the_run(bridge, capsys):
+    rule = bridge.config["controls"]["s3-bucket-kms-encryption"]["config_rule"]
+    compliant_at = "2026-11-27T09:00:00Z"
+    bridge.calls.respond(
+        "GetComplianceDetailsByResource",
+        {
+            "EvaluationResults": [
+                {
+                    "EvaluationResultIdentifier": {"EvaluationResultQualifier": {"ConfigRuleName": rule}},
+                    "ComplianceType": "COMPLIANT",
+                    "ResultRecordedTime": compliant_at,
+                }
+            ]
+        },
+    )
+
+    def seen(at: str, n: int, bucket: str = asff.BUCKET) -> dict:
+        return {**asff.prowler_finding(CHECK, asff.bucket_arn(bucket), timestamp=at), "Id": f"finding-{n}"}
+
+    handler.lambda_handler(asff.imported_event(seen("2026-11-27T08:00:00Z", 0, "remedy-other")), None)
+    assert decisions(capsys)[-1]["reason"] == "already_compliant"  # alone, a finding seen before is fixed since
+
+    older, newer = seen("2026-11-27T08:00:00Z", 1), seen("2026-11-27T10:00:00Z", 2)
+    handler.lambda_handler(asff.imported_event(older, newer), None)  # the newest sighting is after Config's
+    assert [line["decision"] for line in decisions(capsys)] == ["started", "attached"]
+    assert len(automation_starts(bridge.calls)) == 1
