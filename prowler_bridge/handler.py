@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import UTC
 from typing import Any
 
@@ -39,8 +40,10 @@ from prowler_bridge.findings import (
 from prowler_bridge.ledger import (
     CUSTOM_ACTION_MIN_AGE_SECONDS,
     DEFAULT_LEASE_SECONDS,
+    TRANSACTION_MAX_ITEMS,
     Ledger,
     backoff_seconds,
+    chunks,
     resource_pk,
 )
 from prowler_bridge.ocsf import normalise
@@ -86,6 +89,11 @@ GUARD_STEP = "CheckRemedyControls"  # the first step of every runbook (infra/run
 # ASFF workflow status -> the OCSF status_id BatchUpdateFindingsV2 sets (1 New, 2 In Progress, 4 Resolved):
 # https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_BatchUpdateFindingsV2.html
 OCSF_STATUS_IDS = {"NEW": 1, "NOTIFIED": 2, "RESOLVED": 4}
+# Findings per update call: BatchUpdateFindings takes up to 100 finding identifiers
+# (https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_BatchUpdateFindings.html), and so does
+# BatchUpdateFindingsV2 ("Maximum number of 100 items":
+# https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_BatchUpdateFindingsV2.html).
+SECURITY_HUB_BATCH_MAX = 100
 
 # Actions the bridge's Lambda role calls in its own account (the stack grants exactly these).
 # iam:PassRole is on the runbook roles (StartAutomationExecution hands AutomationAssumeRole to SSM).
@@ -217,10 +225,14 @@ class Bridge:
     # -- Security Hub findings ---------------------------------------------------------------------------
 
     def handle_findings(self, event: dict, custom_action: bool, ocsf: bool = False) -> dict:
-        """Evaluate every finding; act on those that pass. Raises at the end if any could not be started."""
+        """Evaluate every finding, then act once per (control, account, region, resource) on those that pass, so
+        the calls grow with the batch's resources and its hundreds of findings, not with its findings. Raises at
+        the end if any could not be started."""
         securityhub_region = event.get("region") or self.settings.region
-        results, failures = [], []
-        for finding in event["detail"]["findings"]:
+        findings = event["detail"]["findings"]
+        outcomes: list[Outcome] = []
+        groups: dict[tuple, list[Member]] = {}
+        for index, finding in enumerate(findings):
             decision = evaluate(
                 finding,
                 config=self.config,
@@ -230,91 +242,143 @@ class Bridge:
                 custom_action=custom_action,
                 ocsf=ocsf,
             )
+            outcomes.append(Outcome(decision, "skipped"))
             if decision.reason:
-                results.append(decision.log("skipped", event=_kind(custom_action)))
                 continue
-            try:
-                results.append(self._act(decision, custom_action, securityhub_region, _observed_at(finding)))
-            except Exception as error:
-                failures.append(decision.finding_id)
-                results.append(
-                    decision.log("failed", event=_kind(custom_action), error=f"{type(error).__name__}: {error}")
-                )
+            decision = replace(decision, region=self.config.run_region(decision.control, decision.region))
+            key = (decision.action, decision.control.id, decision.account, decision.region, decision.arn.text)
+            groups.setdefault(key, []).append(Member(index, decision, _observed_at(finding)))
+        acted: list[Member] = []
+        for group in self._claim(list(groups.values()), custom_action, outcomes):
+            acted += self._act(group, custom_action, securityhub_region, outcomes)
+        self._confirm(acted, outcomes)
+        results = [outcome.log(_kind(custom_action)) for outcome in outcomes]
+        failures = [outcome.decision.finding_id for outcome in outcomes if outcome.name == "failed"]
         if failures:
             raise RuntimeError(f"{len(failures)} finding(s) could not be remediated (see log): {failures}")
         return {"decisions": results}
 
-    def _act(self, decision: Decision, custom_action: bool, securityhub_region: str, observed_at: str) -> dict:
-        """Claim the finding, resolve its resource, then start its remediation once per resource (or ask AWS
-        Config to remediate), and update the finding."""
-        decision = replace(decision, region=self.config.run_region(decision.control, decision.region))
-        held = self.run_controls.skip_reason(decision.account, decision.region, decision.control.id, not custom_action)
-        if held:  # paused, mode_off or mode_manual: nothing is claimed or started
-            return replace(decision, reason=held).log("skipped", event=_kind(custom_action))
+    def _claim(self, groups: list[list[Member]], custom_action: bool, outcomes: list[Outcome]) -> list[list[Member]]:
+        """The groups' findings this invocation claimed, group by group. The account's run-time controls come
+        first (a held group claims nothing); then the claims, TRANSACTION_MAX_ITEMS to a transaction. A finding
+        claimed already, or twice in the batch, is a duplicate."""
+        wanted: list[list[Member]] = []
+        for group in groups:
+            first = group[0].decision
+            try:
+                held = self.run_controls.skip_reason(first.account, first.region, first.control.id, not custom_action)
+            except Exception as error:
+                _fail(group, error, outcomes)
+                continue
+            for member in group if held else ():  # paused, mode_off or mode_manual: nothing claimed or started
+                outcomes[member.index] = Outcome(replace(member.decision, reason=held), "skipped")
+            if not held:
+                wanted.append(group)
+        ids = list(dict.fromkeys(member.decision.finding_id for group in wanted for member in group))
         min_age = CUSTOM_ACTION_MIN_AGE_SECONDS if custom_action else None
-        if not self.ledger.claim_finding(decision.finding_id, min_age, self.lease_seconds):
-            return replace(decision, reason="duplicate").log("skipped", event=_kind(custom_action))
-        client = self.accounts.factory(decision.account, decision.region)
-        try:
-            resource_id = resolve_resource_id(decision.arn, decision.control.resource_type, client)
-            if decision.action == START_AUTOMATION:
-                result = self._remediate_once(decision, custom_action, securityhub_region, observed_at, resource_id)
-                self.ledger.confirm_finding(decision.finding_id)
-                return result
-            outcome, note = self._ask_config(decision, client, resource_id)
-            self.ledger.confirm_finding(decision.finding_id)
-        except ResourceNotFoundError as problem:
-            self.ledger.release_finding(decision.finding_id)
-            return replace(decision, reason="resource_not_found", detail=str(problem)).log(
-                "skipped", event=_kind(custom_action)
-            )
-        except Exception:
-            self.ledger.release_finding(decision.finding_id)
-            raise
-        update_error = self.update_findings([decision.identifier], "NOTIFIED", note, securityhub_region)
-        return decision.log("started", event=_kind(custom_action), finding_update_error=update_error, **outcome)
+        claimed: set[str] = set()
+        errors: dict[str, Exception] = {}
+        for chunk in chunks(ids, TRANSACTION_MAX_ITEMS):
+            try:
+                claimed |= self.ledger.claim_findings(chunk, min_age, self.lease_seconds)
+            except Exception as error:
+                errors.update(dict.fromkeys(chunk, error))
+        return [members for group in wanted if (members := _claimed(group, claimed, errors, outcomes))]
 
-    def _ask_config(self, decision: Decision, client: Any, resource_id: str) -> tuple[dict, str]:
-        """A finding of one of our Config rules: AWS Config runs its own remediation for the resource."""
+    def _act(
+        self, group: list[Member], custom_action: bool, securityhub_region: str, outcomes: list[Outcome]
+    ) -> list[Member]:
+        """Resolve the group's resource once, then remediate it once (or ask AWS Config to) for all the group's
+        findings; the members to confirm. A failure releases the group's finding claims."""
+        decisions = [member.decision for member in group]
+        first = decisions[0]
+        observed_at = max(member.observed_at for member in group)  # the newest sighting decides "fixed since"
+        try:
+            client = self.accounts.factory(first.account, first.region)
+            resource_id = resolve_resource_id(first.arn, first.control.resource_type, client)
+            if first.action == START_AUTOMATION:
+                results = self._remediate_once(decisions, custom_action, securityhub_region, observed_at, resource_id)
+            else:
+                results = self._ask_config(decisions, client, resource_id, securityhub_region)
+        except ResourceNotFoundError as problem:
+            self._release(decisions)
+            for member in group:
+                skipped = replace(member.decision, reason="resource_not_found", detail=str(problem))
+                outcomes[member.index] = Outcome(skipped, "skipped")
+            return []
+        except Exception as error:
+            self._release(decisions)
+            _fail(group, error, outcomes)
+            return []
+        for member, outcome in zip(group, results, strict=True):
+            outcomes[member.index] = outcome
+        return group
+
+    def _confirm(self, acted: list[Member], outcomes: list[Outcome]) -> None:
+        """Confirm the claims of the findings acted on, TRANSACTION_MAX_ITEMS to a transaction; a chunk that
+        fails is released and its findings fail (Lambda's retry acts on them again, attaching to the run)."""
+        for chunk in chunks(acted, TRANSACTION_MAX_ITEMS):
+            try:
+                self.ledger.confirm_findings([member.decision.finding_id for member in chunk])
+            except Exception as error:
+                self._release([member.decision for member in chunk])
+                _fail(chunk, error, outcomes)
+
+    def _release(self, decisions: list[Decision]) -> None:
+        """Release the findings' claims after a failure; an error here is logged, not raised (the claims are
+        leases: they run out with this invocation)."""
+        try:
+            self.ledger.release_findings([decision.finding_id for decision in decisions])
+        except Exception as error:
+            log_decision("ledger_undo_failed", findings=len(decisions), error=f"{type(error).__name__}: {error}")
+
+    def _ask_config(
+        self, decisions: list[Decision], client: Any, resource_id: str, securityhub_region: str
+    ) -> list[Outcome]:
+        """Findings of one of our Config rules about one resource: AWS Config runs its own remediation for it."""
+        first = decisions[0]
         response = client("config").start_remediation_execution(
-            ConfigRuleName=decision.config_rule,
-            ResourceKeys=[{"resourceType": decision.control.resource_type, "resourceId": resource_id}],
+            ConfigRuleName=first.config_rule,
+            ResourceKeys=[{"resourceType": first.control.resource_type, "resourceId": resource_id}],
         )
         if response.get("FailedItems"):
             raise RuntimeError(f"AWS Config did not start the remediation: {response.get('FailureMessage')}")
-        note = f"Remedy asked AWS Config to run the remediation of {decision.config_rule} for {resource_id}"
-        return {"resource_id": resource_id}, note
+        note = f"Remedy asked AWS Config to run the remediation of {first.config_rule} for {resource_id}"
+        errors = self.finding_update_errors([d.identifier for d in decisions], "NOTIFIED", note, securityhub_region)
+        return _each(decisions, "started", errors, resource_id=resource_id)
 
     def _remediate_once(
-        self, decision: Decision, custom_action: bool, securityhub_region: str, observed_at: str, resource_id: str
-    ) -> dict:
-        """One runbook execution per (control, account, region, resource): claim it, or attach to its run."""
-        control, kind = decision.control, _kind(custom_action)
-        pk = resource_pk(control.id, decision.account, decision.region, resource_id)
-        claim = self.ledger.claim_resource(pk, decision.identifier, self.lease_seconds)
+        self,
+        decisions: list[Decision],
+        custom_action: bool,
+        securityhub_region: str,
+        observed_at: str,
+        resource_id: str,
+    ) -> list[Outcome]:
+        """One runbook execution per (control, account, region, resource): claim it for all `decisions` (the
+        findings about it) in one write, or attach them to its run; one outcome per decision."""
+        first = decisions[0]
+        control = first.control
+        identifiers = [decision.identifier for decision in decisions]
+        pk = resource_pk(control.id, first.account, first.region, resource_id)
+        claim = self.ledger.claim_resource(pk, identifiers, self.lease_seconds)
         if not claim.owner:
             under_way = f"execution {claim.execution_id}" if claim.execution_id else "a run being started"
             note = f"Remedy: attached to the remediation of {resource_id} already under way ({under_way})"
-            error = self.update_findings([decision.identifier], "NOTIFIED", note, securityhub_region)
-            return decision.log(
-                "attached",
-                event=kind,
-                resource_id=resource_id,
-                execution_id=claim.execution_id,
-                finding_update_error=error,
-            )
+            errors = self.finding_update_errors(identifiers, "NOTIFIED", note, securityhub_region)
+            return _each(decisions, "attached", errors, resource_id=resource_id, execution_id=claim.execution_id)
         try:
-            verdict = self._config_verdict(control, decision, resource_id, observed_at)
+            verdict = self._config_verdict(control, first, resource_id, observed_at)
             if verdict:
-                return self._settled_by_config(decision, kind, pk, resource_id, verdict, securityhub_region)
+                return self._settled_by_config(decisions, pk, resource_id, verdict, securityhub_region)
             trigger = BRIDGE_TRIGGERS[1] if custom_action else BRIDGE_TRIGGERS[0]
-            execution_id, parameters = self._start(decision, resource_id, claim.client_token, trigger)
+            execution_id, parameters = self._start(first, resource_id, claim.client_token, trigger)
             self.ledger.record_execution(
                 execution_id,
-                findings=[decision.identifier],
+                findings=identifiers,
                 control=control.id,
-                account=decision.account,
-                region=decision.region,
+                account=first.account,
+                region=first.region,
                 document=control.document,
                 parameters=parameters,
                 securityhub_region=securityhub_region,
@@ -322,29 +386,23 @@ class Bridge:
             )
             self.ledger.mark_started(pk, execution_id)  # after the record: an attached finding finds its run
         except Exception:
-            self._give_back(pk, decision.finding_id)
+            self._give_back(pk)
             raise
         note = f"Remedy started {control.document} execution {execution_id}"
-        error = self.update_findings([decision.identifier], "NOTIFIED", note, securityhub_region)
-        return decision.log(
-            "started",
-            event=kind,
-            execution_id=execution_id,
-            document=control.document,
-            parameters=parameters,
-            resource_id=resource_id,
-            finding_update_error=error,
-        )
+        errors = self.finding_update_errors(identifiers, "NOTIFIED", note, securityhub_region)
+        started = {"document": control.document, "parameters": parameters}
+        return _each(
+            decisions[:1], "started", errors, execution_id=execution_id, resource_id=resource_id, **started
+        ) + (_each(decisions[1:], "attached", errors, resource_id=resource_id, execution_id=execution_id))
 
-    def _give_back(self, pk: str, finding_id: str | None) -> None:
+    def _give_back(self, pk: str) -> None:
         """After a failure before the start was recorded: end the lease (the retry takes the claim over with
-        the same ClientToken, so a start that did happen is not repeated) and release the finding claim.
-        Errors here are logged, not raised: the caller re-raises the original one."""
-        for undo in (lambda: self.ledger.end_lease(pk), lambda: self.ledger.release_finding(finding_id)):
-            try:
-                undo()
-            except Exception as error:
-                log_decision("ledger_undo_failed", resource=pk, error=f"{type(error).__name__}: {error}")
+        the same ClientToken, so a start that did happen is not repeated). An error here is logged, not raised:
+        the caller re-raises the original one (and releases the finding claims it holds)."""
+        try:
+            self.ledger.end_lease(pk)
+        except Exception as error:
+            log_decision("ledger_undo_failed", resource=pk, error=f"{type(error).__name__}: {error}")
 
     def _start(
         self, decision: Decision, resource_id: str, client_token: str, trigger: str
@@ -379,19 +437,17 @@ class Bridge:
         return None
 
     def _settled_by_config(
-        self, decision: Decision, kind: str, pk: str, resource_id: str, verdict: str, securityhub_region: str
-    ) -> dict:
-        """No start: the finding is resolved (compliant since) or left notified (Config's run under way)."""
+        self, decisions: list[Decision], pk: str, resource_id: str, verdict: str, securityhub_region: str
+    ) -> list[Outcome]:
+        """No start: the findings are resolved (compliant since) or left notified (Config's run under way)."""
         self.ledger.release_resource(pk)
-        rule = decision.control.config_rule
+        rule = decisions[0].control.config_rule
         if verdict == "already_compliant":
             workflow, note = "RESOLVED", f"Remedy: AWS Config rule {rule} found {resource_id} compliant since"
         else:
             workflow, note = "NOTIFIED", f"Remedy: AWS Config's remediation of {resource_id} ({rule}) is under way"
-        error = self.update_findings([decision.identifier], workflow, note, securityhub_region)
-        return replace(decision, reason=verdict).log(
-            "skipped", event=kind, resource_id=resource_id, finding_update_error=error
-        )
+        errors = self.finding_update_errors([d.identifier for d in decisions], workflow, note, securityhub_region)
+        return _each([replace(d, reason=verdict) for d in decisions], "skipped", errors, resource_id=resource_id)
 
     def runbook_parameters(self, decision: Decision, resource_id: str, trigger: str) -> dict[str, str]:
         """The runbook's parameters: static ones from the catalogue, the resource id, the runbook's role, and
@@ -402,28 +458,42 @@ class Bridge:
         return {**control.parameters, **guard, control.resource_parameter: resource_id, ASSUME_ROLE_PARAMETER: role}
 
     def update_findings(self, identifiers: list[dict], workflow: str, note: str, region: str) -> str | None:
+        """Set the findings' workflow status with a note (finding_update_errors); the error text if Security Hub
+        did not update them all (None if done)."""
+        errors = self.finding_update_errors(identifiers, workflow, note, region)
+        return "; ".join(dict.fromkeys(errors.values())) or None
+
+    def finding_update_errors(
+        self, identifiers: list[dict], workflow: str, note: str, region: str
+    ) -> dict[tuple[str, str], str]:
         """Set the findings' workflow status with a note, each in the format it came in (ASFF: BatchUpdateFindings;
-        OCSF: BatchUpdateFindingsV2); the error text if Security Hub refused (None if done)."""
-        ocsf = [i for i in identifiers if i.get("ProductUid") and i.get("AccountId")]
-        asff = [{"Id": i["Id"], "ProductArn": i["ProductArn"]} for i in identifiers if i not in ocsf]
+        OCSF: BatchUpdateFindingsV2), SECURITY_HUB_BATCH_MAX findings to a call. Returns, per finding (Id,
+        ProductArn) that Security Hub did not update, why: its UnprocessedFindings entry, or the error of its
+        call; the callers treat these as they treat a refused update (logged, or raised)."""
+        unique = list({_finding_key(i): i for i in identifiers}.values())
+        ocsf = [i for i in unique if i.get("ProductUid") and i.get("AccountId")]
+        asff = [i for i in unique if i not in ocsf]
         securityhub = aws_client("securityhub", region)
-        errors = []
-        try:
-            if asff:
-                response = securityhub.batch_update_findings(
-                    FindingIdentifiers=asff, Workflow={"Status": workflow}, Note=_note(note)
-                )
-                errors += response.get("UnprocessedFindings") or []
-            if ocsf:
-                response = securityhub.batch_update_findings_v2(
-                    FindingIdentifiers=[_ocsf_identifier(i) for i in ocsf],
-                    StatusId=OCSF_STATUS_IDS[workflow],
-                    Comment=_note(note)["Text"],
-                )
-                errors += response.get("UnprocessedFindings") or []
-        except Exception as error:
-            return f"{type(error).__name__}: {error}"
-        return f"unprocessed: {errors}" if errors else None
+        errors: dict[tuple[str, str], str] = {}
+        for chunk in chunks(asff, SECURITY_HUB_BATCH_MAX):
+            sent = [{"Id": i["Id"], "ProductArn": i["ProductArn"]} for i in chunk]
+            errors |= _update_errors(
+                chunk,
+                sent,
+                lambda sent=sent: securityhub.batch_update_findings(
+                    FindingIdentifiers=sent, Workflow={"Status": workflow}, Note=_note(note)
+                ),
+            )
+        for chunk in chunks(ocsf, SECURITY_HUB_BATCH_MAX):
+            sent = [_ocsf_identifier(i) for i in chunk]
+            errors |= _update_errors(
+                chunk,
+                sent,
+                lambda sent=sent: securityhub.batch_update_findings_v2(
+                    FindingIdentifiers=sent, StatusId=OCSF_STATUS_IDS[workflow], Comment=_note(note)["Text"]
+                ),
+            )
+        return errors
 
     # -- Automation status changes -----------------------------------------------------------------------
 
@@ -566,6 +636,77 @@ class Bridge:
         except Exception as error:
             return f"failure message unavailable ({type(error).__name__}: {error})"
         return execution.get("FailureMessage") or "no failure message given"
+
+
+@dataclass(frozen=True)
+class Member:
+    """One finding of a batch that passed every check: its place in the batch, its decision, when it was seen."""
+
+    index: int
+    decision: Decision
+    observed_at: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one finding: the decision's name and its log line's other fields (logged in batch order)."""
+
+    decision: Decision
+    name: str
+    fields: dict = field(default_factory=dict)
+
+    def log(self, kind: str) -> dict:
+        return self.decision.log(self.name, event=kind, **self.fields)
+
+
+def _fail(members: list[Member], error: Exception, outcomes: list[Outcome]) -> None:
+    for member in members:
+        outcomes[member.index] = Outcome(member.decision, "failed", {"error": f"{type(error).__name__}: {error}"})
+
+
+def _claimed(
+    group: list[Member], claimed: set[str], errors: dict[str, Exception], outcomes: list[Outcome]
+) -> list[Member]:
+    """The group's members this invocation claimed (each finding once); the others' outcomes: failed (their
+    claim could not be written) or duplicate. Claimed ids are taken from `claimed` as they are handed out."""
+    members = []
+    for member in group:
+        finding_id = member.decision.finding_id
+        if finding_id in errors:
+            _fail([member], errors[finding_id], outcomes)
+        elif finding_id in claimed:
+            claimed.discard(finding_id)
+            members.append(member)
+        else:
+            outcomes[member.index] = Outcome(replace(member.decision, reason="duplicate"), "skipped")
+    return members
+
+
+def _each(decisions: list[Decision], name: str, errors: dict, **fields: object) -> list[Outcome]:
+    """One outcome per decision, each with its own finding's update error (if Security Hub refused it)."""
+    return [
+        Outcome(d, name, {**fields, "finding_update_error": errors.get(_finding_key(d.identifier))}) for d in decisions
+    ]
+
+
+def _finding_key(identifier: dict) -> tuple[str, str]:
+    return identifier.get("Id", ""), identifier.get("ProductArn", "")
+
+
+def _update_errors(chunk: list[dict], sent: list[dict], call: Callable[[], dict]) -> dict[tuple[str, str], str]:
+    """Why the findings of one update call were not updated: the call's error for all of them, or the
+    UnprocessedFindings entry of each one Security Hub names (an entry naming none of them counts for all)."""
+    try:
+        response = call()
+    except Exception as error:
+        return dict.fromkeys(map(_finding_key, chunk), f"{type(error).__name__}: {error}")
+    errors = {}
+    for item in response.get("UnprocessedFindings") or []:
+        item = item if isinstance(item, dict) else {}
+        text = f"unprocessed: {item.get('ErrorCode')}: {item.get('ErrorMessage')}"
+        named = [i for i, s in zip(chunk, sent, strict=True) if s == item.get("FindingIdentifier")] or chunk
+        errors |= dict.fromkeys(map(_finding_key, named), text)
+    return errors
 
 
 def _guard_skip(outputs: object) -> tuple[str, str] | None:

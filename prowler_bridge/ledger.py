@@ -2,12 +2,14 @@
 
 One table, partition key "pk" (string), TTL attribute "expires_at" (epoch seconds). Items:
   finding#<finding Id>          a claim: this finding was acted on at claimed_at. Prowler re-imports the
-                                same finding Id every scan; a live claim makes the re-import a duplicate.
+                                same finding Id every scan; a live claim makes the re-import a duplicate. A
+                                batch's finding claims are written, confirmed and released 100 to a transaction.
   resource#<control>#<account>#<region>#<resource id>
                                 one remediation per resource: the invocation that claims it starts the
                                 runbook (state "starting" under a lease as long as that invocation can live,
                                 then "started" with the execution id); every other finding about the resource
-                                attaches to it ("findings") and is updated when the execution ends. A claim
+                                attaches to it ("findings", all of a batch's in one write) and is updated when
+                                the execution ends. A claim
                                 whose lease ran out without a start is taken over with the same generation,
                                 and so the same SSM ClientToken: a start that did happen is not repeated.
   execution#<ExecutionId>       which findings, control, account, region, document and parameters an
@@ -47,6 +49,14 @@ DEFAULT_LEASE_SECONDS = 60
 RETRY_BASE_SECONDS = 60
 RETRY_MAX_SECONDS = 900
 KEY_MAX_BYTES = 1_024  # half of DynamoDB's 2,048-byte partition key: room for the prefix
+# TransactWriteItems takes up to 100 actions, no two on one item, of at most 4 MB together:
+# https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html. A finding claim is
+# its key (at most KEY_MAX_BYTES + the prefix) and two numbers, and its finding id (a ledger key, at most 1,024
+# bytes: findings.LEDGER_KEY_MAX): 100 of them stay far below 4 MB and DynamoDB's 400 KB per item
+# (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Constraints.html). A transaction's Put,
+# Update and Delete need the same IAM actions as PutItem, UpdateItem and DeleteItem:
+# https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis-iam.html
+TRANSACTION_MAX_ITEMS = 100
 STARTING, STARTED = "starting", "started"
 _TOKEN_NAMESPACE = uuid.UUID("8f1f6c52-4b0e-4f2c-9d8e-3d5a2e7c9b10")
 
@@ -56,6 +66,11 @@ def bounded_key(prefix: str, text: str) -> str:
     if len(text.encode()) <= KEY_MAX_BYTES:
         return prefix + text
     return prefix + "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def chunks(items: list, size: int) -> list[list]:
+    """`items` in consecutive lists of at most `size`."""
+    return [items[start : start + size] for start in range(0, len(items), size)]
 
 
 def resource_pk(control: str, account: str, region: str, resource_id: str) -> str:
@@ -84,7 +99,9 @@ class ResourceClaim:
 
 
 class Ledger:
-    """Conditional writes to the ledger table; every method is one DynamoDB call."""
+    """Conditional writes to the ledger table; every method is one DynamoDB call, except claim_resource (up to
+    three) and the batch methods for findings (one transaction per TRANSACTION_MAX_ITEMS, claim_findings one more
+    when claims were refused)."""
 
     def __init__(self, table_name: str, ttl_hours: int, client: Any = None) -> None:
         self.table_name = table_name
@@ -120,20 +137,22 @@ class Ledger:
         return True
 
     def claim_resource(
-        self, pk: str, finding: dict[str, str], lease_seconds: int = DEFAULT_LEASE_SECONDS
+        self, pk: str, findings: list[dict[str, str]], lease_seconds: int = DEFAULT_LEASE_SECONDS
     ) -> ResourceClaim:
-        """Claim the resource for one remediation, or attach `finding` to the run that holds it.
+        """Claim the resource for one remediation, or attach `findings` (a batch's findings about it, in one
+        write) to the run that holds it.
 
         Three conditional writes at most: a fresh claim (no item, or an expired one); the take-over of a claim
         whose lease ran out before a start (same generation, so the same ClientToken); else an attachment.
         """
         now = int(time.time())
+        listed = {":findings": {"L": [_finding_item(f) for f in findings]}}
         fresh = self._update_claim(
             pk,
             "SET #state = :starting, lease_until = :lease, claimed_at = :now, expires_at = :expires, "
             "generation = :generation, findings = :findings REMOVE execution_id",
             "attribute_not_exists(pk) OR expires_at < :now",
-            {":generation": {"S": str(uuid.uuid4())}, ":findings": {"L": [_finding_item(finding)]}},
+            {":generation": {"S": str(uuid.uuid4())}, **listed},
             now,
             lease_seconds,
         )
@@ -143,13 +162,13 @@ class Ledger:
             pk,
             "SET lease_until = :lease, claimed_at = :now, findings = list_append(findings, :findings)",
             "#state = :starting AND lease_until < :now AND expires_at >= :now",
-            {":findings": {"L": [_finding_item(finding)]}},
+            listed,
             now,
             lease_seconds,
         )
         if retaken is not None:
             return ResourceClaim(pk, True, _client_token(pk, retaken))
-        return self._attach(pk, finding)
+        return self._attach(pk, findings)
 
     def _update_claim(
         self, pk: str, update: str, condition: str, values: dict, now: int, lease_seconds: int
@@ -177,14 +196,14 @@ class Ledger:
             raise
         return response["Attributes"]
 
-    def _attach(self, pk: str, finding: dict[str, str]) -> ResourceClaim:
-        """Add the finding to a live claim; its run updates it when it ends."""
+    def _attach(self, pk: str, findings: list[dict[str, str]]) -> ResourceClaim:
+        """Add the findings to a live claim, in one write; its run updates them when it ends."""
         response = self.client.update_item(
             TableName=self.table_name,
             Key={"pk": {"S": pk}},
             UpdateExpression="SET findings = list_append(findings, :findings)",
             ConditionExpression="attribute_exists(pk)",
-            ExpressionAttributeValues={":findings": {"L": [_finding_item(finding)]}},
+            ExpressionAttributeValues={":findings": {"L": [_finding_item(f) for f in findings]}},
             ReturnValues="ALL_NEW",
         )
         item = response["Attributes"]
@@ -226,38 +245,100 @@ class Ledger:
         """End the claim (its run ended, or could not start): the next finding is decided afresh."""
         self.client.delete_item(TableName=self.table_name, Key={"pk": {"S": pk}})
 
-    def claim_finding(
-        self, finding_id: str, min_age_seconds: int | None = None, lease_seconds: int | None = None
-    ) -> bool:
-        """Claim a finding; False if a live claim exists (a duplicate, or a lost race).
+    def claim_findings(
+        self, finding_ids: list[str], min_age_seconds: int | None = None, lease_seconds: int | None = None
+    ) -> set[str]:
+        """Claim up to TRANSACTION_MAX_ITEMS findings in one transaction; the ids claimed (the others have a live
+        claim: duplicates, or lost races).
 
         `min_age_seconds` (custom actions): a live claim older than this may be taken over, so a person can
-        re-run a remediation deliberately but a double click does nothing. `lease_seconds`: the claim lives
-        only that long until `confirm_finding` (an invocation killed before it acted leaves no lasting claim).
+        re-run a remediation deliberately but a double click does nothing. `lease_seconds`: the claims live
+        only that long until `confirm_findings` (an invocation killed before it acted leaves no lasting claim).
+        A transaction is all or nothing: when claims were refused, DynamoDB names them in CancellationReasons,
+        one per action in order (ConditionalCheckFailed, else None:
+        https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html), and the
+        rest are claimed again without them: a batch without duplicates takes one call, with some two (more only
+        when claims race). A
+        cancellation that names no reasons falls back to one conditional PutItem per finding.
         """
+        pending = list(dict.fromkeys(finding_ids))
+        if len(pending) > TRANSACTION_MAX_ITEMS:
+            raise ValueError(f"at most {TRANSACTION_MAX_ITEMS} finding claims to a transaction")
+        while pending:
+            puts = [{"Put": self._finding_claim(finding_id, min_age_seconds, lease_seconds)} for finding_id in pending]
+            try:
+                self.client.transact_write_items(TransactItems=puts)
+                return set(pending)
+            except botocore.exceptions.ClientError as error:
+                if _error_code(error) == "TransactionCanceledException" and not error.response.get(
+                    "CancellationReasons"
+                ):
+                    return {f for f, put in zip(pending, puts, strict=True) if self._put_if(put["Put"])}
+                refused = _refused_by_condition(error, len(pending))
+                if refused is None:
+                    raise
+                pending = [finding_id for finding_id, no in zip(pending, refused, strict=True) if not no]
+        return set()
+
+    def _put_if(self, put: dict) -> bool:
+        """One conditional PutItem; False when its condition does not hold."""
+        try:
+            self.client.put_item(**put)
+        except botocore.exceptions.ClientError as error:
+            if _error_code(error) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def _finding_claim(self, finding_id: str, min_age_seconds: int | None, lease_seconds: int | None) -> dict:
+        """A finding claim's conditional Put: no live claim (or, with `min_age_seconds`, none that young)."""
         now = int(time.time())
         condition = "attribute_not_exists(pk) OR expires_at < :now"
         values = {":now": {"N": str(now)}}
         if min_age_seconds is not None:
             condition += " OR claimed_at < :cutoff"
             values[":cutoff"] = {"N": str(now - min_age_seconds)}
-        attributes = {"finding_id": {"S": finding_id}}
-        if lease_seconds is not None:
-            attributes["expires_at"] = {"N": str(now + lease_seconds)}
-        return self._claim(bounded_key("finding#", finding_id), attributes, condition, values)
+        expires = now + (lease_seconds if lease_seconds is not None else self.ttl_seconds)
+        item = {
+            "pk": {"S": bounded_key("finding#", finding_id)},
+            "claimed_at": {"N": str(now)},
+            "expires_at": {"N": str(expires)},
+            "finding_id": {"S": finding_id},
+        }
+        return {
+            "TableName": self.table_name,
+            "Item": item,
+            "ConditionExpression": condition,
+            "ExpressionAttributeValues": values,
+        }
 
-    def confirm_finding(self, finding_id: str) -> None:
-        """The finding was acted on: its claim now lasts the ledger's TTL (re-imports are duplicates)."""
-        self.client.update_item(
-            TableName=self.table_name,
-            Key={"pk": {"S": bounded_key("finding#", finding_id)}},
-            UpdateExpression="SET expires_at = :expires",
-            ExpressionAttributeValues={":expires": {"N": str(int(time.time()) + self.ttl_seconds)}},
-        )
+    def confirm_findings(self, finding_ids: list[str]) -> None:
+        """The findings were acted on: their claims now last the ledger's TTL (re-imports are duplicates). One
+        transaction per TRANSACTION_MAX_ITEMS findings."""
+        expires = {":expires": {"N": str(int(time.time()) + self.ttl_seconds)}}
+        for chunk in chunks(list(dict.fromkeys(finding_ids)), TRANSACTION_MAX_ITEMS):
+            updates = [
+                {
+                    "Update": {
+                        "TableName": self.table_name,
+                        "Key": {"pk": {"S": bounded_key("finding#", finding_id)}},
+                        "UpdateExpression": "SET expires_at = :expires",
+                        "ExpressionAttributeValues": expires,
+                    }
+                }
+                for finding_id in chunk
+            ]
+            self.client.transact_write_items(TransactItems=updates)
 
-    def release_finding(self, finding_id: str) -> None:
-        """Drop a claim whose remediation could not be started, so the next import or a retry can act."""
-        self.client.delete_item(TableName=self.table_name, Key={"pk": {"S": bounded_key("finding#", finding_id)}})
+    def release_findings(self, finding_ids: list[str]) -> None:
+        """Drop claims whose remediation could not be started, so the next import or a retry can act. One
+        transaction per TRANSACTION_MAX_ITEMS findings."""
+        for chunk in chunks(list(dict.fromkeys(finding_ids)), TRANSACTION_MAX_ITEMS):
+            deletes = [
+                {"Delete": {"TableName": self.table_name, "Key": {"pk": {"S": bounded_key("finding#", finding_id)}}}}
+                for finding_id in chunk
+            ]
+            self.client.transact_write_items(TransactItems=deletes)
 
     def release_status(self, execution_id: str, status: str) -> None:
         """Drop a status claim whose handling failed, so EventBridge's retry handles it again."""
@@ -413,10 +494,6 @@ class Ledger:
             "in_flight": int(item["lease_until"]["N"]) >= int(time.time()),
         }
 
-    def attach_finding(self, pk: str, finding: dict[str, str]) -> None:
-        """Add a finding to the resource's live claim: its run updates the finding when it ends."""
-        self._attach(pk, finding)
-
     def execution(self, execution_id: str) -> dict | None:
         """The execution record as plain Python, or None if the bridge did not start it (or it expired)."""
         response = self.client.get_item(
@@ -436,6 +513,24 @@ class Ledger:
             "securityhub_region": item["securityhub_region"]["S"],
             "resource": item.get("resource", {}).get("S"),
         }
+
+
+def _error_code(error: botocore.exceptions.ClientError) -> str | None:
+    return error.response.get("Error", {}).get("Code")
+
+
+def _refused_by_condition(error: botocore.exceptions.ClientError, actions: int) -> list[bool] | None:
+    """For a transaction cancelled only because conditions failed: per action, whether its condition failed.
+    None for any other error (then nothing is known to have been refused: the caller raises)."""
+    if _error_code(error) != "TransactionCanceledException":
+        return None
+    reasons = error.response.get("CancellationReasons")
+    if not isinstance(reasons, list) or len(reasons) != actions:
+        return None
+    codes = [reason.get("Code") if isinstance(reason, dict) else None for reason in reasons]
+    if "ConditionalCheckFailed" not in codes or not set(codes) <= {"ConditionalCheckFailed", "None", None}:
+        return None
+    return [code == "ConditionalCheckFailed" for code in codes]
 
 
 def _finding_item(finding: dict[str, str]) -> dict:

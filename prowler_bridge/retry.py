@@ -86,23 +86,13 @@ class Refused(Exception):
         self.reason, self.detail = reason, detail
 
 
-class _Restarter(handler.Bridge):
-    """The bridge's restart path for a retry: no finding claim is held, so a failure gives back only the lease."""
-
-    def _give_back(self, pk: str, finding_id: str | None) -> None:
-        try:
-            self.ledger.end_lease(pk)
-        except Exception as error:
-            log_decision("ledger_undo_failed", resource=pk, error=f"{type(error).__name__}: {error}")
-
-
 class Consumer:
     """One invocation's work on a batch of failure-queue records."""
 
     def __init__(
         self, config: BridgeConfig, settings: Settings, parked_queue_url: str, lease: int = DEFAULT_LEASE_SECONDS
     ) -> None:
-        self.bridge = _Restarter(config, settings, lease_seconds=lease)
+        self.bridge = handler.Bridge(config, settings, lease_seconds=lease)
         self.config, self.settings, self.parked_queue_url = config, settings, parked_queue_url
 
     def handle(self, record: dict, context: Any) -> dict:
@@ -199,24 +189,28 @@ class Consumer:
         """The bridge's restart path: claim the resource (a fresh finding's run and this one never both start),
         ask AWS Config whether it is compliant since the failure, start with the claim's ClientToken."""
         findings = failure["findings"] or record["findings"]
+        findings = list({(f["Id"], f["ProductArn"]): f for f in findings}.values())
         if not findings:
             raise Refused("no_findings", "the failed execution served no finding")
-        first = findings[0]
-        decision = Decision(
-            finding_id=ledger_key(first["Id"]),
-            action=START_AUTOMATION,
-            control=control,
-            product_arn=first["ProductArn"],
-            account=record["account"],
-            region=record["region"],
-            raw_id=first["Id"],
-        )
+        decisions = [
+            Decision(
+                finding_id=ledger_key(finding["Id"]),
+                action=START_AUTOMATION,
+                control=control,
+                product_arn=finding["ProductArn"],
+                account=record["account"],
+                region=record["region"],
+                raw_id=finding["Id"],
+                product_uid=finding.get("ProductUid"),
+            )
+            for finding in findings
+        ]
         failed_at = datetime.fromtimestamp(failure["failed_at"], UTC).strftime("%Y-%m-%dT%H:%M:%S")
         resource_id = record["parameters"][control.resource_parameter]
-        result = self.bridge._remediate_once(decision, False, record["securityhub_region"], failed_at, resource_id)
-        if result["decision"] in ("started", "attached"):
-            for finding in findings[1:]:  # the run updates every finding of the failed one when it ends
-                self.bridge.ledger.attach_finding(record["resource"], finding)
+        # All the failed run's findings claim the resource in one write: the new run updates each when it ends.
+        outcomes = self.bridge._remediate_once(decisions, False, record["securityhub_region"], failed_at, resource_id)
+        lines = [outcome.log(kind="imported") for outcome in outcomes]  # one line per finding, as for an import
+        result = lines[0]
         name = {"started": "restarted", "attached": "dropped", "skipped": "dropped"}.get(result["decision"], "dropped")
         return log_decision(
             name,

@@ -6,6 +6,7 @@ is covered by the IAM actions the rule or runbook declares (least privilege).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 import boto3
@@ -30,9 +31,30 @@ READ_ONLY_PREFIXES = ("Get", "List", "Describe", "Head", "BatchGet", "Select", "
 READ_ONLY_OPERATIONS = frozenset({"GenerateCredentialReport"})  # (re)builds the IAM credential report only
 
 
+# A transaction's actions are authorised as the item operations they are ("Permissions for Put, Update, Delete,
+# and Get actions are governed by the permissions used for the underlying PutItem, UpdateItem, DeleteItem, and
+# GetItem operations"): https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis-iam.html
+_TRANSACTION_ACTIONS = {
+    "Put": "dynamodb:PutItem",
+    "Update": "dynamodb:UpdateItem",
+    "Delete": "dynamodb:DeleteItem",
+    "ConditionCheck": "dynamodb:ConditionCheckItem",
+    "Get": "dynamodb:GetItem",
+}
+
+
 def iam_action(service: str, operation: str) -> str:
     """The IAM action that authorises `operation` of `service` (botocore signing name)."""
     return _IAM_ACTION_EXCEPTIONS.get((service, operation), f"{service}:{operation}")
+
+
+def iam_actions(service: str, operation: str, params: object = None) -> set[str]:
+    """The IAM actions that authorise one call: its operation's, or for a DynamoDB transaction those of the
+    item operations it holds."""
+    if service == "dynamodb" and operation in ("TransactWriteItems", "TransactGetItems") and isinstance(params, dict):
+        items = params.get("TransactItems") or []
+        return {_TRANSACTION_ACTIONS[kind] for item in items for kind in item if kind in _TRANSACTION_ACTIONS}
+    return {iam_action(service, operation)}
 
 
 @dataclass
@@ -42,8 +64,9 @@ class ApiCall:
     params: dict
 
     @property
-    def action(self) -> str:
-        return iam_action(self.service, self.operation)
+    def actions(self) -> set[str]:
+        params = json.loads(self.params) if isinstance(self.params, bytes | str) and self.params else self.params
+        return iam_actions(self.service, self.operation, params)
 
     @property
     def mutating(self) -> bool:
@@ -120,7 +143,7 @@ class ApiCallRecorder:
 
     @property
     def actions(self) -> set[str]:
-        return {c.action for c in self.calls}
+        return {action for c in self.calls for action in c.actions}
 
     def assert_within(self, allowed_actions: tuple[str, ...] | list[str] | set[str]) -> None:
         """Every call made is authorised by `allowed_actions` (the declared IAM actions)."""

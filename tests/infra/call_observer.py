@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 from botocore.client import BaseClient
 
-from tests.aws_calls import iam_action
+from tests.aws_calls import iam_actions
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 OUTPUT_VARIABLE = "REMEDY_OBSERVED_CALLS"
@@ -90,7 +90,7 @@ def _assumed_credentials(client: BaseClient) -> bool:
 _original_make_api_call = BaseClient._make_api_call
 
 
-def record(client: BaseClient, operation_name: str) -> None:
+def record(client: BaseClient, operation_name: str, api_params: dict | None = None) -> None:
     """Count one call of `operation_name` through `client` for the running test's unit, if product code made it
     (also for calls a test answers without botocore, e.g. tests/config_records.py)."""
     unit = _current_unit[0]
@@ -99,11 +99,11 @@ def record(client: BaseClient, operation_name: str) -> None:
             unit = "member"
         elif unit == "bridge" and _in_retry_consumer():
             unit = "retry"
-        observed[unit].add(iam_action(client.meta.service_model.signing_name, operation_name))
+        observed[unit] |= iam_actions(client.meta.service_model.signing_name, operation_name, api_params)
 
 
 def _recording_make_api_call(self: BaseClient, operation_name: str, api_params: dict) -> object:
-    record(self, operation_name)
+    record(self, operation_name, api_params)
     return _original_make_api_call(self, operation_name, api_params)
 
 

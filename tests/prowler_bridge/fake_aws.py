@@ -18,11 +18,13 @@ MUTATING = frozenset(
         "StartAutomationExecution",
         "StartRemediationExecution",
         "BatchUpdateFindings",
+        "BatchUpdateFindingsV2",
         "Publish",
         "SendMessage",
         "PutItem",
         "DeleteItem",
         "UpdateItem",
+        "TransactWriteItems",
         "PutObject",
     }
 )

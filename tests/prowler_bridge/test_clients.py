@@ -42,7 +42,7 @@ def test_a_second_invocation_creates_no_client_and_assumes_no_role(bridge, monke
     assert first > 0
     assert len(created) == first  # no new client
     assert not params_of(bridge.calls, "AssumeRole")  # the member role's credentials were reused
-    assert "PutItem" in bridge.calls.operations  # the second finding was still acted on
+    assert "TransactWriteItems" in bridge.calls.operations  # the second finding was still acted on (claimed)
 
 
 def test_credentials_near_their_expiry_are_renewed(bridge, monkeypatch):

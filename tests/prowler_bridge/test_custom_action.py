@@ -99,7 +99,9 @@ def test_config_refusal_releases_claim_and_raises(bridge):
     with pytest.raises(RuntimeError):
         handler.lambda_handler(asff.custom_action_event(finding), None)
     assert "BatchUpdateFindings" not in bridge.calls.operations
-    assert bridge.calls.mutating[-1] == "DeleteItem"
+    assert bridge.calls.mutating[-1] == "TransactWriteItems"
+    (release,) = params_of(bridge.calls, "TransactWriteItems")[-1]["TransactItems"]
+    assert release["Delete"]["Key"]["pk"]["S"] == f"finding#{finding['Id']}"  # the finding's claim, released
 
 
 def test_double_click_runs_once_a_later_click_attaches_and_a_click_after_the_run_reruns(bridge, capsys):

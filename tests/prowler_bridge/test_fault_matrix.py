@@ -17,7 +17,8 @@ from tests.prowler_bridge.conftest import EXECUTION_ID, params_of
 
 PATH = [  # the calls of one finding's remediation, in order (tests/prowler_bridge/test_imported.py)
     "GetCallerIdentity",
-    "PutItem",
+    "GetParameter",  # the account's run-time controls
+    "TransactWriteItems",  # the finding's claim
     "UpdateItem",
     "DescribeRemediationExecutionStatus",
     "GetComplianceDetailsByResource",
@@ -25,7 +26,7 @@ PATH = [  # the calls of one finding's remediation, in order (tests/prowler_brid
     "PutItem",
     "UpdateItem",
     "BatchUpdateFindings",
-    "UpdateItem",
+    "TransactWriteItems",  # the finding's claim confirmed
 ]
 FAULTS = ("ThrottlingException", "AccessDeniedException", "killed")
 LAMBDA_ATTEMPTS = 3  # the event, then Lambda's two retries of an asynchronous invocation

@@ -4,8 +4,8 @@ oversized, made multibyte; custom action targets swapped), never crash the bridg
 Properties, per example:
   - the handler returns, or raises ValueError; nothing else escapes (a parameter botocore would refuse fails too);
   - a mutation that makes the event invalid (a field the decision needs, changed) makes no mutating AWS call
-    (StartAutomationExecution, StartRemediationExecution, BatchUpdateFindings, SNS Publish, SQS SendMessage,
-    DynamoDB writes);
+    (StartAutomationExecution, StartRemediationExecution, BatchUpdateFindings(V2), SNS Publish, SQS SendMessage,
+    DynamoDB writes and transactions);
   - whatever the mutation, a runbook started is the one the unmutated example starts, with the same parameters;
   - every ledger key fits DynamoDB's 2,048 bytes.
 
@@ -268,6 +268,14 @@ def _invalidates(applied: list[tuple[tuple, str]], essential: dict[tuple, frozen
     return any(path == field[: len(path)] and op in ops for path, op in final for field, ops in essential.items())
 
 
+def _ledger_keys(call) -> list[str]:
+    """The partition keys a DynamoDB call names (each action of a transaction too)."""
+    if call.service != "dynamodb":
+        return []
+    actions = [next(iter(item.values())) for item in call.params.get("TransactItems", [])] or [call.params]
+    return [action.get("Item", action.get("Key", {})).get("pk", {}).get("S", "") for action in actions]
+
+
 def _baseline(entry: str, aws: FakeAws) -> list[dict]:
     aws.calls.clear()
     handler.lambda_handler(load_example(EVENTS / f"{ENTRY_POINTS[entry][0]}.json"), None)
@@ -302,8 +310,7 @@ def test_mutated_events_never_crash_or_act_wrongly(fake_aws, entry):
         for call in fake_aws.calls:
             if call.operation == "StartAutomationExecution":
                 assert call.params in baseline, f"{applied} misrouted: {call.params}"
-            if call.service == "dynamodb":
-                key = call.params.get("Item", call.params.get("Key", {})).get("pk", {}).get("S", "")
+            for key in _ledger_keys(call):
                 assert len(key.encode("utf-8", "surrogatepass")) <= 2048
 
     run()

@@ -59,15 +59,15 @@ def test_bucket_finding_starts_runbook_with_bucket_name(bridge, capsys, check_id
     assert bridge.calls.operations == [
         "GetCallerIdentity",
         "GetParameter",  # the account's run-time controls (paused, modes)
-        "PutItem",  # the finding's claim
-        "UpdateItem",  # the resource's claim
+        "TransactWriteItems",  # the findings' claims (up to 100 to a transaction)
+        "UpdateItem",  # the resource's claim (all of the batch's findings about it in one write)
         "DescribeRemediationExecutionStatus",  # is AWS Config remediating it?
         "GetComplianceDetailsByResource",  # has AWS Config seen it compliant since?
         "StartAutomationExecution",
         "PutItem",  # the execution's record
         "UpdateItem",  # the claim's run started
-        "BatchUpdateFindings",
-        "UpdateItem",  # the finding's claim confirmed (until then it was a lease)
+        "BatchUpdateFindings",  # up to 100 findings to a call
+        "TransactWriteItems",  # the findings' claims confirmed (until then they were leases)
     ]
     (update,) = params_of(bridge.calls, "BatchUpdateFindings")
     assert update["FindingIdentifiers"] == [{"Id": finding["Id"], "ProductArn": finding["ProductArn"]}]
@@ -233,7 +233,7 @@ def test_repeated_import_of_same_finding_starts_nothing_new(bridge, capsys):
 
     handler.lambda_handler(event, None)
     # Only the (refused) conditional claim: nothing started, the finding is not touched.
-    assert bridge.calls.mutating == ["PutItem"]
+    assert bridge.calls.mutating == ["TransactWriteItems"]
     (line,) = decisions(capsys)
     assert (line["decision"], line["reason"]) == ("skipped", "duplicate")
 
@@ -271,7 +271,7 @@ def test_start_failure_releases_the_claim_and_raises(bridge, capsys):
 
 
 def test_a_retry_after_an_unrecorded_start_reuses_the_client_token_so_ssm_cannot_start_twice(bridge, capsys):
-    bridge.calls.fail("PutItem", "ProvisionedThroughputExceededException", "slow down", after=1)
+    bridge.calls.fail("PutItem", "ProvisionedThroughputExceededException", "slow down")  # the execution's record
     finding = asff.prowler_finding("s3_bucket_kms_encryption", asff.bucket_arn())
     with pytest.raises(RuntimeError):
         handler.lambda_handler(asff.imported_event(finding), None)  # started, then the ledger write failed
@@ -352,6 +352,8 @@ def test_a_batch_of_findings_about_one_resource_starts_one_run_and_reports_its_c
 
     assert len(automation_starts(bridge.calls)) == 1
     assert [line["decision"] for line in decisions(capsys)] == ["started"] + ["attached"] * (len(findings) - 1)
+    (update,) = params_of(bridge.calls, "BatchUpdateFindings")  # all six in one call, with one note
+    assert sorted(f["Id"] for f in update["FindingIdentifiers"]) == sorted(f["Id"] for f in findings)
     counts: dict[str, int] = {}
     for operation in bridge.calls.operations:
         counts[operation] = counts.get(operation, 0) + 1

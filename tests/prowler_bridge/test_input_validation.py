@@ -89,7 +89,7 @@ def test_long_or_non_ascii_finding_ids_are_keyed_by_their_digest(bridge, capsys,
     handler.lambda_handler(asff.imported_event(finding), None)  # Prowler re-imports the same Id
 
     digest = "sha256:" + hashlib.sha256(finding_id.encode()).hexdigest()
-    claim = params_of(bridge.calls, "PutItem")[0]
+    claim = params_of(bridge.calls, "TransactWriteItems")[0]["TransactItems"][0]["Put"]
     assert claim["Item"]["pk"] == {"S": f"finding#{digest}"}
     assert len(claim["Item"]["pk"]["S"].encode()) <= 2048
     (update,) = params_of(bridge.calls, "BatchUpdateFindings")  # Security Hub is told the finding's own Id

@@ -102,6 +102,8 @@ def test_every_reason_and_decision_the_bridge_emits_is_in_the_vocabulary():
     # partition_for's, _kind's and _queue_failure's return values, not reasons
     reasons -= {"aws", "custom_action", "imported", "sent", "merged"}
     emitted = _emitted(r'log(?:_decision)?\(\s*"([a-z_]+)"')
+    # a batch's outcomes (logged in batch order): the literal second argument of Outcome(...) and _each(...)
+    emitted |= _emitted(r'(?:Outcome|_each)\((?:[^,()]|\([^()]*\))*,\s*"([a-z_]+)"')
     assert reasons and emitted
     assert reasons <= set(SKIP_REASONS), sorted(reasons - set(SKIP_REASONS))
     assert emitted <= set(DECISIONS), sorted(emitted - set(DECISIONS))

@@ -11,7 +11,7 @@ import pytest
 from prowler_bridge import handler
 from tests.conftest import ACCOUNT_ID
 from tests.prowler_bridge import asff
-from tests.prowler_bridge.conftest import decisions
+from tests.prowler_bridge.conftest import decisions, params_of
 
 PAB = "s3_bucket_level_public_access_block"
 PASSWORD = "iam_password_policy_minimum_length_14"
@@ -164,6 +164,8 @@ def test_unknown_iam_user_is_skipped_and_claim_released(bridge, capsys):
     finding = asff.prowler_finding("iam_rotate_access_key_90_days", asff.user_arn("ghost"))
     handler.lambda_handler(asff.custom_action_event(finding), None)
     assert "StartAutomationExecution" not in bridge.calls.operations
-    assert bridge.calls.mutating == ["PutItem", "DeleteItem"]  # claim, then released
+    assert bridge.calls.mutating == ["TransactWriteItems"] * 2  # claim, then released
+    claim, release = (p["TransactItems"] for p in params_of(bridge.calls, "TransactWriteItems"))
+    assert [item["Delete"]["Key"] for item in release] == [{"pk": claim[0]["Put"]["Item"]["pk"]}]
     (line,) = decisions(capsys)
     assert (line["decision"], line["reason"]) == ("skipped", "resource_not_found")

@@ -41,7 +41,8 @@ def test_a_paused_account_starts_nothing_and_reads_the_parameter_once(bridge, ca
 
     assert automation_starts(bridge.calls) == []
     assert [p["Name"] for p in params_of(bridge.calls, "GetParameter")] == [PARAMETER]
-    assert not {"PutItem", "UpdateItem", "BatchUpdateFindings"} & set(bridge.calls.operations)  # nothing claimed
+    claims = {"PutItem", "UpdateItem", "TransactWriteItems", "BatchUpdateFindings"}
+    assert not claims & set(bridge.calls.operations)  # nothing claimed
     assert [(d["decision"], d["reason"]) for d in result["decisions"]] == [("skipped", "paused")] * 2
     assert [d["reason"] for d in decisions(capsys)] == ["paused", "paused"]
     bridge.calls.assert_within(handler.IAM_ACTIONS)
