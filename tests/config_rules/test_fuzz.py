@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 from collections import Counter
 
 import boto3
 import pytest
 import rule_support
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from config_rules.ec2_ebs_volume_encryption import rule as ebs_rule
@@ -31,9 +30,8 @@ from config_rules.iam_password_policy import rule as password_rule
 from config_rules.s3_bucket_kms_encryption import rule as kms_rule
 from config_rules.s3_bucket_level_public_access_block import rule as pab_rule
 from tests.conftest import REPO_ROOT, load_example
+from tests.fuzzing import MEASURING, fuzz_settings
 
-COUNTING = "REMEDY_FUZZ_EXAMPLES" in os.environ
-EXAMPLES = int(os.environ.get("REMEDY_FUZZ_EXAMPLES", "60"))
 # The deliberate error a rule raises when an event names nothing it could report on (absent before it existed).
 DELIBERATE = getattr(rule_support, "RuleEvaluationError", ())
 ITEM, PARAMETERS, HISTORY = "item", "parameters", "history"
@@ -78,14 +76,6 @@ RULES = {
     "iam_access_key_rotation": (key_rule, ["scheduled", "scheduled_max_age_30"], {}),
 }
 STATS: dict[str, Counter] = {name: Counter() for name in RULES}
-
-settings.register_profile(
-    "rules",
-    max_examples=EXAMPLES,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
-)
 
 
 @pytest.fixture(scope="module")
@@ -261,7 +251,7 @@ def test_mutated_events_never_crash_and_never_pass_an_unreadable_item(account, r
         baselines[example] = module.lambda_handler(event, None)
     stats = STATS[rule_name]
 
-    @settings(settings.get_profile("rules"))
+    @fuzz_settings(60)
     @given(data=st.data())
     def run(data):
         example = data.draw(st.sampled_from(examples), label="example")
@@ -278,7 +268,7 @@ def test_mutated_events_never_crash_and_never_pass_an_unreadable_item(account, r
         except Exception as error:
             stats["crashes"] += 1
             stats[f"crash {type(error).__name__}"] += 1
-            if not COUNTING:
+            if not MEASURING:
                 raise
             return
         if isinstance(result, dict):
@@ -294,7 +284,7 @@ def test_mutated_events_never_crash_and_never_pass_an_unreadable_item(account, r
             stats["COMPLIANT on an unreadable or non-compliant item"] += 1
             if stats["COMPLIANT on an unreadable or non-compliant item"] <= 3:
                 print(f"\n{rule_name}: {applied} made {example} COMPLIANT")
-            assert COUNTING, f"{applied} made {example} COMPLIANT: {result}"
+            assert MEASURING, f"{applied} made {example} COMPLIANT: {result}"
 
     run()
     assert stats["crashes"] == 0, dict(stats)

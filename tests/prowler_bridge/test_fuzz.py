@@ -9,7 +9,7 @@ Properties, per example:
   - whatever the mutation, a runbook started is the one the unmutated example starts, with the same parameters;
   - every ledger key fits DynamoDB's 2,048 bytes.
 
-Counts: HYPOTHESIS_PROFILE=thorough runs 10,000 examples per entry point; the default profile 300 (fast).
+Counts: REMEDY_FUZZ_EXAMPLES=10000 runs 10,000 examples per entry point (tests/fuzzing.py); 300 by default.
 Clients are fake_aws stand-ins (parameters validated against botocore's models).
 """
 
@@ -17,30 +17,22 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from collections import Counter
 from pathlib import Path
 
 import boto3
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from prowler_bridge import handler
 from prowler_bridge import settings as bridge_settings
 from tests.conftest import ACCOUNT_ID, REPO_ROOT, load_example
+from tests.fuzzing import fuzz_settings
 from tests.prowler_bridge.conftest import EXECUTION_ID, bridge_config_dict
 from tests.prowler_bridge.fake_aws import FakeAws
 
-settings.register_profile(
-    "default",
-    max_examples=300,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
-settings.register_profile("thorough", parent=settings.get_profile("default"), max_examples=10_000)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+FUZZ = fuzz_settings(300)
 
 EVENTS = REPO_ROOT / "prowler_bridge" / "events"
 STATUS_EXECUTION = load_example(EVENTS / "automation_status_failed.json")["detail"]["ExecutionId"]
@@ -288,6 +280,7 @@ def test_mutated_events_never_crash_or_act_wrongly(fake_aws, entry):
     baseline = _baseline(entry, fake_aws)
     essential = ENTRY_POINTS[entry][1]
 
+    @FUZZ
     @given(data=st.data())
     def run(data):
         event, applied = _mutate(data, example, entry)
@@ -352,6 +345,7 @@ def test_failure_queue_records_never_crash_the_consumer_or_start_what_a_message_
     monkeypatch.setenv("PARKED_QUEUE_URL", f"https://sqs.us-east-1.amazonaws.com/{ACCOUNT_ID}/parked")
     baseline = [p for entry in ENTRY_POINTS for p in _baseline(entry, fake_aws)]
 
+    @FUZZ
     @given(body=BODIES, receive_count=st.integers(min_value=1, max_value=retry.MAX_RECEIVE_COUNT))
     def run(body, receive_count):
         fake_aws.calls.clear()
