@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import pytest
 
@@ -15,6 +16,18 @@ CATALOGUE = load_catalogue()
 
 def test_every_catalogue_control_has_demo_data():
     assert set(SEEDS) == {c.id for c in CATALOGUE.controls}
+
+
+def _assert_one_success_per_resource(executions: list[dict]) -> None:
+    """Each execution says where, on what and started by whom; no resource was fixed twice by one runbook."""
+    assert executions
+    for entry in executions:
+        assert entry["account"] and entry["region"] and entry["resource_id"], entry
+        assert entry["trigger"] not in ("", "api"), entry  # its start was traced to the bridge or AWS Config
+    successes = Counter(
+        (e["document"], e["account"], e["region"], e["resource_id"]) for e in executions if e["status"] == "Success"
+    )
+    assert [key for key, count in successes.items() if count > 1] == []
 
 
 def _report(folder):
@@ -37,6 +50,7 @@ def test_demo_fixes_every_automatic_control_and_the_manual_ones_it_was_asked_to(
     assert report["prowler_findings_imported"] > 0
     assert report["bridge_executions"] > 0
     assert {e["status"] for e in report["automation_executions"]} == {"Success"}
+    _assert_one_success_per_resource(report["automation_executions"])
     # One audit record per runbook execution that ended, the bridge's and AWS Config's alike.
     assert report["audit_records"] == len(report["automation_executions"])
     printed = capsys.readouterr().out
@@ -86,6 +100,7 @@ def test_demo_across_the_organization_fixes_every_member_account_and_region(orga
     [failure] = report["failures_queued"]  # the finding of a bucket deleted after the scan
     assert failure["status"] == "Failed" and failure["account"] in members
     assert {e["account"] for e in report["automation_executions"]} == set(members)
+    _assert_one_success_per_resource(report["automation_executions"])
     assert report["audit_records"] == len(report["automation_executions"])  # the failed one included
     markdown = (tmp_path / "report.md").read_text()
     assert all(account in markdown for account in members)
