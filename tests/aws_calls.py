@@ -51,8 +51,10 @@ def iam_action(service: str, operation: str) -> str:
 def iam_actions(service: str, operation: str, params: object = None) -> set[str]:
     """The IAM actions that authorise one call: its operation's, or for a DynamoDB transaction those of the
     item operations it holds."""
-    if service == "dynamodb" and operation in ("TransactWriteItems", "TransactGetItems") and isinstance(params, dict):
-        items = params.get("TransactItems") or []
+    if service == "dynamodb" and operation in ("TransactWriteItems", "TransactGetItems"):
+        if isinstance(params, bytes | str):
+            params = json.loads(params)  # the serialized request body (DynamoDB's is JSON)
+        items = (params or {}).get("TransactItems") or []
         return {_TRANSACTION_ACTIONS[kind] for item in items for kind in item if kind in _TRANSACTION_ACTIONS}
     return {iam_action(service, operation)}
 
@@ -65,8 +67,7 @@ class ApiCall:
 
     @property
     def actions(self) -> set[str]:
-        params = json.loads(self.params) if isinstance(self.params, bytes | str) and self.params else self.params
-        return iam_actions(self.service, self.operation, params)
+        return iam_actions(self.service, self.operation, self.params)
 
     @property
     def mutating(self) -> bool:
