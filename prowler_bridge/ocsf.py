@@ -49,7 +49,7 @@ def product_arn(product_uid: object) -> str | None:
 
 def resource_arn(resource: dict) -> str | None:
     """The resource's ARN: uid when it is one, else uid_alt (Security Hub puts an SQS URL or an IAM policy id in uid
-    and the ARN in uid_alt); an account resource's 12-digit uid becomes AWS::::Account:<id>, as in ASFF."""
+    and the ARN in uid_alt); an account resource's 12-digit uid becomes AWS Config's account name, as in ASFF."""
     uid, alternative = _text(resource.get("uid")), _text(resource.get("uid_alt"))
     for candidate in (uid, alternative):
         if candidate and candidate.startswith("arn:"):
