@@ -92,6 +92,11 @@ def get(config_type: str) -> ResourceType:
         ) from None
 
 
+def registered(config_type: str) -> bool:
+    """Whether a subpackage declares `config_type`."""
+    return config_type in _REGISTRY
+
+
 def all_types() -> tuple[ResourceType, ...]:
     """Every registered type, in package-name order."""
     return tuple(_REGISTRY.values())

@@ -158,6 +158,11 @@ def _set(control_id, path, value):
             "['AWS::EC2::Volume'] not in the rule's APPLICABLE_RESOURCES",
         ),
         (
+            _set("iam-password-policy", "detection.resource_type", "AWS::RDS::DBInstance"),
+            "control 'iam-password-policy': field 'detection.resource_type': ['AWS::RDS::DBInstance'] not in the "
+            "resource-type registry",
+        ),
+        (
             _set("iam-password-policy", "detection.trigger", {"periodic": "Daily"}),
             "control 'iam-password-policy': field 'detection.trigger.periodic': must be one of",
         ),
