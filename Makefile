@@ -97,7 +97,7 @@ demo-account: install layer
 	cdk synth --quiet --no-notices --output cdk.out/demo-account
 	$(PY) -m simulation.demo --assembly cdk.out/demo-account --output demo-output $(DEMO_ARGS)
 
-# The rule and bridge tests on the Python version of the Lambda runtime (infra/runtimes.py), in a venv of their
+# The rule, bridge and resource-type registry tests on the Python version of the Lambda runtime (infra/runtimes.py), in a venv of their
 # own; the rest of the project (runbook scripts: SSM executeScript's python3.11) stays on the main venv.
 LAMBDA_PYTHON_VERSION := $(shell sed -n 's/^LAMBDA_PYTHON_VERSION = "\(.*\)"/\1/p' infra/runtimes.py)
 LAMBDA_PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/$(LAMBDA_PYTHON_VERSION).*/bin/python$(LAMBDA_PYTHON_VERSION)) $(shell command -v python$(LAMBDA_PYTHON_VERSION)))
@@ -111,7 +111,7 @@ $(LAMBDA_VENV)/.installed: pyproject.toml constraints.txt
 
 lambda-runtime-test: $(LAMBDA_VENV)/.installed
 	$(LAMBDA_VENV)/bin/python -c 'import sys; assert sys.version.startswith("$(LAMBDA_PYTHON_VERSION)."), sys.version'
-	$(LAMBDA_VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile tests/config_rules tests/prowler_bridge
+	$(LAMBDA_VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile tests/config_rules tests/prowler_bridge tests/resource_types
 
 # Prowler, pinned in simulation/prowler-requirements.txt, in its own virtual environment: it pins boto3/botocore
 # 1.40.61, which conflicts with the project's boto3. Tests that run it (tests/simulation/) skip when it is absent,

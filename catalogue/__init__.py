@@ -14,6 +14,8 @@ from pathlib import Path
 
 import yaml
 
+import resource_types as registry
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CATALOGUE = Path(__file__).resolve().parent / "controls.yaml"
 
@@ -351,6 +353,10 @@ def _check_code(control: Control, catalogue: Catalogue, root: Path, errors: list
         missing = set(control.detection.resource_types) - set(rule.applicable_resources)
         if missing:
             error("detection.trigger.change", f"{sorted(missing)} not in the rule's APPLICABLE_RESOURCES")
+    unregistered = [t for t in control.detection.resource_types if not registry.registered(t)]
+    if unregistered:
+        field = "detection.trigger.change" if control.detection.trigger == "change" else "detection.resource_type"
+        error(field, f"{unregistered} not in the resource-type registry (add a package under resource_types/)")
 
     if runbook_name not in catalogue.runbooks:
         try:

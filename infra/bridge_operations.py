@@ -72,7 +72,7 @@ class BridgeOperations(Construct):
         self.dashboard = self._dashboard(bridge)
 
     def _audit_bucket(self) -> s3.Bucket:
-        """SSE-KMS with its own key (Remedy's own control s3-bucket-kms-encryption finds SSE-S3 non-compliant),
+        """SSE-KMS with its own key (Remedy's own control of S3 KMS encryption finds SSE-S3 non-compliant),
         versioned, TLS only, never public; Object Lock in governance mode for the retention period, and lifecycle
         expiry after it. Governance mode: no one can overwrite or delete a locked version except a principal
         granted s3:BypassGovernanceRetention who asks to bypass it (a CloudTrail-logged act), and the retention can

@@ -92,8 +92,8 @@ def acknowledge_findings(stack: cdk.Stack) -> None:
             "Resource::arn:<AWS::Partition>:ssm:*:<AWS::AccountId>:automation-definition/Remedy-*:*",
             "Resource::arn:<AWS::Partition>:ssm:*:<AWS::AccountId>:automation-execution/*",
             "Resource::arn:<AWS::Partition>:config:*:<AWS::AccountId>:config-rule/*",
-            "Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:user/*",
             "Resource::*",
+            *(f"Resource::{resource}" for resource in member.wildcard_resources),  # the resource id lookups
         ):
             _acknowledge(member.role, f"AwsSolutions::AwsSolutions-IAM5[{finding}]", BRIDGE_WILDCARDS)
         _acknowledge(member.role, _pass_role_finding(stack), RUNBOOK_ROLE_PATH_REASON)

@@ -31,6 +31,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+import resource_types
 from catalogue import REPO_ROOT, Catalogue
 from infra.bridge_config import (  # the action target's id is part of the bridge config
     ACTION_TARGET_NAME,
@@ -45,6 +46,9 @@ from infra.runtimes import LAMBDA_RUNTIME
 from prowler_bridge.retry import MAX_RECEIVE_COUNT  # the consumer parks on the receive the redrive policy would
 
 BRIDGE_SOURCE = REPO_ROOT / "prowler_bridge"
+# The registry's identity part (ARN -> AWS Config resource id), which the bridge imports; its simulation.py
+# files are for the emulated AWS Config only and stay out of the asset.
+RESOURCE_TYPES_SOURCE = REPO_ROOT / "resource_types"
 # EventBridge limits an event pattern to 2,048 characters; we keep patterns under 80% of that and, past it,
 # match on a prefix ("prowler-", the documents' "<Prefix>-"). https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html
 MAX_PATTERN_CHARS = int(2048 * 0.8)
@@ -74,14 +78,27 @@ _EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 
 
 def bridge_asset(config: dict) -> Path:
-    """A folder holding the prowler_bridge package plus the generated bridge_config.json."""
+    """A folder holding the prowler_bridge package plus the generated bridge_config.json, and the registry's
+    identity part (resource_types/ without its simulation modules)."""
     folder = Path(tempfile.mkdtemp(prefix="remedy-bridge-"))
     package = folder / "prowler_bridge"
     shutil.copytree(
         BRIDGE_SOURCE, package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "events", "bridge_config.json")
     )
+    shutil.copytree(
+        RESOURCE_TYPES_SOURCE,
+        folder / "resource_types",
+        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "simulation.py"),
+    )
     (package / "bridge_config.json").write_text(json.dumps(config, indent=1, sort_keys=True))
     return folder
+
+
+def lookup_grants(catalogue: Catalogue) -> list[resource_types.LookupGrant]:
+    """The IAM grants the bridge's resource id lookups need, for the resource types the catalogue's controls use
+    (resource_types/: e.g. iam:GetUser for IAM users); an unregistered type stops synth naming it."""
+    types = sorted({control.resource_type for control in catalogue.controls})
+    return [grant for name in types for grant in resource_types.get(name).lookup_grants]
 
 
 def findings_imported_pattern(config: dict) -> dict:
@@ -199,7 +216,9 @@ def context_role_path(scope: Construct, prefix: str) -> str:
 class BridgeMemberRole(Construct):
     """In a member account: the role the administrator account's bridge assumes to start runbooks here."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, prefix: str, administrator_account: str) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, catalogue: Catalogue, prefix: str, administrator_account: str
+    ) -> None:
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
         path = context_role_path(self, prefix)
@@ -240,9 +259,14 @@ class BridgeMemberRole(Construct):
         # The run-time controls of this account and region (one member role per region: no wildcard).
         parameter = f"arn:{partition}:ssm:{stack.region}:{account}:parameter{controls_parameter_name(prefix)}"
         self.role.add_to_policy(iam.PolicyStatement(actions=["ssm:GetParameter"], resources=[parameter]))
-        self.role.add_to_policy(
-            iam.PolicyStatement(actions=["iam:GetUser"], resources=[f"arn:{partition}:iam::{account}:user/*"])
-        )
+        for grant in lookup_grants(catalogue):
+            resources = [template.format(partition=partition, account=account) for template in grant.resources]
+            self.role.add_to_policy(iam.PolicyStatement(actions=list(grant.actions), resources=resources))
+            self.wildcard_resources += [
+                template.format(partition="<AWS::Partition>", account="<AWS::AccountId>")
+                for template in grant.resources
+                if "*" in template
+            ]
 
 
 class StatusForwarding(Construct):
@@ -307,7 +331,7 @@ class ProwlerBridge(Construct):
         }
         self._function(dependencies_layer_dir, log_group, environment)
         self._retry_consumer(stack, prefix, environment)
-        self._grant(stack, prefix, [log_group, self.retry_log_group], allowed_accounts, organization_id)
+        self._grant(stack, catalogue, prefix, [log_group, self.retry_log_group], allowed_accounts, organization_id)
         self._on_failure_destination()
         self.action_target = cdk.CfnResource(
             self,
@@ -641,7 +665,13 @@ class ProwlerBridge(Construct):
         )
 
     def _grant(
-        self, stack: cdk.Stack, prefix: str, log_groups: list, accounts: list[str], organization: str | None
+        self,
+        stack: cdk.Stack,
+        catalogue: Catalogue,
+        prefix: str,
+        log_groups: list,
+        accounts: list[str],
+        organization: str | None,
     ) -> None:
         """Exactly the calls the bridge makes, scoped to this deployment's resources where AWS allows; the retry
         consumer runs the same code, so its role gets the same, plus sending to the parked queue (its event
@@ -674,7 +704,10 @@ class ProwlerBridge(Construct):
                 actions=["ssm:GetParameter"],
                 resources=[scoped("arn:{partition}:ssm:*:{account}:parameter" + controls_parameter_name(prefix))],
             ),
-            iam.PolicyStatement(actions=["iam:GetUser"], resources=[scoped("arn:{partition}:iam::{account}:user/*")]),
+            *(
+                iam.PolicyStatement(actions=list(grant.actions), resources=[scoped(r) for r in grant.resources])
+                for grant in lookup_grants(catalogue)
+            ),
             iam.PolicyStatement(
                 actions=["securityhub:BatchUpdateFindings"],
                 resources=[scoped("arn:{partition}:securityhub:*:{account}:hub/default")],

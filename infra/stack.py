@@ -115,7 +115,11 @@ class RemedyStack(cdk.Stack):
         self.member_role = None
         if bridge_administrator_account:
             self.member_role = BridgeMemberRole(
-                self, "BridgeMember", prefix=prefix, administrator_account=bridge_administrator_account
+                self,
+                "BridgeMember",
+                catalogue=catalogue,
+                prefix=prefix,
+                administrator_account=bridge_administrator_account,
             )
             bridge_region = self.node.try_get_context("remedy:bridgeRegion") or self.region
             StatusForwarding(

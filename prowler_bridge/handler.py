@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC
 from typing import Any
 
+import resource_types
 from prowler_bridge.accounts import AccountClients
 from prowler_bridge.audit import AuditTrail
 from prowler_bridge.clients import client as aws_client
@@ -97,6 +98,11 @@ SECURITY_HUB_BATCH_MAX = 100
 
 # Actions the bridge's Lambda role calls in its own account (the stack grants exactly these).
 # iam:PassRole is on the runbook roles (StartAutomationExecution hands AutomationAssumeRole to SSM).
+# The resource id lookups' actions, from the registry (resource_types/: iam:GetUser for IAM users, ...); the
+# deployment grants those of the catalogue's resource types (infra/prowler_bridge.py lookup_grants).
+LOOKUP_IAM_ACTIONS = tuple(
+    sorted({action for kind in resource_types.all_types() for grant in kind.lookup_grants for action in grant.actions})
+)
 IAM_ACTIONS = (
     "sts:GetCallerIdentity",
     "sts:AssumeRole",
@@ -104,7 +110,7 @@ IAM_ACTIONS = (
     "dynamodb:UpdateItem",
     "dynamodb:GetItem",
     "dynamodb:DeleteItem",
-    "iam:GetUser",
+    *LOOKUP_IAM_ACTIONS,
     "iam:PassRole",
     "ssm:StartAutomationExecution",
     "ssm:GetAutomationExecution",
@@ -119,7 +125,7 @@ IAM_ACTIONS = (
 )
 # Actions the member role (MEMBER_ROLE_NAME) must grant the bridge in every other in-scope account.
 MEMBER_IAM_ACTIONS = (
-    "iam:GetUser",
+    *LOOKUP_IAM_ACTIONS,
     "iam:PassRole",
     "ssm:StartAutomationExecution",
     "ssm:GetAutomationExecution",

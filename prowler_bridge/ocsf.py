@@ -20,13 +20,15 @@ from __future__ import annotations
 
 import re
 
+from resource_types.arn import ACCOUNT_CONFIG_TYPE, config_account_name
+
 _ACCOUNT = re.compile(r"^\d{12}$")
 # OCSF compliance.status (Compliance Finding class) -> ASFF Compliance.Status.
 COMPLIANCE_STATUS = {"Pass": "PASSED", "Warning": "WARNING", "Fail": "FAILED"}
 # OCSF finding status -> ASFF Workflow.Status (the bridge acts on NEW and NOTIFIED; In Progress is being worked on).
 WORKFLOW_STATUS = {"New": "NEW", "In Progress": "NOTIFIED", "Suppressed": "SUPPRESSED", "Resolved": "RESOLVED"}
 OPEN_ACTIVITIES = ("Create", "Update")
-ACCOUNT_RESOURCE_TYPE = "AWS::::Account"
+ACCOUNT_RESOURCE_TYPE = ACCOUNT_CONFIG_TYPE  # OCSF resources[].type of an account, as AWS Config names it
 # The key under which normalise keeps the OCSF metadata.product.uid (not an ASFF field; only this module sets it).
 OCSF_PRODUCT_UID = "OcsfProductUid"
 
@@ -47,13 +49,13 @@ def product_arn(product_uid: object) -> str | None:
 
 def resource_arn(resource: dict) -> str | None:
     """The resource's ARN: uid when it is one, else uid_alt (Security Hub puts an SQS URL or an IAM policy id in uid
-    and the ARN in uid_alt); an account resource's 12-digit uid becomes AWS::::Account:<id>, as in ASFF."""
+    and the ARN in uid_alt); an account resource's 12-digit uid becomes AWS Config's account name, as in ASFF."""
     uid, alternative = _text(resource.get("uid")), _text(resource.get("uid_alt"))
     for candidate in (uid, alternative):
         if candidate and candidate.startswith("arn:"):
             return candidate
     if resource.get("type") == ACCOUNT_RESOURCE_TYPE and uid and _ACCOUNT.match(uid):
-        return f"AWS::::Account:{uid}"
+        return config_account_name(uid)
     return uid
 
 

@@ -2,9 +2,9 @@
 
 Moto stores no evaluations and has no remediation configurations; this piece provides them:
 PutEvaluations, GetComplianceDetailsByConfigRule and StartRemediationExecution are answered here.
-Configuration items are built from the emulated resources, in AWS Config's recording format, and
-GetResourceConfigHistory answers from them too (moto 5.2.5 answers it for S3 buckets only: volumes and IAM users
-are "not discovered" there), tags included, as the runbooks' guard step reads them.
+Configuration items are built from the emulated resources, in AWS Config's recording format, by each resource
+type's simulation module (resource_types/<type>/simulation.py), and GetResourceConfigHistory answers from them too
+(moto 5.2.5 answers it for S3 buckets only), tags included, as the runbooks' guard step reads them.
 """
 
 from __future__ import annotations
@@ -14,9 +14,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-import boto3
-import botocore.exceptions
-
+import resource_types
 from simulation.cloud_assembly import ConfigRule, RemediationConfiguration
 from simulation.lambda_service import LambdaService
 
@@ -25,119 +23,16 @@ def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
-def _lower_camel(value: object) -> object:
-    """DescribeX shapes (PascalCase) -> AWS Config's configuration shapes (lowerCamelCase)."""
-    if isinstance(value, dict):
-        return {k[:1].lower() + k[1:]: _lower_camel(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_lower_camel(v) for v in value]
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
-
-
-def _s3_buckets(account: str, region: str) -> list[dict]:
-    s3 = boto3.client("s3", region_name=region)
-    items = []
-    for bucket in s3.list_buckets().get("Buckets", []):
-        name = bucket["Name"]
-        if (s3.get_bucket_location(Bucket=name).get("LocationConstraint") or "us-east-1") != region:
-            continue  # AWS Config records a region's buckets in that region only
-        supplementary: dict = {}
-        try:
-            block = s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"]
-            supplementary["PublicAccessBlockConfiguration"] = _lower_camel(block)
-        except botocore.exceptions.ClientError:
-            pass  # AWS Config omits the key when the bucket has no bucket-level setting
-        try:
-            rules = s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"]["Rules"]
-            supplementary["ServerSideEncryptionConfiguration"] = {
-                "rules": [
-                    {
-                        "applyServerSideEncryptionByDefault": {
-                            "sseAlgorithm": rule.get("ApplyServerSideEncryptionByDefault", {}).get("SSEAlgorithm"),
-                            "kmsMasterKeyID": rule.get("ApplyServerSideEncryptionByDefault", {}).get("KMSMasterKeyID"),
-                        },
-                        "bucketKeyEnabled": bool(rule.get("BucketKeyEnabled", False)),
-                    }
-                    for rule in rules
-                ]
-            }
-        except botocore.exceptions.ClientError:
-            pass
-        try:
-            tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=name)["TagSet"]}
-        except botocore.exceptions.ClientError:
-            tags = {}  # NoSuchTagSet
-        items.append(
-            {
-                "resourceId": name,
-                "resourceName": name,
-                "ARN": f"arn:aws:s3:::{name}",
-                "awsRegion": region,
-                "configuration": {"name": name, "creationDate": _lower_camel(bucket.get("CreationDate"))},
-                "supplementaryConfiguration": supplementary,
-                "tags": tags,
-            }
-        )
-    return items
-
-
-def _ec2_volumes(account: str, region: str) -> list[dict]:
-    ec2 = boto3.client("ec2", region_name=region)
-    items = []
-    for page in ec2.get_paginator("describe_volumes").paginate():
-        for volume in page["Volumes"]:
-            items.append(
-                {
-                    "resourceId": volume["VolumeId"],
-                    "resourceName": volume["VolumeId"],
-                    "ARN": f"arn:aws:ec2:{region}:{account}:volume/{volume['VolumeId']}",
-                    "awsRegion": region,
-                    "availabilityZone": volume["AvailabilityZone"],
-                    "configuration": _lower_camel(volume),
-                    "supplementaryConfiguration": {},
-                    "tags": {t["Key"]: t["Value"] for t in volume.get("Tags", [])},
-                }
-            )
-    return items
-
-
-def _iam_users(account: str, region: str) -> list[dict]:
-    """IAM users as AWS Config records them (resource id: the user id), with their tags."""
-    iam = boto3.client("iam", region_name=region)
-    items = []
-    for page in iam.get_paginator("list_users").paginate():
-        for user in page["Users"]:
-            tags = iam.list_user_tags(UserName=user["UserName"])["Tags"]
-            items.append(
-                {
-                    "resourceId": user["UserId"],
-                    "resourceName": user["UserName"],
-                    "ARN": user["Arn"],
-                    "awsRegion": "global",
-                    "configuration": _lower_camel(user),
-                    "supplementaryConfiguration": {},
-                    "tags": {t["Key"]: t["Value"] for t in tags},
-                }
-            )
-    return items
-
-
 class NotDiscoveredError(ValueError):
     """AWS Config's ResourceNotDiscoveredException (the router answers with `code`)."""
 
     code = "ResourceNotDiscoveredException"
 
 
-# Resources GetResourceConfigHistory knows, by type (the rules' change-triggered types and IAM users).
-RECORDED = {"AWS::IAM::User": _iam_users}
-
-# Resource type -> lister of configuration items: the recorder's knowledge, shared by every rule on that type.
-CONFIGURATION_ITEMS: dict[str, Callable[[str, str], list[dict]]] = {
-    "AWS::S3::Bucket": _s3_buckets,
-    "AWS::EC2::Volume": _ec2_volumes,
-}
+def configuration_items(resource_type: str, account: str, region: str) -> list[dict]:
+    """The recorder's items of one type, built by the type's simulation module (resource_types/<type>/); the
+    same for every rule on that type. UnknownResourceTypeError for a type the registry does not declare."""
+    return resource_types.get(resource_type).simulation().configuration_items(account, region)
 
 
 class ConfigService:
@@ -195,7 +90,7 @@ class ConfigService:
             results.append(self.lambdas.invoke(rule.function_id, self._event(rule, invoking)))
         if "ConfigurationItemChangeNotification" in rule.message_types:
             for resource_type in rule.resource_types:
-                items = CONFIGURATION_ITEMS[resource_type](self.account, self.region)
+                items = configuration_items(resource_type, self.account, self.region)
                 present = {item["resourceId"] for item in items}
                 # A resource evaluated before and gone now: Config records its deletion and notifies the rule.
                 deleted = [
@@ -335,8 +230,9 @@ class ConfigService:
         """GetResourceConfigHistory: the resource's current configuration item (status OK, with its tags);
         ResourceNotDiscoveredException for a resource or type not recorded here."""
         resource_type, resource_id = params["resourceType"], params["resourceId"]
-        lister = CONFIGURATION_ITEMS.get(resource_type) or RECORDED.get(resource_type)
-        items = [i for i in (lister(self.account, self.region) if lister else []) if i["resourceId"] == resource_id]
+        known = resource_type in {t.config_type for t in resource_types.all_types()}
+        recorded = configuration_items(resource_type, self.account, self.region) if known else []
+        items = [i for i in recorded if i["resourceId"] == resource_id]
         if not items:
             raise NotDiscoveredError(
                 f"Resource {resource_id} of resourceType:{resource_type} is unknown or has not been discovered"

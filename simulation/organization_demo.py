@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import resource_types
 from catalogue import Catalogue
 from simulation.account import EmulatedAccount
 from simulation.demo import (
@@ -34,8 +35,6 @@ from simulation.demo import (
 from simulation.organization import EmulatedOrganization
 from simulation.prowler_findings import prowler_finding
 from simulation.seeds import SeededResource, seed_account
-
-STALE_BUCKET = "retired-exports"  # named in a finding, deleted after the scan: its runbook fails
 
 
 def _where(unit: EmulatedAccount) -> str:
@@ -164,8 +163,8 @@ class OrganizationDemo:
         return [f for _u, fs in findings_by_unit for f in fs], len(bridge_runs), workflow
 
     def prowler_findings(self) -> list[tuple[EmulatedAccount, list[dict]]]:
-        """Each member's findings of a scan taken before remediation; the last member also reports a bucket that
-        is deleted before its finding arrives (its runbook fails in the member)."""
+        """Each member's findings of a scan taken before remediation; the last member also reports a resource
+        (a bucket, with today's catalogue) that is deleted before its finding arrives (its runbook fails there)."""
         found = []
         for unit in self.organization.members():
             with self.organization.acting_as(unit):
@@ -178,10 +177,14 @@ class OrganizationDemo:
                 )
             )
         unit, findings = found[-1]
-        stale = f"arn:aws:s3:::{STALE_BUCKET}-{unit.account}-{unit.region}"
-        # An automatic control of buckets, so the bridge starts its runbook (which fails on the missing bucket).
-        control = next(
-            c for c in self.catalogue.controls if c.remediation.automatic and c.resource_type == "AWS::S3::Bucket"
+        # An automatic control whose resource type can name a missing resource, so the bridge starts its runbook
+        # (which fails on the missing resource): the first such control of the catalogue.
+        control, stale = next(
+            (c, kind.to_arn(key, region=unit.region, account=unit.account))
+            for c in self.catalogue.controls
+            if c.remediation.automatic
+            for kind in (resource_types.get(c.resource_type),)
+            if (key := kind.simulation().stale_key(unit.account, unit.region))
         )
         findings.append(
             prowler_finding(

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import hashlib
 
-# Security Hub resource types Prowler reports, by the service of the resource ARN.
-_ASFF_TYPES = {"s3": "AwsS3Bucket", "ec2": "AwsEc2Volume", "iam": "AwsAccount"}
+import resource_types
 
 
 def prowler_product_arn(region: str, partition: str = "aws") -> str:
@@ -16,10 +15,10 @@ def prowler_product_arn(region: str, partition: str = "aws") -> str:
 
 
 def asff_resource_type(resource_arn: str) -> str:
-    service = resource_arn.split(":")[2] if resource_arn.count(":") >= 5 else ""
-    if service == "iam" and ":user/" in resource_arn:
-        return "AwsIamUser"
-    return _ASFF_TYPES.get(service, "Other")
+    """The Security Hub resource type Prowler reports for the ARN: that of the registered type whose parser
+    accepts it (resource_types/), else "Other" as Prowler reports for many checks."""
+    kind = resource_types.of_arn(resource_arn)
+    return kind.asff_type if kind else "Other"
 
 
 def prowler_finding(

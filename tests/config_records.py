@@ -14,8 +14,8 @@ import botocore.exceptions
 
 
 def answer_config_history(monkeypatch) -> None:
-    """GetResourceConfigHistory answered from the emulated EC2 volumes, IAM users and S3 buckets."""
-    from simulation.config_service import CONFIGURATION_ITEMS, RECORDED, NotDiscoveredError
+    """GetResourceConfigHistory answered from the emulated resources of every registered type (resource_types/)."""
+    from simulation.config_service import NotDiscoveredError, configuration_items
 
     original = botocore.client.BaseClient._make_api_call
 
@@ -25,10 +25,8 @@ def answer_config_history(monkeypatch) -> None:
         observer = sys.modules.get("tests.infra.call_observer")
         if observer is not None:  # answered here, not by botocore: still the product's call (least privilege)
             observer.record(self, operation_name)
-        lister = {**CONFIGURATION_ITEMS, **RECORDED}[api_params["resourceType"]]
-        items = [
-            i for i in lister("123456789012", self.meta.region_name) if i["resourceId"] == api_params["resourceId"]
-        ]
+        recorded = configuration_items(api_params["resourceType"], "123456789012", self.meta.region_name)
+        items = [i for i in recorded if i["resourceId"] == api_params["resourceId"]]
         if not items:
             raise botocore.exceptions.ClientError(
                 {"Error": {"Code": NotDiscoveredError.code, "Message": "not discovered"}}, operation_name

@@ -104,7 +104,7 @@ def organization_assembly(tmp_path_factory):
 @pytest.fixture
 def realistic_iam_user_ids(aws):
     """IAM users get AWS-shaped ids (AIDA + 17 upper-case characters); moto's own are lower-case."""
-    from simulation.seeds import realistic_iam_user_ids
+    from resource_types.iam_user.simulation import realistic_iam_user_ids
 
     with realistic_iam_user_ids():
         yield

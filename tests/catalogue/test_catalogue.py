@@ -27,14 +27,8 @@ def _entry(controls, control_id):
 def test_the_shipped_catalogue_loads_with_its_rules_and_runbooks():
     catalogue = load_catalogue()
 
-    ids = [c.id for c in catalogue.controls]
-    assert ids == [
-        "iam-password-policy",
-        "s3-bucket-kms-encryption",
-        "s3-bucket-level-public-access-block",
-        "iam-access-key-rotation",
-        "ec2-ebs-volume-encryption",
-    ]
+    # Every entry, in the file's order.
+    assert [c.id for c in catalogue.controls] == [entry["id"] for entry in RAW["controls"]]
     assert set(catalogue.rules) == {c.detection.rule for c in catalogue.controls}
     assert set(catalogue.runbooks) == {c.remediation.runbook for c in catalogue.controls}
     for control in catalogue.controls:
@@ -45,47 +39,55 @@ def test_the_shipped_catalogue_loads_with_its_rules_and_runbooks():
 def test_prowler_map_covers_current_and_legacy_ids():
     checks = load_catalogue().prowler_check_map()
 
-    assert checks["ec2_ebs_volume_encryption"] == "ec2-ebs-volume-encryption"
-    assert checks["extra729"] == "ec2-ebs-volume-encryption"
-    assert checks["check14"] == "iam-access-key-rotation"
-    assert checks["check19"] == "iam-password-policy"
-    assert checks["s3_bucket_level_public_access_block"] == "s3-bucket-level-public-access-block"
+    expected = {
+        check: entry["id"]
+        for entry in RAW["controls"]
+        for check in (*entry["prowler"]["checks"], *entry["prowler"]["legacy_checks"])
+    }
+    assert expected
+    assert any(entry["prowler"]["legacy_checks"] for entry in RAW["controls"])  # the legacy ids are exercised
+    assert checks == expected
 
 
 def test_automatic_and_destructive_flags_are_as_declared():
     catalogue = load_catalogue()
-    automatic = {c.id: c.remediation.automatic for c in catalogue.controls}
 
-    # SSE-KMS is automatic only where a deployment names a customer key; read alone, the catalogue says manual.
-    assert automatic == {
-        "iam-password-policy": True,
-        "s3-bucket-kms-encryption": False,
-        "s3-bucket-level-public-access-block": True,
-        "iam-access-key-rotation": False,
-        "ec2-ebs-volume-encryption": False,
+    # A remediation that requires deployment context is automatic only in a deployment that sets it
+    # (test below); read alone, the catalogue says manual.
+    assert {c.id: c.remediation.automatic for c in catalogue.controls} == {
+        e["id"]: e["remediation"]["automatic"] and not e["remediation"].get("automatic_requires")
+        for e in RAW["controls"]
     }
-    assert catalogue.control("ec2-ebs-volume-encryption").remediation.destructive is True
+    assert {c.id: c.remediation.destructive for c in catalogue.controls} == {
+        e["id"]: e["remediation"]["destructive"] for e in RAW["controls"]
+    }
 
 
 def test_a_deployment_makes_context_dependent_remediations_automatic_only_with_their_context():
     from catalogue import ParameterSource, deployed
 
     catalogue = load_catalogue()
-    key = "arn:aws:kms:us-east-1:111122223333:key/0a1b2c3d-1e2f-4a5b-8c9d-0e1f2a3b4c5d"
-    requiring = [c.id for c in catalogue.controls if c.remediation.automatic_requires]
+    requiring = [c for c in catalogue.controls if c.remediation.automatic_requires]
+    assert requiring, "the catalogue has a context-dependent remediation to test"
+    context = {key: f"value-of-{key}" for c in requiring for key in c.remediation.automatic_requires}
 
-    with_key = deployed(catalogue, {"remedy:s3KmsKeyArn": key}.get)
+    with_context = deployed(catalogue, context.get)
     without = deployed(catalogue, {}.get)
 
-    assert requiring == ["s3-bucket-kms-encryption"]
-    remediation = with_key.control("s3-bucket-kms-encryption").remediation
-    assert remediation.automatic is True
-    assert remediation.parameters["KmsKeyId"] == ParameterSource("value", key)
-    remediation = without.control("s3-bucket-kms-encryption").remediation
-    assert remediation.automatic is False
-    assert "KmsKeyId" not in remediation.parameters  # the runbook's default: the AWS managed key, by a person
-    others = [c for c in catalogue.controls if c.id not in requiring]
-    assert [with_key.control(c.id).remediation.automatic for c in others] == [c.remediation.automatic for c in others]
+    for control in requiring:
+        declared = RAW["controls"][[c.id for c in catalogue.controls].index(control.id)]["remediation"]
+        assert with_context.control(control.id).remediation.automatic is declared["automatic"]
+        assert without.control(control.id).remediation.automatic is False
+        for name, source in control.remediation.parameters.items():
+            if source.kind == "context":
+                value = ParameterSource("value", context[source.value]) if source.value in context else None
+                assert with_context.control(control.id).remediation.parameters.get(name) == value
+                # Unset: the runbook's default applies, and a person decides.
+                assert name not in without.control(control.id).remediation.parameters
+    others = [c for c in catalogue.controls if c not in requiring]
+    assert [with_context.control(c.id).remediation.automatic for c in others] == [
+        c.remediation.automatic for c in others
+    ]
 
 
 def _set(control_id, path, value):
@@ -154,6 +156,11 @@ def _set(control_id, path, value):
             _set("s3-bucket-kms-encryption", "detection.trigger", {"change": ["AWS::EC2::Volume"]}),
             "control 's3-bucket-kms-encryption': field 'detection.trigger.change': "
             "['AWS::EC2::Volume'] not in the rule's APPLICABLE_RESOURCES",
+        ),
+        (
+            _set("iam-password-policy", "detection.resource_type", "AWS::RDS::DBInstance"),
+            "control 'iam-password-policy': field 'detection.resource_type': ['AWS::RDS::DBInstance'] not in the "
+            "resource-type registry",
         ),
         (
             _set("iam-password-policy", "detection.trigger", {"periodic": "Daily"}),

@@ -8,6 +8,7 @@ import pytest
 
 from catalogue import deployed, load_catalogue
 from infra.bridge_config import bridge_config
+from prowler_bridge import handler
 from tests.infra.conftest import of_type
 
 CATALOGUE = load_catalogue()
@@ -41,12 +42,22 @@ def _bridge_function(template):
     return function
 
 
-def _declared_bridge_actions():
-    from catalogue import _module_constants
-    from tests.conftest import REPO_ROOT
+def _lookup_actions_not_needed(catalogue=CATALOGUE):
+    """Lookup actions the bridge declares (every registered type's) that no catalogue resource type needs."""
+    import resource_types
 
-    constants, _ = _module_constants(REPO_ROOT / "prowler_bridge" / "handler.py")
-    return constants["IAM_ACTIONS"]
+    needed = {
+        action
+        for name in {c.resource_type for c in catalogue.controls}
+        for grant in resource_types.get(name).lookup_grants
+        for action in grant.actions
+    }
+    return set(handler.LOOKUP_IAM_ACTIONS) - needed
+
+
+def _declared_bridge_actions():
+    """What the bridge declares it calls, less the lookups of resource types the catalogue does not use."""
+    return set(handler.IAM_ACTIONS) - _lookup_actions_not_needed()
 
 
 def test_imported_findings_rule_lists_every_catalogue_check(standalone):
@@ -85,6 +96,33 @@ def test_bridge_asset_carries_the_generated_configuration(standalone):
 
     shipped = json.loads((outdir / asset / "prowler_bridge" / "bridge_config.json").read_text())
     assert shipped == json.loads(json.dumps(CONFIG))
+
+
+def test_bridge_asset_carries_the_registry_identity_part_and_imports_from_itself_alone(standalone):
+    import subprocess
+    import sys
+
+    import resource_types
+
+    template, outdir = standalone
+    asset = outdir / _bridge_function(template)["Metadata"]["aws:asset:path"]
+    for kind in resource_types.all_types():
+        assert (asset / kind.package.replace(".", "/") / "__init__.py").is_file(), kind.config_type
+    assert not list(asset.rglob("simulation.py")), "the simulation modules stay out of the bridge's asset"
+    # -I: neither the checkout nor PYTHONPATH on sys.path; only the asset folder and the interpreter's packages.
+    probe = (
+        "import sys; sys.path.insert(0, sys.argv[1]); "
+        "import prowler_bridge.handler, prowler_bridge.retry, resource_types; "
+        "print([t.config_type for t in resource_types.all_types()]); "
+        "ours = ('prowler_bridge', 'resource_types', 'catalogue', 'infra', 'simulation', 'tests'); "
+        "print(sorted({m.split('.')[0] for m, mod in sys.modules.items() if m.split('.')[0] in ours "
+        "and not (getattr(mod, '__file__', None) or '').startswith(sys.argv[1])}))"
+    )
+    run = subprocess.run([sys.executable, "-I", "-c", probe, str(asset)], capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    registered, outside = run.stdout.splitlines()
+    assert registered == str([t.config_type for t in resource_types.all_types()])
+    assert outside == "[]"
 
 
 def test_bridge_role_has_no_action_wildcards_and_passes_only_runbook_roles(standalone):
@@ -313,8 +351,6 @@ def test_a_bad_notification_endpoint_stops_synth_naming_the_setting(setting, val
 
 
 def test_member_account_role_grants_what_the_bridge_needs_there(tmp_path_factory):
-    from catalogue import _module_constants
-    from tests.conftest import REPO_ROOT
     from tests.infra.conftest import synth
 
     template, _ = synth(tmp_path_factory, **{"remedy:bridgeAdministratorAccount": "111122223333"})
@@ -338,8 +374,7 @@ def test_member_account_role_grants_what_the_bridge_needs_there(tmp_path_factory
         for s in p["Properties"]["PolicyDocument"]["Statement"]
         for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
     }
-    constants, _ = _module_constants(REPO_ROOT / "prowler_bridge" / "handler.py")
-    assert granted == set(constants["MEMBER_IAM_ACTIONS"])
+    assert granted == set(handler.MEMBER_IAM_ACTIONS) - _lookup_actions_not_needed()
     # The member's runbook status events go to the bridge account's default bus, through a role EventBridge uses.
     (forward,) = [
         r["Properties"]

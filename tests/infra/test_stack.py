@@ -62,12 +62,10 @@ def test_remediation_configurations_follow_the_catalogue(standalone):
     template = standalone[0]
     remediations = by_property(of_type(template, "AWS::Config::RemediationConfiguration"), "ConfigRuleName")
 
+    # As synthesized without context: a remediation requiring context keys is the Remediate button.
     assert {name: r["Properties"]["Automatic"] for name, r in remediations.items()} == {
-        "remedy-iam-password-policy": True,
-        "remedy-s3-bucket-kms-encryption": False,  # automatic only with remedy:s3KmsKeyArn
-        "remedy-s3-bucket-level-public-access-block": True,
-        "remedy-iam-access-key-rotation": False,
-        "remedy-ec2-ebs-volume-encryption": False,
+        f"remedy-{c.id}": c.remediation.declared_automatic and not c.remediation.automatic_requires
+        for c in CATALOGUE.controls
     }
     for control in CATALOGUE.controls:
         properties = remediations[f"remedy-{control.id}"]["Properties"]
@@ -248,14 +246,21 @@ def test_a_rule_module_shared_by_a_global_and_a_regional_control_is_refused(tmp_
 
 
 def test_a_customer_key_in_context_makes_sse_kms_automatic_with_that_key(tmp_path_factory):
+    from catalogue import deployed
     from tests.infra.conftest import synth
 
+    setting = "remedy:s3KmsKeyArn"
     key = "arn:aws:kms:us-east-1:111122223333:key/0a1b2c3d-1e2f-4a5b-8c9d-0e1f2a3b4c5d"
-    template, _ = synth(tmp_path_factory, **{"remedy:s3KmsKeyArn": key})
+    assert [c for c in CATALOGUE.controls if setting in c.remediation.automatic_requires], f"a control needs {setting}"
+    template, _ = synth(tmp_path_factory, **{setting: key})
     remediations = by_property(of_type(template, "AWS::Config::RemediationConfiguration"), "ConfigRuleName")
 
-    properties = remediations["remedy-s3-bucket-kms-encryption"]["Properties"]
-    assert properties["Automatic"] is True
-    assert properties["Parameters"]["KmsKeyId"] == {"StaticValue": {"Values": [key]}}
-    # Without the key (the standalone fixture) the runbook's default, aws/s3, applies, and a person decides.
-    assert remediations["remedy-iam-password-policy"]["Properties"]["Automatic"] is True
+    for control in deployed(CATALOGUE, {setting: key}.get).controls:
+        properties = remediations[f"remedy-{control.id}"]["Properties"]
+        assert properties["Automatic"] is control.remediation.automatic, control.id
+        for name, source in control.remediation.parameters.items():
+            if source.kind == "value" and name in properties["Parameters"]:
+                assert properties["Parameters"][name] == {"StaticValue": {"Values": [source.value]}}, name
+        if setting in control.remediation.automatic_requires:
+            assert properties["Automatic"] is True
+            assert {"StaticValue": {"Values": [key]}} in properties["Parameters"].values()

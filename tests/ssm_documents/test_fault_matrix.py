@@ -3,7 +3,7 @@ fully changed, never half.
 
 Generated from the catalogue: each control's runbook (rendered, as deployed) runs in the Automation emulation
 (onFailure, isEnd, nextStep, maxAttempts, aws:approve approved) on the control's demo seed
-(simulation/seeds.py), with the catalogue's parameters. A clean run records the calls, in order; each cell then
+(simulation/seeds/), with the catalogue's parameters. A clean run records the calls, in order; each cell then
 repeats the run with one fault at one of those calls:
 - throttling and access denied (the call fails; the script's own error handling runs),
 - resource vanished (the call answers the service's NotFound error),

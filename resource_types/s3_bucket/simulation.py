@@ -1,0 +1,105 @@
+"""S3 buckets in the emulated account: configuration items as AWS Config records them, demo seed helpers."""
+
+from __future__ import annotations
+
+import boto3
+import botocore.exceptions
+
+from resource_types.s3_bucket import to_arn
+from resource_types.simulation import lower_camel
+
+# The demo buckets' settings (demo_buckets).
+BPA_ALL = dict.fromkeys(("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"), True)
+SSE_S3 = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}
+SSE_KMS = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}, "BucketKeyEnabled": True}]}
+# The demo buckets (demo_buckets), by base name.
+DEMO_BUCKETS = ("payments-ledger-exports", "marketing-static-site", "audit-archive-eu")
+
+
+def _supplementary(s3: object, name: str) -> dict:
+    supplementary: dict = {}
+    try:
+        block = s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"]
+        supplementary["PublicAccessBlockConfiguration"] = lower_camel(block)
+    except botocore.exceptions.ClientError:
+        pass  # AWS Config omits the key when the bucket has no bucket-level setting
+    try:
+        rules = s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"]["Rules"]
+        supplementary["ServerSideEncryptionConfiguration"] = {
+            "rules": [
+                {
+                    "applyServerSideEncryptionByDefault": {
+                        "sseAlgorithm": rule.get("ApplyServerSideEncryptionByDefault", {}).get("SSEAlgorithm"),
+                        "kmsMasterKeyID": rule.get("ApplyServerSideEncryptionByDefault", {}).get("KMSMasterKeyID"),
+                    },
+                    "bucketKeyEnabled": bool(rule.get("BucketKeyEnabled", False)),
+                }
+                for rule in rules
+            ]
+        }
+    except botocore.exceptions.ClientError:
+        pass
+    return supplementary
+
+
+def configuration_items(account: str, region: str) -> list[dict]:
+    """The region's buckets (resource id: the name), with their bucket-level settings and tags."""
+    s3 = boto3.client("s3", region_name=region)
+    items = []
+    for bucket in s3.list_buckets().get("Buckets", []):
+        name = bucket["Name"]
+        if (s3.get_bucket_location(Bucket=name).get("LocationConstraint") or "us-east-1") != region:
+            continue  # AWS Config records a region's buckets in that region only
+        try:
+            tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=name)["TagSet"]}
+        except botocore.exceptions.ClientError:
+            tags = {}  # NoSuchTagSet
+        items.append(
+            {
+                "resourceId": name,
+                "resourceName": name,
+                "ARN": to_arn(name),
+                "awsRegion": region,
+                "configuration": {"name": name, "creationDate": lower_camel(bucket.get("CreationDate"))},
+                "supplementaryConfiguration": _supplementary(s3, name),
+                "tags": tags,
+            }
+        )
+    return items
+
+
+def bucket_name(base: str, account: str, region: str) -> str:
+    """Bucket names are global across accounts: each account and region seeds its own."""
+    return f"{base}-{account}-{region}"
+
+
+def create_bucket(s3: object, name: str, region: str) -> None:
+    """CreateBucket in `region` (us-east-1 takes no LocationConstraint)."""
+    location = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    s3.create_bucket(Bucket=name, **location)
+
+
+def demo_buckets(account: str, region: str) -> None:
+    """Create the buckets once: SSE-S3 without Block Public Access, Block Public Access for ACLs only without
+    default encryption, and all four Block Public Access settings with SSE-KMS."""
+    s3 = boto3.client("s3", region_name=region)
+    existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+    for base in DEMO_BUCKETS:
+        name = bucket_name(base, account, region)
+        if name in existing:
+            continue
+        create_bucket(s3, name, region)
+        if base == "payments-ledger-exports":
+            s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration=SSE_S3)
+        elif base == "marketing-static-site":
+            s3.put_public_access_block(
+                Bucket=name, PublicAccessBlockConfiguration={"BlockPublicAcls": True, "IgnorePublicAcls": True}
+            )
+        else:
+            s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=BPA_ALL)
+            s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration=SSE_KMS)
+
+
+def stale_key(account: str, region: str) -> str:
+    """A bucket name no seed creates: a finding naming it outlives its resource (its runbook fails)."""
+    return bucket_name("retired-exports", account, region)
