@@ -90,3 +90,26 @@ def single_compliance(result: list[dict]) -> str:
     """The ComplianceType of a rule invocation that must report exactly one evaluation."""
     assert len(result) == 1, result
     return result[0]["ComplianceType"]
+
+
+def history_item(item: dict) -> dict:
+    """A change notification's configuration item as GetResourceConfigHistory returns it (configuration values
+    as JSON strings, as AWS Config serialises them there)."""
+    return {
+        "version": "1.3",
+        "accountId": item["awsAccountId"],
+        "configurationItemCaptureTime": item["configurationItemCaptureTime"],
+        "configurationItemStatus": item["configurationItemStatus"],
+        "configurationStateId": str(item["configurationStateId"]),
+        "arn": item["ARN"],
+        "resourceType": item["resourceType"],
+        "resourceId": item["resourceId"],
+        "resourceName": item["resourceName"],
+        "awsRegion": item["awsRegion"],
+        "availabilityZone": item["availabilityZone"],
+        "tags": item["tags"],
+        "relatedEvents": [],
+        "relationships": [],
+        "configuration": json.dumps(item["configuration"]),
+        "supplementaryConfiguration": {k: json.dumps(v) for k, v in item["supplementaryConfiguration"].items()},
+    }

@@ -17,7 +17,7 @@ import rule_support
 from config_rules.ec2_ebs_volume_encryption import rule as ebs_rule
 from config_rules.s3_bucket_kms_encryption import rule as kms_rule
 from config_rules.s3_bucket_level_public_access_block import rule as pab_rule
-from tests.config_events import single_compliance
+from tests.config_events import history_item, single_compliance
 from tests.conftest import REPO_ROOT, load_example
 
 PAB = "supplementaryConfiguration.PublicAccessBlockConfiguration"
@@ -129,26 +129,8 @@ def test_a_supplementary_setting_given_as_a_json_string_is_read_as_the_object(ap
 
 # Oversized configuration items ---------------------------------------------------------------------------------
 def _history_item(rule: str, example: str) -> dict:
-    """The example's item as GetResourceConfigHistory returns it (configuration values as JSON strings)."""
-    item = json.loads(_example(rule, example)["invokingEvent"])["configurationItem"]
-    return {
-        "version": "1.3",
-        "accountId": item["awsAccountId"],
-        "configurationItemCaptureTime": item["configurationItemCaptureTime"],
-        "configurationItemStatus": item["configurationItemStatus"],
-        "configurationStateId": str(item["configurationStateId"]),
-        "arn": item["ARN"],
-        "resourceType": item["resourceType"],
-        "resourceId": item["resourceId"],
-        "resourceName": item["resourceName"],
-        "awsRegion": item["awsRegion"],
-        "availabilityZone": item["availabilityZone"],
-        "tags": item["tags"],
-        "relatedEvents": [],
-        "relationships": [],
-        "configuration": json.dumps(item["configuration"]),
-        "supplementaryConfiguration": {k: json.dumps(v) for k, v in item["supplementaryConfiguration"].items()},
-    }
+    """The example's item as GetResourceConfigHistory returns it."""
+    return history_item(json.loads(_example(rule, example)["invokingEvent"])["configurationItem"])
 
 
 @pytest.mark.parametrize("rule", RULES)

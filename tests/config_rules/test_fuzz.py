@@ -29,6 +29,7 @@ from config_rules.iam_access_key_rotation import rule as key_rule
 from config_rules.iam_password_policy import rule as password_rule
 from config_rules.s3_bucket_kms_encryption import rule as kms_rule
 from config_rules.s3_bucket_level_public_access_block import rule as pab_rule
+from tests.config_events import history_item
 from tests.conftest import REPO_ROOT, load_example
 from tests.fuzzing import MEASURING, fuzz_settings
 
@@ -104,32 +105,13 @@ def account():
             print(f"\nfuzz {name}: {dict(sorted(counts.items()))}")
 
 
-def _history_item(item: dict) -> dict:
-    """A change notification's item as GetResourceConfigHistory returns it (values as JSON strings)."""
-    return {
-        "version": "1.3",
-        "accountId": item["awsAccountId"],
-        "configurationItemCaptureTime": item["configurationItemCaptureTime"],
-        "configurationItemStatus": item["configurationItemStatus"],
-        "configurationStateId": str(item["configurationStateId"]),
-        "arn": item["ARN"],
-        "resourceType": item["resourceType"],
-        "resourceId": item["resourceId"],
-        "resourceName": item["resourceName"],
-        "awsRegion": item["awsRegion"],
-        "availabilityZone": item["availabilityZone"],
-        "configuration": json.dumps(item["configuration"]),
-        "supplementaryConfiguration": {k: json.dumps(v) for k, v in item["supplementaryConfiguration"].items()},
-    }
-
-
 def _subject(rule: str, example: str) -> tuple[dict, dict]:
     """(the example event, the mutable parts: item or history item, and parameters)."""
     event = load_example(REPO_ROOT / "config_rules" / rule / "events" / f"{example}.json")
     parts = {PARAMETERS: json.loads(event["ruleParameters"])}
     if example == "oversized":
         compliant = load_example(REPO_ROOT / "config_rules" / rule / "events" / "compliant.json")
-        parts[HISTORY] = _history_item(json.loads(compliant["invokingEvent"])["configurationItem"])
+        parts[HISTORY] = history_item(json.loads(compliant["invokingEvent"])["configurationItem"])
     elif "configurationItem" in event["invokingEvent"]:
         parts[ITEM] = json.loads(event["invokingEvent"])["configurationItem"]
     return event, parts
