@@ -66,7 +66,7 @@ from infra.layout import stack_layout
 from infra.nag import acknowledge_findings
 from infra.organization import OrganizationLayout, organization_stacks, stack_set_asset_buckets
 from infra.pipeline import RemedyPipelineStack, finish_scope
-from infra.prowler_scan import ProwlerScanStack, scan_settings
+from infra.prowler_scan_stack import ProwlerScanStack, scan_settings
 from infra.stack import PACK_INLINE_BYTES, RemedyStack
 
 DEFAULT_LAYER_DIR = REPO_ROOT / "build" / "lambda_layers" / "rdklib"
