@@ -18,7 +18,7 @@ Context (cdk.json or -c):
   remedy:securityAccount  an organization's security account: synthesize <Prefix>Security (the bridge, for that
                           account) and <Prefix>Member (controls, member role, status forwarding; for every
                           member account and region) instead of the one-account <Prefix>Controls
-                          (infra/organization.py)
+                          (infra/organization_stacks.py)
   remedy:memberDeployment stacks (default: deploy <Prefix>Member in each account and region yourself) | stackset
                           (<Prefix>Members<Wave>: a service-managed StackSet per wave, auto-deployed to new
                           accounts of its OUs, and <Prefix>StackSetAssets-<region>; infra/stackset.py)
@@ -64,9 +64,9 @@ from catalogue import REPO_ROOT, load_catalogue
 from infra.config_resources import conformance_pack_template
 from infra.layout import stack_layout
 from infra.nag import acknowledge_findings
-from infra.organization import OrganizationLayout, organization_stacks, stack_set_asset_buckets
+from infra.organization_stacks import OrganizationLayout, organization_stacks, stack_set_asset_buckets
 from infra.pipeline import RemedyPipelineStack, finish_scope
-from infra.prowler_scan import ProwlerScanStack, scan_settings
+from infra.prowler_scan_stack import ProwlerScanStack, scan_settings
 from infra.stack import PACK_INLINE_BYTES, RemedyStack
 
 DEFAULT_LAYER_DIR = REPO_ROOT / "build" / "lambda_layers" / "rdklib"

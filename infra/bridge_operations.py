@@ -22,7 +22,7 @@ from prowler_bridge.audit import AUDIT_PREFIX
 from prowler_bridge.findings import DEPLOYMENT_VARIABLE, METRIC_NAME, METRIC_NAMESPACE
 
 if TYPE_CHECKING:
-    from infra.prowler_bridge import ProwlerBridge
+    from infra.bridge_resources import ProwlerBridge
 
 RETENTION_CONTEXT = "remedy:auditRetentionDays"
 DEFAULT_RETENTION_DAYS = 400

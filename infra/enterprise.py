@@ -9,7 +9,7 @@ Context (cdk.json or -c), all optional:
                               every role the app does not name (the rule, forwarding, scan and CDK helper roles).
                               Unset, the bridge and member roles are on /<prefix>/ and the unnamed roles on /.
                               Runbook roles are always on /<prefix>/runbooks/. The bridge and member roles name
-                              each other by ARN, path included (infra/prowler_bridge.py): the bridge account's
+                              each other by ARN, path included (infra/bridge_resources.py): the bridge account's
                               and the member accounts' stacks must be synthesized with the same value.
   remedy:tags                 tags for every resource that takes them: {"key": "value"} or "key=value,key=value"
   remedy:logKeyArn            a KMS key ARN that encrypts every log group (its key policy must let CloudWatch

@@ -377,7 +377,7 @@ class LimitsReport:
 
 
 @dataclass
-class _Run:
+class _LimitsRun:
     """Accumulates one run's measurements and failures."""
 
     measurements: list[Measurement] = field(default_factory=list)
@@ -405,7 +405,7 @@ class _Run:
 class _Scope:
     """Where resources come from: a stack template or a conformance pack body inside one."""
 
-    run: _Run
+    run: _LimitsRun
     prefix: str  # artifact prefix: "X.template.json:", "X.template.json:Pack/", "pack.yaml:"
     folder: Path  # the cloud assembly folder (assets are relative to it)
     resources: dict
@@ -415,7 +415,7 @@ class _Scope:
 
 
 # --- A. Service model constraints --------------------------------------------------------------------------------
-class ApiCall(NamedTuple):
+class CloudFormationApiCall(NamedTuple):
     """An API call CloudFormation makes for a resource type, and how its properties become the call's input."""
 
     service: str
@@ -491,35 +491,37 @@ def _stack_instances(props: dict) -> list[dict]:
     ]
 
 
-API_CALLS: dict[str, list[ApiCall]] = {
+API_CALLS: dict[str, list[CloudFormationApiCall]] = {
     "AWS::Config::ConfigRule": [
-        ApiCall("config", "PutConfigRule", _all_but("Tags", wrap="ConfigRule", json_members=("InputParameters",)))
+        CloudFormationApiCall(
+            "config", "PutConfigRule", _all_but("Tags", wrap="ConfigRule", json_members=("InputParameters",))
+        )
     ],
     "AWS::Config::RemediationConfiguration": [
-        ApiCall("config", "PutRemediationConfigurations", lambda p: [{"RemediationConfigurations": [p]}])
+        CloudFormationApiCall("config", "PutRemediationConfigurations", lambda p: [{"RemediationConfigurations": [p]}])
     ],
-    "AWS::Config::ConformancePack": [ApiCall("config", "PutConformancePack", _all_but("TemplateBody"))],
+    "AWS::Config::ConformancePack": [CloudFormationApiCall("config", "PutConformancePack", _all_but("TemplateBody"))],
     "AWS::SSM::Document": [
-        ApiCall(
+        CloudFormationApiCall(
             "ssm", "CreateDocument", _members(*SSM_DOCUMENT_MEMBERS, "Attachments", "Tags", json_members=("Content",))
         )
     ],
     "AWS::Events::Rule": [
-        ApiCall("events", "PutRule", _members(*EVENT_RULE_MEMBERS, json_members=("EventPattern",))),
-        ApiCall("events", "PutTargets", _targets),
+        CloudFormationApiCall("events", "PutRule", _members(*EVENT_RULE_MEMBERS, json_members=("EventPattern",))),
+        CloudFormationApiCall("events", "PutTargets", _targets),
     ],
-    "AWS::Lambda::Function": [ApiCall("lambda", "CreateFunction", _all_but("Code", "Tags"))],
+    "AWS::Lambda::Function": [CloudFormationApiCall("lambda", "CreateFunction", _all_but("Code", "Tags"))],
     "AWS::IAM::Role": [
-        ApiCall(
+        CloudFormationApiCall(
             "iam",
             "CreateRole",
             _members(*ROLE_MEMBERS, "PermissionsBoundary", json_members=("AssumeRolePolicyDocument",)),
         ),
-        ApiCall("iam", "PutRolePolicy", _role_policies),
+        CloudFormationApiCall("iam", "PutRolePolicy", _role_policies),
     ],
-    "AWS::IAM::Policy": [ApiCall("iam", "PutRolePolicy", _policy_per_role)],
+    "AWS::IAM::Policy": [CloudFormationApiCall("iam", "PutRolePolicy", _policy_per_role)],
     "AWS::IAM::ManagedPolicy": [
-        ApiCall(
+        CloudFormationApiCall(
             "iam",
             "CreatePolicy",
             _members(
@@ -532,18 +534,22 @@ API_CALLS: dict[str, list[ApiCall]] = {
         )
     ],
     "AWS::SecurityHub::ActionTarget": [
-        ApiCall("securityhub", "CreateActionTarget", _members("Name", "Description", "Id"))
+        CloudFormationApiCall("securityhub", "CreateActionTarget", _members("Name", "Description", "Id"))
     ],
     "AWS::CloudFormation::StackSet": [
-        ApiCall("cloudformation", "CreateStackSet", _all_but("StackInstancesGroup", "OperationPreferences", "Tags")),
-        ApiCall("cloudformation", "CreateStackInstances", _stack_instances),
+        CloudFormationApiCall(
+            "cloudformation", "CreateStackSet", _all_but("StackInstancesGroup", "OperationPreferences", "Tags")
+        ),
+        CloudFormationApiCall("cloudformation", "CreateStackInstances", _stack_instances),
     ],
-    "AWS::SNS::Topic": [ApiCall("sns", "CreateTopic", _members(Name="TopicName"))],
-    "AWS::SQS::Queue": [ApiCall("sqs", "CreateQueue", _members("QueueName"))],
-    "AWS::DynamoDB::Table": [ApiCall("dynamodb", "CreateTable", _members("TableName"))],
-    "AWS::DynamoDB::GlobalTable": [ApiCall("dynamodb", "CreateTable", _members("TableName"))],
-    "AWS::Logs::LogGroup": [ApiCall("logs", "CreateLogGroup", _members(logGroupName="LogGroupName"))],
-    "AWS::CloudWatch::Dashboard": [ApiCall("cloudwatch", "PutDashboard", _members("DashboardName", "DashboardBody"))],
+    "AWS::SNS::Topic": [CloudFormationApiCall("sns", "CreateTopic", _members(Name="TopicName"))],
+    "AWS::SQS::Queue": [CloudFormationApiCall("sqs", "CreateQueue", _members("QueueName"))],
+    "AWS::DynamoDB::Table": [CloudFormationApiCall("dynamodb", "CreateTable", _members("TableName"))],
+    "AWS::DynamoDB::GlobalTable": [CloudFormationApiCall("dynamodb", "CreateTable", _members("TableName"))],
+    "AWS::Logs::LogGroup": [CloudFormationApiCall("logs", "CreateLogGroup", _members(logGroupName="LogGroupName"))],
+    "AWS::CloudWatch::Dashboard": [
+        CloudFormationApiCall("cloudwatch", "PutDashboard", _members("DashboardName", "DashboardBody"))
+    ],
 }
 
 
@@ -590,7 +596,7 @@ def _as_integer(value: Any) -> int | None:
 class _ModelWalk:
     """Checks one API input against its shape's constraints."""
 
-    run: _Run
+    run: _LimitsRun
     artifact: str
     operation: str
     source: str
@@ -675,7 +681,7 @@ def _shorten(text: str, length: int = 80) -> str:
     return text if len(text) <= length else text[:length] + "..."
 
 
-def check_model(run: _Run, artifact: str, resource_type: str, props: dict) -> None:
+def check_model(run: _LimitsRun, artifact: str, resource_type: str, props: dict) -> None:
     """Check every API call CloudFormation makes for the resource against botocore's service model."""
     for call in API_CALLS.get(resource_type, []):
         shape, source = operation_input(call.service, call.operation)
@@ -951,7 +957,7 @@ def parse_template(text: str) -> dict:
     return parsed
 
 
-def _parse_pack(run: _Run, artifact: str, text: str) -> dict:
+def _parse_pack(run: _LimitsRun, artifact: str, text: str) -> dict:
     """A conformance pack template, or {} with a failure if it cannot be parsed."""
     try:
         return parse_template(text)
@@ -960,14 +966,14 @@ def _parse_pack(run: _Run, artifact: str, text: str) -> dict:
         return {}
 
 
-def check_pack_body(run: _Run, prefix: str, folder: Path, template: dict) -> Counter:
+def check_pack_body(run: _LimitsRun, prefix: str, folder: Path, template: dict) -> Counter:
     """Rules per pack and every resource of a conformance pack template; returns its per-account counts."""
     counts = check_resources(_Scope(run, prefix, folder, template.get("Resources") or {}))
     run.quota(prefix.rstrip("/:"), PACK_RULES, counts["config_rules"])
     return counts
 
 
-def check_stack_template(run: _Run, path: Path) -> Counter:
+def check_stack_template(run: _LimitsRun, path: Path) -> Counter:
     """Size and counts of one stack template, and all its resources; returns its per-account counts."""
     data = path.read_bytes()
     try:
@@ -981,7 +987,7 @@ def check_stack_template(run: _Run, path: Path) -> Counter:
     return check_resources(_Scope(run, f"{run.label(path)}:", path.parent, template.get("Resources") or {}))
 
 
-def check_pack_file(run: _Run, path: Path) -> None:
+def check_pack_file(run: _LimitsRun, path: Path) -> None:
     """A standalone conformance pack file: an alternative to the stack's rules, so not counted per account.
 
     Its header says how to deploy it: `--template-s3-uri` (300 KB) or, otherwise, `--template-body` (51,200 bytes).
@@ -1010,7 +1016,7 @@ def _own_files(assembly: Path, pattern: str, assemblies: list[Path]) -> list[Pat
     return owned
 
 
-def _check_environment(run: _Run, folder: Path, assemblies: list[Path]) -> None:
+def _check_environment(run: _LimitsRun, folder: Path, assemblies: list[Path]) -> None:
     """Every template and pack file of one cloud assembly, and its per-account totals."""
     totals: Counter = Counter()
     for path in _own_files(folder, "*.template.json", assemblies):
@@ -1023,7 +1029,7 @@ def _check_environment(run: _Run, folder: Path, assemblies: list[Path]) -> None:
 
 def check(folders: list[Path], headroom: float = DEFAULT_HEADROOM) -> LimitsReport:
     """Measure everything synth wrote in the folders against AWS limits; fail what exceeds headroom x limit."""
-    run = _Run()
+    run = _LimitsRun()
     for folder in folders:
         assemblies = cloud_assemblies(Path(folder))
         run.top = Path(folder)

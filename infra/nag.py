@@ -6,7 +6,7 @@ import aws_cdk as cdk
 from constructs import Construct
 
 from infra.bridge_config import runbook_role_path
-from infra.prowler_bridge import nag_account
+from infra.bridge_resources import nag_account
 from infra.runtimes import LAMBDA_RUNTIME
 
 WILDCARD_RESOURCE = "AwsSolutions::AwsSolutions-IAM5[Resource::*]"

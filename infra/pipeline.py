@@ -24,7 +24,7 @@ from constructs import Construct, Node
 
 from infra.enterprise import apply_enterprise_settings
 from infra.nag import acknowledge_pipeline
-from infra.organization import OrganizationLayout, member_stack_sets, security_stack
+from infra.organization_stacks import OrganizationLayout, member_stack_sets, security_stack
 from infra.stackset import MemberWave
 
 PIPELINE_OUTPUT = "pipeline.out"  # the synth step's cloud assembly (`make` targets keep cdk.out)

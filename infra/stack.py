@@ -4,7 +4,7 @@ Nothing here names a control: adding one to the catalogue is enough for it to de
 nested stacks laid out by infra/layout.py (rule stacks and runbook stacks, each item placed by a stable hash of
 its name), so the catalogue can grow to hundreds of controls without reaching CloudFormation's per-stack limits.
 The parent stack holds what exists once: the Prowler bridge and the bridge member role, and in a member the
-nested Prowler scan (infra/prowler_scan.py).
+nested Prowler scan (infra/prowler_scan_stack.py).
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from constructs import Construct
 from catalogue import Catalogue, Control, RuleModule, Runbook, deployed
 from infra import config_resources
 from infra.bridge_config import runbook_role_name_template, runbook_role_path
+from infra.bridge_resources import BridgeMemberRole, ProwlerBridge, StatusForwarding
 from infra.config_resources import camel
 from infra.layout import StackLayout, stack_layout
-from infra.prowler_bridge import BridgeMemberRole, ProwlerBridge, StatusForwarding
-from infra.prowler_scan import ProwlerScanNestedStack, ScanSettings
+from infra.prowler_scan_stack import ProwlerScanNestedStack, ScanSettings
 from infra.runbooks import (
     APPROVAL_TOPIC_CONTEXT,
     APPROVERS_CONTEXT,

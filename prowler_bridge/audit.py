@@ -23,7 +23,7 @@ from typing import Any
 import botocore.exceptions
 
 from prowler_bridge.clients import client as aws_client
-from prowler_bridge.settings import BridgeConfig, Control
+from prowler_bridge.settings import BridgeConfig, DeployedControl
 
 AUDIT_PREFIX = "audit/"
 RECORD_VERSION = 1
@@ -71,7 +71,7 @@ def read_execution(client: Callable[[str], Any], execution_id: str) -> tuple[dic
         return {}, f"{type(error).__name__}: {error}"
 
 
-def _resource_id(control: Control | None, record: dict | None, execution: dict) -> str | None:
+def _resource_id(control: DeployedControl | None, record: dict | None, execution: dict) -> str | None:
     """The resource the runbook acted on: its control's resource parameter, as started."""
     if control is None:
         return None
@@ -84,7 +84,7 @@ def _resource_id(control: Control | None, record: dict | None, execution: dict) 
 def build_record(
     event: dict,
     record: dict | None,
-    controls: list[Control],
+    controls: list[DeployedControl],
     where: tuple[str, str],
     config: BridgeConfig,
     client: Callable[[str], Any],
@@ -159,7 +159,7 @@ class AuditTrail:
         self,
         event: dict,
         record: dict | None,
-        controls: list[Control],
+        controls: list[DeployedControl],
         where: tuple[str, str],
         config: BridgeConfig,
         client: Callable[[str], Any],

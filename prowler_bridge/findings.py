@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from prowler_bridge.ocsf import OCSF_PRODUCT_UID
 from prowler_bridge.resources import Arn, MalformedArnError, parse_arn, resource_key
-from prowler_bridge.settings import BridgeConfig, Control
+from prowler_bridge.settings import BridgeConfig, DeployedControl
 
 PROWLER = "Prowler"
 PROWLER_PRODUCT = "product/prowler/prowler"
@@ -183,7 +183,7 @@ class Decision:
     reason: str | None = None
     detail: str | None = None
     action: str | None = None
-    control: Control | None = None
+    control: DeployedControl | None = None
     product_arn: str | None = None
     account: str | None = None
     region: str | None = None
@@ -225,7 +225,7 @@ def _dict(value: object) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def security_hub_control(finding: dict, config: BridgeConfig) -> tuple[str | None, Control | None]:
+def security_hub_control(finding: dict, config: BridgeConfig) -> tuple[str | None, DeployedControl | None]:
     """(the finding's control label, our control) for a Security Hub CSPM control finding.
 
     Compliance.SecurityControlId first (consolidated or not), then the GeneratorId: security-control/<id>, or
@@ -248,13 +248,13 @@ def _config_rule_matches(actual: str, ours: str) -> bool:
     return actual == ours or re.fullmatch(re.escape(ours) + r"-conformance-pack-[a-z0-9]+", actual) is not None
 
 
-def _config_control(config: BridgeConfig, rule_name: str) -> Control | None:
+def _config_control(config: BridgeConfig, rule_name: str) -> DeployedControl | None:
     return next((c for c in config.controls.values() if _config_rule_matches(rule_name, c.config_rule)), None)
 
 
 def _route(
     finding: dict, config: BridgeConfig, product_prefix: str, custom_action: bool, known: dict
-) -> tuple[Control, str] | Decision:
+) -> tuple[DeployedControl, str] | Decision:
     """(control, action) for the finding's source, or the skip; fills `known` with what it learnt."""
     finding_id, product_arn, generator = finding["Id"], finding["ProductArn"], finding.get("GeneratorId")
     product_fields = _dict(finding.get("ProductFields"))
@@ -303,7 +303,7 @@ def _state(finding: dict, finding_id: str, known: dict) -> Decision | None:
     return None
 
 
-def _resource(finding: dict, finding_id: str, control: Control, partition: str, known: dict) -> Decision | None:
+def _resource(finding: dict, finding_id: str, control: DeployedControl, partition: str, known: dict) -> Decision | None:
     """3. Resource: an ARN of the control's resource type, in the finding's own account and region."""
     account, region = finding.get("AwsAccountId"), known["region"]
     if not isinstance(account, str) or not _ACCOUNT.match(account):
@@ -336,7 +336,7 @@ def _scope(
 
 
 def _opt_outs(
-    finding: dict, finding_id: str, config: BridgeConfig, control: Control, custom_action: bool, known: dict
+    finding: dict, finding_id: str, config: BridgeConfig, control: DeployedControl, custom_action: bool, known: dict
 ) -> Decision | None:
     """5. Opt-outs: the exclusion tag (from the finding, no API call), automatic remediation off."""
     tags = _first_resource(finding).get("Tags", {})

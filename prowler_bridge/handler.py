@@ -99,7 +99,7 @@ SECURITY_HUB_BATCH_MAX = 100
 # Actions the bridge's Lambda role calls in its own account (the stack grants exactly these).
 # iam:PassRole is on the runbook roles (StartAutomationExecution hands AutomationAssumeRole to SSM).
 # The resource id lookups' actions, from the registry (resource_types/: iam:GetUser for IAM users, ...); the
-# deployment grants those of the catalogue's resource types (infra/prowler_bridge.py lookup_grants).
+# deployment grants those of the catalogue's resource types (infra/bridge_resources.py lookup_grants).
 LOOKUP_IAM_ACTIONS = tuple(
     sorted({action for kind in resource_types.all_types() for grant in kind.lookup_grants for action in grant.actions})
 )

@@ -35,7 +35,7 @@ from prowler_bridge.ledger import DEFAULT_LEASE_SECONDS, backoff_seconds
 from prowler_bridge.settings import (
     BridgeConfig,
     ConfigurationError,
-    Control,
+    DeployedControl,
     Settings,
     allowed_accounts,
     load_bridge_config,
@@ -157,7 +157,7 @@ class Consumer:
         self.bridge.ledger.settle_failure(resource, outcome["decision"])
         return outcome
 
-    def validate(self, record: dict) -> Control:
+    def validate(self, record: dict) -> DeployedControl:
         """The record's control, document, parameters and role as the catalogue has them, and in scope."""
         control = self.config.controls.get(record["control"])
         if control is None:
@@ -185,7 +185,7 @@ class Consumer:
             raise Refused("account_out_of_scope", account)
         return control
 
-    def _remediate(self, control: Control, record: dict, failure: dict) -> dict:
+    def _remediate(self, control: DeployedControl, record: dict, failure: dict) -> dict:
         """The bridge's restart path: claim the resource (a fresh finding's run and this one never both start),
         ask AWS Config whether it is compliant since the failure, start with the claim's ClientToken."""
         findings = failure["findings"] or record["findings"]

@@ -33,7 +33,7 @@ IAM_PATH_MAX = 512
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 ORGANIZATION_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
 DEFAULT_LEDGER_TTL_HOURS = 24
-# Security Hub's custom action ids: up to 20 alphanumeric characters (infra/prowler_bridge.py action_target_id).
+# Security Hub's custom action ids: up to 20 alphanumeric characters (infra/bridge_resources.py action_target_id).
 ACTION_TARGET_ID = re.compile(r"^[A-Za-z0-9]{1,20}$")
 # Mappings of bridge_config.json from a finding's identifier to a control id: name -> what the keys are.
 _ROUTE_MAPS = {
@@ -70,8 +70,9 @@ def role_path_problem(path: object) -> str | None:
 
 
 @dataclass(frozen=True)
-class Control:
-    """One catalogue control as the bridge sees it (an entry of bridge_config.json "controls")."""
+class DeployedControl:
+    """One catalogue control as deployed, as the bridge sees it: its AWS Config rule, SSM Automation document and
+    runbook IAM role (an entry of bridge_config.json "controls")."""
 
     id: str
     document: str
@@ -100,7 +101,7 @@ class BridgeConfig:
     prefix: str
     exclusion_tag_key: str
     checks: dict[str, str]
-    controls: dict[str, Control]
+    controls: dict[str, DeployedControl]
     home_region: str | None = None
     # Security Hub CSPM control findings: Compliance.SecurityControlId (e.g. S3.8) -> control id, and for findings
     # of one standard (consolidated control findings off) their GeneratorId (<standard path>/<id>) -> control id.
@@ -108,30 +109,30 @@ class BridgeConfig:
     standard_controls: dict[str, str] = field(default_factory=dict)
     action_target_id: str = ""  # this deployment's "Remediate" custom action (Security Hub ActionTarget id)
 
-    def run_region(self, control: Control, finding_region: str) -> str:
+    def run_region(self, control: DeployedControl, finding_region: str) -> str:
         """Where to remediate: the home region for a control of account-global resources, if one is set."""
         return self.home_region if control.home_region_only and self.home_region else finding_region
 
-    def control_for_check(self, check_id: str) -> Control | None:
+    def control_for_check(self, check_id: str) -> DeployedControl | None:
         """The control a Prowler check id (current or legacy) maps to, if any."""
         control_id = self.checks.get(check_id)
         return self.controls.get(control_id) if control_id else None
 
-    def control_for_security_control(self, security_control_id: str) -> Control | None:
+    def control_for_security_control(self, security_control_id: str) -> DeployedControl | None:
         """The control a Security Hub security control id (e.g. S3.8) maps to, if any."""
         control_id = self.security_controls.get(security_control_id)
         return self.controls.get(control_id) if control_id else None
 
-    def control_for_standard_control(self, generator_id: str) -> Control | None:
+    def control_for_standard_control(self, generator_id: str) -> DeployedControl | None:
         """The control a per-standard control finding's GeneratorId maps to, if any."""
         control_id = self.standard_controls.get(generator_id)
         return self.controls.get(control_id) if control_id else None
 
-    def control_for_rule(self, rule_name: str) -> Control | None:
+    def control_for_rule(self, rule_name: str) -> DeployedControl | None:
         """The control whose (prefixed) AWS Config rule is `rule_name`, if it is one of ours."""
         return next((c for c in self.controls.values() if c.config_rule == rule_name), None)
 
-    def controls_for_document(self, document: str) -> list[Control]:
+    def controls_for_document(self, document: str) -> list[DeployedControl]:
         """Controls remediated by SSM document `document` (empty if it is not one of ours)."""
         return [c for c in self.controls.values() if c.document == document]
 
@@ -200,7 +201,7 @@ def parse_bridge_config(raw: object, source: str = "bridge_config.json") -> Brid
         problem = role_path_problem(entry["runbook_role_path"])
         if problem:
             raise fail(f"controls.{control_id}.runbook_role_path {problem}; got {entry['runbook_role_path']!r}")
-        controls[control_id] = Control(id=control_id, **{name: entry[name] for name in _CONTROL_FIELDS})
+        controls[control_id] = DeployedControl(id=control_id, **{name: entry[name] for name in _CONTROL_FIELDS})
     for name, mapping in routes.items():
         unknown = sorted({v for v in mapping.values() if v not in controls})
         if unknown:

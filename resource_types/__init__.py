@@ -7,7 +7,7 @@ emulated AWS Config records and holds demo seed helpers. Subpackages are found o
 folder and edits nothing else.
 
 The identity part (this file, arn.py, each `__init__.py`) is standard library and botocore only: the bridge's
-Lambda asset ships it, without the `simulation.py` files (infra/prowler_bridge.py).
+Lambda asset ships it, without the `simulation.py` files (infra/bridge_resources.py).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """ARNs as findings carry them: split into parts, and the errors a resource type's parser raises.
 
-Plain standard library: the bridge's Lambda asset ships this package (infra/prowler_bridge.py).
+Plain standard library: the bridge's Lambda asset ships this package (infra/bridge_resources.py).
 """
 
 from __future__ import annotations

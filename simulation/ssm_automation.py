@@ -139,7 +139,7 @@ class SsmAutomation:
         self.wait_max_polls = wait_max_polls
         self.documents: dict[str, dict] = {}
         self.executions: dict[str, AutomationExecution] = {}
-        self._waiting: dict[str, _Run] = {}  # executions paused at an aws:approve step
+        self._waiting: dict[str, _AutomationRun] = {}  # executions paused at an aws:approve step
 
     # --- public API --------------------------------------------------------------------------------------------
 
@@ -174,7 +174,7 @@ class SsmAutomation:
         parameters = _validate_parameters(document.get("parameters") or {}, Parameters or {})
         execution = AutomationExecution(str(uuid.uuid4()), DocumentName, parameters)
         self.executions[execution.execution_id] = execution
-        run = _Run(self, document, execution)
+        run = _AutomationRun(self, document, execution)
         if run.run():
             self._waiting[execution.execution_id] = run
         return execution.execution_id
@@ -238,7 +238,7 @@ class SsmAutomation:
             response["FailureMessage"] = execution.failure_message
         return {"AutomationExecution": response}
 
-    # --- used by _Run ------------------------------------------------------------------------------------------
+    # --- used by _AutomationRun ---------------------------------------------------------------------------------------
 
     def _session(self) -> boto3.session.Session:
         if self._session_factory is not None:
@@ -473,7 +473,7 @@ def _snake_case(api: str) -> str:
 # --- the run ---------------------------------------------------------------------------------------------------
 
 
-class _Run:
+class _AutomationRun:
     """One execution of one document."""
 
     def __init__(self, automation: SsmAutomation, document: dict, execution: AutomationExecution) -> None:

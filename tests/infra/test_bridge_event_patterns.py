@@ -9,7 +9,7 @@ import pytest
 
 from catalogue import load_catalogue
 from infra.bridge_config import bridge_config, standard_control_map
-from infra.prowler_bridge import (
+from infra.bridge_resources import (
     MAX_PATTERN_CHARS,
     control_findings_pattern,
     findings_imported_pattern,

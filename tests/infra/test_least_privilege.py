@@ -34,7 +34,7 @@ CATALOGUE = load_catalogue()
 # Needs no IAM permission at all: "No permissions are required to perform this operation."
 # https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html
 NO_PERMISSION_NEEDED = {"sts:GetCallerIdentity"}
-BRIDGE_TESTS_NOT_RECORDED = ("test_fuzz.py",)  # fuzzing answers from a fake client, not botocore: nothing to see
+BRIDGE_TESTS_NOT_RECORDED = ("test_bridge_fuzz.py",)  # fuzzing answers from a fake client, not botocore: nothing to see
 CACHE = REPO_ROOT / "build" / "least-privilege"
 # The guard step's code (ssm_documents/_support/controls.py) is observed by its own tests.
 GUARD_UNIT = "runbook:remedy_controls"

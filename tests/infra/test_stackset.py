@@ -7,7 +7,7 @@ import json
 import aws_cdk as cdk
 import pytest
 
-from infra.organization import OrganizationLayout
+from infra.organization_stacks import OrganizationLayout
 from infra.stackset import MemberWave, asset_bucket_name
 from tests.conftest import ORGANIZATION_CONTEXT
 from tests.infra.conftest import of_type

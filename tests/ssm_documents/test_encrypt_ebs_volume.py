@@ -648,7 +648,7 @@ def _calls_per_handler(monkeypatch) -> Counter:
     from simulation import ssm_automation
 
     most, current = Counter(), {"handler": None, "calls": 0}
-    original = ssm_automation._Run._execute_script
+    original = ssm_automation._AutomationRun._execute_script
 
     def execute(self, step, inputs, record):
         current.update(handler=inputs.get("Handler"), calls=0)
@@ -662,7 +662,7 @@ def _calls_per_handler(monkeypatch) -> Counter:
         if current["handler"]:
             current["calls"] += 1
 
-    monkeypatch.setattr(ssm_automation._Run, "_execute_script", execute)
+    monkeypatch.setattr(ssm_automation._AutomationRun, "_execute_script", execute)
     boto3.DEFAULT_SESSION.events.register("before-call", count)
     return most
 

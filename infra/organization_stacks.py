@@ -18,7 +18,7 @@ import aws_cdk as cdk
 from constructs import Construct, Node
 
 from infra.nag import acknowledge_findings
-from infra.prowler_scan import scan_settings
+from infra.prowler_scan_stack import scan_settings
 from infra.stack import RemedyStack
 from infra.stackset import (
     DEFAULT_QUALIFIER,

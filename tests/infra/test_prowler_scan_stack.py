@@ -9,7 +9,7 @@ import pytest
 
 from catalogue import load_catalogue
 from infra import limits
-from infra.prowler_scan import PROWLER_IMAGE, ScanSettings, ecr_repository_arn, prowler_command, scan_settings
+from infra.prowler_scan_stack import PROWLER_IMAGE, ScanSettings, ecr_repository_arn, prowler_command, scan_settings
 from tests.conftest import synthesize
 from tests.infra.conftest import of_type
 

@@ -343,7 +343,7 @@ def test_subscriptions_from_context(tmp_path_factory):
     ],
 )
 def test_a_bad_notification_endpoint_stops_synth_naming_the_setting(setting, value):
-    from infra.prowler_bridge import notify_emails, notify_https_endpoints
+    from infra.bridge_resources import notify_emails, notify_https_endpoints
 
     check = notify_emails if setting == "remedy:notifyEmails" else notify_https_endpoints
     with pytest.raises(ValueError, match=setting):
@@ -432,7 +432,7 @@ def test_listing_1000_accounts_instead_of_the_organization_fails_the_limits_gate
 
 
 def test_action_target_id_carries_the_deployment_prefix_within_security_hubs_20_characters(standalone):
-    from infra.prowler_bridge import action_target_id
+    from infra.bridge_resources import action_target_id
 
     (target,) = of_type(standalone[0], "AWS::SecurityHub::ActionTarget").values()
     assert target["Properties"]["Id"] == "RemedyRemediate"
