@@ -20,6 +20,7 @@ from pathlib import Path
 
 import jsonschema
 
+import resource_types
 from catalogue import DRY_RUN_PARAMETER, REPO_ROOT, Catalogue, Runbook, load_catalogue
 
 SCHEMA_PATH = REPO_ROOT / "node_modules" / "aws-ssm-document-language-service" / "dist" / "schema.json"
@@ -453,54 +454,15 @@ class Grant:
     conditions: dict | None = None
 
 
-# Actions the runbooks call that take resource-level permissions, per the Service Authorization Reference:
-# https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html (bucket ARNs carry no
-# account: aws:ResourceAccount pins the bucket to this account,
-# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-resourceaccount),
-# https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html (user),
-# https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html (volume, instance, snapshot;
-# snapshot ARNs carry no account). Every other action (Describe*, List*, GetCallerIdentity, the account's password
-# policy) has no resource type there and is granted on "*".
+# Actions the runbooks call that take resource-level permissions are scoped by the registry's types
+# (resource_types/<type>/, `iam_scopes`); every other action (Describe*, List*, GetCallerIdentity, the account's
+# password policy) has no resource type in the Service Authorization Reference and is granted on "*".
 _ANY_RESOURCE = Grant(())
-_S3_BUCKETS = Grant((), ("arn:{partition}:s3:::*",), {"StringEquals": {"aws:ResourceAccount": "{account}"}})
-_IAM_USERS = Grant((), ("arn:{partition}:iam::{account}:user/*",))
-_EC2_RESOURCES = Grant(
-    (),
-    (
-        "arn:{partition}:ec2:{region}:{account}:volume/*",
-        "arn:{partition}:ec2:{region}:{account}:instance/*",
-        "arn:{partition}:ec2:{region}::snapshot/*",
-    ),
-)
+# kms:DescribeKey: a key of any account, in the region (S3 and EBS use keys of their own region only), until a
+# registered type scopes it (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awskeymanagementservice.html).
 RESOURCE_SCOPES = {
-    **dict.fromkeys(
-        (
-            "s3:GetEncryptionConfiguration",
-            "s3:PutEncryptionConfiguration",
-            "s3:GetBucketPublicAccessBlock",
-            "s3:PutBucketPublicAccessBlock",
-            "s3:GetBucketPolicy",
-            "s3:GetBucketTagging",
-        ),
-        _S3_BUCKETS,
-    ),
-    **dict.fromkeys(("iam:ListAccessKeys", "iam:UpdateAccessKey"), _IAM_USERS),
-    # A key of any account, in the region (S3 and EBS use keys of their own region only).
     "kms:DescribeKey": Grant((), ("arn:{partition}:kms:{region}:*:key/*",)),
-    **dict.fromkeys(
-        (
-            "ec2:StopInstances",
-            "ec2:StartInstances",
-            "ec2:CreateSnapshot",
-            "ec2:CopySnapshot",
-            "ec2:CreateVolume",
-            "ec2:DetachVolume",
-            "ec2:AttachVolume",
-            "ec2:ModifyInstanceAttribute",
-            "ec2:DeleteVolume",
-        ),
-        _EC2_RESOURCES,
-    ),
+    **{action: Grant((), scope.resources, scope.conditions) for action, scope in resource_types.iam_scopes().items()},
 }
 
 
@@ -510,10 +472,11 @@ def runbook_grants(runbook: Runbook) -> list[Grant]:
 
     An action the catalogue declares as a service action is granted only that way, even if script.py lists it."""
     called = [a for a in runbook_iam_actions(runbook) if a not in runbook.service_action_names]
-    scoped: dict[int, tuple[Grant, list[str]]] = {}
+    scoped: dict[str, tuple[Grant, list[str]]] = {}
     for action in called:
         scope = RESOURCE_SCOPES.get(action, _ANY_RESOURCE)
-        scoped.setdefault(id(scope), (scope, []))[1].append(action)
+        same = json.dumps([scope.resources, scope.conditions], sort_keys=True)  # one statement per scope
+        scoped.setdefault(same, (scope, []))[1].append(action)
     grants = [Grant(tuple(sorted(actions)), scope.resources, scope.conditions) for scope, actions in scoped.values()]
     grants += [Grant(g.actions, g.resources, g.conditions or None) for g in runbook.service_actions]
     return grants

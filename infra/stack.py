@@ -352,7 +352,7 @@ class RuleStack(cdk.NestedStack):
             description=f"AWS Config custom rule {rule.name} (rdklib)",
             runtime=LAMBDA_RUNTIME,
             handler="rule.lambda_handler",
-            code=lambda_.Code.from_asset(str(rule.folder), exclude=["events", "__pycache__", "*.pyc"]),
+            code=lambda_.Code.from_asset(str(rule.folder), exclude=["events", "demo_seed.py", "__pycache__", "*.pyc"]),
             layers=[self.rdklib_layer, self.rule_support_layer],
             role=role,
             log_group=log_group,

@@ -34,6 +34,18 @@ class LookupGrant:
 
 
 @dataclass(frozen=True)
+class IamScope:
+    """Actions on this type that take resource-level permissions (per the Service Authorization Reference,
+    https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html),
+    the ARN templates ({partition}, {region}, {account}) a runbook role is granted them on, and any condition.
+    An action the runbooks call that no type scopes is granted on "*" (infra/runbooks.py)."""
+
+    actions: tuple[str, ...]
+    resources: tuple[str, ...]
+    conditions: dict | None = None
+
+
+@dataclass(frozen=True)
 class ResourceType:
     """One AWS resource type: its names and how its ARN maps to its AWS Config resource id.
 
@@ -49,6 +61,7 @@ class ResourceType:
     to_arn: Callable[..., str]
     lookup: Callable[[str, ClientFactory], str] | None = None
     lookup_grants: tuple[LookupGrant, ...] = ()
+    iam_scopes: tuple[IamScope, ...] = ()
     package: str = field(default="", compare=False)
 
     def key(self, arn: Arn | str) -> str:
@@ -100,6 +113,18 @@ def registered(config_type: str) -> bool:
 def all_types() -> tuple[ResourceType, ...]:
     """Every registered type, in package-name order."""
     return tuple(_REGISTRY.values())
+
+
+def iam_scopes() -> dict[str, IamScope]:
+    """IAM action -> the scope a registered type declares for it; an action two types scope is an error."""
+    scopes: dict[str, IamScope] = {}
+    for resource_type in _REGISTRY.values():
+        for scope in resource_type.iam_scopes:
+            for action in scope.actions:
+                if action in scopes and scopes[action] != scope:
+                    raise ValueError(f"{resource_type.package} scopes {action}, already scoped by another type")
+                scopes[action] = scope
+    return scopes
 
 
 def of_arn(arn: str) -> ResourceType | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from resource_types import ResourceType
+from resource_types import IamScope, ResourceType
 from resource_types.arn import Arn, MalformedArnError
 
 # An EBS volume id is vol- and 8 (older) or 17 hexadecimal digits.
@@ -32,4 +32,26 @@ RESOURCE_TYPE = ResourceType(
     ocsf_type="AWS::EC2::Volume",
     parse=parse,
     to_arn=to_arn,
+    # Replacing a volume touches the volume, its instance and the snapshot between them; snapshot ARNs carry no
+    # account (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html).
+    iam_scopes=(
+        IamScope(
+            actions=(
+                "ec2:StopInstances",
+                "ec2:StartInstances",
+                "ec2:CreateSnapshot",
+                "ec2:CopySnapshot",
+                "ec2:CreateVolume",
+                "ec2:DetachVolume",
+                "ec2:AttachVolume",
+                "ec2:ModifyInstanceAttribute",
+                "ec2:DeleteVolume",
+            ),
+            resources=(
+                "arn:{partition}:ec2:{region}:{account}:volume/*",
+                "arn:{partition}:ec2:{region}:{account}:instance/*",
+                "arn:{partition}:ec2:{region}::snapshot/*",
+            ),
+        ),
+    ),
 )

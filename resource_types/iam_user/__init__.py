@@ -10,7 +10,7 @@ import re
 
 import botocore.exceptions
 
-from resource_types import LookupGrant, ResourceType
+from resource_types import IamScope, LookupGrant, ResourceType
 from resource_types.arn import Arn, ClientFactory, MalformedArnError, ResourceNotFoundError
 
 _IAM_USER = re.compile(r"^user/(?:[\x21-\x7e]+/)?(?P<name>[\w+=,.@-]{1,64})$", re.ASCII)
@@ -47,4 +47,10 @@ RESOURCE_TYPE = ResourceType(
     to_arn=to_arn,
     lookup=lookup,
     lookup_grants=(LookupGrant(actions=("iam:GetUser",), resources=("arn:{partition}:iam::{account}:user/*",)),),
+    # list_awsidentityandaccessmanagementiam.html (user) in the Service Authorization Reference
+    iam_scopes=(
+        IamScope(
+            actions=("iam:ListAccessKeys", "iam:UpdateAccessKey"), resources=("arn:{partition}:iam::{account}:user/*",)
+        ),
+    ),
 )

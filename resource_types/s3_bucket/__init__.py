@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from resource_types import ResourceType
+from resource_types import IamScope, ResourceType
 from resource_types.arn import Arn, MalformedArnError
 
 # S3's rules for general purpose bucket names (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html):
@@ -46,4 +46,21 @@ RESOURCE_TYPE = ResourceType(
     ocsf_type="AWS::S3::Bucket",
     parse=parse,
     to_arn=to_arn,
+    # Bucket ARNs carry no account: aws:ResourceAccount pins the bucket to this account
+    # (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html,
+    # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-resourceaccount).
+    iam_scopes=(
+        IamScope(
+            actions=(
+                "s3:GetEncryptionConfiguration",
+                "s3:PutEncryptionConfiguration",
+                "s3:GetBucketPublicAccessBlock",
+                "s3:PutBucketPublicAccessBlock",
+                "s3:GetBucketPolicy",
+                "s3:GetBucketTagging",
+            ),
+            resources=("arn:{partition}:s3:::*",),
+            conditions={"StringEquals": {"aws:ResourceAccount": "{account}"}},
+        ),
+    ),
 )

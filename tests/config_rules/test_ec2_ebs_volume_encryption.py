@@ -10,6 +10,10 @@ import pytest
 from config_rules.ec2_ebs_volume_encryption import rule
 from tests.config_events import change_event, single_compliance
 from tests.conftest import REPO_ROOT, load_example
+from tests.framework_requirements import rule_attribute_has
+
+# FSBP EC2.3: attached EBS volumes encrypted at rest.
+FRAMEWORK_REQUIREMENTS = {("aws_fsbp", "EC2.3"): rule_attribute_has("APPLICABLE_RESOURCES", "AWS::EC2::Volume")}
 
 EVENTS = REPO_ROOT / "config_rules" / "ec2_ebs_volume_encryption" / "events"
 RULE_IAM = (*rule.IAM_ACTIONS, "config:PutEvaluations")

@@ -14,6 +14,17 @@ from botocore.awsrequest import AWSResponse
 
 from config_rules.iam_access_key_rotation import rule
 from tests.conftest import ACCOUNT_ID, REPO_ROOT, load_example
+from tests.framework_requirements import at_most
+
+# CIS v3.0 1.14 and FSBP IAM.3: "access keys are rotated every 90 days or less".
+FRAMEWORK_REQUIREMENTS = {
+    ("cis_aws_v3.0", "1.14"): at_most("MaxAccessKeyAge", 90),
+    ("aws_fsbp", "IAM.3"): at_most("MaxAccessKeyAge", 90),
+}
+PROWLER_REQUIREMENTS = {
+    "iam_rotate_access_key_90_days": at_most("MaxAccessKeyAge", 90),
+    "check14": at_most("MaxAccessKeyAge", 90),
+}
 
 EVENTS = REPO_ROOT / "config_rules" / "iam_access_key_rotation" / "events"
 SCHEDULED = load_example(EVENTS / "scheduled.json")

@@ -10,6 +10,32 @@ import pytest
 from config_rules.iam_password_policy import rule
 from tests.config_events import change_event, configuration_item
 from tests.conftest import ACCOUNT_ID, REPO_ROOT, load_example
+from tests.framework_requirements import all_true, at_least, at_most, both
+
+CHARACTER_CLASSES = ("RequireUppercaseCharacters", "RequireLowercaseCharacters", "RequireSymbols", "RequireNumbers")
+# CIS v3.0 1.8 "minimum length of 14 or greater", 1.9 "prevents password reuse" (24); FSBP IAM.7 the four character
+# classes and MinimumPasswordLength 8 by default (https://docs.aws.amazon.com/securityhub/latest/userguide/iam-controls.html#iam-7).
+FRAMEWORK_REQUIREMENTS = {
+    ("cis_aws_v3.0", "1.8"): at_least("MinimumPasswordLength", 14),
+    ("cis_aws_v3.0", "1.9"): at_least("PasswordReusePrevention", 24),
+    ("aws_fsbp", "IAM.7"): both(all_true(*CHARACTER_CLASSES), at_least("MinimumPasswordLength", 8)),
+}
+PROWLER_REQUIREMENTS = {
+    "iam_password_policy_minimum_length_14": at_least("MinimumPasswordLength", 14),
+    "check19": at_least("MinimumPasswordLength", 14),
+    "iam_password_policy_reuse_24": at_least("PasswordReusePrevention", 24),
+    "check110": at_least("PasswordReusePrevention", 24),
+    "iam_password_policy_uppercase": all_true("RequireUppercaseCharacters"),
+    "check15": all_true("RequireUppercaseCharacters"),
+    "iam_password_policy_lowercase": all_true("RequireLowercaseCharacters"),
+    "check16": all_true("RequireLowercaseCharacters"),
+    "iam_password_policy_symbol": all_true("RequireSymbols"),
+    "check17": all_true("RequireSymbols"),
+    "iam_password_policy_number": all_true("RequireNumbers"),
+    "check18": all_true("RequireNumbers"),
+    "iam_password_policy_expires_passwords_within_90_days_or_less": at_most("MaxPasswordAge", 90),
+    "check111": at_most("MaxPasswordAge", 90),
+}
 
 EVENTS = REPO_ROOT / "config_rules" / "iam_password_policy" / "events"
 CIS_POLICY = {

@@ -10,6 +10,10 @@ import pytest
 from config_rules.s3_bucket_kms_encryption import rule
 from tests.config_events import change_event, single_compliance
 from tests.conftest import REPO_ROOT, load_example
+from tests.framework_requirements import rule_attribute_has
+
+# FSBP S3.17: buckets encrypted at rest with AWS KMS keys.
+FRAMEWORK_REQUIREMENTS = {("aws_fsbp", "S3.17"): rule_attribute_has("KMS_ALGORITHMS", "aws:kms")}
 
 EVENTS = REPO_ROOT / "config_rules" / "s3_bucket_kms_encryption" / "events"
 RULE_NAME = "s3-bucket-kms-encryption"

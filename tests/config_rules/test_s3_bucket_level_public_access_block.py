@@ -10,6 +10,14 @@ import pytest
 from config_rules.s3_bucket_level_public_access_block import rule
 from tests.config_events import change_event, single_compliance
 from tests.conftest import REPO_ROOT, load_example
+from tests.framework_requirements import BLOCK_PUBLIC_ACCESS_SETTINGS, rule_attribute_has
+
+# CIS v3.0 2.1.4 "S3 buckets are configured with Block public access (bucket settings)"; FSBP S3.8 block public
+# access at bucket level: all four settings.
+FRAMEWORK_REQUIREMENTS = {
+    ("cis_aws_v3.0", "2.1.4"): rule_attribute_has("SETTINGS", *BLOCK_PUBLIC_ACCESS_SETTINGS),
+    ("aws_fsbp", "S3.8"): rule_attribute_has("SETTINGS", *BLOCK_PUBLIC_ACCESS_SETTINGS),
+}
 
 EVENTS = REPO_ROOT / "config_rules" / "s3_bucket_level_public_access_block" / "events"
 ALL_ON = dict.fromkeys(rule.SETTINGS, True)
