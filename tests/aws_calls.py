@@ -21,6 +21,10 @@ _IAM_ACTION_EXCEPTIONS = {
     ("s3", "ListBuckets"): "s3:ListAllMyBuckets",
     ("s3", "HeadBucket"): "s3:ListBucket",
     ("s3", "GetBucketPolicyStatus"): "s3:GetBucketPolicyStatus",
+    # S3 Control signs as "s3"; its account-level operations are authorised as these:
+    # https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_GetPublicAccessBlock.html
+    ("s3control", "GetPublicAccessBlock"): "s3:GetAccountPublicAccessBlock",
+    ("s3control", "PutPublicAccessBlock"): "s3:PutAccountPublicAccessBlock",
     # "BatchUpdateFindings and BatchUpdateFindingsV2 both use securityhub:BatchUpdateFindings":
     # https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_BatchUpdateFindingsV2.html
     ("securityhub", "BatchUpdateFindingsV2"): "securityhub:BatchUpdateFindings",
@@ -85,6 +89,8 @@ class ApiCallRecorder:
 
     def _before_call(self, model, params, **_kwargs):
         service = model.service_model.signing_name
+        if model.service_model.service_name == "s3control":
+            service = "s3control"  # same signing name as S3, different IAM actions for the same operation names
         self.calls.append(ApiCall(service, model.name, params.get("body", params)))
         if model.name in self._failures and self._fails_now(model.name):
             code, message, status, _after = self._failures[model.name]
