@@ -1,0 +1,113 @@
+"""Rule ec2_ebs_encryption_by_default: per-Region outcomes, failures, calls made."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+import rule_support
+
+from config_rules.ec2_ebs_encryption_by_default import rule
+from tests.config_events import change_event, configuration_item
+from tests.conftest import ACCOUNT_ID, REPO_ROOT, load_example
+from tests.framework_requirements import rule_attribute_has
+
+# CIS v3.0 2.2.1 "EBS volume encryption is enabled in all Regions" (encryption by default, Region by Region); FSBP
+# EC2.7 EBS default encryption enabled.
+FRAMEWORK_REQUIREMENTS = {
+    ("cis_aws_v3.0", "2.2.1"): rule_attribute_has("IAM_ACTIONS", "ec2:GetEbsEncryptionByDefault"),
+    ("aws_fsbp", "EC2.7"): rule_attribute_has("IAM_ACTIONS", "ec2:GetEbsEncryptionByDefault"),
+}
+
+EVENT = REPO_ROOT / "config_rules" / "ec2_ebs_encryption_by_default" / "events" / "scheduled.json"
+
+
+@pytest.fixture(autouse=True)
+def no_waiting(monkeypatch):
+    monkeypatch.setattr(rule_support, "sleep", lambda _seconds: None)
+
+
+def _evaluate(event: dict | None = None) -> list[dict] | dict:
+    return rule.lambda_handler(event or load_example(EVENT), None)
+
+
+def _only(result: list[dict]) -> dict:
+    assert isinstance(result, list), result
+    assert len(result) == 1, result
+    return result[0]
+
+
+def test_encryption_by_default_on_is_compliant(api_calls):
+    boto3.client("ec2").enable_ebs_encryption_by_default()
+    api_calls.clear()
+
+    evaluation = _only(_evaluate())
+
+    assert evaluation["ComplianceType"] == "COMPLIANT"
+    assert (evaluation["ComplianceResourceId"], evaluation["ComplianceResourceType"]) == (ACCOUNT_ID, "AWS::::Account")
+    assert evaluation["OrderingTimestamp"] == "2026-11-27T09:00:05.000Z"
+    assert api_calls.operations == ["GetEbsEncryptionByDefault", "PutEvaluations"]
+    api_calls.assert_within((*rule.IAM_ACTIONS, "config:PutEvaluations"))
+
+
+def test_encryption_by_default_off_is_non_compliant(api_calls):
+    evaluation = _only(_evaluate())
+
+    assert evaluation["ComplianceType"] == "NON_COMPLIANT"
+    assert evaluation["Annotation"].startswith("EBS encryption by default is off in this Region")
+
+
+def test_the_setting_of_another_region_does_not_count(api_calls):
+    boto3.client("ec2", region_name="eu-central-1").enable_ebs_encryption_by_default()
+
+    assert _only(_evaluate())["ComplianceType"] == "NON_COMPLIANT"
+
+
+@pytest.mark.parametrize("code", ["UnauthorizedOperation", "InternalError"])
+def test_a_failed_read_is_non_compliant_never_compliant(api_calls, code):
+    boto3.client("ec2").enable_ebs_encryption_by_default()
+    api_calls.fail("GetEbsEncryptionByDefault", code=code)
+
+    evaluation = _only(_evaluate())
+
+    assert evaluation["ComplianceType"] == "NON_COMPLIANT"
+    assert evaluation["Annotation"] == f"Not evaluated: GetEbsEncryptionByDefault failed: {code}."
+
+
+def test_throttling_is_retried_then_evaluated(api_calls):
+    boto3.client("ec2").enable_ebs_encryption_by_default()
+    api_calls.fail("GetEbsEncryptionByDefault", code="RequestLimitExceeded", times=2)
+
+    assert _only(_evaluate())["ComplianceType"] == "COMPLIANT"
+    assert api_calls.operations.count("GetEbsEncryptionByDefault") == 3
+
+
+@pytest.mark.parametrize("answer", [{}, {"EbsEncryptionByDefault": None}])
+def test_an_answer_without_the_setting_is_non_compliant(api_calls, answer):
+    api_calls.respond("GetEbsEncryptionByDefault", answer)
+
+    evaluation = _only(_evaluate())
+
+    assert evaluation["ComplianceType"] == "NON_COMPLIANT"
+    assert evaluation["Annotation"] == "Not evaluated: EbsEncryptionByDefault is None, expected true or false."
+
+
+def test_change_notification_for_another_resource_type_is_not_applicable(api_calls):
+    item = configuration_item("AWS::EC2::Volume", "vol-0123456789abcdef0", {"encrypted": False})
+
+    result = _evaluate(change_event("ec2-ebs-encryption-by-default", item))
+
+    assert _only(result)["ComplianceType"] == "NOT_APPLICABLE"
+    assert api_calls.operations == ["PutEvaluations"]
+
+
+def test_unknown_rule_parameter_is_a_customer_error_and_evaluates_nothing(api_calls):
+    event = load_example(EVENT)
+    event["ruleParameters"] = json.dumps({"AssumeRoleMode": "false", "KmsKeyId": "alias/aws/ebs"})
+
+    result = _evaluate(event)
+
+    assert result["customerErrorCode"] == "InvalidParameterValueException"
+    assert "KmsKeyId" in result["customerErrorMessage"]
+    assert api_calls.operations == []
