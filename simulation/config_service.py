@@ -15,24 +15,22 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import resource_types
+from remedy_cli.config_events import (
+    change_notification,
+    configuration_items,
+    rule_event,
+    scheduled_notification,
+)
 from simulation.cloud_assembly import ConfigRule, RemediationConfiguration
 from simulation.lambda_service import LambdaService
 
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
+__all__ = ["ConfigService", "NotDiscoveredError", "configuration_items"]
 
 
 class NotDiscoveredError(ValueError):
     """AWS Config's ResourceNotDiscoveredException (the router answers with `code`)."""
 
     code = "ResourceNotDiscoveredException"
-
-
-def configuration_items(resource_type: str, account: str, region: str) -> list[dict]:
-    """The recorder's items of one type, built by the type's simulation module (resource_types/<type>/); the
-    same for every rule on that type. UnknownResourceTypeError for a type the registry does not declare."""
-    return resource_types.get(resource_type).simulation().configuration_items(account, region)
 
 
 class ConfigService:
@@ -62,31 +60,14 @@ class ConfigService:
     def _event(self, rule: ConfigRule, invoking_event: dict) -> dict:
         token = uuid.uuid4().hex
         self._tokens[token] = rule.name
-        return {
-            "version": "1.0",
-            "invokingEvent": json.dumps(invoking_event),
-            "ruleParameters": json.dumps(rule.input_parameters),
-            "resultToken": token,
-            "eventLeftScope": False,
-            "executionRoleArn": f"arn:aws:iam::{self.account}:role/aws-service-role/config.amazonaws.com/"
-            "AWSServiceRoleForConfig",
-            "configRuleArn": f"arn:aws:config:{self.region}:{self.account}:config-rule/{rule.name}",
-            "configRuleName": rule.name,
-            "configRuleId": f"config-rule-{rule.name[-12:]}",
-            "accountId": self.account,
-        }
+        return rule_event(rule.name, rule.input_parameters, invoking_event, token, self.account, self.region)
 
     def evaluate(self, rule_name: str) -> object:
         """Invoke one rule as AWS Config does: once per recorded resource in scope, or once on schedule."""
         rule = self.rules[rule_name]
         results = []
         if "ScheduledNotification" in rule.message_types:
-            invoking = {
-                "awsAccountId": self.account,
-                "notificationCreationTime": _now(),
-                "messageType": "ScheduledNotification",
-                "recordVersion": "1.0",
-            }
+            invoking = scheduled_notification(self.account)
             results.append(self.lambdas.invoke(rule.function_id, self._event(rule, invoking)))
         if "ConfigurationItemChangeNotification" in rule.message_types:
             for resource_type in rule.resource_types:
@@ -108,24 +89,7 @@ class ConfigService:
                     if rtype == resource_type and rid not in present
                 ]
                 for item in items + deleted:
-                    configuration_item = {
-                        "configurationItemVersion": "1.3",
-                        "configurationItemCaptureTime": _now(),
-                        "configurationStateId": 1,
-                        "awsAccountId": self.account,
-                        "configurationItemStatus": "OK",
-                        "resourceType": resource_type,
-                        "availabilityZone": "Not Applicable",
-                        "relationships": [],
-                        "relatedEvents": [],
-                        **item,
-                    }
-                    invoking = {
-                        "configurationItem": configuration_item,
-                        "notificationCreationTime": _now(),
-                        "messageType": "ConfigurationItemChangeNotification",
-                        "recordVersion": "1.3",
-                    }
+                    invoking = change_notification(item, resource_type, self.account)
                     results.append(self.lambdas.invoke(rule.function_id, self._event(rule, invoking)))
         errors = [r for r in results if isinstance(r, dict) and r.get("internalErrorMessage")]
         if errors:

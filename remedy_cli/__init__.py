@@ -1,0 +1,1 @@
+"""Remedy's operator command line, `remedy`: the control catalogue and a read-only scan of an account."""
