@@ -77,7 +77,7 @@ def parser() -> argparse.ArgumentParser:
 
 def _format_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--format", choices=("table", "json"), default="table", help="output format (default table)")
-    command.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
+    command.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
 
 
 def run_controls(args: argparse.Namespace, catalogue: Catalogue) -> int:
