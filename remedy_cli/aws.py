@@ -17,9 +17,9 @@ import botocore.config
 import botocore.session
 from botocore.awsrequest import AWSResponse
 
-# Operations that read: Describe*, Get*, List*, BatchGet*, Select*, Head*. GenerateCredentialReport (the IAM
-# credential report the access key rule reads) builds a report and changes no resource; AWS's read-only managed
-# policies (SecurityAudit, ReadOnlyAccess) allow it.
+# Operations that read: Describe*, Get*, List*, BatchGet*, Select*, Head*. And GenerateCredentialReport, which the
+# access key rule calls before reading the report: it "generates a credential report for the AWS account" and
+# changes no resource (https://docs.aws.amazon.com/IAM/latest/APIReference/API_GenerateCredentialReport.html).
 READ_PREFIXES = ("Describe", "Get", "List", "BatchGet", "Select", "Head")
 READ_OPERATIONS = frozenset({"GenerateCredentialReport"})
 SESSION_NAME = "remedy-scan"
@@ -36,7 +36,7 @@ def is_read(operation: str) -> bool:
 
 class _ScanSession(boto3.Session):
     """A boto3 session whose client() may be called from several threads (clients are thread-safe, sessions are
-    not: https://docs.aws.amazon.com/boto3/latest/guide/clients.html#multithreading-or-multiprocessing-with-clients),
+    not: https://boto3.amazonaws.com/v1/documentation/api/latest/guide/session.html#multithreading-or-multiprocessing-with-sessions),
     and whose clients all use `endpoint_url` when one is set (an emulator such as a moto server)."""
 
     _lock = threading.Lock()
