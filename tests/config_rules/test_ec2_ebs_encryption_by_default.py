@@ -13,10 +13,8 @@ from tests.config_events import change_event, configuration_item
 from tests.conftest import ACCOUNT_ID, REPO_ROOT, load_example
 from tests.framework_requirements import rule_attribute_has
 
-# CIS v3.0 2.2.1 "EBS volume encryption is enabled in all Regions" (encryption by default, Region by Region); FSBP
-# EC2.7 EBS default encryption enabled.
+# FSBP EC2.7 EBS default encryption enabled.
 FRAMEWORK_REQUIREMENTS = {
-    ("cis_aws_v3.0", "2.2.1"): rule_attribute_has("IAM_ACTIONS", "ec2:GetEbsEncryptionByDefault"),
     ("aws_fsbp", "EC2.7"): rule_attribute_has("IAM_ACTIONS", "ec2:GetEbsEncryptionByDefault"),
 }
 

@@ -12,8 +12,12 @@ from tests.config_events import change_event, single_compliance
 from tests.conftest import REPO_ROOT, load_example
 from tests.framework_requirements import rule_attribute_has
 
-# FSBP EC2.3: attached EBS volumes encrypted at rest.
-FRAMEWORK_REQUIREMENTS = {("aws_fsbp", "EC2.3"): rule_attribute_has("APPLICABLE_RESOURCES", "AWS::EC2::Volume")}
+# FSBP EC2.3: attached EBS volumes encrypted at rest; CIS v3.0 2.2.1 "EBS volume encryption is enabled in all
+# Regions", as Prowler tests it (every volume encrypted).
+FRAMEWORK_REQUIREMENTS = {
+    ("aws_fsbp", "EC2.3"): rule_attribute_has("APPLICABLE_RESOURCES", "AWS::EC2::Volume"),
+    ("cis_aws_v3.0", "2.2.1"): rule_attribute_has("APPLICABLE_RESOURCES", "AWS::EC2::Volume"),
+}
 
 EVENTS = REPO_ROOT / "config_rules" / "ec2_ebs_volume_encryption" / "events"
 RULE_IAM = (*rule.IAM_ACTIONS, "config:PutEvaluations")
