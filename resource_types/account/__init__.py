@@ -1,7 +1,10 @@
 """AWS::::Account: the AWS Config resource id is the 12-digit account id.
 
 Findings name it by an IAM ARN of the account (Prowler's synthetic `arn:aws:iam:<region>:<account>:password-policy`,
-`...:root`, `...:<account>`) or, from AWS Config, `AWS::::Account:<account>` (resource_types/arn.py).
+`...:root`, `...:<account>`), by the synthetic account ARN Prowler gives a service's account-level settings
+(`arn:aws:<service>:<region>:<account>:account`, its services' `account_arn_template`; for EBS encryption by default
+`arn:aws:ec2:<region>:<account>:volume`, a volume ARN without a volume) or, from AWS Config,
+`AWS::::Account:<account>` (resource_types/arn.py).
 """
 
 from __future__ import annotations
@@ -14,11 +17,21 @@ def parse(arn: Arn) -> str:
     """An account ARN (or AWS Config's account name) -> the account id."""
     if not arn.account:
         raise MalformedArnError(f"{arn.text!r} names no account")
-    if arn.service and (arn.service != "iam" or arn.resource not in ("password-policy", "root", arn.account)):
+    if arn.service and not _names_the_account(arn):
         raise MalformedArnError(
-            f"{arn.text!r} is not an account ARN (arn:aws:iam:[region]:<account>:password-policy | root | <account>)"
+            f"{arn.text!r} is not an account ARN (arn:aws:iam:[region]:<account>:password-policy | root | <account>,"
+            " arn:aws:<service>:<region>:<account>:account, arn:aws:ec2:<region>:<account>:volume)"
         )
     return arn.account
+
+
+def _names_the_account(arn: Arn) -> bool:
+    """Whether the ARN is one of the forms that stand for the account itself."""
+    if arn.service == "iam":
+        return arn.resource in ("password-policy", "root", arn.account)
+    if not arn.region:
+        return False
+    return arn.resource == "account" or (arn.service == "ec2" and arn.resource == "volume")
 
 
 def to_arn(key: str, *, partition: str = "aws", region: str, account: str = "") -> str:

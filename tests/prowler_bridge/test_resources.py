@@ -28,6 +28,9 @@ def _no_client(_service: str):
         (f"arn:aws:iam::{ACCOUNT_ID}:root", "AWS::::Account", ACCOUNT_ID),
         (f"arn:aws:iam::{ACCOUNT_ID}:{ACCOUNT_ID}", "AWS::::Account", ACCOUNT_ID),
         (f"AWS::::Account:{ACCOUNT_ID}", "AWS::::Account", ACCOUNT_ID),
+        # Prowler's account-level settings: S3 Block Public Access, EBS encryption by default.
+        (f"arn:aws:s3:eu-central-1:{ACCOUNT_ID}:account", "AWS::::Account", ACCOUNT_ID),
+        (f"arn:aws:ec2:eu-central-1:{ACCOUNT_ID}:volume", "AWS::::Account", ACCOUNT_ID),
         (
             f"arn:aws:ec2:us-east-1:{ACCOUNT_ID}:volume/vol-0123456789abcdef0",
             "AWS::EC2::Volume",
@@ -53,6 +56,9 @@ def test_static_resolvers(arn, resource_type, expected):
         (f"arn:aws:s3:us-east-1:{ACCOUNT_ID}:bucket", "AWS::S3::Bucket"),
         ("arn:aws:iam:us-east-1::password-policy", "AWS::::Account"),
         (f"arn:aws:iam::{ACCOUNT_ID}:user/alice", "AWS::::Account"),
+        (f"arn:aws:s3:::{ACCOUNT_ID}", "AWS::::Account"),
+        (f"arn:aws:s3::{ACCOUNT_ID}:account", "AWS::::Account"),
+        (f"arn:aws:ec2:eu-central-1:{ACCOUNT_ID}:volume/vol-0123456789abcdef0", "AWS::::Account"),
         (f"arn:aws:iam::{ACCOUNT_ID}:role/alice", "AWS::IAM::User"),
         (f"arn:aws:iam:us-east-1:{ACCOUNT_ID}:user/alice", "AWS::IAM::User"),
         (f"arn:aws:ec2:us-east-1:{ACCOUNT_ID}:snapshot/snap-0123456789abcdef0", "AWS::EC2::Volume"),
