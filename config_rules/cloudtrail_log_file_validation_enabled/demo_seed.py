@@ -6,7 +6,7 @@ import boto3
 
 import resource_types
 from catalogue import Control
-from resource_types.s3_bucket.simulation import bucket_name, create_bucket
+from resource_types.s3_bucket.simulation import bucket_name, create_hardened_bucket
 from simulation.seeds import SeededResource
 
 # (validation on, trail name, multi-Region, note)
@@ -21,7 +21,7 @@ def seed(control: Control, account: str, region: str, in_process: bool = True) -
     cloudtrail = boto3.client("cloudtrail", region_name=region)
     kind = resource_types.get(control.resource_type)
     bucket = bucket_name("cloudtrail-logs", account, region)
-    create_bucket(boto3.client("s3", region_name=region), bucket, region)
+    create_hardened_bucket(boto3.client("s3", region_name=region), bucket, region)
     seeded = []
     for validation, name, multi_region, note in TRAILS:
         trail = cloudtrail.create_trail(

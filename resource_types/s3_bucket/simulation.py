@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import boto3
 import botocore.exceptions
 
@@ -77,6 +79,24 @@ def create_bucket(s3: object, name: str, region: str) -> None:
     """CreateBucket in `region` (us-east-1 takes no LocationConstraint)."""
     location = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
     s3.create_bucket(Bucket=name, **location)
+
+
+def create_hardened_bucket(s3: object, name: str, region: str) -> None:
+    """A bucket another type's seed needs on the side (e.g. a trail's log bucket), made as a bank would make it, so
+    that it is none of the S3 controls' problems: all four Block Public Access settings, SSE-KMS, and a bucket
+    policy denying requests without TLS."""
+    create_bucket(s3, name, region)
+    s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=BPA_ALL)
+    s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration=SSE_KMS)
+    deny_without_tls = {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [f"arn:aws:s3:::{name}", f"arn:aws:s3:::{name}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+    s3.put_bucket_policy(Bucket=name, Policy=json.dumps({"Version": "2012-10-17", "Statement": [deny_without_tls]}))
 
 
 def demo_buckets(account: str, region: str) -> None:
