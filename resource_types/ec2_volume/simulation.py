@@ -30,8 +30,8 @@ def configuration_items(account: str, region: str) -> list[dict]:
 
 
 def attach_to_a_running_instance(ec2: object, volume_id: str, zone: str) -> None:
-    """A running instance with the volume on /dev/sdf (its root volume encrypted, so the volume is its one
-    problem)."""
+    """A running instance with the volume on /dev/sdf (its root volume encrypted and IMDSv2 required, so the
+    volume is its one problem)."""
     instance = ec2.run_instances(
         ImageId="ami-12c6146b",
         MinCount=1,
@@ -39,6 +39,7 @@ def attach_to_a_running_instance(ec2: object, volume_id: str, zone: str) -> None
         InstanceType="t3.micro",
         Placement={"AvailabilityZone": zone},
         BlockDeviceMappings=[{"DeviceName": "/dev/sda1", "Ebs": {"VolumeSize": 8, "Encrypted": True}}],
+        MetadataOptions={"HttpTokens": "required", "HttpEndpoint": "enabled"},
     )["Instances"][0]["InstanceId"]
     ec2.attach_volume(VolumeId=volume_id, InstanceId=instance, Device="/dev/sdf")
 
