@@ -158,8 +158,8 @@ def _set(control_id, path, value):
             "['AWS::EC2::Volume'] not in the rule's APPLICABLE_RESOURCES",
         ),
         (
-            _set("iam-password-policy", "detection.resource_type", "AWS::RDS::DBInstance"),
-            "control 'iam-password-policy': field 'detection.resource_type': ['AWS::RDS::DBInstance'] not in the "
+            _set("iam-password-policy", "detection.resource_type", "AWS::Example::None"),
+            "control 'iam-password-policy': field 'detection.resource_type': ['AWS::Example::None'] not in the "
             "resource-type registry",
         ),
         (

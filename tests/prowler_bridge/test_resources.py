@@ -38,7 +38,7 @@ def _no_client(_service: str):
         ),
         # DEFAULT: last segment after '/' or ':'.
         (f"arn:aws:ec2:us-east-1:{ACCOUNT_ID}:security-group/sg-0abc", "AWS::EC2::SecurityGroup", "sg-0abc"),
-        (f"arn:aws:rds:eu-central-1:{ACCOUNT_ID}:db:prod-db", "AWS::RDS::DBInstance", "prod-db"),
+        (f"arn:aws:dynamodb:eu-central-1:{ACCOUNT_ID}:table/prod-table", "AWS::DynamoDB::Table", "prod-table"),
         (f"arn:aws-us-gov:lambda:us-gov-west-1:{ACCOUNT_ID}:function:fn", "AWS::Lambda::Function", "fn"),
     ],
 )
