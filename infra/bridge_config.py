@@ -6,20 +6,14 @@ from the synthesized cloud assembly.
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 from catalogue import Catalogue
 from infra.config_resources import rule_name
-from infra.runbooks import document_name
+from remedy_cli.deployment import document_name, runbook_role_name_template, runbook_role_path
 
 EXCLUSION_TAG_KEY = "remedy:exclude"
 ACTION_TARGET_NAME = "Remediate"
-# IAM role names are unique per account: the region keeps one deployment per region apart. CreateRole allows
-# 64 characters; names stay within 80% of that (the limits gate's headroom) for the longest region name.
-ROLE_NAME_BUDGET = int(64 * 0.8)
-REGION_MAX = len("-ap-southeast-2")
-DIGEST_CHARS = 4
 # IAM's own rule for a path (CreateRole: "/" or "/" + printable ASCII + "/", at most 512 characters), less the
 # characters that would act as wildcards or policy variables in the ARN patterns and conditions naming the roles.
 IAM_PATH = re.compile(r"^/(?:[\x21-\x7E]+/)?$")
@@ -60,25 +54,6 @@ def bridge_role_path(prefix: str, role_path: object = None) -> str:
     role, the bridge role may assume the member roles. Both sides must be synthesized with the same value.
     """
     return check_role_path(role_path) if role_path else f"/{prefix}/"
-
-
-def runbook_role_path(prefix: str) -> str:
-    """The IAM path of every runbook role: lets the bridge pass them all with one ARN pattern, at any count."""
-    return f"/{prefix}/runbooks/"
-
-
-def runbook_role_name_template(prefix: str, document_stem: str) -> str:
-    """Deterministic runbook role name, `{region}` filled at deploy (stack) and run time (bridge).
-
-    A stem too long for the budget keeps its start and gets 4 hex digits of its SHA-256, so names stay unique.
-    """
-    room = ROLE_NAME_BUDGET - len(prefix) - 1 - REGION_MAX
-    if room < 2 * DIGEST_CHARS:
-        raise ValueError(f"resource prefix {prefix!r} leaves no room for runbook role names; shorten it")
-    stem = document_stem
-    if len(stem) > room:
-        stem = stem[: room - DIGEST_CHARS] + hashlib.sha256(stem.encode()).hexdigest()[:DIGEST_CHARS]
-    return f"{prefix}-{stem}-{{region}}"
 
 
 def action_target_id(prefix: str) -> str:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import copy
 
-from catalogue import DRY_RUN_PARAMETER, Catalogue, Control, Runbook
-from infra.runbooks import CONTROL_ID_PARAMETER, TRIGGER_PARAMETER, document_name
+from catalogue import Catalogue, Control, Runbook
+from remedy_cli.deployment import document_name, remediation_parameters
 
 # rdklib: evaluate with the rule Lambda's own role instead of assuming a role through STS.
 RDKLIB_RULE_PARAMETERS = {"AssumeRoleMode": "false"}
@@ -61,27 +61,7 @@ def config_rule_properties(control: Control, prefix: str, function_arn: object) 
 def remediation_properties(control: Control, runbook: Runbook, prefix: str, role_arn: object) -> dict:
     """Properties of the AWS::Config::RemediationConfiguration: automatic or the console's Remediate button."""
     remediation = control.remediation
-    parameters: dict = {"AutomationAssumeRole": {"StaticValue": {"Values": [role_arn]}}}
-    if DRY_RUN_PARAMETER in runbook.parameters:
-        # The Remediate button and automatic remediation make the change; previews are started by hand.
-        parameters[DRY_RUN_PARAMETER] = {"StaticValue": {"Values": ["false"]}}
-    # Which control's mode applies, and who starts: Config's automatic remediation and its Remediate button use
-    # this one configuration, so a control with Automatic true reports every Config run as automatic.
-    parameters[CONTROL_ID_PARAMETER] = {"StaticValue": {"Values": [control.id]}}
-    trigger = "config-automatic" if remediation.automatic else "config-manual"
-    parameters[TRIGGER_PARAMETER] = {"StaticValue": {"Values": [trigger]}}
-    for name, source in remediation.parameters.items():
-        if source.kind == "resource":
-            parameters[name] = {"ResourceValue": {"Value": "RESOURCE_ID"}}
-        elif source.kind == "rule_parameter":
-            value = control.detection.parameters[source.value]
-            if value == "":
-                continue  # an empty rule parameter means "not enforced": the runbook's default (unset) applies
-            parameters[name] = {"StaticValue": {"Values": [value]}}
-        elif source.kind == "context":
-            continue  # unresolved CDK context (see catalogue.deployed): the runbook's default applies
-        else:
-            parameters[name] = {"StaticValue": {"Values": [source.value]}}
+    parameters = remediation_parameters(control, runbook, role_arn)
     return {
         "ConfigRuleName": rule_name(prefix, control),
         "TargetType": "SSM_DOCUMENT",

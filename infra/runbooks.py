@@ -22,6 +22,8 @@ import jsonschema
 
 import resource_types
 from catalogue import DRY_RUN_PARAMETER, REPO_ROOT, Catalogue, Runbook, load_catalogue
+from remedy_cli.deployment import CONTROL_ID_PARAMETER, DEFAULT_PREFIX, TRIGGER_PARAMETER
+from remedy_cli.deployment import document_name as document_name  # the deployed name, shared with `remedy`
 
 SCHEMA_PATH = REPO_ROOT / "node_modules" / "aws-ssm-document-language-service" / "dist" / "schema.json"
 SCRIPT_RUNTIME = "python3.11"
@@ -37,8 +39,6 @@ CONTROLS_MODULE = REPO_ROOT / "ssm_documents" / "_support" / "controls.py"
 GUARD_STEP = "CheckRemedyControls"
 GUARD_BRANCH = "StopIfSkippedByRemedyControls"
 GUARD_HANDLER = "check_remedy_controls"
-CONTROL_ID_PARAMETER, TRIGGER_PARAMETER = "ControlId", "Trigger"
-DEFAULT_PREFIX = "remedy"
 
 APPROVE_ACTION = "aws:approve"
 # CDK context that sets the approval defaults of runbooks with an aws:approve step (destructive ones).
@@ -491,8 +491,3 @@ def fill(template: object, **values: str) -> object:
     if isinstance(template, list | tuple):
         return [fill(v, **values) for v in template]
     return template
-
-
-def document_name(prefix: str, runbook: Runbook) -> str:
-    """Deployed SSM document name, e.g. Remedy-SetIamPasswordPolicy."""
-    return f"{prefix.capitalize()}-{runbook.document_stem}"

@@ -41,6 +41,7 @@ from infra.runbooks import (
     runbook_grants,
 )
 from infra.runtimes import LAMBDA_RUNTIME
+from remedy_cli import deployment
 
 DEPLOYMENT_MODES = ("standalone", "conformance-pack")
 # What a role may hold beyond the calls its code makes (tests/infra/test_least_privilege.py checks both ways).
@@ -75,8 +76,9 @@ PACK_INLINE_BYTES = int(51_200 * 0.8)
 
 def runbook_role_arn(stack: cdk.Stack, prefix: str, runbook: Runbook) -> str:
     """The runbook role's ARN from its deterministic path and name, usable from any stack of the deployment."""
-    name = runbook_role_name_template(prefix, runbook.document_stem).format(region=stack.region)
-    return f"arn:{stack.partition}:iam::{stack.account}:role{runbook_role_path(prefix)}{name}"
+    return deployment.runbook_role_arn(
+        prefix, runbook, partition=stack.partition, account=stack.account, region=stack.region
+    )
 
 
 class RemedyStack(cdk.Stack):

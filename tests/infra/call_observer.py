@@ -31,7 +31,7 @@ from tests.aws_calls import iam_actions
 REPO_ROOT = Path(__file__).resolve().parents[2]
 OUTPUT_VARIABLE = "REMEDY_OBSERVED_CALLS"
 _PRODUCT_DIRS = tuple(str(REPO_ROOT / d) + os.sep for d in ("config_rules", "ssm_documents", "prowler_bridge"))
-_AUTOMATION = str(REPO_ROOT / "simulation" / "ssm_automation.py")
+_AUTOMATION = str(REPO_ROOT / "remedy_cli" / "automation.py")
 _RETRY_CONSUMER = str(REPO_ROOT / "prowler_bridge" / "retry.py")  # a Lambda of its own, with its own role
 
 observed: dict[str, set[str]] = defaultdict(set)
@@ -55,7 +55,7 @@ def _code_frame(frame: object) -> str | None:
     filename = frame.f_code.co_filename
     if filename.startswith(_PRODUCT_DIRS) or f"{os.sep}rdklib{os.sep}" in filename:
         return "code"
-    # simulation.ssm_automation runs a script step as a module named "<document:step>", API steps in _call.
+    # remedy_cli.automation runs a script step as a module named "<document:step>", API steps in _call.
     if (filename.startswith("<") and ":" in filename) or (filename == _AUTOMATION and frame.f_code.co_name == "_call"):
         return "code"
     return None
