@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
+from datetime import UTC, datetime
 
+import boto3
 import botocore.exceptions
 
 from catalogue import FRAMEWORKS, Catalogue, CatalogueError, Control, load_catalogue
+from remedy_cli import asff, output, remediate
 from remedy_cli import controls as controls_view
-from remedy_cli import output
-from remedy_cli.aws import open_session
+from remedy_cli.aws import ReadOnlyGuard, open_session
+from remedy_cli.deployment import DEFAULT_PREFIX, document_name
+from remedy_cli.plan import SUCCESS, Plan, Planner, plan_text
 from remedy_cli.scan import ERROR, Scanner
 
 
@@ -30,8 +35,9 @@ def _names(values: list[str] | None) -> list[str]:
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="remedy",
-        description="Remedy's operator command line: list the control catalogue and its framework coverage, and "
-        "scan an AWS account with the catalogue's rules (read-only).",
+        description="Remedy's operator command line: list the control catalogue and its framework coverage, "
+        "scan an AWS account with the catalogue's rules (read-only), plan the fixes (the runbooks' dry runs, "
+        "read-only) and start a deployed runbook on one resource.",
     )
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -52,31 +58,81 @@ def parser() -> argparse.ArgumentParser:
         description="Run the catalogue's AWS Config rule code, unmodified, against an account: resources from AWS "
         "Config where a recorder records their type, else from the services' read APIs. Only reads: the rules' "
         "PutEvaluations calls are answered locally and any other call that is not a read is refused before it is "
-        "sent. Exit status 1 if a rule could not evaluate something (compliance ERROR).",
+        "sent. Exit status 1 if a rule could not evaluate something (compliance ERROR). --format asff writes "
+        "AWS Security Finding Format findings for Security Hub's BatchImportFindings.",
     )
-    scan.add_argument("--profile", help="AWS named profile (default: the environment's credentials)")
-    scan.add_argument("--role-arn", help="assume this role (sts:AssumeRole) and scan with its credentials")
-    scan.add_argument(
-        "--region",
-        action="append",
-        help="region to scan; repeat for several (default: AWS_REGION, else the profile's region). "
-        "Controls of account-global resources run in the first region only",
+    _account_options(scan)
+    _selection_options(scan)
+    _format_options(scan, ("table", "json", "asff"))
+    scan.set_defaults(run=run_scan)
+
+    planning = commands.add_parser(
+        "plan",
+        help="what the runbooks would change on each non-compliant resource (their dry runs, read-only)",
+        description="Scan as `remedy scan` does, then run each non-compliant resource's runbook in this process "
+        "with DryRun=true and its parameters filled as the remediation configuration fills them, and print what "
+        "it would change (PlannedState, Message). Read-only like the scan: a call that is not a read is refused "
+        "before it is sent. Approval steps and the change itself are not run. Exit status 1 if a dry run failed.",
     )
-    scan.add_argument("--endpoint-url", help="send every call to this endpoint (an emulator such as a moto server)")
-    scan.add_argument("--controls", action="append", help="control ids to run (comma-separated or repeated)")
-    scan.add_argument(
+    _account_options(planning)
+    _selection_options(planning)
+    _prefix_option(planning)
+    _format_options(planning)
+    planning.set_defaults(run=run_plan)
+
+    fix = commands.add_parser(
+        "remediate",
+        help="start the deployed runbook of a control on one resource, after its plan and a confirmation",
+        description="Show the plan for one resource, ask for confirmation (on a terminal; --yes skips it; without "
+        "a terminal and --yes nothing starts, exit status 2), start the deployed runbook with SSM "
+        "StartAutomationExecution, parameters filled as the control's remediation configuration fills them "
+        "(Trigger manual), and follow it until it ends. Exit status 0 when it succeeded, 1 otherwise.",
+    )
+    fix.add_argument("--control", required=True, help="the control id (remedy controls lists them)")
+    fix.add_argument("--resource", required=True, help="the resource's AWS Config resource id (as remedy scan shows)")
+    fix.add_argument("--yes", action="store_true", help="start without asking")
+    fix.add_argument("--poll-seconds", type=float, default=5.0, help="seconds between status reads (default 5)")
+    _account_options(fix, several_regions=False)
+    _prefix_option(fix)
+    fix.set_defaults(run=run_remediate)
+    return top
+
+
+def _account_options(command: argparse.ArgumentParser, several_regions: bool = True) -> None:
+    command.add_argument("--profile", help="AWS named profile (default: the environment's credentials)")
+    command.add_argument("--role-arn", help="assume this role (sts:AssumeRole) and work with its credentials")
+    if several_regions:
+        command.add_argument(
+            "--region",
+            action="append",
+            help="region to scan; repeat for several (default: AWS_REGION, else the profile's region). "
+            "Controls of account-global resources run in the first region only",
+        )
+    else:
+        command.add_argument("--region", help="the resource's region (default: AWS_REGION, else the profile's)")
+    command.add_argument("--endpoint-url", help="send every call to this endpoint (an emulator such as a moto server)")
+
+
+def _selection_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--controls", action="append", help="control ids to run (comma-separated or repeated)")
+    command.add_argument(
         "--frameworks",
         action="append",
         help=f"run the controls mapped to these frameworks ({', '.join(FRAMEWORKS)}; comma-separated or repeated)",
     )
-    scan.add_argument("--workers", type=int, default=8, help="threads reading and evaluating at once (default 8)")
-    _format_options(scan)
-    scan.set_defaults(run=run_scan)
-    return top
+    command.add_argument("--workers", type=int, default=8, help="threads reading and evaluating at once (default 8)")
 
 
-def _format_options(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--format", choices=("table", "json"), default="table", help="output format (default table)")
+def _prefix_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--prefix",
+        default=DEFAULT_PREFIX,
+        help=f"the deployment's resource prefix, CDK context remedy:resourcePrefix (default {DEFAULT_PREFIX})",
+    )
+
+
+def _format_options(command: argparse.ArgumentParser, formats: tuple[str, ...] = ("table", "json")) -> None:
+    command.add_argument("--format", choices=formats, default="table", help="output format (default table)")
     command.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
 
 
@@ -110,23 +166,116 @@ def selected(catalogue: Catalogue, control_ids: list[str], frameworks: list[str]
     return [c for c in catalogue.controls if c.id in control_ids or set(c.frameworks) & set(frameworks)]
 
 
-def run_scan(args: argparse.Namespace, catalogue: Catalogue) -> int:
-    chosen = selected(catalogue, _names(args.controls), _names(args.frameworks))
-    regions = _names(args.region) or [r for r in (os.environ.get("AWS_REGION"),) if r]
+def _regions(args: argparse.Namespace) -> list[str]:
+    values = args.region if isinstance(args.region, list) else [args.region] if args.region else []
+    return _names(values) or [r for r in (os.environ.get("AWS_REGION"),) if r]
+
+
+def _session_and_regions(args: argparse.Namespace) -> tuple[boto3.Session, list[str]]:
+    """The session of --profile / --role-arn / --endpoint-url, and the regions asked for (else its region)."""
+    regions = _regions(args)
     session = open_session(args.profile, args.role_arn, args.endpoint_url, regions[0] if regions else None)
     regions = regions or [r for r in (session.region_name,) if r]
     if not regions:
         raise UsageError("no region: give --region (or set AWS_REGION, or a region in the profile)")
+    return session, regions
+
+
+def _scan(args: argparse.Namespace, catalogue: Catalogue) -> Scanner:
+    chosen = selected(catalogue, _names(args.controls), _names(args.frameworks))
+    session, regions = _session_and_regions(args)
     progress = output.Progress("scan")
-    results = Scanner(session, chosen, regions, workers=max(1, args.workers), progress=progress).run()
+    scanner = Scanner(session, chosen, regions, workers=max(1, args.workers), progress=progress)
+    scanner.run()
     progress.finish()
-    if args.format == "json":
+    return scanner
+
+
+def _timestamp() -> str:
+    """Now, as ASFF's timestamps are written (ISO 8601, UTC, milliseconds, Z)."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def run_scan(args: argparse.Namespace, catalogue: Catalogue) -> int:
+    scanner = _scan(args, catalogue)
+    results = scanner.results
+    if args.format == "asff":
+        partition = asff.partition_of(scanner.caller_arn)
+        text = output.as_json(asff.findings(results, catalogue, scanner.resource_name, partition, _timestamp()))
+    elif args.format == "json":
         text = output.as_json([result.as_dict() for result in results])
     else:
         rows = [[str(value) for value in result.as_dict().values()] for result in results]
         text = output.table(SCAN_COLUMNS, rows)
     output.write(text, args.output)
     return 1 if any(result.compliance == ERROR for result in results) else 0
+
+
+def _planner(args: argparse.Namespace, catalogue: Catalogue, account: str, caller_arn: str) -> Planner:
+    """A planner whose runbook steps, in each region, use a session of their own guarded read-only."""
+
+    @functools.cache
+    def session_for(region: str) -> boto3.Session:
+        session = open_session(args.profile, args.role_arn, args.endpoint_url, region)
+        ReadOnlyGuard(set()).install(session)
+        return session
+
+    partition = asff.partition_of(caller_arn)
+    return Planner(catalogue, session_for, prefix=args.prefix, account=account, partition=partition)
+
+
+def run_plan(args: argparse.Namespace, catalogue: Catalogue) -> int:
+    scanner = _scan(args, catalogue)
+    planner = _planner(args, catalogue, scanner.account, scanner.caller_arn)
+    plans = [
+        planner.plan(catalogue.control(result.control), result.region, result.resource_id)
+        for result in scanner.results
+        if result.compliance == "NON_COMPLIANT"
+    ]
+    text = output.as_json([plan.as_dict() for plan in plans]) if args.format == "json" else plan_text(plans)
+    output.write(text, args.output)
+    errors = any(result.compliance == ERROR for result in scanner.results)
+    return 1 if errors or any(plan.status != SUCCESS for plan in plans) else 0
+
+
+def run_remediate(args: argparse.Namespace, catalogue: Catalogue) -> int:
+    try:
+        control = catalogue.control(args.control)
+    except KeyError:
+        known = ", ".join(sorted(c.id for c in catalogue.controls))
+        raise UsageError(f"unknown control: {args.control} (controls: {known})") from None
+    session, (region, *_) = _session_and_regions(args)
+    identity = session.client("sts", region_name=region).get_caller_identity()
+    account, partition = identity["Account"], asff.partition_of(identity["Arn"])
+    plan: Plan = _planner(args, catalogue, account, identity["Arn"]).plan(control, region, args.resource)
+    sys.stdout.write(plan_text([plan]))
+    if plan.status != SUCCESS:
+        print("remedy remediate: the dry run did not succeed; nothing started", file=sys.stderr)
+        return 1
+    runbook = catalogue.runbooks[control.remediation.runbook]
+    name = document_name(args.prefix, runbook)
+    answer = remediate.confirmed(f"Start {name} on {args.resource} in {account} {region}?", args.yes)
+    if answer is None:
+        print("remedy remediate: not a terminal: pass --yes to start the runbook; nothing started", file=sys.stderr)
+        return 2
+    if not answer:
+        print("Nothing started.")
+        return 2
+    parameters = remediate.start_parameters(
+        control,
+        runbook,
+        prefix=args.prefix,
+        partition=partition,
+        account=account,
+        region=region,
+        resource_id=args.resource,
+    )
+    ssm = session.client("ssm", region_name=region)
+    execution_id = remediate.start(ssm, control, runbook, parameters, args.prefix)
+    remediate.report(f"Started {name}: execution {execution_id}")
+    execution = remediate.follow(ssm, execution_id, poll_seconds=args.poll_seconds, report=remediate.report)
+    sys.stdout.write(remediate.outcome_text(execution))
+    return 0 if execution.get("AutomationExecutionStatus") in remediate.SUCCEEDED else 1
 
 
 def main(argv: list[str] | None = None) -> int:

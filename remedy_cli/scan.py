@@ -102,20 +102,27 @@ class Scanner:
         self.guard = ReadOnlyGuard({rule_name(c) for c in controls})
         self.guard.install(session)
         self.account = ""
+        self.caller_arn = ""  # sts:GetCallerIdentity's Arn (its partition names the scan's)
+        # (region, resource type, AWS Config resource id) -> the configuration item's resourceName
+        self.names: dict[tuple[str, str, str], str] = {}
+        self._read: set[tuple[str, str]] = set()  # (region, resource type) read for names
+        self.results: list[Result] = []  # what the last run() returned
         self._done, self._total, self._lock = 0, 0, threading.Lock()
 
     # Orchestration ---------------------------------------------------------------------------------------------
     def run(self) -> list[Result]:
         """Every selected control in every region (a home-region-only control in the first region only)."""
         with self._default_session(), contextlib.redirect_stdout(io.StringIO()):  # rules print their logs
-            self.account = self.session.client("sts").get_caller_identity()["Account"]
+            identity = self.session.client("sts").get_caller_identity()
+            self.account, self.caller_arn = identity["Account"], identity["Arn"]
             modules = {c.detection.rule: load_rule(c.detection.rule) for c in self.controls}
             tasks = self._tasks()
             self._total = len(tasks)
             with ThreadPoolExecutor(max_workers=self.workers) as pool:
                 batches = list(pool.map(lambda task: self._evaluate(modules[task.control.detection.rule], task), tasks))
         results = [result for batch in batches for result in batch]
-        return sorted(results, key=lambda r: (r.control, r.region, r.resource_type, r.resource_id))
+        self.results = sorted(results, key=lambda r: (r.control, r.region, r.resource_type, r.resource_id))
+        return self.results
 
     @contextlib.contextmanager
     def _default_session(self) -> Iterator[None]:
@@ -150,6 +157,7 @@ class Scanner:
         recording = self._recording(sorted({region for region, _ in wanted}))
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
             found = dict(zip(wanted, pool.map(lambda key: self._items(*key, recording[key[0]]), wanted), strict=True))
+        self._remember_names(found)
         for c in self.controls:
             if c.detection.trigger != "change":
                 continue
@@ -164,6 +172,24 @@ class Scanner:
 
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
             return dict(zip(regions, pool.map(read, regions), strict=True))
+
+    def _remember_names(self, found: dict[tuple[str, str], list[dict]]) -> None:
+        for (region, resource_type), items in found.items():
+            self._read.add((region, resource_type))
+            for item in items:
+                key = (region, resource_type, item["resourceId"])
+                self.names[key] = item.get("resourceName") or item["resourceId"]
+
+    def resource_name(self, result: Result) -> str:
+        """The name of the resource a result is about (its configuration item's resourceName), read as the scan
+        reads items when no change-triggered control found it (a periodic rule reports ids only)."""
+        key = (result.region, result.resource_type, result.resource_id)
+        if key not in self.names and key[:2] not in self._read:
+            self._read.add(key[:2])
+            with self._default_session():
+                recording = self._recording([result.region])[result.region]
+                self._remember_names({key[:2]: self._items(result.region, result.resource_type, recording)})
+        return self.names.get(key, result.resource_id)
 
     def _items(self, region: str, resource_type: str, recording: tuple) -> list[dict]:
         if discovery.records(recording, resource_type):
