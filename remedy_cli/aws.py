@@ -26,7 +26,7 @@ SESSION_NAME = "remedy-scan"
 
 
 class ReadOnlyViolationError(RuntimeError):
-    """Code running in the scan tried an operation that is not a read; it was not sent."""
+    """Code running in the scan (or a plan's runbook) tried an operation that is not a read; it was not sent."""
 
 
 def is_read(operation: str) -> bool:
@@ -103,8 +103,8 @@ def _request_body(params: dict) -> dict:
 class ReadOnlyGuard:
     """Answers the scan rules' PutEvaluations (kept by result token) and refuses every call that does not read."""
 
-    def __init__(self, rule_names: set[str]) -> None:
-        self.rule_names = rule_names
+    def __init__(self, rule_names: set[str], command: str = "remedy scan") -> None:
+        self.rule_names, self.command = rule_names, command
         self._evaluations: dict[str, list[dict]] = {}
         self._lock = threading.Lock()
 
@@ -131,5 +131,5 @@ class ReadOnlyGuard:
         ):
             return _response({"EvaluationResults": []})  # the scan's rules have no earlier evaluations
         if not is_read(operation):
-            raise ReadOnlyViolationError(f"{service}:{operation} refused: remedy scan only reads")
+            raise ReadOnlyViolationError(f"{service}:{operation} refused: {self.command} only reads")
         return None

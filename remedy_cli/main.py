@@ -217,7 +217,7 @@ def _planner(args: argparse.Namespace, catalogue: Catalogue, account: str, calle
     @functools.cache
     def session_for(region: str) -> boto3.Session:
         session = open_session(args.profile, args.role_arn, args.endpoint_url, region)
-        ReadOnlyGuard(set()).install(session)
+        ReadOnlyGuard(set(), command="remedy plan").install(session)
         return session
 
     partition = asff.partition_of(caller_arn)
