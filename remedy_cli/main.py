@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import boto3
 import botocore.exceptions
 
-from catalogue import FRAMEWORKS, Catalogue, CatalogueError, Control, load_catalogue
+from catalogue import FRAMEWORKS, Catalogue, CatalogueError, Control, Runbook, load_catalogue
 from remedy_cli import asff, output, remediate
 from remedy_cli import controls as controls_view
 from remedy_cli.aws import ReadOnlyGuard, open_session
@@ -246,15 +246,14 @@ def run_remediate(args: argparse.Namespace, catalogue: Catalogue) -> int:
         raise UsageError(f"unknown control: {args.control} (controls: {known})") from None
     session, (region, *_) = _session_and_regions(args)
     identity = session.client("sts", region_name=region).get_caller_identity()
-    account, partition = identity["Account"], asff.partition_of(identity["Arn"])
-    plan: Plan = _planner(args, catalogue, account, identity["Arn"]).plan(control, region, args.resource)
+    plan: Plan = _planner(args, catalogue, identity["Account"], identity["Arn"]).plan(control, region, args.resource)
     sys.stdout.write(plan_text([plan]))
     if plan.status != SUCCESS:
         print("remedy remediate: the dry run did not succeed; nothing started", file=sys.stderr)
         return 1
     runbook = catalogue.runbooks[control.remediation.runbook]
-    name = document_name(args.prefix, runbook)
-    answer = remediate.confirmed(f"Start {name} on {args.resource} in {account} {region}?", args.yes)
+    question = f"Start {document_name(args.prefix, runbook)} on {args.resource} in {identity['Account']} {region}?"
+    answer = remediate.confirmed(question, args.yes)
     if answer is None:
         print("remedy remediate: not a terminal: pass --yes to start the runbook; nothing started", file=sys.stderr)
         return 2
@@ -265,15 +264,23 @@ def run_remediate(args: argparse.Namespace, catalogue: Catalogue) -> int:
         control,
         runbook,
         prefix=args.prefix,
-        partition=partition,
-        account=account,
+        partition=asff.partition_of(identity["Arn"]),
+        account=identity["Account"],
         region=region,
         resource_id=args.resource,
     )
-    ssm = session.client("ssm", region_name=region)
-    execution_id = remediate.start(ssm, control, runbook, parameters, args.prefix)
-    remediate.report(f"Started {name}: execution {execution_id}")
-    execution = remediate.follow(ssm, execution_id, poll_seconds=args.poll_seconds, report=remediate.report)
+    return _start_and_follow(args, session.client("ssm", region_name=region), runbook, parameters)
+
+
+def _start_and_follow(args: argparse.Namespace, ssm: object, runbook: Runbook, parameters: dict) -> int:
+    """Start the deployed runbook, follow it to its end, print the outcome; 0 when it succeeded."""
+    execution_id = remediate.start(ssm, runbook, parameters, args.prefix)
+    remediate.report(f"Started {document_name(args.prefix, runbook)}: execution {execution_id}")
+    try:
+        execution = remediate.follow(ssm, execution_id, poll_seconds=args.poll_seconds, report=remediate.report)
+    except KeyboardInterrupt:
+        print(f"remedy remediate: stopped following; execution {execution_id} goes on", file=sys.stderr)
+        return 1
     sys.stdout.write(remediate.outcome_text(execution))
     return 0 if execution.get("AutomationExecutionStatus") in remediate.SUCCEEDED else 1
 

@@ -2,8 +2,9 @@
 
 The runbook (ssm_documents/<runbook>/document.yaml, its script.py steps) runs in this process through the SSM
 Automation interpreter (remedy_cli.automation) with DryRun=true and its other parameters filled as the control's
-remediation configuration fills them. Every AWS call of its steps goes through a session guarded as the scan's is
-(remedy_cli.aws.ReadOnlyGuard): a call that is not a read is refused before it is sent, whatever the runbook does.
+remediation configuration fills them. Its steps' clients (a script's boto3.client(), an API step's) come from a
+session guarded as the scan's is (remedy_cli.aws.ReadOnlyGuard): a call that is not a read is refused before it is
+sent, whatever the runbook does.
 Steps the dry run never reaches (an approval, the change itself) are listed, not run. The build's guard step
 (remediation pause and modes) is not part of the plan: it decides whether a run goes ahead, not what it changes.
 """

@@ -49,7 +49,7 @@ def start_parameters(
     return execution_parameters(control, runbook, role, resource_id) | {TRIGGER_PARAMETER: [MANUAL_TRIGGER]}
 
 
-def start(ssm: Any, control: Control, runbook: Runbook, parameters: dict[str, list[str]], prefix: str) -> str:
+def start(ssm: Any, runbook: Runbook, parameters: dict[str, list[str]], prefix: str) -> str:
     """Start the deployed document; its execution id. ClientToken makes a retried request start one run."""
     response = ssm.start_automation_execution(
         DocumentName=document_name(prefix, runbook), Parameters=parameters, ClientToken=str(uuid.uuid4())
