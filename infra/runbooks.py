@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import copy
 import functools
+import importlib.util
 import io
 import json
 import tokenize
@@ -36,6 +37,13 @@ _IAM_PREFIX = {"elbv2": "elasticloadbalancing", "logs": "logs", "stepfunctions":
 # Runbook code shared by every runbook: imports from this package are inlined by the build.
 SUPPORT_PACKAGE = "ssm_documents._support"
 CONTROLS_MODULE = REPO_ROOT / "ssm_documents" / "_support" / "controls.py"
+# What "non-compliant" means for a control whose rule and runbook both need it: a package of the rules' layer
+# (config_rules/_layer/python/compliance), inlined like the support package; its parameter tables are checked
+# against the document's parameters (check_shared_parameters).
+COMPLIANCE_PACKAGE = "compliance"
+RULE_LAYER_PYTHON = REPO_ROOT / "config_rules" / "_layer" / "python"
+# Package -> the folder it is imported from (as Lambda and the tests' pythonpath see it).
+INLINED_PACKAGES = {SUPPORT_PACKAGE: REPO_ROOT, COMPLIANCE_PACKAGE: RULE_LAYER_PYTHON}
 GUARD_STEP = "CheckRemedyControls"
 GUARD_BRANCH = "StopIfSkippedByRemedyControls"
 GUARD_HANDLER = "check_remedy_controls"
@@ -187,13 +195,14 @@ def _used_names(node: ast.stmt) -> set[str]:
 
 
 def _support_path(module: str) -> Path | None:
-    """The file of a module of the support package, None for any other module."""
-    if module != SUPPORT_PACKAGE and not module.startswith(SUPPORT_PACKAGE + "."):
-        return None
-    path = REPO_ROOT.joinpath(*module.split(".")).with_suffix(".py")
-    if not path.is_file():
-        raise RunbookError(f"support module {module} does not exist ({path})")
-    return path
+    """The file of a module of a package the build inlines (INLINED_PACKAGES), None for any other module."""
+    for package, root in INLINED_PACKAGES.items():
+        if module == package or module.startswith(package + "."):
+            path = root.joinpath(*module.split(".")).with_suffix(".py")
+            if not path.is_file():
+                raise RunbookError(f"support module {module} does not exist ({path})")
+            return path
+    return None
 
 
 def _needed(body: list[ast.stmt], roots: list[str]) -> set[int]:
@@ -278,12 +287,102 @@ def script_for_handler(source: str, handler: str) -> str:
     Statements are kept in source order with their decorators, so the result behaves as the module does for that
     handler; every line is a source line, unchanged but for a trailing comment. Docstrings, comments and statements
     it never reaches are left out.
-    An import from the support package (ssm_documents._support) is replaced by what it brings that is needed.
+    An import from a package the build inlines (ssm_documents._support, the rules' compliance package) is replaced by
+    what it brings that is needed.
     """
     tree = ast.parse(source)
     if not any(isinstance(n, ast.FunctionDef) and n.name == handler for n in tree.body):
         raise RunbookError(f"handler {handler!r} is not a top-level function of the script")
     return "\n\n".join(_chunks(source, [handler], keep_future=True, inlined=set())) + "\n"
+
+
+def integer_range_pattern(low: int, high: int, *, optional: bool = False) -> str:
+    """An allowedPattern accepting exactly the decimal numbers `low`..`high` (no sign, no leading zero; also "" when
+    `optional`): what the build requires of a String parameter whose range a compliance module declares."""
+    if not 0 <= low <= high:
+        raise ValueError(f"not a range of whole numbers: {low}..{high}")
+    parts = []
+    for digits in range(len(str(low)), len(str(high)) + 1):
+        first, last = max(low, 10 ** (digits - 1) if digits > 1 else 0), min(high, 10**digits - 1)
+        parts += _same_length_patterns(str(first), str(last))
+    return ("^$|" if optional else "") + f"^({'|'.join(parts)})$"
+
+
+def _digit_class(first: int, last: int) -> str:
+    return str(first) if first == last else f"[{first}-{last}]"
+
+
+def _same_length_patterns(first: str, last: str) -> list[str]:
+    """Patterns matching the digit strings from `first` to `last` (same length, first <= last)."""
+    if first == last:
+        return [first]
+    head, tail = int(first[0]), int(last[0])
+    if head == tail:
+        return [first[0] + p for p in _same_length_patterns(first[1:], last[1:])]
+    rest = len(first) - 1
+    if rest == 0:
+        return [_digit_class(head, tail)]
+    parts, any_rest = [], "[0-9]" + (f"{{{rest}}}" if rest > 1 else "")
+    if first[1:] != "0" * rest:
+        parts += [first[0] + p for p in _same_length_patterns(first[1:], "9" * rest)]
+        head += 1
+    upper = []
+    if last[1:] != "9" * rest:
+        upper = [last[0] + p for p in _same_length_patterns("0" * rest, last[1:])]
+        tail -= 1
+    if head <= tail:
+        parts.append(_digit_class(head, tail) + any_rest)
+    return parts + upper
+
+
+def _compliance_modules(script: str) -> list[str]:
+    """The compliance modules (compliance.<control>) a runbook script imports from."""
+    return sorted(
+        {
+            node.module
+            for node in ast.parse(script).body
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(COMPLIANCE_PACKAGE + ".")
+        }
+    )
+
+
+@functools.cache
+def compliance_tables(module: str) -> tuple[dict[str, tuple], dict[str, bool]]:
+    """(INTEGER_PARAMETERS, BOOLEAN_PARAMETERS) of a compliance module, loaded from its file (standard library only)."""
+    path = _support_path(module)
+    spec = importlib.util.spec_from_file_location(f"_remedy_build_{module.replace('.', '_')}", path)
+    loaded = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(loaded)
+    return dict(getattr(loaded, "INTEGER_PARAMETERS", {})), dict(getattr(loaded, "BOOLEAN_PARAMETERS", {}))
+
+
+def check_shared_parameters(runbook: Runbook, document: dict, script: str) -> None:
+    """Every document parameter that a compliance module the script imports declares must agree with it: a range
+    is a String parameter whose allowedPattern is integer_range_pattern of that range (so SSM refuses a value
+    out of range before any step runs) and whose default is the module's; a flag's default is the module's."""
+    parameters = document.get("parameters") or {}
+    for module in _compliance_modules(script):
+        integers, booleans = compliance_tables(module)
+        for name, (default, low, high) in integers.items():
+            if name in parameters:
+                expected = {
+                    "type": "String",
+                    "allowedPattern": integer_range_pattern(low, high, optional=default is None),
+                }
+                expected["default"] = "" if default is None else str(default)
+                _require(runbook, name, parameters[name], expected, f"{module} {low}..{high}")
+        for name, default in booleans.items():
+            if name in parameters:
+                _require(runbook, name, parameters[name], {"type": "Boolean", "default": default}, module)
+
+
+def _require(runbook: Runbook, name: str, spec: dict, expected: dict, source: str) -> None:
+    for key, value in expected.items():
+        if spec.get(key) != value:
+            raise RunbookError(
+                f"runbook '{runbook.name}': parameter {name} has {key} {spec.get(key)!r}, "
+                f"but {source} requires {value!r}"
+            )
 
 
 def _guard_steps(target: GuardTarget, prefix: str, first_step: str) -> list[dict]:
@@ -399,6 +498,7 @@ def render_document(
         if inputs.get("Handler") not in runbook.script_functions:
             raise RunbookError(f"{where}: handler '{inputs.get('Handler')}' is not a function in script.py")
         inputs["Script"] = script_for_handler(script, inputs["Handler"])
+    check_shared_parameters(runbook, document, script)
     _add_guard(document, runbook, target or guard_target(_default_catalogue(), runbook), prefix)
     validate_document(document, runbook.name)
     return document

@@ -5,7 +5,8 @@ access_key_1_active / access_key_1_last_rotated and access_key_2_* columns,
 https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_getting-report.html) and lists the users
 (iam:ListUsers, 1,000 a page) for the UserId (AIDA...) AWS Config records as an IAM user's resource id.
 A user with an Active key older than MaxAccessKeyAge whole days is NON_COMPLIANT; inactive keys do not count
-(they cannot authenticate).
+(they cannot authenticate). That definition and the parameter's range are compliance.iam_access_key_rotation (this
+rule's layer), which the runbook DeactivateUnrotatedIamAccessKeys embeds too.
 
 IAM hands out the same report for four hours after generating it, so the rule confirms every user the
 report shows with an old active key, and every user the report does not know (created since), with
@@ -26,6 +27,7 @@ from datetime import UTC, datetime
 
 import botocore.exceptions
 import rule_support
+from compliance.iam_access_key_rotation import INTEGER_PARAMETERS, key_age_days, too_old, unrotated_keys
 from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator, InvalidParametersError
 from rule_support import Retrier, RuleEvaluationError, error_code, handle, reject_unknown_parameters, shown
 
@@ -41,9 +43,7 @@ IAM_ACTIONS = (
     "config:GetComplianceDetailsByConfigRule",
 )
 RULE_PARAMETERS = {"MaxAccessKeyAge"}
-DEFAULT_MAX_ACCESS_KEY_AGE = 90
-MIN_MAX_ACCESS_KEY_AGE = 1
-MAX_MAX_ACCESS_KEY_AGE = 3650
+DEFAULT_MAX_ACCESS_KEY_AGE, MIN_MAX_ACCESS_KEY_AGE, MAX_MAX_ACCESS_KEY_AGE = INTEGER_PARAMETERS["MaxAccessKeyAge"]
 # ListUsers MaxItems accepts 1..1000 (https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListUsers.html).
 LIST_USERS_PAGE_SIZE = 1000
 # Waiting for a report being generated: 2, 4, 8, then 16 s between GenerateCredentialReport polls, 120 s in
@@ -69,15 +69,8 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def key_age_days(create_date: datetime, now: datetime) -> int:
-    """Whole days elapsed since `create_date` (a key is too old when this exceeds the limit)."""
-    if create_date.tzinfo is None:
-        create_date = create_date.replace(tzinfo=UTC)
-    return (now - create_date).days
-
-
 def parse_max_access_key_age(value: object) -> int:
-    """The MaxAccessKeyAge parameter as an int in 1..3650, or InvalidParametersError."""
+    """The MaxAccessKeyAge parameter as an int in its range (1..3650), or InvalidParametersError."""
     text = str(value).strip() if not isinstance(value, bool) else ""
     valid = text.isascii() and text.isdigit() and len(text) <= 4
     if not valid or not MIN_MAX_ACCESS_KEY_AGE <= int(text) <= MAX_MAX_ACCESS_KEY_AGE:
@@ -191,11 +184,7 @@ def _compliant(user: dict, max_age: int, active: int, source: str) -> Evaluation
 
 
 def _evaluate_user(user: dict, keys: list[dict], max_age: int, now: datetime) -> Evaluation:
-    old = sorted(
-        (key["AccessKeyId"], key_age_days(key["CreateDate"], now))
-        for key in keys
-        if key["Status"] == "Active" and key_age_days(key["CreateDate"], now) > max_age
-    )
+    old = unrotated_keys(keys, max_age, now)
     if old:
         described = ", ".join(f"{key_id} ({age} days old)" for key_id, age in old)
         return Evaluation(
@@ -253,7 +242,7 @@ class IamAccessKeyRotation(ConfigRule):
         evaluations = []
         for user in _users(iam, retrier):
             ages = active_key_ages(report[user["Arn"]], user, now) if user["Arn"] in report else None
-            if ages is not None and all(age <= max_age for age in ages):
+            if ages is not None and not any(too_old(age, max_age) for age in ages):
                 evaluations.append(_compliant(user, max_age, len(ages), f", IAM credential report of {generated}"))
                 continue
             try:

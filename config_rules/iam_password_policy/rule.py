@@ -2,13 +2,14 @@
 
 Periodic, account-level: one evaluation of AWS::::Account whose resource id is the account id.
 Reads the policy with iam:GetAccountPasswordPolicy; an account without a policy (NoSuchEntity) is
-NON_COMPLIANT. Parameters carry the same names as AWS's managed rule iam-password-policy; each
-setting is a minimum (length, reuse count, required character classes) or a maximum (password age).
+NON_COMPLIANT. Parameters carry the same names as AWS's managed rule iam-password-policy; their table and the
+comparison are compliance.iam_password_policy (this rule's layer), which the runbook SetIamPasswordPolicy embeds too.
 """
 
 from __future__ import annotations
 
 import botocore.exceptions
+from compliance.iam_password_policy import BOOLEAN_PARAMETERS, DEFAULTS, INTEGER_PARAMETERS, weaker_settings
 from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator, InvalidParametersError
 from rule_support import handle, reject_unknown_parameters, shown
 
@@ -17,25 +18,7 @@ RESOURCE_TYPE = "AWS::::Account"
 # Read-only actions the rule's Lambda role needs (beyond config:PutEvaluations).
 IAM_ACTIONS = ("iam:GetAccountPasswordPolicy",)
 
-CHARACTER_CLASSES = (
-    "RequireUppercaseCharacters",
-    "RequireLowercaseCharacters",
-    "RequireSymbols",
-    "RequireNumbers",
-)
-# name -> (default, lowest accepted, highest accepted); the ranges are the ones IAM itself accepts. MaxPasswordAge
-# defaults to None, "no expiry required": CIS v3.0 and FSBP IAM.7 require none; empty or absent means the same.
-INTEGER_PARAMETERS: dict[str, tuple[int | None, int, int]] = {
-    "MinimumPasswordLength": (14, 6, 128),
-    "PasswordReusePrevention": (24, 1, 24),
-    "MaxPasswordAge": (None, 1, 1095),
-}
-BOOLEAN_PARAMETERS = dict.fromkeys(CHARACTER_CLASSES, True)
 RULE_PARAMETERS = set(INTEGER_PARAMETERS) | set(BOOLEAN_PARAMETERS)
-DEFAULTS: dict[str, int | bool | None] = {
-    **{name: spec[0] for name, spec in INTEGER_PARAMETERS.items()},
-    **BOOLEAN_PARAMETERS,
-}
 
 
 def _parse_integer(name: str, raw: str) -> int | None:
@@ -59,27 +42,6 @@ def _parse_boolean(name: str, raw: str) -> bool:
     if text not in ("true", "false"):
         raise InvalidParametersError(f"{name} must be 'true' or 'false', got {shown(raw)}.")
     return text == "true"
-
-
-def weaker_settings(policy: dict, required: dict) -> list[str]:
-    """Human-readable list of the settings of `policy` that are weaker than `required` (empty: compliant)."""
-    findings = []
-    length = int(policy.get("MinimumPasswordLength") or 0)
-    if length < required["MinimumPasswordLength"]:
-        findings.append(f"MinimumPasswordLength {length} (min {required['MinimumPasswordLength']})")
-    findings.extend(f"{name} off" for name in CHARACTER_CLASSES if required[name] and not policy.get(name, False))
-    reuse = int(policy.get("PasswordReusePrevention") or 0)
-    if reuse < required["PasswordReusePrevention"]:
-        findings.append(f"PasswordReusePrevention {reuse} (min {required['PasswordReusePrevention']})")
-    if required["MaxPasswordAge"] is None:
-        return findings  # no expiry required
-    # IAM omits MaxPasswordAge (moto reports 0) when passwords never expire.
-    age = int(policy.get("MaxPasswordAge") or 0)
-    if age == 0:
-        findings.append(f"MaxPasswordAge never expires (max {required['MaxPasswordAge']})")
-    elif age > required["MaxPasswordAge"]:
-        findings.append(f"MaxPasswordAge {age} (max {required['MaxPasswordAge']})")
-    return findings
 
 
 class IamPasswordPolicy(ConfigRule):

@@ -1,6 +1,7 @@
 """Runbook script: deactivate an IAM user's active access keys older than MaxAccessKeyAge days.
 
-Embedded into document.yaml's aws:executeScript step at synth; unit-tested as a module.
+Embedded into document.yaml's aws:executeScript step at synth; unit-tested as a module. Which keys are too old,
+and MaxAccessKeyAge's default and range, are the AWS Config rule's (compliance.iam_access_key_rotation, embedded too).
 Keys are only ever set Inactive (reversible with iam:UpdateAccessKey Status=Active), never deleted.
 Newer keys and keys already inactive are left untouched.
 """
@@ -9,27 +10,19 @@ import re
 from datetime import UTC, datetime
 
 import boto3
+from compliance.iam_access_key_rotation import INTEGER_PARAMETERS, key_age_days, unrotated_keys
 
 from ssm_documents._support.controls import _dry_run
 
 # Every action this script calls: the runbook's IAM role grants exactly these.
 IAM_ACTIONS = ("iam:ListUsers", "iam:ListAccessKeys", "iam:UpdateAccessKey")
 USER_ID_PATTERN = re.compile(r"^AIDA[A-Z0-9]{4,128}$")
-DEFAULT_MAX_ACCESS_KEY_AGE = 90
-MIN_MAX_ACCESS_KEY_AGE = 1
-MAX_MAX_ACCESS_KEY_AGE = 3650
+DEFAULT_MAX_ACCESS_KEY_AGE, MIN_MAX_ACCESS_KEY_AGE, MAX_MAX_ACCESS_KEY_AGE = INTEGER_PARAMETERS["MaxAccessKeyAge"]
 
 
 def _now() -> datetime:
     """The current time (UTC). A function so tests can move the clock forward."""
     return datetime.now(UTC)
-
-
-def _age_days(create_date: datetime, now: datetime) -> int:
-    """Whole days elapsed since `create_date`; same measure as the AWS Config rule."""
-    if create_date.tzinfo is None:
-        create_date = create_date.replace(tzinfo=UTC)
-    return (now - create_date).days
 
 
 def _max_age(value: object) -> int:
@@ -78,11 +71,9 @@ def deactivate_unrotated_access_keys(events: dict, context: object) -> dict:
 
     now = _now()
     previous = {
-        key["AccessKeyId"]: {"Status": key["Status"], "AgeDays": _age_days(key["CreateDate"], now)} for key in keys
+        key["AccessKeyId"]: {"Status": key["Status"], "AgeDays": key_age_days(key["CreateDate"], now)} for key in keys
     }
-    to_deactivate = sorted(
-        key_id for key_id, state in previous.items() if state["Status"] == "Active" and state["AgeDays"] > max_age
-    )
+    to_deactivate = [key_id for key_id, _ in unrotated_keys(keys, max_age, now)]
     planned = {
         key_id: {**state, "Status": "Inactive" if key_id in to_deactivate else state["Status"]}
         for key_id, state in previous.items()

@@ -1,6 +1,7 @@
 """Runbook script: make the IAM account password policy at least as strict as requested, never weaker.
 
-Embedded into document.yaml's aws:executeScript step at synth; unit-tested as a module.
+Embedded into document.yaml's aws:executeScript step at synth; unit-tested as a module. The parameters (names,
+defaults, IAM's ranges) and what "weaker" means are the rule's (compliance.iam_password_policy, embedded too).
 The target policy is, setting by setting, the STRICTER of the current policy and the request, so a
 policy that is already stricter than the request (say length 20, max age 30) is never loosened.
 AllowUsersToChangePassword and HardExpiry are not compliance settings: they are kept as they are.
@@ -10,26 +11,19 @@ import re
 
 import boto3
 import botocore.exceptions
+from compliance.iam_password_policy import (
+    BOOLEAN_PARAMETERS,
+    CHARACTER_CLASSES,
+    INTEGER_PARAMETERS,
+    normalised,
+    weaker_settings,
+)
 
 from ssm_documents._support.controls import _dry_run
 
 # Every action this script calls: the runbook's IAM role grants exactly these.
 IAM_ACTIONS = ("sts:GetCallerIdentity", "iam:GetAccountPasswordPolicy", "iam:UpdateAccountPasswordPolicy")
 
-CHARACTER_CLASSES = (
-    "RequireUppercaseCharacters",
-    "RequireLowercaseCharacters",
-    "RequireSymbols",
-    "RequireNumbers",
-)
-# name -> (default, lowest accepted, highest accepted): the defaults of document.yaml, IAM's own ranges.
-# MaxPasswordAge None (empty or absent): no expiry is set; a current expiry is kept (never loosened).
-INTEGER_PARAMETERS: dict[str, tuple[int | None, int, int]] = {
-    "MinimumPasswordLength": (14, 6, 128),
-    "PasswordReusePrevention": (24, 1, 24),
-    "MaxPasswordAge": (None, 1, 1095),
-}
-BOOLEAN_DEFAULT = True
 # The settings UpdateAccountPasswordPolicy takes (it has no partial update: all are sent every time).
 SETTINGS = (
     "MinimumPasswordLength",
@@ -60,7 +54,7 @@ def _integer(events: dict, name: str) -> int | None:
 
 
 def _boolean(events: dict, name: str) -> bool:
-    raw = events.get(name, BOOLEAN_DEFAULT)
+    raw = events.get(name, BOOLEAN_PARAMETERS[name])
     if isinstance(raw, str) and raw.strip().lower() in ("true", "false"):
         return raw.strip().lower() == "true"
     if not isinstance(raw, bool):
@@ -77,14 +71,7 @@ def requested_settings(events: dict) -> dict:
 
 def _normalised(policy: dict | None) -> dict:
     """The SETTINGS of a GetAccountPasswordPolicy answer (None: no policy), absent values made explicit."""
-    policy = policy or {}
-    settings = {
-        "MinimumPasswordLength": int(policy.get("MinimumPasswordLength") or 0),
-        **{name: bool(policy.get(name, False)) for name in CHARACTER_CLASSES},
-        "PasswordReusePrevention": int(policy.get("PasswordReusePrevention") or 0),
-        # IAM omits MaxPasswordAge when passwords never expire (moto reports 0): 0 means no expiry.
-        "MaxPasswordAge": int(policy.get("MaxPasswordAge") or 0),
-    }
+    settings = normalised(policy)
     for name, default in NO_POLICY_KEPT_SETTINGS.items():
         settings[name] = bool(policy.get(name, default)) if policy else default
     return settings
@@ -144,7 +131,7 @@ def set_account_password_policy(events: dict, context: object) -> dict:
     previous = _current_policy(iam)
     current = _normalised(previous)
     target = stricter_policy(current, requested)
-    if previous is not None and target == current:
+    if previous is not None and not weaker_settings(previous, requested):
         return {
             "AccountId": account_id,
             "DryRun": dry_run,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import io
+import re
 import tokenize
 
 import pytest
@@ -13,7 +14,9 @@ from catalogue import load_catalogue
 from infra.runbooks import (
     GUARD_STEP,
     RunbookError,
+    compliance_tables,
     guard_target,
+    integer_range_pattern,
     render_document,
     runbook_iam_actions,
     script_for_handler,
@@ -252,3 +255,84 @@ def test_embedded_scripts_carry_no_comments_and_keep_strings_with_a_hash():
     comments = [t for t in tokenize.generate_tokens(io.StringIO(script).readline) if t.type == tokenize.COMMENT]
     assert comments == []
     assert 'X = "a # b"\n' in script and "    return X\n" in script
+
+
+# --- What "non-compliant" means: one definition, shared by a rule and its runbook ---------------------------------
+SHARED = {
+    "set_iam_password_policy": "compliance.iam_password_policy",
+    "deactivate_unrotated_iam_access_keys": "compliance.iam_access_key_rotation",
+}
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "optional"), [(1, 3650, False), (6, 128, False), (1, 1095, True), (0, 0, False)]
+)
+def test_range_pattern_accepts_exactly_the_range(low, high, optional):
+    pattern = re.compile(integer_range_pattern(low, high, optional=optional))
+
+    for number in range(10 ** (len(str(high)) + 1)):
+        assert bool(pattern.fullmatch(str(number))) is (low <= number <= high), number
+    assert bool(pattern.fullmatch("")) is optional
+    for text in (f"0{high}", f"+{high}", f"-{low}", f" {high}", f"{low}.0"):
+        assert not pattern.fullmatch(text), text
+
+
+@pytest.mark.parametrize(("runbook_name", "module"), SHARED.items())
+def test_shared_runbooks_embed_the_compliance_module_and_check_its_parameters(runbook_name, module):
+    runbook = CATALOGUE.runbooks[runbook_name]
+    document = render_document(runbook)
+    integers, _ = compliance_tables(module)
+
+    script = next(s["inputs"]["Script"] for s in document["mainSteps"][2:] if s["action"] == "aws:executeScript")
+    assert "compliance" not in [line.split()[1] for line in script.splitlines() if line.startswith("from ")]
+    assert "INTEGER_PARAMETERS" in script
+    checked = [name for name in integers if name in document["parameters"]]
+    assert checked, f"{runbook_name} declares none of {module}'s parameters"
+    for name in checked:
+        default, low, high = integers[name]
+        assert document["parameters"][name]["allowedPattern"] == integer_range_pattern(
+            low, high, optional=default is None
+        )
+
+
+@pytest.mark.parametrize(("runbook_name", "module"), SHARED.items())
+def test_a_pattern_other_than_the_shared_range_fails_the_build(runbook_name, module):
+    runbook = CATALOGUE.runbooks[runbook_name]
+    name = next(n for n in compliance_tables(module)[0] if n in runbook.document["parameters"])
+    document = copy.deepcopy(runbook.document)
+    wrong = r"^[0-9]{1,5}$"
+    document["parameters"][name]["allowedPattern"] = wrong
+
+    with pytest.raises(RunbookError) as raised:
+        render_document(dataclasses.replace(runbook, document=document))
+
+    message = str(raised.value)
+    default, low, high = compliance_tables(module)[0][name]
+    assert f"runbook '{runbook_name}'" in message and f"parameter {name} " in message
+    assert repr(wrong) in message
+    assert repr(integer_range_pattern(low, high, optional=default is None)) in message
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"type": "Integer"}, "has type 'Integer', but compliance.iam_password_policy 6..128 requires 'String'"),
+        ({"default": "12"}, "has default '12', but compliance.iam_password_policy 6..128 requires '14'"),
+    ],
+)
+def test_a_shared_range_parameter_must_be_a_string_with_the_shared_default(change, message):
+    runbook = CATALOGUE.runbooks["set_iam_password_policy"]
+    document = copy.deepcopy(runbook.document)
+    document["parameters"]["MinimumPasswordLength"].update(change)
+
+    with pytest.raises(RunbookError, match=re.escape(message)):
+        render_document(dataclasses.replace(runbook, document=document))
+
+
+def test_a_shared_flag_must_keep_the_shared_default():
+    runbook = CATALOGUE.runbooks["set_iam_password_policy"]
+    document = copy.deepcopy(runbook.document)
+    document["parameters"]["RequireSymbols"]["default"] = False
+
+    with pytest.raises(RunbookError, match="parameter RequireSymbols has default False"):
+        render_document(dataclasses.replace(runbook, document=document))

@@ -45,8 +45,10 @@ def test_every_runbook_is_an_automation_document_with_its_handlers_code_embedded
     for runbook in CATALOGUE.runbooks.values():
         document = documents[f"Remedy-{runbook.document_stem}"]["Properties"]
         assert document["DocumentType"] == "Automation"
-        # Cut from script.py and the shared support modules it (or the guard) imports.
-        support = (REPO_ROOT / "ssm_documents" / "_support" / "controls.py").read_text()
+        # Cut from script.py and the shared modules it (or the guard) imports: support and compliance definitions.
+        shared = [REPO_ROOT / "ssm_documents" / "_support" / "controls.py"]
+        shared += (REPO_ROOT / "config_rules" / "_layer" / "python" / "compliance").glob("*.py")
+        support = "\n".join(path.read_text() for path in shared)
         script = (runbook.folder / "script.py").read_text() + "\n" + support
         script_steps = [s for s in document["Content"]["mainSteps"] if s["action"] == "aws:executeScript"]
         assert script_steps
@@ -264,3 +266,26 @@ def test_a_customer_key_in_context_makes_sse_kms_automatic_with_that_key(tmp_pat
         if setting in control.remediation.automatic_requires:
             assert properties["Automatic"] is True
             assert {"StaticValue": {"Values": [key]}} in properties["Parameters"].values()
+
+
+def test_rule_assets_ship_the_compliance_modules_their_rules_import(standalone):
+    import subprocess
+    import sys
+
+    from simulation.cloud_assembly import CloudAssembly
+
+    _, outdir = standalone
+    functions = CloudAssembly(outdir).functions().values()
+    rules = [f for f in functions if (f.asset_dir / "rule.py").is_file()]
+    sharing = [f for f in rules if "from compliance." in (f.asset_dir / "rule.py").read_text()]
+    assert len(sharing) >= 2, "the password policy and access key rules import their compliance module"
+    for function in sharing:
+        # -I: neither the checkout nor PYTHONPATH on sys.path; only the asset, its layers and the interpreter's own.
+        probe = (
+            "import sys; sys.path[:0] = sys.argv[1:]; import rule, compliance; "
+            "print(rule.lambda_handler.__module__, compliance.__file__)"
+        )
+        paths = [str(function.asset_dir), *map(str, function.layer_dirs)]
+        run = subprocess.run([sys.executable, "-I", "-c", probe, *paths], capture_output=True, text=True, check=False)
+        assert run.returncode == 0, run.stderr
+        assert run.stdout.split()[1].startswith(tuple(map(str, function.layer_dirs))), run.stdout

@@ -151,7 +151,7 @@ def test_access_key_runbook_deactivates_an_old_key(automation, api_calls, realis
     assert execution.outputs["DeactivateUnrotatedAccessKeys.DeactivatedKeys"] == [key_id]
     assert execution.outputs["DeactivateUnrotatedAccessKeys.Changed"] is True
     assert iam.list_access_keys(UserName="alice")["AccessKeyMetadata"][0]["Status"] == "Inactive"
-    assert execution.parameters["MaxAccessKeyAge"] == 90
+    assert execution.parameters["MaxAccessKeyAge"] == "90"  # a String: its allowedPattern holds the range
 
 
 def test_ebs_runbook_waits_for_approval_then_replaces_the_volume_and_keeps_the_encrypted_backup(
@@ -279,9 +279,10 @@ def test_bad_parameters_raise_before_anything_runs(automation, api_calls, parame
     assert automation.executions == {}
 
 
-def test_bad_integer_parameter(automation, api_calls):
-    with pytest.raises(ValueError, match="'MaxAccessKeyAge' must be an Integer"):
-        _run(automation, "Remedy-DeactivateUnrotatedIamAccessKeys", IAMResourceId="AIDAABCDEFGH", MaxAccessKeyAge="x")
+@pytest.mark.parametrize("age", ["x", "0", "3651", "090"])
+def test_max_access_key_age_out_of_range_is_refused_before_anything_runs(automation, api_calls, age):
+    with pytest.raises(ValueError, match=r"'MaxAccessKeyAge'.*allowedPattern"):
+        _run(automation, "Remedy-DeactivateUnrotatedIamAccessKeys", IAMResourceId="AIDAABCDEFGH", MaxAccessKeyAge=age)
     assert api_calls.operations == []
 
 

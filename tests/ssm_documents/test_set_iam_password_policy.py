@@ -253,10 +253,8 @@ def test_document_defaults_match_the_script_and_the_rule():
     step = document["mainSteps"][0]
 
     assert list(parameters)[:2] == ["AutomationAssumeRole", "AccountId"]
-    # An empty String default (MaxPasswordAge) is the rule's None: not enforced.
-    assert {
-        name: parameters[name]["default"] if parameters[name]["default"] != "" else None for name in rule.DEFAULTS
-    } == rule.DEFAULTS
+    # The document's defaults, as the script reads them, are the rule's (an empty MaxPasswordAge is None).
+    assert script.requested_settings({name: parameters[name]["default"] for name in rule.DEFAULTS}) == rule.DEFAULTS
     assert script.requested_settings({}) == rule.DEFAULTS
     assert callable(getattr(script, step["inputs"]["Handler"]))
     assert set(step["inputs"]["InputPayload"]) == {"AccountId", "DryRun", *rule.DEFAULTS}
