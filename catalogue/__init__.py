@@ -234,8 +234,8 @@ class _Entry:
         return value
 
 
-def _parse_control(entry: _Entry) -> Control | None:
-    errors_before = len(entry.errors)
+def _parse_identity(entry: _Entry) -> tuple[str | None, str | None, dict]:
+    """id, severity and frameworks of an entry, each checked."""
     control_id = entry.get("id", str)
     if control_id and not (set(control_id) <= _ID_CHARS and control_id[0].isalpha()):
         entry.error("id", "use lower-case letters, digits and hyphens, starting with a letter")
@@ -248,7 +248,11 @@ def _parse_control(entry: _Entry) -> Control | None:
             entry.error(f"frameworks.{key}", f"unknown framework; known: {', '.join(FRAMEWORKS)}")
         elif not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
             entry.error(f"frameworks.{key}", "must be a list of requirement ids (strings)")
+    return control_id, severity, frameworks
 
+
+def _parse_detection(entry: _Entry) -> dict:
+    """Detection's fields but the rule: the trigger (change on resource types, or periodic), the rule parameters."""
     trigger = entry.get("detection.trigger", dict) or {}
     frequency, resource_types, kind = None, (), ""
     if set(trigger) == {"change"} and isinstance(trigger["change"], list) and trigger["change"]:
@@ -265,7 +269,16 @@ def _parse_control(entry: _Entry) -> Control | None:
     for key, value in rule_parameters.items():
         if not isinstance(value, str):
             entry.error(f"detection.parameters.{key}", "rule parameters are strings (quote numbers and booleans)")
+    return {
+        "trigger": kind,
+        "resource_types": resource_types,
+        "frequency": frequency,
+        "parameters": dict(rule_parameters),
+    }
 
+
+def _parse_remediation_policy(entry: _Entry) -> dict:
+    """Remediation's fields but the runbook and parameters: whether it is automatic, destructive, its attempts."""
     automatic = entry.get("remediation.automatic", bool)
     destructive = entry.get("remediation.destructive", bool)
     requires = entry.get("remediation.automatic_requires", list, []) or []
@@ -284,6 +297,19 @@ def _parse_control(entry: _Entry) -> Control | None:
     seconds = entry.get("remediation.retry_attempt_seconds", int)
     if isinstance(seconds, int) and not 1 <= seconds <= 2678000:
         entry.error("remediation.retry_attempt_seconds", "must be between 1 and 2678000")
+    return dict(
+        # Unresolved context (a catalogue read outside a deployment) never makes a remediation automatic.
+        automatic=bool(automatic) and not requires,
+        automatic_requires=tuple(requires),
+        declared_automatic=bool(automatic),
+        destructive=destructive,
+        maximum_attempts=attempts,
+        retry_attempt_seconds=seconds,
+    )
+
+
+def _parse_parameter_sources(entry: _Entry, rule_parameters: dict) -> dict[str, ParameterSource]:
+    """remediation.parameters: where each runbook parameter's value comes from."""
     sources: dict[str, ParameterSource] = {}
     for key, spec in (entry.get("remediation.parameters", dict, {}) or {}).items():
         where = f"remediation.parameters.{key}"
@@ -301,7 +327,16 @@ def _parse_control(entry: _Entry) -> Control | None:
             entry.error(
                 where, "must be {resource: id}, {rule_parameter: <name>}, {value: <string>} or {context: remedy:...}"
             )
+    return sources
 
+
+def _parse_control(entry: _Entry) -> Control | None:
+    """The entry as a Control, or None when any of its fields is invalid (the errors are on `entry`)."""
+    errors_before = len(entry.errors)
+    control_id, severity, frameworks = _parse_identity(entry)
+    detection = _parse_detection(entry)
+    remediation = _parse_remediation_policy(entry)
+    sources = _parse_parameter_sources(entry, detection["parameters"])
     checks = entry.get("prowler.checks", list, []) or []
     legacy = entry.get("prowler.legacy_checks", list, []) or []
     home_region_only = entry.get("home_region_only", bool, False)
@@ -312,24 +347,8 @@ def _parse_control(entry: _Entry) -> Control | None:
         title=entry.get("title", str),
         severity=severity,
         frameworks={key: tuple(ids) for key, ids in frameworks.items()},
-        detection=Detection(
-            rule=entry.get("detection.rule", str),
-            trigger=kind,
-            resource_types=resource_types,
-            frequency=frequency,
-            parameters=dict(rule_parameters),
-        ),
-        remediation=Remediation(
-            runbook=entry.get("remediation.runbook", str),
-            # Unresolved context (a catalogue read outside a deployment) never makes a remediation automatic.
-            automatic=bool(automatic) and not requires,
-            automatic_requires=tuple(requires),
-            declared_automatic=bool(automatic),
-            destructive=destructive,
-            maximum_attempts=attempts,
-            retry_attempt_seconds=seconds,
-            parameters=sources,
-        ),
+        detection=Detection(rule=entry.get("detection.rule", str), **detection),
+        remediation=Remediation(runbook=entry.get("remediation.runbook", str), parameters=sources, **remediation),
         prowler_checks=tuple(checks),
         prowler_legacy_checks=tuple(legacy),
         home_region_only=bool(home_region_only),

@@ -28,6 +28,7 @@ RETENTION_CONTEXT = "remedy:auditRetentionDays"
 DEFAULT_RETENTION_DAYS = 400
 MINIMUM_RETENTION_DAYS = 365  # audit records are kept at least a year
 PERIOD = cdk.Duration.minutes(5)
+DASHBOARD_COLUMN = 12  # half of the dashboard's 24 grid columns: two widgets a row
 TOP_CONTROLS = 20
 # Dashboard quotas: 500 widgets per dashboard, 500 metrics per widget, 2,500 metrics per dashboard
 # (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch_limits.html). A Metrics Insights query
@@ -168,64 +169,64 @@ class BridgeOperations(Construct):
 
     def _dashboard(self, bridge: ProwlerBridge) -> cloudwatch.Dashboard:
         """Decisions by control and in total, failures, skips by reason, the Lambda's health, the failure queue."""
-        prefix, width = self.prefix, 12
+        widgets = [self._title_widget(), *self._decision_widgets(), *self._health_widgets(bridge)]
+        rows = [widgets[:1], *(widgets[i : i + 2] for i in range(1, len(widgets), 2))]  # two widgets a row
+        return cloudwatch.Dashboard(self, "Dashboard", dashboard_name=self.name, widgets=rows)
+
+    def _title_widget(self) -> cloudwatch.TextWidget:
+        return cloudwatch.TextWidget(
+            markdown=f"# Remedy bridge `{self.prefix}`\nDecisions of the bridge (metric "
+            f"{METRIC_NAMESPACE}/{METRIC_NAME}, from its log lines), its Lambda function and its failure "
+            "queue. Audit records: "
+            f"s3://{self.audit_bucket.bucket_name}/{AUDIT_PREFIX}, kept {self.retention_days} days.",
+            width=24,
+            height=2,
+        )
+
+    def _decision_graph(self, title: str, *query_arguments: object, **query_options: object) -> cloudwatch.GraphWidget:
+        """A graph of one Metrics Insights query over the bridge's Decisions metric."""
+        query = insights_query(self.prefix, *query_arguments, **query_options)
+        return cloudwatch.GraphWidget(title=title, left=[self._query("", query)], width=DASHBOARD_COLUMN)
+
+    def _decision_widgets(self) -> list[cloudwatch.IWidget]:
+        """The bridge's decisions: in total, by control, its runbooks' failures by control, skips by reason."""
         by_control = "Deployment, Control, Decision"
-        widgets = [
-            cloudwatch.TextWidget(
-                markdown=f"# Remedy bridge `{prefix}`\nDecisions of the bridge (metric "
-                f"{METRIC_NAMESPACE}/{METRIC_NAME}, from its log lines), its Lambda function and its failure "
-                "queue. Audit records: "
-                f"s3://{self.audit_bucket.bucket_name}/{AUDIT_PREFIX}, kept {self.retention_days} days.",
-                width=24,
-                height=2,
+        return [
+            self._decision_graph("Decisions (all controls)", "Deployment, Decision", group_by="Decision"),
+            self._decision_graph(
+                f"Decisions by control (top {TOP_CONTROLS})",
+                by_control,
+                group_by="Control, Decision",
+                limit=TOP_CONTROLS,
             ),
-            cloudwatch.GraphWidget(
-                title="Decisions (all controls)",
-                left=[self._query("", insights_query(prefix, "Deployment, Decision", group_by="Decision"))],
-                width=width,
+            self._decision_graph(
+                "Runbook failures by control",
+                by_control,
+                "Decision = 'failure_notified'",
+                "Control",
+                limit=TOP_CONTROLS,
             ),
-            cloudwatch.GraphWidget(
-                title=f"Decisions by control (top {TOP_CONTROLS})",
-                left=[
-                    self._query(
-                        "", insights_query(prefix, by_control, group_by="Control, Decision", limit=TOP_CONTROLS)
-                    )
-                ],
-                width=width,
+            self._decision_graph(
+                "Skips by reason", "Deployment, Decision, Reason", group_by="Reason", limit=TOP_CONTROLS
             ),
-            cloudwatch.GraphWidget(
-                title="Runbook failures by control",
-                left=[
-                    self._query(
-                        "",
-                        insights_query(
-                            prefix, by_control, "Decision = 'failure_notified'", "Control", limit=TOP_CONTROLS
-                        ),
-                    )
-                ],
-                width=width,
-            ),
-            cloudwatch.GraphWidget(
-                title="Skips by reason",
-                left=[
-                    self._query(
-                        "",
-                        insights_query(prefix, "Deployment, Decision, Reason", group_by="Reason", limit=TOP_CONTROLS),
-                    )
-                ],
-                width=width,
-            ),
+        ]
+
+    def _health_widgets(self, bridge: ProwlerBridge) -> list[cloudwatch.IWidget]:
+        """The alarms, the bridge Lambda's errors, throttles and duration, the failure queue's backlog."""
+        width = DASHBOARD_COLUMN
+        function = bridge.function
+        return [
             cloudwatch.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=width, height=4),
             cloudwatch.GraphWidget(
                 title="Bridge Lambda: errors and throttles",
-                left=[bridge.function.metric_errors(period=PERIOD), bridge.function.metric_throttles(period=PERIOD)],
+                left=[function.metric_errors(period=PERIOD), function.metric_throttles(period=PERIOD)],
                 width=width,
             ),
             cloudwatch.GraphWidget(
                 title="Bridge Lambda: duration",
                 left=[
-                    bridge.function.metric_duration(period=PERIOD, statistic="Average"),
-                    bridge.function.metric_duration(period=PERIOD, statistic="p99"),
+                    function.metric_duration(period=PERIOD, statistic="Average"),
+                    function.metric_duration(period=PERIOD, statistic="p99"),
                 ],
                 width=width,
             ),
@@ -235,5 +236,3 @@ class BridgeOperations(Construct):
                 width=width,
             ),
         ]
-        rows = [widgets[:1], *(widgets[i : i + 2] for i in range(1, len(widgets), 2))]  # two widgets a row
-        return cloudwatch.Dashboard(self, "Dashboard", dashboard_name=self.name, widgets=rows)

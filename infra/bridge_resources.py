@@ -43,7 +43,7 @@ from infra.bridge_config import (  # the action target's id is part of the bridg
 from infra.bridge_operations import BridgeOperations
 from infra.runbooks import controls_parameter_name
 from infra.runtimes import LAMBDA_RUNTIME
-from prowler_bridge.retry import MAX_RECEIVE_COUNT  # the consumer parks on the receive the redrive policy would
+from prowler_bridge.retry import MAX_RECEIVE_COUNT
 
 BRIDGE_SOURCE = REPO_ROOT / "prowler_bridge"
 # The registry's identity part (ARN -> AWS Config resource id), which the bridge imports; its simulation.py
@@ -378,6 +378,9 @@ class ProwlerBridge(Construct):
             retention_period=cdk.Duration.days(QUEUE_RETENTION_DAYS),
             visibility_timeout=cdk.Duration.seconds(FAILURE_QUEUE_VISIBILITY_SECONDS),
             # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html
+            # The consumer parks a message on its MAX_RECEIVE_COUNT-th receive; SQS moves one only once its receive
+            # count exceeds maxReceiveCount, a receive later, so the policy parks what the consumer could not
+            # (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html).
             dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=MAX_RECEIVE_COUNT, queue=self.parked_queue),
         )
         self.ledger = dynamodb.TableV2(
@@ -677,13 +680,29 @@ class ProwlerBridge(Construct):
         consumer runs the same code, so its role gets the same, plus sending to the parked queue (its event
         source mapping's grant adds receiving and deleting from the failure queue, and kms:Decrypt)."""
         self.wildcard_resources: list[str] = []  # cdk-nag's rendering of each scoped wildcard, for nag.py
+        policy = [*self._remediation_statements(stack, catalogue, prefix), *self._own_resource_statements(log_groups)]
+        assume = self._assume_statement(stack, prefix, accounts, organization)
+        if assume is not None:
+            policy.append(assume)
+        for statement in policy:
+            self.role.add_to_policy(statement)
+            self.retry_role.add_to_policy(statement)
+        self.retry_role.add_to_policy(
+            iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[self.parked_queue.queue_arn])
+        )
+
+    def _scoped(self, stack: cdk.Stack, template: str) -> str:
+        """An ARN in this account; `template` uses {partition} and {account} placeholders."""
+        self.wildcard_resources.append(template.format(partition="<AWS::Partition>", account=nag_account(stack)))
+        return template.format(partition=stack.partition, account=stack.account)
+
+    def _remediation_statements(self, stack: cdk.Stack, catalogue: Catalogue, prefix: str) -> list:
+        """Starting and following runbooks (SSM or AWS Config), the checks before a start, finding updates."""
 
         def scoped(template: str) -> str:
-            """An ARN in this account; `template` uses {partition} and {account} placeholders."""
-            self.wildcard_resources.append(template.format(partition="<AWS::Partition>", account=nag_account(stack)))
-            return template.format(partition=stack.partition, account=stack.account)
+            return self._scoped(stack, template)
 
-        policy = [
+        return [
             iam.PolicyStatement(
                 actions=["ssm:StartAutomationExecution"], resources=[scoped(document_arn_pattern(prefix))]
             ),
@@ -712,6 +731,11 @@ class ProwlerBridge(Construct):
                 actions=["securityhub:BatchUpdateFindings"],
                 resources=[scoped("arn:{partition}:securityhub:*:{account}:hub/default")],
             ),
+        ]
+
+    def _own_resource_statements(self, log_groups: list) -> list:
+        """The bridge's own resources: failure topic and queue (and their key), ledger table, log groups."""
+        return [
             iam.PolicyStatement(actions=["sns:Publish"], resources=[self.failure_topic.topic_arn]),
             iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[self.failure_queue.queue_arn]),
             # The topic and queue are encrypted with this key: publishing needs exactly these two.
@@ -724,20 +748,19 @@ class ProwlerBridge(Construct):
                 actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[g.log_group_arn for g in log_groups]
             ),
         ]
+
+    def _assume_statement(
+        self, stack: cdk.Stack, prefix: str, accounts: list[str], organization: str | None
+    ) -> iam.PolicyStatement | None:
+        """Assuming the member accounts' runbook-starting roles (None when the bridge serves its own account)."""
         assume = _assume_member_roles(stack, prefix, self.role_path, accounts, organization)
         if assume is not None:
-            policy.append(assume)
             role = member_role_name_template(prefix).format(region="*")
             self.wildcard_resources += [
                 f"arn:<AWS::Partition>:iam::{account}:role{self.role_path}{role}"
                 for account in (["*"] if organization else [a for a in accounts if a])
             ]
-        for statement in policy:
-            self.role.add_to_policy(statement)
-            self.retry_role.add_to_policy(statement)
-        self.retry_role.add_to_policy(
-            iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[self.parked_queue.queue_arn])
-        )
+        return assume
 
 
 def _assume_member_roles(

@@ -114,23 +114,7 @@ class RemedyStack(cdk.Stack):
         self.documents, self.roles, self.functions = {}, {}, {}
         if controls:
             self._nested_stacks(deployment_mode, rdklib_layer_dir)
-        self.member_role = None
-        if bridge_administrator_account:
-            self.member_role = BridgeMemberRole(
-                self,
-                "BridgeMember",
-                catalogue=catalogue,
-                prefix=prefix,
-                administrator_account=bridge_administrator_account,
-            )
-            bridge_region = self.node.try_get_context("remedy:bridgeRegion") or self.region
-            StatusForwarding(
-                self,
-                "StatusForwarding",
-                catalogue=catalogue,
-                prefix=prefix,
-                bridge_bus_arn=f"arn:{self.partition}:events:{bridge_region}:{bridge_administrator_account}:event-bus/default",
-            )
+        self.member_role = self._bridge_member(bridge_administrator_account) if bridge_administrator_account else None
         self.bridge = None
         if prowler_bridge:
             self.bridge = ProwlerBridge(
@@ -146,6 +130,26 @@ class RemedyStack(cdk.Stack):
         self.prowler_scan = None
         if prowler_scan:
             self.prowler_scan = ProwlerScanNestedStack(self, "ProwlerScan", catalogue=catalogue, settings=prowler_scan)
+
+    def _bridge_member(self, administrator_account: str) -> BridgeMemberRole:
+        """A member account's side of a central bridge: the role it assumes, and the forwarding of run status
+        events to its bus (in remedy:bridgeRegion, default this stack's region)."""
+        member_role = BridgeMemberRole(
+            self,
+            "BridgeMember",
+            catalogue=self.catalogue,
+            prefix=self.prefix,
+            administrator_account=administrator_account,
+        )
+        bridge_region = self.node.try_get_context("remedy:bridgeRegion") or self.region
+        StatusForwarding(
+            self,
+            "StatusForwarding",
+            catalogue=self.catalogue,
+            prefix=self.prefix,
+            bridge_bus_arn=f"arn:{self.partition}:events:{bridge_region}:{administrator_account}:event-bus/default",
+        )
+        return member_role
 
     def _nested_stacks(self, deployment_mode: str, rdklib_layer_dir: Path) -> None:
         """Runbook stacks first, then rule stacks, each depending on the runbook stacks its controls use."""

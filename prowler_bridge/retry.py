@@ -17,7 +17,8 @@ A message that fails validation is parked (sent to PARKED_QUEUE_URL with the rea
 error keeps it in the queue, hidden for backoff_seconds(receive count) (ChangeMessageVisibility); on its
 MAX_RECEIVE_COUNT-th receive it is parked, and the queue's redrive policy parks what the consumer could not. Every
 decision is one JSON log line. Parked messages go back to the failure queue with SQS's dead-letter queue redrive
-(StartMessageMoveTask) once their cause is fixed.
+(StartMessageMoveTask) once their cause is fixed, naming the failure queue as DestinationArn: the messages the
+consumer parked were sent to the parked queue, not moved there from a source queue by the redrive policy.
 """
 
 from __future__ import annotations

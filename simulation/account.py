@@ -349,62 +349,79 @@ class EmulatedAccount:
     # Provisioning -------------------------------------------------------------------------------------
     def provision(self) -> EmulatedAccount:
         """Create the stack's stateful resources in the emulated account and wire the services."""
-        assembly = self.assembly
         if not self.account:
             self.account = boto3.client("sts", region_name=self.region).get_caller_identity()["Account"]
-        assembly.account = self.account
-        for logical_id, resource in assembly.resources.items():
-            kind, properties = resource["Type"], resource.get("Properties", {})
-            if kind in ("AWS::DynamoDB::GlobalTable", "AWS::DynamoDB::Table"):
-                name = f"remedy-{logical_id.lower()}"
-                dynamodb = boto3.client("dynamodb", region_name=self.region)
-                dynamodb.create_table(
-                    TableName=name,
-                    BillingMode="PAY_PER_REQUEST",
-                    AttributeDefinitions=properties["AttributeDefinitions"],
-                    KeySchema=properties["KeySchema"],
-                )
-                assembly.physical[logical_id] = name
-            elif kind == "AWS::SNS::Topic":
-                arn = boto3.client("sns", region_name=self.region).create_topic(Name=logical_id)["TopicArn"]
-                assembly.physical[logical_id] = arn
-            elif kind == "AWS::SQS::Queue":
-                sqs = boto3.client("sqs", region_name=self.region)
-                url = sqs.create_queue(QueueName=logical_id)["QueueUrl"]
-                assembly.physical[logical_id] = url
-                assembly.physical[f"{logical_id}.Arn"] = f"arn:aws:sqs:{self.region}:{self.account}:{logical_id}"
-            elif kind == "AWS::IAM::Role" and "RoleName" in properties:
-                name = str(assembly.resolve(properties["RoleName"]))
-                arn = boto3.client("iam").create_role(
-                    RoleName=name,
-                    Path=properties.get("Path", "/"),
-                    AssumeRolePolicyDocument=json.dumps(assembly.resolve(properties["AssumeRolePolicyDocument"])),
-                )["Role"]["Arn"]
-                assembly.physical[logical_id] = name
-                assembly.physical[f"{logical_id}.Arn"] = arn
-            elif kind == "AWS::S3::Bucket":
-                assembly.physical[logical_id] = self._bucket(logical_id, properties)
-            elif kind == "AWS::SecurityHub::ActionTarget":
-                assembly.physical[logical_id] = (
-                    f"arn:aws:securityhub:{self.region}:{self.account}:action/custom/{properties['Id']}"
-                )
+        self.assembly.account = self.account
+        for logical_id, resource in self.assembly.resources.items():
+            self._create_resource(logical_id, resource["Type"], resource.get("Properties", {}))
         boto3.client("securityhub", region_name=self.region).enable_security_hub()
+        self._wire_events()
+        self._register_documents()
+        self._wire_config()
+        self._automatic_attempts: dict[str, tuple[str, str, int]] = {}
+        self._install_hook()
+        return self
 
+    def _create_resource(self, logical_id: str, kind: str, properties: dict) -> None:
+        """Create one stateful resource of the stack (tables, topics, queues, named roles, buckets, action targets)
+        and record its physical id; other resources need none."""
+        assembly, physical = self.assembly, self.assembly.physical
+        if kind in ("AWS::DynamoDB::GlobalTable", "AWS::DynamoDB::Table"):
+            name = f"remedy-{logical_id.lower()}"
+            boto3.client("dynamodb", region_name=self.region).create_table(
+                TableName=name,
+                BillingMode="PAY_PER_REQUEST",
+                AttributeDefinitions=properties["AttributeDefinitions"],
+                KeySchema=properties["KeySchema"],
+            )
+            physical[logical_id] = name
+        elif kind == "AWS::SNS::Topic":
+            physical[logical_id] = boto3.client("sns", region_name=self.region).create_topic(Name=logical_id)[
+                "TopicArn"
+            ]
+        elif kind == "AWS::SQS::Queue":
+            physical[logical_id] = boto3.client("sqs", region_name=self.region).create_queue(QueueName=logical_id)[
+                "QueueUrl"
+            ]
+            physical[f"{logical_id}.Arn"] = f"arn:aws:sqs:{self.region}:{self.account}:{logical_id}"
+        elif kind == "AWS::IAM::Role" and "RoleName" in properties:
+            name = str(assembly.resolve(properties["RoleName"]))
+            physical[f"{logical_id}.Arn"] = boto3.client("iam").create_role(
+                RoleName=name,
+                Path=properties.get("Path", "/"),
+                AssumeRolePolicyDocument=json.dumps(assembly.resolve(properties["AssumeRolePolicyDocument"])),
+            )["Role"]["Arn"]
+            physical[logical_id] = name
+        elif kind == "AWS::S3::Bucket":
+            physical[logical_id] = self._bucket(logical_id, properties)
+        elif kind == "AWS::SecurityHub::ActionTarget":
+            physical[logical_id] = f"arn:aws:securityhub:{self.region}:{self.account}:action/custom/{properties['Id']}"
+
+    def _wire_events(self) -> None:
+        """The Lambda functions, EventBridge (with the stack's dead-letter queues) and Security Hub."""
+        assembly = self.assembly
         self.lambdas = LambdaService(assembly.functions(), self.region)
         dlq_urls = {k: v for k, v in assembly.physical.items() if k in assembly.of_type("AWS::SQS::Queue")}
         self.events = EventBridge(assembly.event_rules(), self.lambdas, self.account, self.region, dlq_urls)
         action_targets = [assembly.physical[k] for k in assembly.of_type("AWS::SecurityHub::ActionTarget")]
         self.security_hub = SecurityHub(self.events, self.region, action_targets[0] if action_targets else "")
+
+    def _register_documents(self) -> None:
+        """Each Automation document, in the interpreter that runs it and in (moto's) SSM."""
         router = self._shared_router
         self.interpreter = SsmAutomation(
             session_factory=(lambda: router.session(self.region)) if router else None, endpoint_url=self.endpoint_url
         )
         ssm = boto3.client("ssm", region_name=self.region)
-        for name, content in assembly.documents().items():
+        for name, content in self.assembly.documents().items():
             self.interpreter.register(name, content)
             ssm.create_document(
                 Name=name, Content=json.dumps(content), DocumentType="Automation", DocumentFormat="JSON"
             )
+
+    def _wire_config(self) -> None:
+        """SSM Automation as the services start it, and AWS Config with the stack's rules and remediations."""
+        assembly = self.assembly
         resource_parameters = {
             c.document: name
             for c in assembly.remediation_configurations().values()
@@ -421,9 +438,6 @@ class EmulatedAccount:
             self.region,
             execution_status=self.ssm.status,
         )
-        self._automatic_attempts: dict[str, tuple[str, str, int]] = {}
-        self._install_hook()
-        return self
 
     def _bucket(self, logical_id: str, properties: dict) -> str:
         """A bucket of the stack (the bridge's audit bucket), with the template's Object Lock, public access block

@@ -237,7 +237,17 @@ class Demo:
         _say("\n== Automatic remediations (AWS Config remediation configurations with Automatic: true) ==")
         started = account.run_automatic_remediations()
         self._report_executions(started)
+        manual_fixed = self._run_manual_remediations(started)
+        findings, workflow, bridge_runs = self._run_bridge(seeded)
 
+        after = self.snapshot()
+        self.show("Compliance after remediation", after)
+        return self._report(before, after, seeded, findings, workflow, bridge_runs, manual_fixed)
+
+    def _run_manual_remediations(self, started: list[str]) -> list[str]:
+        """The AWS Config console's Remediate button, on one non-compliant resource per manual control; the ids of
+        the controls remediated."""
+        account = self.account
         _say("\n== Manual remediations (the AWS Config console's Remediate button, one resource per control) ==")
         manual_fixed: list[str] = []
         for control in self.catalogue.controls:
@@ -260,27 +270,19 @@ class Demo:
         self.approvals += approve_waiting(account.ssm)
         account.settle()
         self._report_executions([e[0] for e in account.ssm.started if e[0] not in started])
+        return manual_fixed
 
+    def _run_bridge(self, seeded: list) -> tuple[list[dict], Counter, int]:
+        """Prowler's findings through Security Hub, EventBridge and the bridge, then the 'Remediate' custom action on
+        those still open, then a re-import; (findings, workflow states now, executions the bridge started)."""
+        account = self.account
         _say("\n== Prowler findings through Security Hub, EventBridge and the bridge ==")
         account.config.evaluate_all()
         findings = self._prowler_findings(seeded)
         executions_before = len(account.ssm.started)
         account.security_hub.import_findings(findings)
         account.settle()
-        still_open = [
-            f["Id"]
-            for f in findings
-            if self._is_non_compliant(self._control_of_check(f["GeneratorId"]), f["Resources"][0]["Id"], seeded)
-        ]
-        if still_open:
-            _say(
-                f"  A person selects the {len(still_open)} finding(s) of manual controls still open and chooses "
-                "the Security Hub custom action 'Remediate'"
-            )
-            account.security_hub.custom_action(still_open)
-            account.settle()
-            self.approvals += approve_waiting(account.ssm)
-            account.settle()
+        self._remediate_still_open(findings, seeded)
         bridge_runs = len(account.ssm.started) - executions_before
         _say(f"  {len(findings)} finding(s) imported; the bridge started {bridge_runs} runbook execution(s):")
         self._report_executions([e[0] for e in account.ssm.started[executions_before:]])
@@ -294,10 +296,26 @@ class Demo:
         _say("  Bridge decisions: " + bridge_decisions(account.lambdas, self._bridge_id()))
         workflow = Counter(f.get("Workflow", {}).get("Status") for f in account.security_hub.findings().values())
         _say(f"  Finding workflow states now: {dict(workflow)}")
+        return findings, workflow, bridge_runs
 
-        after = self.snapshot()
-        self.show("Compliance after remediation", after)
-        return self._report(before, after, seeded, findings, workflow, bridge_runs, manual_fixed)
+    def _remediate_still_open(self, findings: list[dict], seeded: list) -> None:
+        """A person selects the findings of manual controls still open and chooses the custom action 'Remediate'."""
+        account = self.account
+        still_open = [
+            f["Id"]
+            for f in findings
+            if self._is_non_compliant(self._control_of_check(f["GeneratorId"]), f["Resources"][0]["Id"], seeded)
+        ]
+        if not still_open:
+            return
+        _say(
+            f"  A person selects the {len(still_open)} finding(s) of manual controls still open and chooses "
+            "the Security Hub custom action 'Remediate'"
+        )
+        account.security_hub.custom_action(still_open)
+        account.settle()
+        self.approvals += approve_waiting(account.ssm)
+        account.settle()
 
     def _bridge_id(self) -> str:
         return next(

@@ -47,28 +47,18 @@ def _find_user(iam: object, user_id: str) -> dict:
     raise ValueError(f"No IAM user with UserId {user_id} in this account; nothing changed.")
 
 
-def deactivate_unrotated_access_keys(events: dict, context: object) -> dict:
-    """Set Inactive every Active access key of user `events["IAMResourceId"]` older than MaxAccessKeyAge days.
-
-    Each key is deactivated by one UpdateAccessKey call, which either happens or not. If a call fails
-    the step fails with that error: keys deactivated earlier in the run stay Inactive (the requested end
-    state for them; the error notes which), no key is deleted, and a re-run finishes the rest without
-    touching them again. With DryRun true it makes the same checks and returns the keys it would deactivate
-    (KeysToDeactivate, PlannedState) without changing any.
-    """
-    dry_run = _dry_run(events)
+def _user_id(events: dict) -> str:
     user_id = events.get("IAMResourceId")
     if not isinstance(user_id, str) or not USER_ID_PATTERN.match(user_id):
         raise ValueError(f"IAMResourceId must be an IAM user id (AIDA...); got {user_id!r}")
-    max_age = _max_age(events.get("MaxAccessKeyAge", DEFAULT_MAX_ACCESS_KEY_AGE))
+    return user_id
 
-    iam = boto3.client("iam")
-    user = _find_user(iam, user_id)
-    user_name = user["UserName"]
+
+def _key_states(iam: object, user_name: str, max_age: int) -> tuple[dict, list[str], dict]:
+    """(each key's status and age now, the keys to deactivate, each key's state after deactivating them)."""
     keys = []
     for page in iam.get_paginator("list_access_keys").paginate(UserName=user_name):
         keys.extend(page["AccessKeyMetadata"])
-
     now = _now()
     previous = {
         key["AccessKeyId"]: {"Status": key["Status"], "AgeDays": key_age_days(key["CreateDate"], now)} for key in keys
@@ -78,26 +68,15 @@ def deactivate_unrotated_access_keys(events: dict, context: object) -> dict:
         key_id: {**state, "Status": "Inactive" if key_id in to_deactivate else state["Status"]}
         for key_id, state in previous.items()
     }
-    result = {
-        "IAMResourceId": user_id,
-        "UserName": user_name,
-        "MaxAccessKeyAge": max_age,
-        "DryRun": dry_run,
-        "WouldChange": bool(to_deactivate),
-        "KeysToDeactivate": to_deactivate,
-        "PreviousState": previous,
-        "PlannedState": planned,
-    }
-    if not to_deactivate or dry_run:
-        described = ", ".join(f"{key_id} ({previous[key_id]['AgeDays']} days old)" for key_id in to_deactivate)
-        message = (
-            f"Dry run: would deactivate access key(s) of user {user_name} older than {max_age} days: {described}. "
-            "Nothing changed."
-            if to_deactivate
-            else f"User {user_name} has no active access key older than {max_age} days; nothing changed."
-        )
-        return {**result, "DeactivatedKeys": [], "CurrentState": previous, "Changed": False, "Message": message}
+    return previous, to_deactivate, planned
 
+
+def _described(key_ids: list[str], previous: dict) -> str:
+    return ", ".join(f"{key_id} ({previous[key_id]['AgeDays']} days old)" for key_id in key_ids)
+
+
+def _deactivate(iam: object, user_name: str, to_deactivate: list[str]) -> list[str]:
+    """Set each key Inactive in turn; a failure names the keys done and not yet done, and propagates."""
     deactivated: list[str] = []
     for key_id in to_deactivate:
         try:
@@ -109,15 +88,45 @@ def deactivate_unrotated_access_keys(events: dict, context: object) -> dict:
             )
             raise
         deactivated.append(key_id)
+    return deactivated
 
-    described = ", ".join(f"{key_id} ({previous[key_id]['AgeDays']} days old)" for key_id in deactivated)
-    return {
-        **result,
-        "DeactivatedKeys": deactivated,
-        "CurrentState": planned,
-        "Changed": True,
-        "Message": (
-            f"Deactivated access key(s) of user {user_name} older than {max_age} days: {described}. "
-            "No key was deleted; reactivate with iam:UpdateAccessKey Status=Active if needed."
-        ),
+
+def deactivate_unrotated_access_keys(events: dict, context: object) -> dict:
+    """Set Inactive every Active access key of user `events["IAMResourceId"]` older than MaxAccessKeyAge days.
+
+    Each key is deactivated by one UpdateAccessKey call, which either happens or not. If a call fails
+    the step fails with that error: keys deactivated earlier in the run stay Inactive (the requested end
+    state for them; the error notes which), no key is deleted, and a re-run finishes the rest without
+    touching them again. With DryRun true it makes the same checks and returns the keys it would deactivate
+    (KeysToDeactivate, PlannedState) without changing any.
+    """
+    dry_run = _dry_run(events)
+    user_id = _user_id(events)
+    max_age = _max_age(events.get("MaxAccessKeyAge", DEFAULT_MAX_ACCESS_KEY_AGE))
+    iam = boto3.client("iam")
+    user_name = _find_user(iam, user_id)["UserName"]
+    previous, to_deactivate, planned = _key_states(iam, user_name, max_age)
+    result = {
+        "IAMResourceId": user_id,
+        "UserName": user_name,
+        "MaxAccessKeyAge": max_age,
+        "DryRun": dry_run,
+        "WouldChange": bool(to_deactivate),
+        "KeysToDeactivate": to_deactivate,
+        "PreviousState": previous,
+        "PlannedState": planned,
     }
+    if not to_deactivate or dry_run:
+        message = (
+            f"Dry run: would deactivate access key(s) of user {user_name} older than {max_age} days: "
+            f"{_described(to_deactivate, previous)}. Nothing changed."
+            if to_deactivate
+            else f"User {user_name} has no active access key older than {max_age} days; nothing changed."
+        )
+        return {**result, "DeactivatedKeys": [], "CurrentState": previous, "Changed": False, "Message": message}
+    deactivated = _deactivate(iam, user_name, to_deactivate)
+    message = (
+        f"Deactivated access key(s) of user {user_name} older than {max_age} days: {_described(deactivated, previous)}."
+        " No key was deleted; reactivate with iam:UpdateAccessKey Status=Active if needed."
+    )
+    return {**result, "DeactivatedKeys": deactivated, "CurrentState": planned, "Changed": True, "Message": message}

@@ -189,12 +189,8 @@ def _must_stay_sse_s3(s3: object, bucket: str, owner: str) -> str | None:
     return None
 
 
-def enable_bucket_kms_encryption(events: dict, context: object) -> dict:
-    """Make SSE-KMS (with Bucket Keys) the default encryption of `events["BucketName"]` unless it uses KMS.
-
-    With DryRun true it makes the same checks (the key included) and returns the plan without changing anything.
-    """
-    dry_run = _dry_run(events)
+def _requested(events: dict) -> tuple[str, str]:
+    """(BucketName, KmsKeyId or "") of the request, each checked against its pattern."""
     bucket = events.get("BucketName")
     if not bucket or not isinstance(bucket, str):
         raise ValueError("BucketName is required")
@@ -206,6 +202,44 @@ def enable_bucket_kms_encryption(events: dict, context: object) -> dict:
             f"KmsKeyId {requested_key!r} must be empty (AWS managed key aws/s3) or a KMS key ARN, "
             "alias ARN, key id or alias/name"
         )
+    return bucket, requested_key
+
+
+def _already_kms_message(default: dict, requested_key: str) -> str:
+    """Why a bucket already on SSE-KMS is left as it is, even on another key than the requested one."""
+    current_key = default.get("KMSMasterKeyID") or None
+    described = current_key or AWS_MANAGED_KEY
+    message = f"Default encryption is already {default['SSEAlgorithm']} with {described}; nothing changed."
+    if requested_key and not _same_key(current_key, requested_key):
+        message += (
+            f" It is not recognisably the requested key {requested_key}: the bucket was left on its"
+            " current key because switching keys can break readers and writers whose permissions are"
+            " on the current key. Change keys deliberately, after granting them on the new key."
+        )
+    return message
+
+
+def _unchanged(bucket: str, dry_run: bool, previous: list, message: str, **extra: object) -> dict:
+    return {
+        "BucketName": bucket,
+        "DryRun": dry_run,
+        "WouldChange": False,
+        "Changed": False,
+        **extra,
+        "PreviousState": previous,
+        "PlannedState": previous,
+        "CurrentState": previous,
+        "Message": message,
+    }
+
+
+def enable_bucket_kms_encryption(events: dict, context: object) -> dict:
+    """Make SSE-KMS (with Bucket Keys) the default encryption of `events["BucketName"]` unless it uses KMS.
+
+    With DryRun true it makes the same checks (the key included) and returns the plan without changing anything.
+    """
+    dry_run = _dry_run(events)
+    bucket, requested_key = _requested(events)
     owner = boto3.client("sts").get_caller_identity()["Account"]
     s3 = boto3.client("s3")
     # ExpectedBucketOwner: a bucket name that belongs to another account fails instead of being changed.
@@ -213,38 +247,11 @@ def enable_bucket_kms_encryption(events: dict, context: object) -> dict:
     default = _default_encryption(previous)
     algorithm = default.get("SSEAlgorithm")
     if algorithm in KMS_ALGORITHMS:
-        current_key = default.get("KMSMasterKeyID") or None
-        described = current_key or AWS_MANAGED_KEY
-        message = f"Default encryption is already {algorithm} with {described}; nothing changed."
-        if requested_key and not _same_key(current_key, requested_key):
-            message += (
-                f" It is not recognisably the requested key {requested_key}: the bucket was left on its"
-                " current key because switching keys can break readers and writers whose permissions are"
-                " on the current key. Change keys deliberately, after granting them on the new key."
-            )
-        return {
-            "BucketName": bucket,
-            "DryRun": dry_run,
-            "WouldChange": False,
-            "Changed": False,
-            "PreviousState": previous,
-            "PlannedState": previous,
-            "CurrentState": previous,
-            "Message": message,
-        }
+        return _unchanged(bucket, dry_run, previous, _already_kms_message(default, requested_key))
     reason = _must_stay_sse_s3(s3, bucket, owner)
     if reason:
-        return {
-            "BucketName": bucket,
-            "DryRun": dry_run,
-            "WouldChange": False,
-            "Changed": False,
-            "Skipped": True,
-            "PreviousState": previous,
-            "PlannedState": previous,
-            "CurrentState": previous,
-            "Message": f"Left on {algorithm or 'its default encryption'}: {reason}; nothing changed.",
-        }
+        message = f"Left on {algorithm or 'its default encryption'}: {reason}; nothing changed."
+        return _unchanged(bucket, dry_run, previous, message, Skipped=True)
     by_default = {"SSEAlgorithm": "aws:kms"}
     if requested_key:
         by_default["KMSMasterKeyID"] = _key_arn(requested_key)
