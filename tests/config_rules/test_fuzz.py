@@ -8,6 +8,9 @@ Properties, per event:
   - an event whose mutations touched a field the decision reads is never COMPLIANT (fail closed);
   - a NON_COMPLIANT example never becomes COMPLIANT, whatever the mutation.
 
+The rules listed in HAND_TUNED name the fields their decision reads; every other catalogue rule is fuzzed over all
+its example events with the first and third properties (so a new rule is fuzzed without editing this file).
+
 Counts: REMEDY_FUZZ_EXAMPLES=10000 runs that many events per rule and counts crashes instead of stopping at the
 first (the figure the README quotes); by default 60 per rule. AWS is moto (PutEvaluations in TestMode).
 """
@@ -15,6 +18,7 @@ first (the figure the README quotes); by default 60 per rule. AWS is moto (PutEv
 from __future__ import annotations
 
 import functools
+import importlib
 import json
 from collections import Counter
 
@@ -24,6 +28,7 @@ import rule_support
 from hypothesis import given
 from hypothesis import strategies as st
 
+from catalogue import load_catalogue
 from config_rules.ec2_ebs_volume_encryption import rule as ebs_rule
 from config_rules.iam_access_key_rotation import rule as key_rule
 from config_rules.iam_password_policy import rule as password_rule
@@ -43,7 +48,7 @@ SSE_DEFAULT = (*SSE, "rules", 0, "applyServerSideEncryptionByDefault")
 # A supplementary setting may be a JSON string of itself (GetResourceConfigHistory serialises them so).
 NOT_JSON = ALL - {"json"}
 # rule -> (module, examples, {path the decision reads: operations on it that make the item unreadable}).
-RULES = {
+HAND_TUNED = {
     "ec2_ebs_volume_encryption": (
         ebs_rule,
         ["compliant", "non_compliant", "oversized"],
@@ -76,6 +81,25 @@ RULES = {
     "iam_password_policy": (password_rule, ["scheduled", "scheduled_custom_parameters"], {}),
     "iam_access_key_rotation": (key_rule, ["scheduled", "scheduled_max_age_30"], {}),
 }
+
+
+def _every_example(rule: str) -> list[str]:
+    """The rule's example events (an oversized one only beside the compliant item its history returns)."""
+    events = REPO_ROOT / "config_rules" / rule / "events"
+    names = sorted(path.stem for path in events.glob("*.json"))
+    return [n for n in names if n != "oversized" or (events / "compliant.json").exists()]
+
+
+def _catalogue_rules() -> dict[str, tuple]:
+    """Every catalogue rule: the hand-tuned entry, or all its example events and no named decisive fields."""
+    rules = sorted({control.detection.rule for control in load_catalogue().controls})
+    return {
+        rule: HAND_TUNED.get(rule) or (importlib.import_module(f"config_rules.{rule}.rule"), _every_example(rule), {})
+        for rule in rules
+    }
+
+
+RULES = _catalogue_rules()
 STATS: dict[str, Counter] = {name: Counter() for name in RULES}
 
 
