@@ -7,7 +7,7 @@ import boto3
 
 import resource_types
 from catalogue import Control
-from resource_types.ec2_security_group.simulation import default_group, put_in_use, subnet
+from resource_types.ec2_security_group.simulation import close_group, default_group, put_in_use, subnet
 from simulation.seeds import SeededResource
 
 # (VPC CIDR block or None for the region's default VPC, Name tag, the default group keeps its rules, note)
@@ -28,14 +28,6 @@ def _as_aws_creates_it(ec2: object, group_id: str) -> None:
     if not group["IpPermissionsEgress"]:
         everywhere = {"IpProtocol": ALL_TRAFFIC, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
         ec2.authorize_security_group_egress(GroupId=group_id, IpPermissions=[everywhere])
-
-
-def _close(ec2: object, group_id: str) -> None:
-    group = ec2.describe_security_groups(GroupIds=[group_id])["SecurityGroups"][0]
-    if group["IpPermissions"]:
-        ec2.revoke_security_group_ingress(GroupId=group_id, IpPermissions=group["IpPermissions"])
-    if group["IpPermissionsEgress"]:
-        ec2.revoke_security_group_egress(GroupId=group_id, IpPermissions=group["IpPermissionsEgress"])
 
 
 def _vpc_and_subnet(ec2: object, cidr: str | None, name: str) -> tuple[str, str]:
@@ -59,7 +51,7 @@ def seed(control: Control, account: str, region: str, in_process: bool = True) -
         if open_:
             _as_aws_creates_it(ec2, group_id)
         else:
-            _close(ec2, group_id)
+            close_group(ec2, group_id)
         put_in_use(ec2, subnet_id, group_id)
         arn = kind.to_arn(group_id, region=region, account=account)
         seeded.append(SeededResource(control.id, kind.config_type, group_id, arn, open_, f"{name}: {note}"))

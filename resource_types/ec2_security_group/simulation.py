@@ -54,6 +54,15 @@ def default_group(ec2: object, vpc_id: str) -> str:
     return ec2.describe_security_groups(Filters=filters)["SecurityGroups"][0]["GroupId"]
 
 
+def close_group(ec2: object, group_id: str) -> None:
+    """Revoke every rule of the group (a bank closes the default group of each VPC it creates: FSBP EC2.2)."""
+    group = ec2.describe_security_groups(GroupIds=[group_id])["SecurityGroups"][0]
+    if group["IpPermissions"]:
+        ec2.revoke_security_group_ingress(GroupId=group_id, IpPermissions=group["IpPermissions"])
+    if group["IpPermissionsEgress"]:
+        ec2.revoke_security_group_egress(GroupId=group_id, IpPermissions=group["IpPermissionsEgress"])
+
+
 def subnet(ec2: object, vpc_id: str, cidr: str) -> str:
     """A new subnet of the VPC; its id."""
     return ec2.create_subnet(VpcId=vpc_id, CidrBlock=cidr)["Subnet"]["SubnetId"]

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import boto3
 
+from resource_types.ec2_security_group.simulation import close_group, default_group
 from resource_types.simulation import lower_camel
 
 
@@ -35,11 +36,12 @@ def configuration_items(account: str, region: str) -> list[dict]:
 
 
 def public_subnet_group(region: str, name: str) -> tuple[str, str]:
-    """A VPC whose subnets route 0.0.0.0/0 to an internet gateway, a DB subnet group of them, and a security group
-    open to the Internet on PostgreSQL's port: (subnet group name, security group id)."""
+    """A VPC (its default security group closed) whose subnets route 0.0.0.0/0 to an internet gateway, a DB subnet
+    group of them, and a security group open to the Internet on PostgreSQL's port: (subnet group name, group id)."""
     ec2 = boto3.client("ec2", region_name=region)
     rds = boto3.client("rds", region_name=region)
     vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
+    close_group(ec2, default_group(ec2, vpc))  # the new VPC's default group is none of the demo's problems
     gateway = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
     ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=vpc)
     table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
