@@ -374,6 +374,10 @@ class EmulatedAccount:
                 AttributeDefinitions=properties["AttributeDefinitions"],
                 KeySchema=properties["KeySchema"],
             )
+            if _point_in_time_recovery(properties):
+                boto3.client("dynamodb", region_name=self.region).update_continuous_backups(
+                    TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+                )
             physical[logical_id] = name
         elif kind == "AWS::SNS::Topic":
             physical[logical_id] = boto3.client("sns", region_name=self.region).create_topic(Name=logical_id)[
@@ -551,3 +555,11 @@ class EmulatedAccount:
                     self._automatic_attempts[retry] = (rule_name, resource_id, attempt + 1)
             elif self.ssm.status(execution_id) in END_STATUSES:
                 del self._automatic_attempts[execution_id]
+
+
+def _point_in_time_recovery(properties: dict) -> bool:
+    """Whether the template turns point-in-time recovery on (a table's own specification or a global table's
+    replicas'), as CloudFormation would when it creates the table."""
+    specifications = [properties.get("PointInTimeRecoverySpecification") or {}]
+    specifications += [r.get("PointInTimeRecoverySpecification") or {} for r in properties.get("Replicas", [])]
+    return any(spec.get("PointInTimeRecoveryEnabled") is True for spec in specifications)
