@@ -325,6 +325,44 @@ class SsmAutomationService:
         return response
 
 
+def evaluate_bucket_policies_as_https() -> None:
+    """moto applies a bucket policy's Deny statements to object requests without their conditions
+    (moto.s3.models.FakeBucket.get_permission), so the TLS-only statement (Deny when aws:SecureTransport is false)
+    would deny every GetObject and PutObject. AWS denies only plain HTTP requests with it, and every SDK call here
+    uses HTTPS: evaluate bucket policies without the statements whose one condition is that (process-wide, also
+    for a moto server in this process; idempotent)."""
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+    from moto.s3.models import FakeBucket
+
+    if getattr(FakeBucket.get_permission, "evaluated_as_https", False):
+        return
+
+    def get_permission(bucket: FakeBucket, action: str, resource: str) -> object:
+        if bucket.policy is None:
+            return PermissionResult.NEUTRAL
+        policy = json.loads(bucket.policy)
+        statements = policy.get("Statement", [])
+        statements = statements if isinstance(statements, list) else [statements]
+        kept = [s for s in statements if not _only_over_plain_http(s)]
+        if not kept:
+            return PermissionResult.NEUTRAL
+        return IAMPolicy(json.dumps({**policy, "Statement": kept})).is_action_permitted(action, resource)
+
+    get_permission.evaluated_as_https = True
+    FakeBucket.get_permission = get_permission
+
+
+def _only_over_plain_http(statement: object) -> bool:
+    if not isinstance(statement, dict) or not isinstance(statement.get("Condition"), dict):
+        return False
+    condition = statement["Condition"]
+    values = condition.get("Bool") if list(condition) == ["Bool"] else None
+    if not isinstance(values, dict) or list(values) != ["aws:SecureTransport"]:
+        return False
+    value = values["aws:SecureTransport"]
+    return str(value[0] if isinstance(value, list) and len(value) == 1 else value).lower() == "false"
+
+
 class EmulatedAccount:
     """Provision the synthesized stack on moto and run it: rules, remediations, bridge, events, findings."""
 
@@ -354,6 +392,9 @@ class EmulatedAccount:
         self.assembly.account = self.account
         for logical_id, resource in self.assembly.resources.items():
             self._create_resource(logical_id, resource["Type"], resource.get("Properties", {}))
+        evaluate_bucket_policies_as_https()
+        for policy in self.assembly.of_type("AWS::S3::BucketPolicy").values():
+            self._bucket_policy(policy.get("Properties", {}))
         boto3.client("securityhub", region_name=self.region).enable_security_hub()
         self._wire_events()
         self._register_documents()
@@ -398,6 +439,7 @@ class EmulatedAccount:
             physical[logical_id] = name
         elif kind == "AWS::S3::Bucket":
             physical[logical_id] = self._bucket(logical_id, properties)
+            physical[f"{logical_id}.Arn"] = f"arn:{assembly.partition}:s3:::{physical[logical_id]}"
         elif kind == "AWS::SecurityHub::ActionTarget":
             physical[logical_id] = f"arn:aws:securityhub:{self.region}:{self.account}:action/custom/{properties['Id']}"
 
@@ -475,6 +517,15 @@ class EmulatedAccount:
                 },
             )
         return name
+
+    def _bucket_policy(self, properties: dict) -> None:
+        """The template's policy on a bucket of the stack (e.g. the TLS-only statement enforce_ssl adds), once every
+        bucket exists; a policy on a bucket the stack does not make is left out."""
+        bucket = str(self.assembly.resolve(properties["Bucket"]))
+        if bucket.startswith("<unprovisioned:"):
+            return
+        policy = self.assembly.resolve(properties["PolicyDocument"])
+        boto3.client("s3", region_name=self.region).put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
 
     # The APIs moto lacks, answered before the request leaves botocore --------------------------------------
     def routes(self) -> Routes:
