@@ -57,6 +57,7 @@ RESOURCE_TYPE = ResourceType(
                 "s3:GetBucketPublicAccessBlock",
                 "s3:PutBucketPublicAccessBlock",
                 "s3:GetBucketPolicy",
+                "s3:PutBucketPolicy",
                 "s3:GetBucketTagging",
             ),
             resources=("arn:{partition}:s3:::*",),

@@ -41,6 +41,12 @@ def _supplementary(s3: object, name: str) -> dict:
         }
     except botocore.exceptions.ClientError:
         pass
+    try:
+        policy_text = s3.get_bucket_policy(Bucket=name)["Policy"]
+    except botocore.exceptions.ClientError:
+        policy_text = None  # NoSuchBucketPolicy
+    # AWS Config records BucketPolicy for every bucket, policyText null when the bucket has none.
+    supplementary["BucketPolicy"] = {"policyText": policy_text}
     return supplementary
 
 
@@ -81,6 +87,20 @@ def create_bucket(s3: object, name: str, region: str) -> None:
     s3.create_bucket(Bucket=name, **location)
 
 
+def deny_insecure_transport_policy(name: str) -> str:
+    """A bucket policy denying every request made without TLS
+    (https://repost.aws/knowledge-center/s3-bucket-policy-for-config-rule)."""
+    statement = {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [to_arn(name), f"{to_arn(name)}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
 def create_hardened_bucket(s3: object, name: str, region: str) -> None:
     """A bucket another type's seed needs on the side (e.g. a trail's log bucket), made as a bank would make it, so
     that it is none of the S3 controls' problems: all four Block Public Access settings, SSE-KMS, and a bucket
@@ -88,20 +108,13 @@ def create_hardened_bucket(s3: object, name: str, region: str) -> None:
     create_bucket(s3, name, region)
     s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=BPA_ALL)
     s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration=SSE_KMS)
-    deny_without_tls = {
-        "Sid": "DenyInsecureTransport",
-        "Effect": "Deny",
-        "Principal": "*",
-        "Action": "s3:*",
-        "Resource": [f"arn:aws:s3:::{name}", f"arn:aws:s3:::{name}/*"],
-        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-    }
-    s3.put_bucket_policy(Bucket=name, Policy=json.dumps({"Version": "2012-10-17", "Statement": [deny_without_tls]}))
+    s3.put_bucket_policy(Bucket=name, Policy=deny_insecure_transport_policy(name))
 
 
 def demo_buckets(account: str, region: str) -> None:
     """Create the buckets once: SSE-S3 without Block Public Access, Block Public Access for ACLs only without
-    default encryption, and all four Block Public Access settings with SSE-KMS."""
+    default encryption, and all four Block Public Access settings with SSE-KMS and a policy denying requests
+    without TLS. Only the last has a bucket policy."""
     s3 = boto3.client("s3", region_name=region)
     existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
     for base in DEMO_BUCKETS:
@@ -118,6 +131,7 @@ def demo_buckets(account: str, region: str) -> None:
         else:
             s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=BPA_ALL)
             s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration=SSE_KMS)
+            s3.put_bucket_policy(Bucket=name, Policy=deny_insecure_transport_policy(name))
 
 
 def stale_key(account: str, region: str) -> str:

@@ -1,0 +1,166 @@
+"""AWS Config rule: S3 bucket policies deny requests that do not use TLS (FSBP S3.5, CIS 2.1.1).
+
+Change-triggered on AWS::S3::Bucket. Evaluated from the configuration item's
+supplementaryConfiguration.BucketPolicy.policyText (the policy as a JSON string, null when the bucket has none:
+AWS Config records the key for every bucket); only when the item does not carry BucketPolicy does the rule ask S3
+(GetBucketPolicy). BucketPolicy may be an object or a JSON string holding one (as GetResourceConfigHistory
+returns it). COMPLIANT only with the statement AWS documents for this check
+(https://repost.aws/knowledge-center/s3-bucket-policy-for-config-rule): Effect Deny, Principal "*", Action
+s3:* (or *), Resource covering the bucket and every object in it, and a Condition that is exactly
+Bool aws:SecureTransport "false" (a statement with further conditions denies only some HTTP requests).
+A policy text that is not a JSON policy is NON_COMPLIANT with an annotation naming the field.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import botocore.exceptions
+from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator
+from rule_support import (
+    UnreadableField,
+    as_object,
+    fail_closed,
+    handle,
+    reject_unknown_parameters,
+    resource_name,
+    shown,
+)
+
+APPLICABLE_RESOURCES = ["AWS::S3::Bucket"]
+# Read-only actions the rule's Lambda role needs (beyond config:PutEvaluations).
+IAM_ACTIONS = ("s3:GetBucketPolicy",)
+RULE_PARAMETERS: set[str] = set()
+# What the deny statement must carry (tests/framework_requirements.py reads these).
+DENIED_ACTIONS = ("s3:*", "*")
+SECURE_TRANSPORT_CONDITION = {"Bool": {"aws:SecureTransport": "false"}}
+POLICY_PATH = "supplementaryConfiguration.BucketPolicy.policyText"
+NO_POLICY = ""
+
+
+def _as_list(value: object) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _matches(pattern: object, target: str) -> bool:
+    """IAM wildcard match: * any characters, ? one character (case-sensitive, as ARNs are)."""
+    if not isinstance(pattern, str):
+        return False
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, target) is not None
+
+
+def _all_principals(principal: object) -> bool:
+    if principal == "*":
+        return True
+    return isinstance(principal, dict) and list(principal) == ["AWS"] and "*" in _as_list(principal["AWS"])
+
+
+def _denies_insecure_transport(statement: object, bucket_arn: str) -> bool:
+    """Whether `statement` is a Deny of s3:* for every principal, on the bucket and all its objects, exactly when
+    aws:SecureTransport is false."""
+    if not isinstance(statement, dict) or statement.get("Effect") != "Deny":
+        return False
+    if not _all_principals(statement.get("Principal")):
+        return False
+    if not any(action in DENIED_ACTIONS for action in _as_list(statement.get("Action"))):
+        return False
+    resources = _as_list(statement.get("Resource"))
+    if not all(any(_matches(r, target) for r in resources) for target in (bucket_arn, f"{bucket_arn}/*")):
+        return False
+    condition = statement.get("Condition")
+    if not isinstance(condition, dict) or list(condition) != ["Bool"] or not isinstance(condition["Bool"], dict):
+        return False
+    values = condition["Bool"]
+    if list(values) != ["aws:SecureTransport"]:
+        return False
+    return all(isinstance(v, str) and v.lower() == "false" for v in _as_list(values["aws:SecureTransport"]))
+
+
+def policy_statements(policy_text: str) -> list:
+    """The policy's statements; UnreadableField if the text is not a JSON policy with a Statement."""
+    try:
+        policy = json.loads(policy_text)
+    except ValueError:
+        raise UnreadableField(POLICY_PATH, f"is not JSON ({shown(policy_text)})") from None
+    if not isinstance(policy, dict) or not isinstance(policy.get("Statement"), dict | list):
+        raise UnreadableField(POLICY_PATH, "is not a policy with a Statement")
+    return _as_list(policy["Statement"])
+
+
+def denies_insecure_transport(policy_text: str, bucket: str, partition: str = "aws") -> bool:
+    """Whether the policy holds a statement denying every request to the bucket made without TLS."""
+    bucket_arn = f"arn:{partition}:s3:::{bucket}"
+    return any(_denies_insecure_transport(s, bucket_arn) for s in policy_statements(policy_text))
+
+
+def _from_configuration_item(configuration_item: dict) -> str | None:
+    """The policy text ("" for none) as the item records it, or None if the item does not carry BucketPolicy."""
+    supplementary = configuration_item.get("supplementaryConfiguration")
+    supplementary = {} if supplementary is None else as_object(supplementary, "supplementaryConfiguration", True)
+    if supplementary.get("BucketPolicy") is None:
+        return None
+    recorded = as_object(supplementary["BucketPolicy"], "supplementaryConfiguration.BucketPolicy", json_string=True)
+    text = recorded.get("policyText", NO_POLICY)
+    if text is None:
+        return NO_POLICY
+    if not isinstance(text, str):
+        raise UnreadableField(POLICY_PATH, f"is {type(text).__name__} ({shown(text)}), expected a string or null")
+    return text
+
+
+def _from_s3(client_factory: object, bucket: str) -> str:
+    s3 = client_factory.build_client("s3")
+    try:
+        return s3.get_bucket_policy(Bucket=bucket)["Policy"]
+    except botocore.exceptions.ClientError as error:
+        if error.response["Error"]["Code"] == "NoSuchBucketPolicy":
+            return NO_POLICY
+        raise
+    except botocore.exceptions.ParamValidationError:
+        raise UnreadableField("resourceName", f"({bucket[:60]!r}) is not a bucket name S3 accepts") from None
+
+
+def _partition(configuration_item: dict) -> str:
+    arn = configuration_item.get("ARN")
+    parts = arn.split(":") if isinstance(arn, str) else []
+    return parts[1] if len(parts) > 1 and parts[0] == "arn" and parts[1].startswith("aws") else "aws"
+
+
+class S3BucketSslRequestsOnly(ConfigRule):
+    """NON_COMPLIANT unless the bucket policy denies every request made without TLS."""
+
+    def evaluate_parameters(self, rule_parameters: dict) -> dict:
+        reject_unknown_parameters(rule_parameters, RULE_PARAMETERS)
+        return {}
+
+    @fail_closed
+    def evaluate_change(
+        self, event: dict, client_factory: object, configuration_item: dict, valid_rule_parameters: dict
+    ) -> list[Evaluation]:
+        bucket = resource_name(configuration_item)
+        policy = _from_configuration_item(configuration_item)
+        if policy is None:
+            policy = _from_s3(client_factory, bucket)
+        if policy == NO_POLICY:
+            annotation = "The bucket has no bucket policy, so S3 accepts requests made over plain HTTP."
+            return [Evaluation(ComplianceType.NON_COMPLIANT, annotation=annotation)]
+        if not denies_insecure_transport(policy, bucket, _partition(configuration_item)):
+            annotation = (
+                "The bucket policy has no statement denying s3:* on the bucket and its objects to every principal "
+                'when aws:SecureTransport is "false".'
+            )
+            return [Evaluation(ComplianceType.NON_COMPLIANT, annotation=annotation)]
+        return [
+            Evaluation(
+                ComplianceType.COMPLIANT,
+                annotation="The bucket policy denies every request made without TLS (aws:SecureTransport false).",
+            )
+        ]
+
+
+def lambda_handler(event: dict, context: object) -> list | dict:
+    """Lambda entry point AWS Config invokes."""
+    evaluator = Evaluator(S3BucketSslRequestsOnly(), APPLICABLE_RESOURCES)
+    return handle(evaluator, APPLICABLE_RESOURCES, event, context)
