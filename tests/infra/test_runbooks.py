@@ -132,7 +132,9 @@ def test_every_synthesized_document_previews_and_every_destructive_one_asks_appr
             # Only the read-only guard, the read-only plan step and branches come before the first approval.
             before = [step for step in steps[: approvals[0]] if step["action"] != "aws:branch"]
             assert [step["name"] for step in before] == [GUARD_STEP, steps[2]["name"]], name
-            assert all(steps[i]["inputs"]["Message"] == "{{ CheckVolume.ApprovalMessage }}" for i in approvals)
+            # The approver reads the plan step's message (encrypt_ebs_volume: CheckVolume.ApprovalMessage).
+            plan = f"{{{{ {steps[2]['name']}.ApprovalMessage }}}}"
+            assert all(steps[i]["inputs"]["Message"] == plan for i in approvals), name
 
 
 def test_remediations_pass_dry_run_false_and_approvers_default_to_the_accounts_approver_role(standalone):
