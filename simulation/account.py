@@ -352,6 +352,34 @@ def evaluate_bucket_policies_as_https() -> None:
     FakeBucket.get_permission = get_permission
 
 
+def keep_unspecified_instance_metadata_options() -> None:
+    """ModifyInstanceMetadataOptions keeps every option a request leaves out ("If the parameter is not specified,
+    the existing state is maintained":
+    https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_ModifyInstanceMetadataOptions.html); moto 5.2.5 sets
+    them to None instead (so an instance sent only HttpTokens reports no HttpEndpoint). Keep them as AWS does
+    (process-wide, also for a moto server in this process; idempotent)."""
+    from moto.ec2.models.instances import InstanceBackend
+
+    original = InstanceBackend.modify_instance_metadata_options
+    if getattr(original, "keeps_unspecified", False):
+        return
+
+    def modify(backend: InstanceBackend, instance_id: str, **options: object) -> object:
+        kept = backend.get_instance(instance_id).metadata_options
+        current = {
+            "http_tokens": kept.http_tokens,
+            "hop_limit": kept.http_put_response_hop_limit,
+            "http_endpoint": kept.http_endpoint,
+            "http_protocol": kept.http_protocol_ipv6,
+            "metadata_tags": kept.instance_metadata_tags,
+        }
+        given = {name: value for name, value in options.items() if value is not None}
+        return original(backend, instance_id, **{**current, **given})
+
+    modify.keeps_unspecified = True
+    InstanceBackend.modify_instance_metadata_options = modify
+
+
 def _only_over_plain_http(statement: object) -> bool:
     if not isinstance(statement, dict) or not isinstance(statement.get("Condition"), dict):
         return False
@@ -393,6 +421,7 @@ class EmulatedAccount:
         for logical_id, resource in self.assembly.resources.items():
             self._create_resource(logical_id, resource["Type"], resource.get("Properties", {}))
         evaluate_bucket_policies_as_https()
+        keep_unspecified_instance_metadata_options()
         for policy in self.assembly.of_type("AWS::S3::BucketPolicy").values():
             self._bucket_policy(policy.get("Properties", {}))
         boto3.client("securityhub", region_name=self.region).enable_security_hub()

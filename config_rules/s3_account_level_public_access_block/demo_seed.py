@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import boto3
 
 import resource_types
@@ -11,7 +13,7 @@ from simulation.seeds import SeededResource
 
 
 def seed(control: Control, account: str, region: str, in_process: bool = True) -> list[SeededResource]:
-    if not in_process:
+    if not in_process or os.environ.get("AWS_ENDPOINT_URL"):
         # Against a moto server botocore sends S3 Control calls to <account>.127.0.0.1: let that name resolve in
         # this process, for this seed and for the rule and runbook that follow (simulation/moto_server.py).
         install_dns_shim()

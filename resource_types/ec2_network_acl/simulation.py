@@ -5,6 +5,7 @@ from __future__ import annotations
 import boto3
 
 from resource_types.ec2_network_acl import to_arn
+from resource_types.ec2_security_group.simulation import close_group, default_group
 from resource_types.simulation import lower_camel
 
 DEMO_VPC_NAME = "remedy-demo-network"
@@ -63,6 +64,7 @@ def demo_network_acls(region: str) -> tuple[str, dict[str, str]]:
     ec2 = boto3.client("ec2", region_name=region)
     tags = [{"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": DEMO_VPC_NAME}]}]
     vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16", AmazonProvidedIpv6CidrBlock=True, TagSpecifications=tags)["Vpc"]
+    close_group(ec2, default_group(ec2, vpc["VpcId"]))  # the VPC's default security group is none of its problems
     default_filter = [{"Name": "vpc-id", "Values": [vpc["VpcId"]]}, {"Name": "default", "Values": ["true"]}]
     default_acl = ec2.describe_network_acls(Filters=default_filter)["NetworkAcls"][0]["NetworkAclId"]
     created = {}

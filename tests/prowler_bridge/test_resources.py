@@ -36,9 +36,13 @@ def _no_client(_service: str):
             "AWS::EC2::Volume",
             "vol-0123456789abcdef0",
         ),
-        # DEFAULT: last segment after '/' or ':'.
-        (f"arn:aws:ec2:us-east-1:{ACCOUNT_ID}:security-group/sg-0abc", "AWS::EC2::SecurityGroup", "sg-0abc"),
+        (
+            f"arn:aws:ec2:us-east-1:{ACCOUNT_ID}:security-group/sg-0123456789abcdef0",
+            "AWS::EC2::SecurityGroup",
+            "sg-0123456789abcdef0",
+        ),
         (f"arn:aws:dynamodb:eu-central-1:{ACCOUNT_ID}:table/prod-table", "AWS::DynamoDB::Table", "prod-table"),
+        # An unregistered type (DEFAULT): last segment after '/' or ':'.
         (f"arn:aws-us-gov:lambda:us-gov-west-1:{ACCOUNT_ID}:function:fn", "AWS::Lambda::Function", "fn"),
     ],
 )

@@ -71,8 +71,9 @@ def test_each_control_judges_the_seeded_resources_as_the_seeds_say(seeded_server
     assert {rid: found.get(rid) for rid in expected} == expected
     # Nothing outside the seeds is non-compliant (resources a seed makes on the side, such as an instance's root
     # volume, may be found compliant), but for moto's own stand-ins for AWS managed keys.
-    assert {rid for rid, verdict in found.items() if verdict != "COMPLIANT"} - _aws_managed_keys(_endpoint) == {
-        rid for rid, verdict in expected.items() if verdict != "COMPLIANT"
+    # Resources the rule does not judge (e.g. a group that is not a VPC's default) are NOT_APPLICABLE.
+    assert {rid for rid, verdict in found.items() if verdict == "NON_COMPLIANT"} - _aws_managed_keys(_endpoint) == {
+        rid for rid, verdict in expected.items() if verdict == "NON_COMPLIANT"
     }
 
 
