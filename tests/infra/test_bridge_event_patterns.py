@@ -28,31 +28,57 @@ PATTERNS = {
 }
 
 
-def test_security_control_routes_are_the_catalogues_fsbp_and_cis_ids():
-    assert CONFIG["security_controls"] == {
-        fsbp: c.id for c in CATALOGUE.controls for fsbp in c.frameworks.get("aws_fsbp", ())
-    }
-    expected = {
-        f"aws-foundational-security-best-practices/v/1.0.0/{i}": c.id
-        for c in CATALOGUE.controls
+def _claimed_once(pairs):
+    """key -> control id for the keys exactly one control claims (the product's rule: an id two controls claim
+    routes nowhere)."""
+    claims: dict[str, set[str]] = {}
+    for key, control_id in pairs:
+        claims.setdefault(key, set()).add(control_id)
+    return {key: next(iter(ids)) for key, ids in claims.items() if len(ids) == 1}
+
+
+def _standard_pairs(catalogue):
+    return [
+        (f"aws-foundational-security-best-practices/v/1.0.0/{i}", c.id)
+        for c in catalogue.controls
         for i in c.frameworks.get("aws_fsbp", ())
-    } | {
-        f"cis-aws-foundations-benchmark/v/3.0.0/{i}": c.id
-        for c in CATALOGUE.controls
+    ] + [
+        (f"cis-aws-foundations-benchmark/v/3.0.0/{i}", c.id)
+        for c in catalogue.controls
         for i in c.frameworks.get("cis_aws_v3.0", ())
-    }
+    ]
+
+
+def test_security_control_routes_are_the_catalogues_fsbp_and_cis_ids():
+    fsbp_pairs = [(fsbp, c.id) for c in CATALOGUE.controls for fsbp in c.frameworks.get("aws_fsbp", ())]
+    assert CONFIG["security_controls"] == _claimed_once(fsbp_pairs)
+    pairs = _standard_pairs(CATALOGUE)
+    expected = _claimed_once(pairs)
     assert CONFIG["standard_controls"] == expected
+    # Every id the catalogue names is routed unless two controls claim it.
+    assert {key for key, _ in pairs} - set(expected) == {
+        key for key, _ in pairs if len({c for k, c in pairs if k == key}) > 1
+    }
     assert CONFIG["action_target_id"] == "RemedyRemediate"
 
 
 def test_an_id_claimed_by_two_controls_routes_nowhere():
     """Two controls fixing one Security Hub control: the bridge must not pick one, so the id is left out."""
     catalogue = copy.deepcopy(CATALOGUE)
-    first, second = catalogue.controls[:2]
-    second.frameworks["cis_aws_v3.0"] = first.frameworks["cis_aws_v3.0"]
+    first, second = [c for c in catalogue.controls if c.frameworks.get("cis_aws_v3.0")][:2]
+    shared = first.frameworks["cis_aws_v3.0"]
+    second.frameworks["cis_aws_v3.0"] = shared
     routes = standard_control_map(catalogue)
-    assert not {f"cis-aws-foundations-benchmark/v/3.0.0/{i}" for i in first.frameworks["cis_aws_v3.0"]} & set(routes)
-    assert routes["cis-aws-foundations-benchmark/v/3.0.0/2.1.4"] == "s3-bucket-level-public-access-block"
+    assert not {f"cis-aws-foundations-benchmark/v/3.0.0/{i}" for i in shared} & set(routes)
+    # The ids one control alone claims still route to it.
+    claimed_once = {
+        key: control
+        for key, control in _claimed_once(_standard_pairs(catalogue)).items()
+        if control not in (first.id, second.id)
+    }
+    assert claimed_once
+    for key, control in claimed_once.items():
+        assert routes[key] == control
 
 
 @pytest.mark.parametrize("example", PATTERNS)

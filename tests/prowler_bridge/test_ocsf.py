@@ -6,7 +6,7 @@ import pytest
 
 from prowler_bridge import handler, ocsf
 from tests.conftest import ACCOUNT_ID
-from tests.prowler_bridge import asff
+from tests.prowler_bridge import asff, catalogue_ids
 from tests.prowler_bridge.conftest import EXECUTION_ID, decisions, params_of
 from tests.prowler_bridge.ocsf_findings import ocsf_control_finding
 
@@ -83,7 +83,12 @@ SKIPS = {
     "passed": (lambda: _bucket(compliance_status="Pass"), "not_failed"),
     "resolved": (lambda: _bucket(status="Resolved"), "workflow_closed"),
     "suppressed": (lambda: _bucket(status="Suppressed"), "workflow_closed"),
-    "unmapped control": (lambda: ocsf_control_finding("S3.1", asff.BUCKET, uid_alt=BUCKET_ARN), "unmapped_control"),
+    "unmapped control": (
+        lambda: ocsf_control_finding(
+            catalogue_ids.unclaimed(catalogue_ids.FSBP, "S3.{}"), asff.BUCKET, uid_alt=BUCKET_ARN
+        ),
+        "unmapped_control",
+    ),
     "exclusion tag": (lambda: _bucket(tags=[{"name": "remedy:exclude", "value": "true"}]), "excluded_by_tag"),
     "tags not name/value pairs": (lambda: _bucket(tags=[["remedy:exclude"]]), "malformed_finding"),
     "no ARN for the resource": (lambda: ocsf_control_finding("S3.8", asff.BUCKET), "malformed_arn"),

@@ -10,7 +10,7 @@ import pytest
 
 from prowler_bridge import handler
 from tests.conftest import ACCOUNT_ID
-from tests.prowler_bridge import asff
+from tests.prowler_bridge import asff, catalogue_ids
 from tests.prowler_bridge.conftest import decisions, params_of
 
 PAB = "s3_bucket_level_public_access_block"
@@ -60,7 +60,8 @@ CASES = {
     "resolved": (lambda: _bucket(workflow="RESOLVED"), "workflow_closed", {}),
     "suppressed": (lambda: _bucket(workflow="SUPPRESSED"), "workflow_closed", {}),
     "unmapped check": (
-        lambda: asff.prowler_finding("ec2_instance_imdsv2_enabled", "arn:aws:ec2:us-east-1:123456789012:instance/i-1"),
+        # A check no control claims, on a well-formed ARN of a registered type: the check alone is the reason.
+        lambda: asff.prowler_finding(catalogue_ids.unclaimed_check("s3_bucket_object_versioning"), asff.bucket_arn()),
         "unmapped_check",
         {},
     ),
