@@ -163,7 +163,10 @@ def test_every_catalogue_check_reports_the_seeded_resources(scans):
     assert not wrong, (
         f"(check, ARN): (expected, Prowler's) {json.dumps({str(k): v for k, v in wrong.items()}, indent=1)}"
     )
-    assert {check_id(f) for f in findings} == set(checks_from_catalogue())
+    # Every check this account's resources are seeded for reports; the scan ran the catalogue's checks only (the
+    # round trip, tests/simulation/test_prowler_round_trip.py, has every control's resources for every check).
+    reported = {check_id(f) for f in findings}
+    assert {check for check, _arn in expected} <= reported <= set(checks_from_catalogue())
 
 
 def test_a_baseline_password_policy_passes(scans):
