@@ -7,17 +7,18 @@ import functools
 import os
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import boto3
 import botocore.exceptions
 
 from catalogue import FRAMEWORKS, Catalogue, CatalogueError, Control, Runbook, load_catalogue
-from remedy_cli import asff, output, remediate
+from remedy_cli import asff, history, output, remediate, report, report_html
 from remedy_cli import controls as controls_view
 from remedy_cli.aws import ReadOnlyGuard, open_session
 from remedy_cli.deployment import DEFAULT_PREFIX, document_name
 from remedy_cli.plan import SUCCESS, Plan, Planner, plan_text
-from remedy_cli.scan import ERROR, Scanner
+from remedy_cli.scan import ERROR, Result, Scanner
 
 
 class UsageError(Exception):
@@ -37,7 +38,7 @@ def parser() -> argparse.ArgumentParser:
         prog="remedy",
         description="Remedy's operator command line: list the control catalogue and its framework coverage, "
         "scan an AWS account with the catalogue's rules (read-only), plan the fixes (the runbooks' dry runs, "
-        "read-only) and start a deployed runbook on one resource.",
+        "read-only), start a deployed runbook on one resource, and write a compliance report (HTML and JSON).",
     )
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -95,6 +96,35 @@ def parser() -> argparse.ArgumentParser:
     _account_options(fix, several_regions=False)
     _prefix_option(fix)
     fix.set_defaults(run=run_remediate)
+
+    reporting = commands.add_parser(
+        "report",
+        help="write a compliance report for auditors: report.html and report.json",
+        description="Scan as `remedy scan` does (or read its --format json output with --from-scan) and write "
+        "report.html (self-contained: inline CSS and SVG charts, nothing loaded from the network) and report.json "
+        "to --output: per framework the requirements the catalogue covers and each one's status (compliant, "
+        "non-compliant, not evaluated); per control, account and region the compliant and non-compliant "
+        "resources; the remediation history (previous and current state of each runbook execution that ended) "
+        "from the bridge's audit bucket, read-only, or a note saying why it was not read. Exit status 1 if a "
+        "rule could not evaluate something (compliance ERROR).",
+    )
+    reporting.add_argument(
+        "--from-scan", metavar="FILE", help="read this `remedy scan --format json` output instead of scanning"
+    )
+    reporting.add_argument(
+        "-o", "--output", metavar="DIR", required=True, help="write report.html and report.json here"
+    )
+    reporting.add_argument(
+        "--audit-bucket", help="the bridge's audit bucket (default: found from the bridge function of --prefix)"
+    )
+    reporting.add_argument(
+        "--history-days", type=int, default=90, help="remediation history of this many days (default 90)"
+    )
+    reporting.add_argument("--no-history", action="store_true", help="do not read the remediation history")
+    _account_options(reporting)
+    _selection_options(reporting)
+    _prefix_option(reporting)
+    reporting.set_defaults(run=run_report)
     return top
 
 
@@ -283,6 +313,61 @@ def _start_and_follow(args: argparse.Namespace, ssm: object, runbook: Runbook, p
         return 1
     sys.stdout.write(remediate.outcome_text(execution))
     return 0 if execution.get("AutomationExecutionStatus") in remediate.SUCCEEDED else 1
+
+
+def _report_results(args: argparse.Namespace, catalogue: Catalogue) -> tuple[list[Result], str]:
+    """The results the report is about, and where they came from: the --from-scan file (only the selected
+    controls' results), else a scan."""
+    if not args.from_scan:
+        scanner = _scan(args, catalogue)
+        return scanner.results, f"a scan of account {scanner.account}"
+    chosen = {c.id for c in selected(catalogue, _names(args.controls), _names(args.frameworks))}
+    try:
+        results = report.load_results(Path(args.from_scan), catalogue)
+    except report.ScanFileError as problem:
+        raise UsageError(str(problem)) from None
+    return [r for r in results if r.control in chosen], args.from_scan
+
+
+def _report_history(args: argparse.Namespace, results: list[Result], now: datetime) -> dict:
+    """The remediation history of the results' accounts, or why it was not read."""
+    if args.no_history:
+        return history.skipped("not read (--no-history)")
+    regions = _regions(args) or sorted({r.region for r in results})
+
+    @functools.cache
+    def session_for(region: str) -> boto3.Session:
+        session = open_session(args.profile, args.role_arn, args.endpoint_url, region)
+        ReadOnlyGuard(set(), command="remedy report").install(session)
+        return session
+
+    return history.read_history(
+        session_for,
+        regions=regions,
+        prefix=args.prefix,
+        bucket=args.audit_bucket,
+        accounts={r.account for r in results},
+        since=history.window_start(now, args.history_days),
+    )
+
+
+def run_report(args: argparse.Namespace, catalogue: Catalogue) -> int:
+    results, source = _report_results(args, catalogue)
+    now = datetime.now(UTC)
+    built = report.build(
+        catalogue,
+        results,
+        frameworks=_names(args.frameworks),
+        history=_report_history(args, results, now),
+        source=source,
+        generated_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )
+    folder = Path(args.output)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "report.json").write_text(output.as_json(built))
+    (folder / "report.html").write_text(report_html.render(built), encoding="utf-8")
+    print(f"Wrote {folder / 'report.html'} and {folder / 'report.json'}", file=sys.stderr)
+    return 1 if any(result.compliance == ERROR for result in results) else 0
 
 
 def main(argv: list[str] | None = None) -> int:
