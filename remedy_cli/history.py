@@ -5,7 +5,9 @@ ends (prowler_bridge/audit.py) to its audit bucket, under audit/<yyyy>/<mm>/<dd>
 with the execution's outputs (PreviousState, PlannedState, CurrentState). The ledger table (prowler_bridge/
 ledger.py) holds idempotency claims that expire, not states. The bucket's name is the bridge function's
 AUDIT_BUCKET variable; the function is found by its REMEDY_DEPLOYMENT variable (the resource prefix).
-Calls: lambda:ListFunctions, s3:ListObjectsV2, s3:GetObject (and kms:Decrypt for S3, as the bucket is SSE-KMS).
+Calls, all reads through a session guarded as the scan's is: lambda:ListFunctions, s3:ListObjectsV2, s3:GetObject
+(which needs kms:Decrypt on the bucket's key, as the bucket is SSE-KMS:
+https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html).
 """
 
 from __future__ import annotations

@@ -101,12 +101,12 @@ def parser() -> argparse.ArgumentParser:
         "report",
         help="write a compliance report for auditors: report.html and report.json",
         description="Scan as `remedy scan` does (or read its --format json output with --from-scan) and write "
-        "report.html (self-contained: inline CSS and SVG charts, nothing loaded from the network) and report.json "
-        "to --output: per framework the requirements the catalogue covers and each one's status (compliant, "
-        "non-compliant, not evaluated); per control, account and region the compliant and non-compliant "
-        "resources; the remediation history (previous and current state of each runbook execution that ended) "
-        "from the bridge's audit bucket, read-only, or a note saying why it was not read. Exit status 1 if a "
-        "rule could not evaluate something (compliance ERROR).",
+        "report.html (self contained: inline CSS and SVG charts, nothing loaded from the network) and report.json "
+        "to --output: per framework the requirements the catalogue covers and the status of each (compliant, "
+        "not compliant, not evaluated); per control, account and region the resources found compliant and those "
+        "found not compliant, by id; the remediation history (previous and current state of each runbook "
+        "execution that ended) from the bridge's audit bucket, only reading, or a note saying why it was not read. "
+        "Exit status 1 if a rule could not evaluate something (compliance ERROR).",
     )
     reporting.add_argument(
         "--from-scan", metavar="FILE", help="read this `remedy scan --format json` output instead of scanning"
