@@ -333,6 +333,8 @@ def _report_history(args: argparse.Namespace, results: list[Result], now: dateti
     """The remediation history of the results' accounts, or why it was not read."""
     if args.no_history:
         return history.skipped("not read (--no-history)")
+    if not results:
+        return history.skipped("not read: the scan holds no result, so no account to read it for")
     regions = _regions(args) or sorted({r.region for r in results})
 
     @functools.cache

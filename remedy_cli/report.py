@@ -23,6 +23,7 @@ from remedy_cli.scan import ERROR, Result
 REPORT_VERSION = 1
 COMPLIANT, NON_COMPLIANT, NOT_APPLICABLE = "COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE"
 NOT_EVALUATED = "NOT_EVALUATED"
+WHY_NO_VERDICT = {NOT_EVALUATED: "no result in the scan", ERROR: "its rule failed"}
 RESULT_FIELDS = ("control", "account", "region", "resource_type", "resource_id", "compliance", "annotation")
 
 
@@ -88,7 +89,7 @@ def _requirement(requirement: str, control_ids: list[str], statuses: dict[str, s
     if status == NOT_EVALUATED:
         missing = [c for c in control_ids if statuses[c] not in (COMPLIANT, NOT_APPLICABLE)]
         entry["reason"] = (
-            f"not evaluated: {', '.join(f'{c} ({statuses[c]})' for c in missing)}"
+            f"no verdict from {', '.join(f'{c} ({WHY_NO_VERDICT[statuses[c]]})' for c in missing)}"
             if missing
             else "no control covering it found a resource to judge"
         )

@@ -371,6 +371,19 @@ def test_without_a_deployed_bridge_the_history_is_skipped_with_a_note(aws, tmp_p
     assert found["note"] in _text((tmp_path / "report.html").read_text())
 
 
+def test_an_empty_scan_reads_no_history_and_says_so(deployed_bridge, tmp_path, monkeypatch):
+    recorder = _recorded(monkeypatch)
+    scan = tmp_path / "scan.json"
+    scan.write_text("[]")
+
+    assert main(["report", "--from-scan", str(scan), "--output", str(tmp_path), "--region", REGION]) == 0
+
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["remediation_history"]["read"] is False and "no account" in report["remediation_history"]["note"]
+    assert recorder.calls == []
+    assert all(f["not_evaluated"] == f["requirements_covered"] > 0 for f in report["frameworks"].values())
+
+
 def test_an_unreadable_audit_bucket_is_skipped_with_the_error(aws, tmp_path):
     scan = tmp_path / "scan.json"
     scan.write_text(json.dumps([_result(CATALOGUE.controls[0].id, "r", "COMPLIANT")]))
