@@ -8,7 +8,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 export AWS_REGION ?= us-east-1
 LAYER_DIR := build/lambda_layers/rdklib/python
 
-.PHONY: install layer lint format test pytest scale synth demo demo-account prowler-venv e2e lambda-runtime-test lock clean
+.PHONY: install layer lint format test pytest scale synth demo demo-account prowler-venv e2e bench lambda-runtime-test lock clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -131,6 +131,12 @@ $(PROWLER_VENV)/.installed: simulation/prowler-requirements.txt simulation/prowl
 e2e: install layer prowler-venv
 	pytest -m "prowler or browser" -o addopts="-q --strict-markers" tests/simulation tests/catalogue/test_prowler_compliance.py \
 	  tests/remedy_cli/test_report_browser.py
+
+# Not a gate: remedy scan against Prowler on one moto server, the catalogue's S3 bucket controls and their Prowler
+# checks, 100 and 1,000 buckets; wall time, requests the server received, agreement (simulation/bench.py).
+BENCH_SIZES ?= 100 1000
+bench: install layer prowler-venv
+	$(PY) -m simulation.bench --sizes $(BENCH_SIZES)
 
 # Every gate: lint, unit tests, synthesis through the pinned CLI (cdk-nag runs inside synth),
 # cfn-lint and the runbook schema check on what was synthesized.

@@ -23,6 +23,7 @@ from botocore.awsrequest import AWSResponse
 READ_PREFIXES = ("Describe", "Get", "List", "BatchGet", "Select", "Head")
 READ_OPERATIONS = frozenset({"GenerateCredentialReport"})
 SESSION_NAME = "remedy-scan"
+_SCALARS = (str, int, float, bool, type(None))
 
 
 class ReadOnlyViolationError(RuntimeError):
@@ -37,19 +38,32 @@ def is_read(operation: str) -> bool:
 class _ScanSession(boto3.Session):
     """A boto3 session whose client() may be called from several threads (clients are thread-safe, sessions are
     not: https://boto3.amazonaws.com/v1/documentation/api/latest/guide/session.html#multithreading-or-multiprocessing-with-sessions),
-    and whose clients all use `endpoint_url` when one is set (an emulator such as a moto server)."""
+    and whose clients all use `endpoint_url` when one is set (an emulator such as a moto server).
+
+    client() returns one client per distinct set of arguments, made once: rdklib builds a client for every rule
+    invocation, and a new client costs tens of milliseconds (loading its model and endpoint rules) and opens new
+    connections. Handlers registered on the session's events reach only clients made after them: register them
+    (ReadOnlyGuard.install) before the first client() call.
+    """
 
     _lock = threading.Lock()
 
     def __init__(self, endpoint_url: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.endpoint_url = endpoint_url
+        self._clients: dict[tuple, Any] = {}
 
     def client(self, *args: Any, **kwargs: Any) -> Any:
         if self.endpoint_url:
             kwargs.setdefault("endpoint_url", self.endpoint_url)
+        key = (args, tuple(sorted(kwargs.items())))
+        reusable = all(isinstance(value, _SCALARS) for value in (*args, *kwargs.values()))
         with self._lock:
-            return super().client(*args, **kwargs)
+            if not reusable:  # e.g. a botocore Config object: a client of its own
+                return super().client(*args, **kwargs)
+            if key not in self._clients:
+                self._clients[key] = super().client(*args, **kwargs)
+            return self._clients[key]
 
 
 def new_session(**kwargs: Any) -> boto3.Session:
