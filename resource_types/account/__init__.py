@@ -3,14 +3,23 @@
 Findings name it by an IAM ARN of the account (Prowler's synthetic `arn:aws:iam:<region>:<account>:password-policy`,
 `...:root`, `...:<account>`), by the synthetic account ARN Prowler gives a service's account-level settings
 (`arn:aws:<service>:<region>:<account>:account`, its services' `account_arn_template`; for EBS encryption by default
-`arn:aws:ec2:<region>:<account>:volume`, a volume ARN without a volume) or, from AWS Config,
+`arn:aws:ec2:<region>:<account>:volume`, a volume ARN without a volume), by the Region's GuardDuty detector
+(Prowler's guardduty_is_enabled reports `arn:aws:guardduty:<region>:<account>:detector/<id>`, or
+`.../detector/unknown` where the Region has none; GuardDuty.1 is a control of AWS::::Account) or, from AWS Config,
 `AWS::::Account:<account>` (resource_types/arn.py).
 """
 
 from __future__ import annotations
 
+import re
+
 from resource_types import ResourceType
 from resource_types.arn import ACCOUNT_CONFIG_TYPE, Arn, MalformedArnError
+
+# A GuardDuty detector id (1 to 300 characters:
+# https://docs.aws.amazon.com/guardduty/latest/APIReference/API_GetDetector.html), or Prowler's "unknown" for a
+# Region without a detector.
+_DETECTOR = re.compile(r"^detector/[A-Za-z0-9]{1,300}$")
 
 
 def parse(arn: Arn) -> str:
@@ -20,7 +29,8 @@ def parse(arn: Arn) -> str:
     if arn.service and not _names_the_account(arn):
         raise MalformedArnError(
             f"{arn.text!r} is not an account ARN (arn:aws:iam:[region]:<account>:password-policy | root | <account>,"
-            " arn:aws:<service>:<region>:<account>:account, arn:aws:ec2:<region>:<account>:volume)"
+            " arn:aws:<service>:<region>:<account>:account, arn:aws:ec2:<region>:<account>:volume,"
+            " arn:aws:guardduty:<region>:<account>:detector/<id>)"
         )
     return arn.account
 
@@ -31,6 +41,8 @@ def _names_the_account(arn: Arn) -> bool:
         return arn.resource in ("password-policy", "root", arn.account)
     if not arn.region:
         return False
+    if arn.service == "guardduty" and _DETECTOR.match(arn.resource):
+        return True
     return arn.resource == "account" or (arn.service == "ec2" and arn.resource == "volume")
 
 
