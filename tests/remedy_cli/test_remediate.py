@@ -4,6 +4,7 @@ remedy_cli.automation, so the runbook really changes the emulated resource."""
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 
@@ -26,15 +27,25 @@ PREFIX = "remedy"  # the CDK app's default remedy:resourcePrefix
 SEEDED_CONTROLS = [c for c in CATALOGUE.controls if c.id in SEEDS]
 
 
+@functools.cache
+def _deployed_documents() -> dict[str, dict]:
+    """document name -> every runbook rendered as the CDK app deploys it (once per test module: rendering is slow)."""
+    approval = approval_defaults(None, None, prefix=PREFIX, partition="aws", account=ACCOUNT_ID, region=REGION)
+    return {
+        document_name(PREFIX, runbook): render_document(
+            runbook, approval, target=guard_target(CATALOGUE, runbook), prefix=PREFIX
+        )
+        for runbook in CATALOGUE.runbooks.values()
+    }
+
+
 class Ssm:
     """SSM Automation for the test: the deployed documents, run in process; every start request kept."""
 
     def __init__(self) -> None:
         self.automation = SsmAutomation(approve=lambda _step, _inputs: True)  # a person approves at once
-        for runbook in CATALOGUE.runbooks.values():
-            approval = approval_defaults(None, None, prefix=PREFIX, partition="aws", account=ACCOUNT_ID, region=REGION)
-            document = render_document(runbook, approval, target=guard_target(CATALOGUE, runbook), prefix=PREFIX)
-            self.automation.register(document_name(PREFIX, runbook), document)
+        for name, document in _deployed_documents().items():
+            self.automation.register(name, document)
         self.started: list[dict] = []
 
     def before_call(self, model, params, **_kwargs):
