@@ -257,7 +257,7 @@ def test_mutated_events_never_crash_and_never_pass_an_unreadable_item(account, r
         baselines[example] = module.lambda_handler(event, None)
     stats = STATS[rule_name]
 
-    @fuzz_settings(60)
+    @fuzz_settings(25)
     @given(data=st.data())
     def run(data):
         example = data.draw(st.sampled_from(examples), label="example")
