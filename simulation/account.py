@@ -450,13 +450,13 @@ class EmulatedAccount:
                 )
             physical[logical_id] = name
         elif kind == "AWS::SNS::Topic":
-            physical[logical_id] = boto3.client("sns", region_name=self.region).create_topic(Name=logical_id)[
-                "TopicArn"
-            ]
+            physical[logical_id] = boto3.client("sns", region_name=self.region).create_topic(
+                Name=logical_id, Attributes=self._kms_master_key(logical_id, properties)
+            )["TopicArn"]
         elif kind == "AWS::SQS::Queue":
-            physical[logical_id] = boto3.client("sqs", region_name=self.region).create_queue(QueueName=logical_id)[
-                "QueueUrl"
-            ]
+            physical[logical_id] = boto3.client("sqs", region_name=self.region).create_queue(
+                QueueName=logical_id, Attributes=self._kms_master_key(logical_id, properties)
+            )["QueueUrl"]
             physical[f"{logical_id}.Arn"] = f"arn:aws:sqs:{self.region}:{self.account}:{logical_id}"
         elif kind == "AWS::IAM::Role" and "RoleName" in properties:
             name = str(assembly.resolve(properties["RoleName"]))
@@ -513,6 +513,14 @@ class EmulatedAccount:
             self.region,
             execution_status=self.ssm.status,
         )
+
+    def _kms_master_key(self, logical_id: str, properties: dict) -> dict:
+        """{"KmsMasterKeyId": <a KMS key made here>} for a topic or queue the template encrypts with a KMS key (the
+        template's key is not provisioned), else {}: the stack's own topics and queues are encrypted as deployed."""
+        if "KmsMasterKeyId" not in properties:
+            return {}
+        key = boto3.client("kms", region_name=self.region).create_key(Description=f"{logical_id} (simulation)")
+        return {"KmsMasterKeyId": key["KeyMetadata"]["Arn"]}
 
     def _bucket(self, logical_id: str, properties: dict) -> str:
         """A bucket of the stack (the bridge's audit bucket), with the template's Object Lock, public access block

@@ -59,6 +59,8 @@ RESOURCE_TYPE = ResourceType(
                 "s3:GetBucketPolicy",
                 "s3:PutBucketPolicy",
                 "s3:GetBucketTagging",
+                "s3:GetBucketVersioning",
+                "s3:PutBucketVersioning",
             ),
             resources=("arn:{partition}:s3:::*",),
             conditions={"StringEquals": {"aws:ResourceAccount": "{account}"}},

@@ -15,6 +15,7 @@ from resource_types.simulation import lower_camel
 BPA_ALL = dict.fromkeys(("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"), True)
 SSE_S3 = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}
 SSE_KMS = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}, "BucketKeyEnabled": True}]}
+VERSIONING_ENABLED = {"Status": "Enabled"}
 # The demo buckets (demo_buckets), by base name.
 DEMO_BUCKETS = ("payments-ledger-exports", "marketing-static-site", "audit-archive-eu")
 
@@ -48,6 +49,14 @@ def _supplementary(s3: object, name: str) -> dict:
         policy_text = None  # NoSuchBucketPolicy
     # AWS Config records BucketPolicy for every bucket, policyText null when the bucket has none.
     supplementary["BucketPolicy"] = {"policyText": policy_text}
+    # and BucketVersioningConfiguration, status "Off" for a bucket never versioned (GetBucketVersioning gives no
+    # Status then).
+    versioning = s3.get_bucket_versioning(Bucket=name)
+    mfa_delete = versioning.get("MFADelete")
+    supplementary["BucketVersioningConfiguration"] = {
+        "status": versioning.get("Status") or "Off",
+        "isMfaDeleteEnabled": None if mfa_delete is None else mfa_delete == "Enabled",
+    }
     return supplementary
 
 
@@ -112,9 +121,10 @@ def deny_insecure_transport_policy(name: str) -> str:
 
 def create_hardened_bucket(s3: object, name: str, region: str) -> None:
     """A bucket another type's seed needs on the side (e.g. a trail's log bucket), made as a bank would make it, so
-    that it is none of the S3 controls' problems: all four Block Public Access settings, SSE-KMS, and a bucket
-    policy denying requests without TLS."""
+    that it is none of the S3 controls' problems: all four Block Public Access settings, SSE-KMS, a bucket
+    policy denying requests without TLS, and versioning."""
     create_bucket(s3, name, region)
+    s3.put_bucket_versioning(Bucket=name, VersioningConfiguration=VERSIONING_ENABLED)
     s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=BPA_ALL)
     s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration=SSE_KMS)
     s3.put_bucket_policy(Bucket=name, Policy=deny_insecure_transport_policy(name))
@@ -122,8 +132,8 @@ def create_hardened_bucket(s3: object, name: str, region: str) -> None:
 
 def demo_buckets(account: str, region: str) -> None:
     """Create the buckets once: SSE-S3 without Block Public Access, Block Public Access for ACLs only without
-    default encryption, and all four Block Public Access settings with SSE-KMS and a policy denying requests
-    without TLS. Only the last has a bucket policy."""
+    default encryption, and all four Block Public Access settings with SSE-KMS, a policy denying requests
+    without TLS and versioning. Only the last has a bucket policy or versioning."""
     s3 = boto3.client("s3", region_name=region)
     existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
     for base in DEMO_BUCKETS:
@@ -141,6 +151,7 @@ def demo_buckets(account: str, region: str) -> None:
             s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=BPA_ALL)
             s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration=SSE_KMS)
             s3.put_bucket_policy(Bucket=name, Policy=deny_insecure_transport_policy(name))
+            s3.put_bucket_versioning(Bucket=name, VersioningConfiguration=VERSIONING_ENABLED)
 
 
 def stale_key(account: str, region: str) -> str:

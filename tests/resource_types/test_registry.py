@@ -81,9 +81,9 @@ def test_a_stale_key_names_no_existing_resource(seeded):
 @pytest.mark.parametrize("kind", resource_types.all_types(), ids=lambda t: t.config_type)
 def test_each_type_refuses_an_arn_of_another_service(kind):
     with pytest.raises(MalformedArnError):
-        kind.parse(parse_arn(f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:queue"))
+        kind.parse(parse_arn(f"arn:aws:kinesis:{REGION}:{ACCOUNT_ID}:stream/example"))
 
 
 def test_of_arn_is_none_for_an_unregistered_or_malformed_arn():
-    assert resource_types.of_arn(f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:queue") is None
+    assert resource_types.of_arn(f"arn:aws:kinesis:{REGION}:{ACCOUNT_ID}:stream/example") is None
     assert resource_types.of_arn("not an arn") is None
