@@ -3,7 +3,10 @@
 Findings name it by an IAM ARN of the account (Prowler's synthetic `arn:aws:iam:<region>:<account>:password-policy`,
 `...:root`, `...:<account>`), by the synthetic account ARN Prowler gives a service's account-level settings
 (`arn:aws:<service>:<region>:<account>:account`, its services' `account_arn_template`; for EBS encryption by default
-`arn:aws:ec2:<region>:<account>:volume`, a volume ARN without a volume) or, from AWS Config,
+`arn:aws:ec2:<region>:<account>:volume`, a volume ARN without a volume), by a CloudWatch Logs log group for the
+account-level CloudTrail monitoring checks (`arn:aws:logs:<region>:<account>:log-group`, its logs service's
+`log_group_arn_template`, when no log group has a matching metric filter; else the trail's log group,
+`arn:aws:logs:<region>:<account>:log-group:<name>[:*]`) or, from AWS Config,
 `AWS::::Account:<account>` (resource_types/arn.py).
 """
 
@@ -20,7 +23,8 @@ def parse(arn: Arn) -> str:
     if arn.service and not _names_the_account(arn):
         raise MalformedArnError(
             f"{arn.text!r} is not an account ARN (arn:aws:iam:[region]:<account>:password-policy | root | <account>,"
-            " arn:aws:<service>:<region>:<account>:account, arn:aws:ec2:<region>:<account>:volume)"
+            " arn:aws:<service>:<region>:<account>:account, arn:aws:ec2:<region>:<account>:volume,"
+            " arn:aws:logs:<region>:<account>:log-group[:<name>])"
         )
     return arn.account
 
@@ -31,6 +35,8 @@ def _names_the_account(arn: Arn) -> bool:
         return arn.resource in ("password-policy", "root", arn.account)
     if not arn.region:
         return False
+    if arn.service == "logs":
+        return arn.resource == "log-group" or arn.resource.startswith("log-group:")
     return arn.resource == "account" or (arn.service == "ec2" and arn.resource == "volume")
 
 
