@@ -1,5 +1,6 @@
-"""Demo seed: a multi-region trail delivering to a CloudWatch Logs log group, with the CIS metric filter and an
-alarm for some monitored events, a filter without an alarm for one, and nothing for the others."""
+"""Demo seed: a multi-region trail delivering to a CloudWatch Logs log group, and for each monitored event a state
+that is not yet compliant (each control's one resource is the account, and the demo fixes every control): a filter
+without an alarm, a filter and an alarm on a log group no trail delivers to, or nothing."""
 
 from __future__ import annotations
 
@@ -19,9 +20,11 @@ TRAIL, LOG_GROUP, ROLE, TOPIC = (
     "cloudtrail-to-logs",
     "soc-alerts",
 )
-# Events the security team already alarms on (compliant), and one whose filter has no alarm yet (non-compliant).
-ALARMED = ("ConsoleAuthenticationFailures", "VpcChanges")
+# Events whose CIS filter the security team put on the trail's log group without an alarm yet, and events they alarm
+# on from an application's log group that no trail delivers to (it sees no CloudTrail event: it does not count).
 FILTER_ONLY = ("SecurityGroupChanges",)
+OTHER_LOG_GROUP = ("ConsoleAuthenticationFailures", "VpcChanges")
+APP_LOG_GROUP = "app/payments-audit"
 CLOUDTRAIL_TRUST = {
     "Version": "2012-10-17",
     "Statement": [
@@ -52,11 +55,14 @@ def _trail(account: str, region: str) -> None:
     cloudtrail.start_logging(Name=trail["TrailARN"])
 
 
-def _filter(region: str, event: str, alarm: bool) -> None:
+def _filter(region: str, event: str, alarm: bool, log_group: str = LOG_GROUP) -> None:
     """The security team's own filter (their names, the CIS pattern) and, if `alarm`, an alarm paging them."""
     metric = f"soc-{event}"
-    boto3.client("logs", region_name=region).put_metric_filter(
-        logGroupName=LOG_GROUP,
+    logs = boto3.client("logs", region_name=region)
+    if log_group != LOG_GROUP and not logs.describe_log_groups(logGroupNamePrefix=log_group)["logGroups"]:
+        logs.create_log_group(logGroupName=log_group)
+    logs.put_metric_filter(
+        logGroupName=log_group,
         filterName=metric,
         filterPattern=MONITORED_EVENTS[event]["pattern"],
         metricTransformations=[{"metricName": metric, "metricNamespace": NAMESPACE, "metricValue": "1"}],
@@ -79,15 +85,13 @@ def _filter(region: str, event: str, alarm: bool) -> None:
 def seed(control: Control, account: str, region: str, in_process: bool = True) -> list[SeededResource]:
     _trail(account, region)
     event = control.detection.parameters["MonitoredEvent"]
-    if event in ALARMED or event in FILTER_ONLY:
-        _filter(region, event, alarm=event in ALARMED)
     state = "no metric filter"
-    if event in ALARMED + FILTER_ONLY:
-        state = "a metric filter and an alarm" if event in ALARMED else "a metric filter but no alarm"
+    if event in FILTER_ONLY:
+        _filter(region, event, alarm=False)
+        state = "a metric filter but no alarm"
+    elif event in OTHER_LOG_GROUP:
+        _filter(region, event, alarm=True, log_group=APP_LOG_GROUP)
+        state = f"no metric filter (the filter and alarm are on {APP_LOG_GROUP}, which no trail delivers to)"
     kind = resource_types.get(control.resource_type)
     note = f"trail {TRAIL} logs to {LOG_GROUP}: {state} for {MONITORED_EVENTS[event]['description']}"
-    return [
-        SeededResource(
-            control.id, kind.config_type, account, kind.to_arn(account, region=region), event not in ALARMED, note
-        )
-    ]
+    return [SeededResource(control.id, kind.config_type, account, kind.to_arn(account, region=region), True, note)]
