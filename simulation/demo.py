@@ -110,9 +110,13 @@ def scan_time() -> str:
 
 
 def execution_entry(unit: EmulatedAccount, execution_id: str, document: str) -> dict:
-    """One automation execution of report.json: where, on which resource, started by what, how it ended."""
+    """One automation execution of report.json: where, on which resource for which control, started by what, how it
+    ended."""
     trigger, resource_id = unit.ssm.origins.get(execution_id, ("api", ""))
+    parameters = next((p for started, _d, p in unit.ssm.started if started == execution_id), {})
+    control_id = parameters.get("ControlId") or [""]  # SSM passes parameter values as lists of strings
     return {
+        "control_id": control_id[0] if isinstance(control_id, list) else str(control_id),
         "account": unit.account,
         "region": unit.region,
         "execution_id": execution_id,

@@ -30,6 +30,10 @@ _IAM_ACTION_EXCEPTIONS = {
     ("securityhub", "BatchUpdateFindingsV2"): "securityhub:BatchUpdateFindings",
 }
 
+# botocore signing names that differ from the service's IAM action prefix. CloudWatch signs as "monitoring";
+# its actions are "cloudwatch:..." (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html).
+_IAM_SERVICE_PREFIXES = {"monitoring": "cloudwatch"}
+
 READ_ONLY_PREFIXES = ("Get", "List", "Describe", "Head", "BatchGet", "Select", "Lookup")
 # Operations that change no resource although their names do not say so.
 READ_ONLY_OPERATIONS = frozenset({"GenerateCredentialReport"})  # (re)builds the IAM credential report only
@@ -49,7 +53,8 @@ _TRANSACTION_ACTIONS = {
 
 def iam_action(service: str, operation: str) -> str:
     """The IAM action that authorises `operation` of `service` (botocore signing name)."""
-    return _IAM_ACTION_EXCEPTIONS.get((service, operation), f"{service}:{operation}")
+    prefix = _IAM_SERVICE_PREFIXES.get(service, service)
+    return _IAM_ACTION_EXCEPTIONS.get((service, operation), f"{prefix}:{operation}")
 
 
 def iam_actions(service: str, operation: str, params: object = None) -> set[str]:

@@ -5,7 +5,10 @@ Findings name it by an IAM ARN of the account (Prowler's synthetic `arn:aws:iam:
 (`arn:aws:<service>:<region>:<account>:account`, its services' `account_arn_template`; for EBS encryption by default
 `arn:aws:ec2:<region>:<account>:volume`, a volume ARN without a volume), by the Region's GuardDuty detector
 (Prowler's guardduty_is_enabled reports `arn:aws:guardduty:<region>:<account>:detector/<id>`, or
-`.../detector/unknown` where the Region has none; GuardDuty.1 is a control of AWS::::Account) or, from AWS Config,
+`.../detector/unknown` where the Region has none; GuardDuty.1 is a control of AWS::::Account), by a CloudWatch Logs
+log group for the account-level CloudTrail monitoring checks (`arn:aws:logs:<region>:<account>:log-group`, its logs
+service's `log_group_arn_template`, when no log group has a matching metric filter; else the trail's log group,
+`arn:aws:logs:<region>:<account>:log-group:<name>[:*]`) or, from AWS Config,
 `AWS::::Account:<account>` (resource_types/arn.py).
 """
 
@@ -30,7 +33,8 @@ def parse(arn: Arn) -> str:
         raise MalformedArnError(
             f"{arn.text!r} is not an account ARN (arn:aws:iam:[region]:<account>:password-policy | root | <account>,"
             " arn:aws:<service>:<region>:<account>:account, arn:aws:ec2:<region>:<account>:volume,"
-            " arn:aws:guardduty:<region>:<account>:detector/<id>)"
+            " arn:aws:guardduty:<region>:<account>:detector/<id>,"
+            " arn:aws:logs:<region>:<account>:log-group[:<name>])"
         )
     return arn.account
 
@@ -43,6 +47,8 @@ def _names_the_account(arn: Arn) -> bool:
         return False
     if arn.service == "guardduty" and _DETECTOR.match(arn.resource):
         return True
+    if arn.service == "logs":
+        return arn.resource == "log-group" or arn.resource.startswith("log-group:")
     return arn.resource == "account" or (arn.service == "ec2" and arn.resource == "volume")
 
 

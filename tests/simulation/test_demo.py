@@ -48,13 +48,16 @@ def test_every_catalogue_control_has_demo_data():
 
 
 def _assert_one_success_per_resource(executions: list[dict]) -> None:
-    """Each execution says where, on what and started by whom; no resource was fixed twice by one runbook."""
+    """Each execution says where, on what, for which control and started by whom; no resource was fixed twice by one
+    runbook for one control (a runbook several controls share runs once per control)."""
     assert executions
     for entry in executions:
-        assert entry["account"] and entry["region"] and entry["resource_id"], entry
+        assert entry["account"] and entry["region"] and entry["resource_id"] and entry["control_id"], entry
         assert entry["trigger"] not in ("", "api"), entry  # its start was traced to the bridge or AWS Config
     successes = Counter(
-        (e["document"], e["account"], e["region"], e["resource_id"]) for e in executions if e["status"] == "Success"
+        (e["document"], e["control_id"], e["account"], e["region"], e["resource_id"])
+        for e in executions
+        if e["status"] == "Success"
     )
     assert [key for key, count in successes.items() if count > 1] == []
 

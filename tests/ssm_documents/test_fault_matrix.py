@@ -111,7 +111,9 @@ def fault_at(operation: str, occurrence: int, fault: str) -> Iterator[None]:
 def _parameters(runbook: str, resource_id: str, **extra: object) -> dict[str, list[str]]:
     """The catalogue's parameters for the resource, as the remediation configuration passes them."""
     control = CONTROLS[runbook]
-    values: dict[str, object] = {"AutomationAssumeRole": ROLE, **extra}
+    # ControlId as the remediation configuration passes it (remedy_cli.deployment): a runbook several controls share
+    # has no default for it.
+    values: dict[str, object] = {"AutomationAssumeRole": ROLE, "ControlId": control.id, **extra}
     for name, source in control.remediation.parameters.items():
         if source.kind == "resource":
             values[name] = resource_id
