@@ -13,9 +13,9 @@ A new runbook is covered by its catalogue entry and seed alone: its state is jud
 (WouldChange false: fully changed; PreviousState as before: unchanged; anything else: half). A runbook whose
 change a dry run cannot judge (encrypt_ebs_volume replaces the resource) registers its own judge in JUDGES.
 
-`make test` injects one fault at every call, the kind turning with the call's position (so each runbook with four
-or more calls meets every kind); REMEDY_FAULT_MATRIX=full injects every kind at every call (the measured run the
-README quotes), as REMEDY_FUZZ_EXAMPLES does for the fuzz tests.
+`make test` injects one fault at every call, the kind turning from call to call (in the order of their names, so
+each runbook with four or more calls meets every kind); REMEDY_FAULT_MATRIX=full injects every kind at every call
+(the measured run the README quotes), as REMEDY_FUZZ_EXAMPLES does for the fuzz tests.
 """
 
 from __future__ import annotations
@@ -319,17 +319,25 @@ def _subjects() -> list[Subject]:
 SUBJECTS = _subjects()
 
 
+def _calls_by_name(subject: Subject) -> list[tuple[str, str, int]]:
+    """(service, operation, occurrence) of every call of the clean run, sorted by name: the same list in every
+    worker even where reads run concurrently (the S3 bucket items are read by several threads) and so in any order."""
+    counts = Counter(subject.calls)
+    return sorted(
+        (service, operation, n) for (service, operation), count in counts.items() for n in range(1, count + 1)
+    )
+
+
 def _cells() -> Iterator[object]:
     for subject in SUBJECTS:
-        for position, (service, operation) in enumerate(subject.calls):
-            occurrence = [op for _service, op in subject.calls[: position + 1]].count(operation)
+        for position, (service, operation, occurrence) in enumerate(_calls_by_name(subject)):
             for fault in FAULTS if FULL_MATRIX else (FAULTS[position % len(FAULTS)],):
                 yield pytest.param(
                     subject,
                     operation,
                     occurrence,
                     fault,
-                    id=f"{subject.runbook}-{position:02d}-{service}:{operation}#{occurrence}-{fault}",
+                    id=f"{subject.runbook}-{service}:{operation}#{occurrence}-{fault}",
                 )
 
 
