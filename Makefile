@@ -49,7 +49,7 @@ PYTEST_WORKERS ?= 2
 OBSERVED_CALLS := $(CURDIR)/build/observed-calls/observed.json
 pytest: install layer
 	rm -rf $(dir $(OBSERVED_CALLS)) && mkdir -p $(dir $(OBSERVED_CALLS))
-	REMEDY_OBSERVED_CALLS=$(OBSERVED_CALLS) pytest -n $(PYTEST_WORKERS) --dist loadfile -p tests.infra.call_observer
+	REMEDY_OBSERVED_CALLS=$(OBSERVED_CALLS) pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=25 -p tests.infra.call_observer
 	REMEDY_OBSERVED_CALLS=$(OBSERVED_CALLS) pytest -m privilege -o addopts="-q --strict-markers" tests/infra/test_least_privilege.py
 
 # The limits gate on a generated catalogue of 300 controls, in both deployment modes (tests/infra/test_scale.py):
