@@ -32,12 +32,12 @@ RESOURCE_TYPE = ResourceType(
     ocsf_type="AWS::KMS::Key",
     parse=parse,
     to_arn=to_arn,
-    # Both take the key resource (list_awskeymanagementservice.html in the Service Authorization Reference): only
+    # All take the key resource (list_awskeymanagementservice.html in the Service Authorization Reference): only
     # keys of this account and region. kms:DescribeKey is left unscoped here on purpose: other runbooks need it on
     # keys of other accounts (a bucket's or volume's key), and a scope here would narrow it for them too.
     iam_scopes=(
         IamScope(
-            actions=("kms:EnableKeyRotation", "kms:GetKeyRotationStatus"),
+            actions=("kms:EnableKeyRotation", "kms:GetKeyRotationStatus", "kms:CancelKeyDeletion"),
             resources=("arn:{partition}:kms:{region}:{account}:key/*",),
         ),
     ),
