@@ -1,15 +1,17 @@
 """AWS Config rule: a protective setting of RDS DB instances is on (FSBP RDS.8 deletion protection, RDS.13 automatic
-minor version upgrades with CIS v3.0 2.3.2, RDS.10 IAM database authentication; Prowler rds_instance_*).
+minor version upgrades with CIS v3.0 2.3.2, RDS.10 IAM database authentication, RDS.17 copying tags to snapshots;
+Prowler rds_instance_*).
 
 One rule module, one AWS Config rule per control: the `Setting` parameter names the DescribeDBInstances flag the
 control requires to be true. Change-triggered on AWS::RDS::DBInstance (resource id: the DbiResourceId). Evaluated from
 the configuration item (AWS Config records DescribeDBInstances in lower camel case: deletionProtection,
-autoMinorVersionUpgrade, iAMDatabaseAuthenticationEnabled); only when the item does not carry the flag does the rule
-ask RDS (DescribeDBInstances filtered by dbi-resource-id). A flag that is not a JSON boolean is NON_COMPLIANT.
+autoMinorVersionUpgrade, iAMDatabaseAuthenticationEnabled, copyTagsToSnapshot); only when the item does not carry the
+flag does the rule ask RDS (DescribeDBInstances filtered by dbi-resource-id). A flag that is not a JSON boolean is
+NON_COMPLIANT.
 
-NOT_APPLICABLE: a DB cluster member for DeletionProtection and IAMDatabaseAuthenticationEnabled (the cluster holds
-them), and an engine without IAM database authentication (config_rules/_layer/python/compliance/rds_instance_setting.py
-says why, with AWS's pages).
+NOT_APPLICABLE: a DB cluster member for DeletionProtection, IAMDatabaseAuthenticationEnabled and CopyTagsToSnapshot
+(the cluster holds them), and an engine without IAM database authentication
+(config_rules/_layer/python/compliance/rds_instance_setting.py says why, with AWS's pages).
 """
 
 from __future__ import annotations

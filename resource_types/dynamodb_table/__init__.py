@@ -40,10 +40,15 @@ RESOURCE_TYPE = ResourceType(
     ocsf_type="AWS::DynamoDB::Table",
     parse=parse,
     to_arn=to_arn,
-    # list_amazondynamodb.html in the Service Authorization Reference: both take the table resource type.
+    # list_amazondynamodb.html in the Service Authorization Reference: all four take the table resource type.
     iam_scopes=(
         IamScope(
-            actions=("dynamodb:DescribeContinuousBackups", "dynamodb:UpdateContinuousBackups"),
+            actions=(
+                "dynamodb:DescribeContinuousBackups",
+                "dynamodb:UpdateContinuousBackups",
+                "dynamodb:DescribeTable",
+                "dynamodb:UpdateTable",
+            ),
             resources=("arn:{partition}:dynamodb:{region}:{account}:table/*",),
         ),
     ),

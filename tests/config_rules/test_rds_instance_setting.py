@@ -20,12 +20,14 @@ def _requires(setting: str):
 
 # FSBP RDS.8 "RDS DB instances should have deletion protection enabled"; FSBP RDS.13 "RDS automatic minor version
 # upgrades should be enabled" and CIS v3.0 2.3.2 "Ensure Auto Minor Version Upgrade feature is Enabled for RDS
-# Instances"; FSBP RDS.10 "IAM authentication should be configured for RDS instances".
+# Instances"; FSBP RDS.10 "IAM authentication should be configured for RDS instances"; FSBP RDS.17 "RDS DB instances
+# should be configured to copy tags to snapshots".
 FRAMEWORK_REQUIREMENTS = {
     ("aws_fsbp", "RDS.8"): _requires("DeletionProtection"),
     ("aws_fsbp", "RDS.13"): _requires("AutoMinorVersionUpgrade"),
     ("cis_aws_v3.0", "2.3.2"): _requires("AutoMinorVersionUpgrade"),
     ("aws_fsbp", "RDS.10"): _requires("IAMDatabaseAuthenticationEnabled"),
+    ("aws_fsbp", "RDS.17"): _requires("CopyTagsToSnapshot"),
 }
 # Each Prowler check (and its v2 id) passes only on the flag it reads: a control maps it only with that Setting.
 PROWLER_REQUIREMENTS = {
@@ -34,6 +36,7 @@ PROWLER_REQUIREMENTS = {
     "rds_instance_minor_version_upgrade_enabled": _requires("AutoMinorVersionUpgrade"),
     "extra7131": _requires("AutoMinorVersionUpgrade"),
     "rds_instance_iam_authentication_enabled": _requires("IAMDatabaseAuthenticationEnabled"),
+    "rds_instance_copy_tags_to_snapshots": _requires("CopyTagsToSnapshot"),
 }
 
 EVENTS = REPO_ROOT / "config_rules" / "rds_instance_setting" / "events"
@@ -108,6 +111,7 @@ def test_annotations_name_the_instance_and_the_setting(api_calls):
     [
         ("DeletionProtection", "NOT_APPLICABLE"),
         ("IAMDatabaseAuthenticationEnabled", "NOT_APPLICABLE"),
+        ("CopyTagsToSnapshot", "NOT_APPLICABLE"),
         ("AutoMinorVersionUpgrade", "NON_COMPLIANT"),
     ],
 )
@@ -189,6 +193,7 @@ def test_falls_back_to_rds_when_the_item_lacks_the_setting(api_calls, setting):
         "DeletionProtection": "DeletionProtection",
         "AutoMinorVersionUpgrade": "AutoMinorVersionUpgrade",
         "IAMDatabaseAuthenticationEnabled": "EnableIAMDatabaseAuthentication",
+        "CopyTagsToSnapshot": "CopyTagsToSnapshot",
     }[setting]
     off = create_postgres(REGION, "pricing-db", **{create: False})
     on = create_postgres(REGION, "ledger-db", **{create: True})

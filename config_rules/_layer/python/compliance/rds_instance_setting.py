@@ -1,9 +1,10 @@
-"""The RDS DB instance setting controls (FSBP RDS.8, RDS.13 with CIS v3.0 2.3.2, RDS.10): which DescribeDBInstances
-flag each requires, how ModifyDBInstance sets it, and which instances it applies to.
+"""The RDS DB instance setting controls (FSBP RDS.8, RDS.13 with CIS v3.0 2.3.2, RDS.10, RDS.17): which
+DescribeDBInstances flag each requires, how ModifyDBInstance sets it, and which instances it applies to.
 
 Used by the rule rds_instance_setting and the runbooks enable_rds_instance_deletion_protection,
-enable_rds_instance_auto_minor_version_upgrade and enable_rds_instance_iam_authentication (see this package's
-docstring), so the rule's NOT_APPLICABLE and the runbooks' refusals agree. The runbooks' one procedure,
+enable_rds_instance_auto_minor_version_upgrade, enable_rds_instance_iam_authentication and
+enable_rds_instance_copy_tags_to_snapshots (see this package's docstring), so the rule's NOT_APPLICABLE and the
+runbooks' refusals agree. The runbooks' one procedure,
 enable_instance_setting, is here too (one document per control, so each control's runs are its own); it is given
 the RDS client and the DryRun flag, so this module stays standard library only.
 
@@ -11,12 +12,14 @@ ApplyImmediately "applies the modifications in this request and any pending modi
 (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBInstance.html): pending modifications (an
 instance class or engine version change someone scheduled for the maintenance window) may reboot the instance. So
 the runbooks ask for ApplyImmediately only when nothing is pending; otherwise the change joins the pending ones
-(DeletionProtection and AutoMinorVersionUpgrade take effect at once either way: they are not among
-DescribeDBInstances' PendingModifiedValues, which IAMDatabaseAuthenticationEnabled is).
+(DeletionProtection, AutoMinorVersionUpgrade and CopyTagsToSnapshot take effect at once either way: they are not
+among DescribeDBInstances' PendingModifiedValues, which IAMDatabaseAuthenticationEnabled is).
 
 Not applicable:
-- DeletionProtection and IAM database authentication of a DB cluster member: ModifyDBInstance's DeletionProtection and
-  EnableIAMDatabaseAuthentication "don't apply to Amazon Aurora" DB instances, the DB cluster holds them
+- DeletionProtection, IAM database authentication and copying tags to snapshots of a DB cluster member:
+  ModifyDBInstance's DeletionProtection and EnableIAMDatabaseAuthentication "don't apply to Amazon Aurora" DB
+  instances, the DB cluster holds them, and its CopyTagsToSnapshot "doesn't apply to Amazon Aurora DB instances.
+  Copying tags to snapshots is managed by the DB cluster"
   (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBInstance.html), and a Multi-AZ DB cluster's
   instances cannot be modified at all, only the cluster
   (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/modify-multi-az-db-cluster.html), which holds every setting
@@ -43,6 +46,7 @@ SETTINGS: dict[str, tuple[str, str, bool, tuple[str, ...] | None]] = {
         True,
         ("mariadb", "mysql", "postgres"),
     ),
+    "CopyTagsToSnapshot": ("CopyTagsToSnapshot", "copying tags to snapshots", True, None),
 }
 
 
