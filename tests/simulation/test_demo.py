@@ -37,11 +37,10 @@ def _one_control_per_kind() -> list[str]:
         lambda c: not c.home_region_only and c.detection.trigger != "change",
         lambda c: not c.remediation.automatic,
     )
-    # and each resource type whose AWS Config id the bridge looks up (an RDS instance's DbiResourceId), with the
-    # bridge's and the member account's roles
-    looked_up = {
-        c.resource_type: c.id for c in reversed(CATALOGUE.controls) if resource_types.get(c.resource_type).lookup
-    }
+    # and, for each resource type whose AWS Config id the bridge looks up (an RDS instance's DbiResourceId), a
+    # control the bridge starts on its own (an automatic one where there is one), with its and the member's roles
+    preferred = sorted(CATALOGUE.controls, key=lambda c: c.remediation.automatic)  # automatic last: they win
+    looked_up = {c.resource_type: c.id for c in preferred if resource_types.get(c.resource_type).lookup}
     return sorted({next(c.id for c in CATALOGUE.controls if kind(c)) for kind in kinds} | set(looked_up.values()))
 
 
