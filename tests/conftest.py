@@ -26,6 +26,32 @@ for _name, _value in {
 os.environ.pop("AWS_PROFILE", None)
 
 
+def _share_botocore_data_loader() -> None:
+    """Every botocore session of the test run reads AWS's service models through one loader, which caches them.
+
+    Tests start fresh boto3 sessions (to attach recorders and fault injectors); each would otherwise parse the same
+    model files again. Only where the models are read from changes: the files, and so every client, are the same.
+    """
+    import botocore.loaders
+    import botocore.session
+
+    loaders: dict[object, botocore.loaders.Loader] = {}
+
+    def register(session: botocore.session.Session) -> None:
+        def shared() -> botocore.loaders.Loader:
+            data_path = session.get_config_variable("data_path")
+            if data_path not in loaders:
+                loaders[data_path] = botocore.loaders.create_loader(data_path)
+            return loaders[data_path]
+
+        session._components.lazy_register_component("data_loader", shared)
+
+    botocore.session.Session._register_data_loader = register
+
+
+_share_botocore_data_loader()
+
+
 @pytest.fixture
 def aws():
     """An emulated, empty AWS account for the duration of one test."""

@@ -93,6 +93,24 @@ def test_missing_iam_user_is_resource_not_found(api_calls):
         resolve_resource_id(f"arn:aws:iam::{ACCOUNT_ID}:user/ghost", "AWS::IAM::User", boto3.client)
 
 
+def test_rds_db_instance_resolves_to_its_dbi_resource_id(api_calls):
+    """AWS Config names a DB instance by its DbiResourceId, which the ARN lacks: the bridge looks it up."""
+    rds = boto3.client("rds")
+    created = rds.create_db_instance(
+        DBInstanceIdentifier="ledger-db", DBInstanceClass="db.t3.micro", Engine="postgres", AllocatedStorage=20
+    )["DBInstance"]
+    api_calls.clear()
+    arn = f"arn:aws:rds:us-east-1:{ACCOUNT_ID}:db:ledger-db"
+    assert resolve_resource_id(arn, "AWS::RDS::DBInstance", boto3.client) == created["DbiResourceId"]
+    assert api_calls.operations == ["DescribeDBInstances"]
+
+
+def test_missing_rds_db_instance_is_resource_not_found(api_calls):
+    arn = f"arn:aws:rds:us-east-1:{ACCOUNT_ID}:db:ghost-db"
+    with pytest.raises(ResourceNotFoundError, match="ghost-db"):
+        resolve_resource_id(arn, "AWS::RDS::DBInstance", boto3.client)
+
+
 def test_parse_arn_parts():
     arn = parse_arn("arn:aws:iam:us-east-1:123456789012:password-policy")
     assert (arn.partition, arn.service, arn.region, arn.account, arn.resource) == (

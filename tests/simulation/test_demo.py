@@ -7,6 +7,7 @@ from collections import Counter
 
 import pytest
 
+import resource_types
 from catalogue import load_catalogue
 from simulation import demo
 from simulation.seeds import SEEDS
@@ -29,14 +30,18 @@ def _one_control_per_service() -> list[str]:
 def _one_control_per_kind() -> list[str]:
     """The first control of each kind the organization treats differently: account-global (home region only),
     change-triggered and automatic (the bridge fixes a resource of it deleted after the scan), periodic, and
-    remediated by a person (the Remediate button)."""
+    remediated by a person (the Remediate button), and one whose AWS Config id the bridge must look up."""
     kinds = (
         lambda c: c.home_region_only,
         lambda c: not c.home_region_only and c.detection.trigger == "change" and c.remediation.automatic,
         lambda c: not c.home_region_only and c.detection.trigger != "change",
         lambda c: not c.remediation.automatic,
     )
-    return sorted({next(c.id for c in CATALOGUE.controls if kind(c)) for kind in kinds})
+    # and, for each resource type whose AWS Config id the bridge looks up (an RDS instance's DbiResourceId), a
+    # control the bridge starts on its own (an automatic one where there is one), with its and the member's roles
+    preferred = sorted(CATALOGUE.controls, key=lambda c: c.remediation.automatic)  # automatic last: they win
+    looked_up = {c.resource_type: c.id for c in preferred if resource_types.get(c.resource_type).lookup}
+    return sorted({next(c.id for c in CATALOGUE.controls if kind(c)) for kind in kinds} | set(looked_up.values()))
 
 
 SAMPLE = _one_control_per_service()
