@@ -9,20 +9,36 @@ KeyMetadata in lower camel case, with keyManager and keyState. A customer manage
 https://docs.aws.amazon.com/kms/latest/APIReference/API_ScheduleKeyDeletion.html) is NON_COMPLIANT, as is a
 multi-Region primary key in PendingReplicaDeletion ("the primary key in a multi-Region key, it is scheduled for
 deletion, and it still has existing replica keys":
-https://docs.aws.amazon.com/kms/latest/APIReference/API_KeyMetadata.html); any other state is COMPLIANT. AWS managed
-and AWS owned keys cannot be scheduled for deletion and are NOT_APPLICABLE.
+https://docs.aws.amazon.com/kms/latest/APIReference/API_KeyMetadata.html); any other documented state is COMPLIANT.
+A state or key manager AWS does not document fails the evaluation: an unreadable item is never taken for a
+compliant one. AWS managed and AWS owned keys cannot be scheduled for deletion and are NOT_APPLICABLE.
 """
 
 from __future__ import annotations
 
 from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator
-from rule_support import as_object, fail_closed, field, handle, reject_unknown_parameters
+from rule_support import UnreadableField, as_object, fail_closed, field, handle, reject_unknown_parameters
 
 APPLICABLE_RESOURCES = ["AWS::KMS::Key"]
 # Read-only actions the rule's Lambda role needs (beyond config:PutEvaluations): none, the item carries the state.
 IAM_ACTIONS: tuple[str, ...] = ()
 # Key states of a key whose deletion is scheduled.
 SCHEDULED_STATES = ("PendingDeletion", "PendingReplicaDeletion")
+# Every KeyState and KeyManager AWS documents (https://docs.aws.amazon.com/kms/latest/APIReference/API_KeyMetadata.html):
+# a value outside them is unreadable, never taken for "not scheduled".
+KEY_STATES = frozenset(
+    {
+        "Creating",
+        "Enabled",
+        "Disabled",
+        "PendingDeletion",
+        "PendingImport",
+        "PendingReplicaDeletion",
+        "Unavailable",
+        "Updating",
+    }
+)
+KEY_MANAGERS = frozenset({"AWS", "CUSTOMER"})
 
 
 class KmsKeyDeletionNotScheduled(ConfigRule):
@@ -38,10 +54,14 @@ class KmsKeyDeletionNotScheduled(ConfigRule):
     ) -> list[Evaluation]:
         configuration = as_object(configuration_item.get("configuration"), "configuration", json_string=True)
         manager = field(configuration, "keyManager", "configuration", str)
+        if manager not in KEY_MANAGERS:
+            raise UnreadableField("configuration.keyManager", f"is {manager!r}, not one of {sorted(KEY_MANAGERS)}")
         if manager != "CUSTOMER":
             annotation = f"An {manager} managed key: its deletion cannot be scheduled."
             return [Evaluation(ComplianceType.NOT_APPLICABLE, annotation=annotation)]
         state = field(configuration, "keyState", "configuration", str)
+        if state not in KEY_STATES:
+            raise UnreadableField("configuration.keyState", f"is {state!r}, not one of {sorted(KEY_STATES)}")
         if state in SCHEDULED_STATES:
             annotation = f"The key is scheduled for deletion (key state {state})."
             return [Evaluation(ComplianceType.NON_COMPLIANT, annotation=annotation)]

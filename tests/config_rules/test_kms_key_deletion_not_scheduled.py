@@ -96,6 +96,10 @@ def test_an_aws_owned_key_is_not_applicable_even_if_its_state_says_pending_delet
         ("configuration.keyManager", 3, "configuration.keyManager"),
         ("configuration.keyState", None, "configuration.keyState"),
         ("configuration.keyState", ["PendingDeletion"], "configuration.keyState"),
+        # A state or manager AWS does not document is unreadable, not "not scheduled".
+        ("configuration.keyState", '"PendingDeletion"', "configuration.keyState"),
+        ("configuration.keyState", "pendingdeletion", "configuration.keyState"),
+        ("configuration.keyManager", "customer", "configuration.keyManager"),
     ],
 )
 def test_an_unreadable_item_is_non_compliant_naming_the_field(api_calls, path, value, named):
