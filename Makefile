@@ -127,7 +127,7 @@ $(PROWLER_VENV)/.installed: simulation/prowler-requirements.txt simulation/prowl
 	touch $@
 
 # Proof by a tool no one here wrote: real Prowler against a moto server, findings through the bridge and back;
-# and the catalogue's CIS v3.0 and FSBP ids checked against Prowler's compliance files.
+# and the catalogue's CIS v3.0 and FSBP ids, and catalogue/frameworks.json, checked against Prowler's compliance files.
 e2e: install layer prowler-venv
 	pytest -m "prowler or browser" -o addopts="-q --strict-markers" tests/simulation tests/catalogue/test_prowler_compliance.py \
 	  tests/remedy_cli/test_report_browser.py

@@ -570,3 +570,10 @@ def markdown_table(catalogue: Catalogue) -> str:
             f"{trigger}: `{detection.rule}` | `{remediation.runbook}`, {mode} | {checks} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def readme_section(catalogue: Catalogue) -> str:
+    """The README's generated block: the framework coverage summary, then the control table."""
+    from catalogue.frameworks import markdown_coverage  # here: catalogue.frameworks imports this module
+
+    return markdown_coverage(catalogue) + "\n" + markdown_table(catalogue)

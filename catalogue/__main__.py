@@ -1,5 +1,6 @@
-"""`python -m catalogue`: validate the catalogue and print its control table (Markdown)."""
+"""`python -m catalogue`: validate the catalogue and print the README's generated block (Markdown): the framework
+coverage summary and the control table."""
 
-from catalogue import load_catalogue, markdown_table
+from catalogue import load_catalogue, readme_section
 
-print(markdown_table(load_catalogue()), end="")
+print(readme_section(load_catalogue()), end="")

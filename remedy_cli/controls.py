@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from catalogue import FRAMEWORKS, Catalogue, Control
+from catalogue.frameworks import coverage_totals, covered_text, requirement_key
 
 
 def remediation_mode(control: Control) -> str:
@@ -37,15 +38,26 @@ def coverage(catalogue: Catalogue) -> dict[str, dict[str, list[str]]]:
             for requirement in ids:
                 covered[name].setdefault(requirement, []).append(control.id)
     return {
-        name: {requirement: sorted(controls) for requirement, controls in sorted(found.items(), key=_requirement_order)}
+        name: {requirement: sorted(found[requirement]) for requirement in sorted(found, key=requirement_key)}
         for name, found in covered.items()
     }
 
 
-def _requirement_order(entry: tuple[str, list[str]]) -> list[tuple[int, object]]:
-    """Natural order: "1.9" before "1.14", "S3.8" before "S3.17", "Art. 25" before "Art. 32"."""
-    parts = entry[0].replace(" ", ".").replace("-", ".").split(".")
-    return [(0, int(p)) if p.isdigit() else (1, p) for p in parts]
+def coverage_json(catalogue: Catalogue) -> dict[str, dict]:
+    """`--coverage --format json`: per framework, the requirements covered out of its total (null where Remedy
+    holds no list of the framework's requirements; CIS also counts the automated ones), and requirement id ->
+    the controls covering it."""
+    requirements = coverage(catalogue)
+    result = {}
+    for name, totals in coverage_totals(catalogue).items():
+        counts = {key: value for key, value in vars(totals).items() if value is not None or key == "total"}
+        result[name] = {**counts, "requirements": requirements[name]}
+    return result
+
+
+def coverage_summary(catalogue: Catalogue) -> str:
+    """One line per framework, e.g. "cis_aws_v3.0: 28 of 62 recommendations covered (28 of 54 automated ones)"."""
+    return "".join(f"{name}: {covered_text(name, totals)}\n" for name, totals in coverage_totals(catalogue).items())
 
 
 def control_table_rows(catalogue: Catalogue) -> list[list[str]]:

@@ -46,10 +46,12 @@ def parser() -> argparse.ArgumentParser:
         "controls",
         help="list the catalogue's controls or their framework coverage",
         description="List the control catalogue: id, title, severity, resource type, automatic or manual "
-        "remediation, frameworks. With --coverage: per framework, each requirement id covered and the controls "
-        "covering it.",
+        "remediation, frameworks. With --coverage: per framework, how many of its requirements the controls cover "
+        "out of how many it has, then each requirement id covered and the controls covering it.",
     )
-    listing.add_argument("--coverage", action="store_true", help="per framework, the requirements covered and by what")
+    listing.add_argument(
+        "--coverage", action="store_true", help="per framework, the requirements covered (of how many) and by what"
+    )
     _format_options(listing)
     listing.set_defaults(run=run_controls)
 
@@ -169,10 +171,11 @@ def _format_options(command: argparse.ArgumentParser, formats: tuple[str, ...] =
 def run_controls(args: argparse.Namespace, catalogue: Catalogue) -> int:
     if args.coverage:
         if args.format == "json":
-            text = output.as_json(controls_view.coverage(catalogue))
+            text = output.as_json(controls_view.coverage_json(catalogue))
         else:
             rows = controls_view.coverage_table_rows(catalogue)
-            text = output.table(controls_view.COVERAGE_COLUMNS, rows)
+            text = controls_view.coverage_summary(catalogue) + "\n"
+            text += output.table(controls_view.COVERAGE_COLUMNS, rows)
     elif args.format == "json":
         text = output.as_json(controls_view.control_rows(catalogue))
     else:

@@ -17,6 +17,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from catalogue import FRAMEWORK_TITLES, Catalogue
+from catalogue.frameworks import coverage_totals
 from remedy_cli import controls as controls_view
 from remedy_cli.scan import ERROR, Result
 
@@ -98,8 +99,9 @@ def _requirement(requirement: str, control_ids: list[str], statuses: dict[str, s
 
 def frameworks_section(catalogue: Catalogue, statuses: dict[str, str], frameworks: list[str]) -> dict:
     """Per framework (those named, else all): its requirements the catalogue covers, each with its status and the
-    statuses of the controls covering it, and the count per status."""
+    statuses of the controls covering it, the count per status, and the framework's total (None if not known)."""
     section = {}
+    totals = coverage_totals(catalogue)
     for name, requirements in controls_view.coverage(catalogue).items():
         if frameworks and name not in frameworks:
             continue
@@ -108,6 +110,7 @@ def frameworks_section(catalogue: Catalogue, statuses: dict[str, str], framework
         section[name] = {
             "title": FRAMEWORK_TITLES[name],
             "requirements_covered": len(entries),
+            "requirements_total": totals[name].total,
             **{status.lower(): counted[status] for status in (COMPLIANT, NON_COMPLIANT, NOT_EVALUATED)},
             "requirements": entries,
         }

@@ -106,7 +106,7 @@ def _header(report: dict) -> str:
 def _frameworks(report: dict) -> str:
     frameworks = report["frameworks"]
     order = (COMPLIANT, NON_COMPLIANT, NOT_EVALUATED)
-    rows = [(f"{f['title']} ({f['requirements_covered']} covered)", _by_status(f)) for f in frameworks.values()]
+    rows = [(f"{f['title']} ({_covered(f)})", _by_status(f)) for f in frameworks.values()]
     parts = [
         "<h2>Frameworks</h2>",
         "<p>Requirements the catalogue covers, by status. A requirement is compliant only if every control covering "
@@ -129,6 +129,12 @@ def _frameworks(report: dict) -> str:
             )
         parts.append("</table>")
     return "".join(parts)
+
+
+def _covered(framework: dict) -> str:
+    """ "12 of 62 covered", or "12 covered" where the framework's total is not known."""
+    total = framework.get("requirements_total")
+    return f"{framework['requirements_covered']}{f' of {total}' if total is not None else ''} covered"
 
 
 def _by_status(framework: dict) -> dict[str, int]:

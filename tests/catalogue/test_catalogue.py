@@ -216,11 +216,11 @@ def test_every_problem_is_reported_at_once(tmp_path):
         _load_with(tmp_path, mutate)
 
 
-def test_readme_table_is_generated_from_the_catalogue():
-    from catalogue import REPO_ROOT, markdown_table
+def test_readme_coverage_and_table_are_generated_from_the_catalogue():
+    from catalogue import REPO_ROOT, readme_section
 
     readme = (REPO_ROOT / "README.md").read_text()
     start, end = "<!-- catalogue-table:start -->\n", "<!-- catalogue-table:end -->"
     current = readme.split(start, 1)[1].split(end, 1)[0]
 
-    assert current == markdown_table(load_catalogue()), "README table is stale: run python -m catalogue"
+    assert current == readme_section(load_catalogue()), "README block is stale: run python -m catalogue"

@@ -15,7 +15,16 @@ from pathlib import Path
 import pytest
 
 from catalogue import Catalogue, load_catalogue
-from simulation.prowler_compliance import COMPLIANCE_FILES, compliance_dir, mapping_mismatches
+from catalogue.frameworks import FRAMEWORKS_FILE
+from simulation.prowler_compliance import (
+    COMPLIANCE_FILES,
+    MISSING_FROM_PROWLER,
+    SNAPSHOT_FILES,
+    compliance_dir,
+    framework_snapshot,
+    mapping_mismatches,
+    snapshot_text,
+)
 from simulation.prowler_scan import PROWLER_VENV
 
 CATALOGUE = load_catalogue()
@@ -36,6 +45,13 @@ def prowler_compliance() -> Path:
 @pytest.mark.prowler
 def test_every_cis_and_fsbp_id_is_backed_by_prowlers_compliance_files(prowler_compliance):
     assert mapping_mismatches(CATALOGUE, prowler_compliance) == []
+
+
+@pytest.mark.prowler
+def test_the_framework_snapshot_is_what_installed_prowler_lists(prowler_compliance):
+    assert FRAMEWORKS_FILE.read_text() == snapshot_text(prowler_compliance), (
+        "catalogue/frameworks.json is stale: run python -m simulation.prowler_compliance"
+    )
 
 
 def _write_compliance(folder: Path, requirements: dict[str, dict[str, list[str]]]) -> Path:
@@ -103,3 +119,38 @@ def test_the_compliance_folder_is_found_in_a_virtual_environment_by_glob(tmp_pat
     folder.mkdir(parents=True)
 
     assert compliance_dir(tmp_path) == folder
+
+
+def test_the_snapshot_holds_each_frameworks_ids_in_natural_order_the_automated_ones_and_the_additions(tmp_path):
+    site_packages = tmp_path / "lib" / "python3.11" / "site-packages"
+    folder = site_packages / "prowler" / "compliance" / "aws"
+    folder.mkdir(parents=True)
+    (site_packages / "prowler-9.8.7.dist-info").mkdir()
+    cis = [("1.10", "Automated"), ("1.2", "Manual"), ("1.9", "Automated"), ("2.1.1", "Automated")]
+    requirements = {
+        "cis_aws_v3.0": [{"Id": rid, "Attributes": [{"AssessmentStatus": status}]} for rid, status in cis],
+        "aws_fsbp": [{"Id": rid, "Attributes": [{"Service": "S3"}]} for rid in ("S3.17", "S3.8", "ACM.1")],
+        "iso27001_2022": [{"Id": rid} for rid in ("A.8.9", "A.5.17")],
+    }
+    for key, name in SNAPSHOT_FILES.items():
+        (folder / name).write_text(json.dumps({"Requirements": requirements[key]}))
+
+    snapshot = framework_snapshot(folder)
+
+    assert snapshot["source"].startswith("Prowler 9.8.7 ")
+    frameworks = snapshot["frameworks"]
+    assert list(frameworks) == list(SNAPSHOT_FILES)
+    assert frameworks["cis_aws_v3.0"]["requirements"] == ["1.2", "1.9", "1.10", "2.1.1"]
+    assert frameworks["cis_aws_v3.0"]["automated"] == ["1.9", "1.10", "2.1.1"]
+    assert frameworks["aws_fsbp"] == {
+        "prowler_file": SNAPSHOT_FILES["aws_fsbp"],
+        "requirements": ["ACM.1", "S3.8", "S3.17"],
+    }
+    added = MISSING_FROM_PROWLER["iso27001_2022"]
+    assert frameworks["iso27001_2022"]["requirements"] == sorted(["A.5.17", "A.8.9", *added], key=_natural)
+    assert frameworks["iso27001_2022"]["not_in_prowler"] == added
+    assert "automated" not in frameworks["iso27001_2022"]
+
+
+def _natural(requirement_id: str) -> list[int]:
+    return [int(part) for part in requirement_id.removeprefix("A.").split(".")]

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from catalogue import FRAMEWORKS, load_catalogue
+from catalogue.frameworks import load_frameworks
 from remedy_cli.main import main, parser, selected
 
 CATALOGUE = load_catalogue()
@@ -80,19 +81,45 @@ def test_coverage_names_each_requirement_with_exactly_the_controls_mapping_it(ca
     }
     listed = {
         (framework, requirement, control_id)
-        for framework, requirements in coverage.items()
-        for requirement, control_ids in requirements.items()
+        for framework, entry in coverage.items()
+        for requirement, control_ids in entry["requirements"].items()
         for control_id in control_ids
     }
     assert listed == mapped
 
 
-def test_coverage_table_has_a_line_per_framework_requirement(capsys):
-    assert main(["controls", "--coverage"]) == 0
-    lines = capsys.readouterr().out.splitlines()[1:]
+def test_coverage_json_counts_the_requirements_covered_out_of_the_frameworks_total(capsys):
+    assert main(["controls", "--coverage", "--format", "json"]) == 0
+    coverage = json.loads(capsys.readouterr().out)
 
+    snapshot = load_frameworks()
+    for name, entry in coverage.items():
+        known = snapshot.get(name)
+        assert entry["covered"] == len(entry["requirements"]) > 0
+        assert entry["total"] == (len(known.requirements) if known else None)
+        automated = known.automated if known else None
+        if automated is None:
+            assert "automated_covered" not in entry and "automated_total" not in entry
+        else:
+            assert entry["automated_total"] == len(automated)
+            assert entry["automated_covered"] == len(automated & set(entry["requirements"]))
+    assert coverage["cis_aws_v3.0"]["total"] and coverage["aws_fsbp"]["total"]
+
+
+def test_coverage_table_starts_with_a_summary_line_per_framework_then_a_line_per_requirement(capsys):
+    assert main(["controls", "--coverage"]) == 0
+    out = capsys.readouterr().out
+    summary, table = out.split("\n\n", 1)
+
+    snapshot = load_frameworks()
     requirements = {(f, r) for c in CATALOGUE.controls for f, ids in c.frameworks.items() for r in ids}
-    assert len(lines) == len(requirements)
+    lines = summary.splitlines()
+    assert len(lines) == len(FRAMEWORKS)
+    for name, line in zip(FRAMEWORKS, lines, strict=True):
+        covered = sum(1 for f, _r in requirements if f == name)
+        out_of = f" of {len(snapshot[name].requirements)}" if name in snapshot else ""
+        assert line.startswith(f"{name}: {covered}{out_of} ")
+    assert len(table.splitlines()[1:]) == len(requirements)
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)

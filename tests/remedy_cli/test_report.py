@@ -11,6 +11,7 @@ import boto3
 import pytest
 
 from catalogue import FRAMEWORKS, load_catalogue
+from catalogue.frameworks import load_frameworks
 from remedy_cli import aws, history
 from remedy_cli import controls as controls_view
 from remedy_cli.main import main
@@ -19,6 +20,7 @@ from tests.conftest import ACCOUNT_ID, REGION, REPO_ROOT
 
 CATALOGUE = load_catalogue()
 COVERAGE = controls_view.coverage(CATALOGUE)
+SNAPSHOT = load_frameworks()
 OTHER_ACCOUNT, OTHER_REGION = "210987654321", "eu-west-1"
 HOSTILE = "\"'><script>alert(1)</script><img src=x onerror=alert(2)>&amp;"
 
@@ -107,6 +109,8 @@ def test_every_framework_lists_exactly_the_requirements_the_catalogue_covers_wit
     for name, framework in report["frameworks"].items():
         assert [r["requirement"] for r in framework["requirements"]] == list(COVERAGE[name])
         assert framework["requirements_covered"] == len(COVERAGE[name])
+        known = SNAPSHOT.get(name)
+        assert framework["requirements_total"] == (len(known.requirements) if known else None)
         statuses = [r["status"] for r in framework["requirements"]]
         for key, status in (("compliant", "COMPLIANT"), ("non_compliant", "NON_COMPLIANT")):
             assert framework[key] == statuses.count(status)
@@ -221,7 +225,10 @@ def test_the_html_charts_each_framework_and_lists_each_non_compliant_resource(tm
     text = " ".join(parsed.text)
     assert sum(1 for tag, _attrs in parsed.tags if tag == "svg") == 2
     for framework in report["frameworks"].values():
-        assert f"{framework['title']} ({framework['requirements_covered']} covered)" in text
+        total = framework["requirements_total"]
+        out_of = f" of {total}" if total is not None else ""
+        assert f"{framework['title']} ({framework['requirements_covered']}{out_of} covered)" in text
+    assert any(f["requirements_total"] for f in report["frameworks"].values())
     assert "bucket-of-doubt" in text
     assert report["remediation_history"]["note"] in text
 
