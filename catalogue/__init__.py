@@ -17,6 +17,8 @@ import yaml
 import resource_types as registry
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# libyaml's parser where PyYAML was built with it (its wheels are): the same safe schema, about ten times faster.
+SAFE_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 DEFAULT_CATALOGUE = Path(__file__).resolve().parent / "controls.yaml"
 
 SEVERITIES = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL")
@@ -153,6 +155,11 @@ class Catalogue:
         }
 
 
+def read_yaml(text: str) -> object:
+    """YAML text parsed with the safe schema (yaml.safe_load's), by libyaml where it is available."""
+    return yaml.load(text, Loader=SAFE_YAML_LOADER)  # noqa: S506 - SafeLoader or CSafeLoader
+
+
 def _module_constants(path: Path) -> tuple[dict[str, object], frozenset[str]]:
     """Literal module-level constants and top-level function names of a Python file."""
     tree = ast.parse(path.read_text(), filename=str(path))
@@ -196,7 +203,7 @@ def load_runbook(name: str, root: Path = REPO_ROOT) -> Runbook:
     for path in (document_path, script_path):
         if not path.is_file():
             raise FileNotFoundError(f"no runbook file {path.relative_to(root)}")
-    document = yaml.safe_load(document_path.read_text())
+    document = read_yaml(document_path.read_text())
     if not isinstance(document, dict):
         raise ValueError(f"{document_path.relative_to(root)} is not a YAML mapping")
     constants, functions = _module_constants(script_path)
@@ -491,7 +498,7 @@ def load_catalogue(path: Path | str | None = None, root: Path | str | None = Non
     path = Path(path) if path else DEFAULT_CATALOGUE
     root = Path(root) if root else REPO_ROOT
     try:
-        raw = yaml.safe_load(path.read_text())
+        raw = read_yaml(path.read_text())
     except (OSError, yaml.YAMLError) as problem:
         raise CatalogueError(f"cannot read catalogue {path}: {problem}") from problem
     entries = raw.get("controls") if isinstance(raw, dict) else None

@@ -146,9 +146,9 @@ class SsmAutomation:
     def register(self, name: str, document: dict | str) -> None:
         """Make a rendered document (a dict, or its JSON/YAML text) startable as `name`."""
         if isinstance(document, str):
-            import yaml  # JSON is YAML too
+            from catalogue import read_yaml  # JSON is YAML too
 
-            document = yaml.safe_load(document)
+            document = read_yaml(document)
         if not isinstance(document, dict) or not isinstance(document.get("mainSteps"), list):
             raise ValueError(f"document {name!r}: not an Automation document (no mainSteps list)")
         if str(document.get("schemaVersion")) != "0.3":
