@@ -42,14 +42,15 @@ format: install
 	ruff format .
 	ruff check --fix .
 
-# Two worker processes, each taking whole test files (a file's module fixtures are synthesized once). The suite runs
+# Two worker processes, each taking whole test files (a file's module fixtures are synthesized once), the files
+# with long-running tests first (tests/conftest.py). The suite runs
 # under tests/infra/call_observer.py, which records the AWS calls each rule, runbook and the bridge make; then the
 # least-privilege test compares them with what every synthesized role grants (tests/infra/test_least_privilege.py).
 PYTEST_WORKERS ?= 2
 OBSERVED_CALLS := $(CURDIR)/build/observed-calls/observed.json
 pytest: install layer
 	rm -rf $(dir $(OBSERVED_CALLS)) && mkdir -p $(dir $(OBSERVED_CALLS))
-	REMEDY_OBSERVED_CALLS=$(OBSERVED_CALLS) pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=25 -p tests.infra.call_observer
+	REMEDY_OBSERVED_CALLS=$(OBSERVED_CALLS) pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=25 -p tests.infra.call_observer
 	REMEDY_OBSERVED_CALLS=$(OBSERVED_CALLS) pytest -m privilege -o addopts="-q --strict-markers" tests/infra/test_least_privilege.py
 
 # The limits gate on a generated catalogue of 300 controls, in both deployment modes (tests/infra/test_scale.py):

@@ -73,6 +73,7 @@ def _report(folder):
     return {c["id"]: c for c in report["controls"]}, report
 
 
+@pytest.mark.long_running
 def test_demo_fixes_every_automatic_control_and_the_manual_ones_it_was_asked_to(standalone, tmp_path, capsys):
     exit_code = demo.main(["--assembly", str(standalone[1]), "--output", str(tmp_path)])
 
@@ -95,6 +96,7 @@ def test_demo_fixes_every_automatic_control_and_the_manual_ones_it_was_asked_to(
     assert "Re-import of the same findings (Prowler's next scan) started 0 execution(s)" in printed
 
 
+@pytest.mark.long_running
 def test_demo_runs_against_a_moto_server(standalone, tmp_path, monkeypatch):
     from simulation.moto_server import moto_server
 
@@ -115,6 +117,7 @@ def test_an_unknown_control_stops_the_demo_before_it_starts(standalone, tmp_path
     assert not (tmp_path / "report.json").exists()
 
 
+@pytest.mark.long_running
 def test_demo_across_the_organization_fixes_every_member_account_and_region(organization_assembly, tmp_path, capsys):
     exit_code = demo.main(
         [

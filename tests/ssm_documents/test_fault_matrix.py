@@ -359,6 +359,7 @@ def outcome_table():
         print(f"\nfault matrix {runbook}: {safe} safe / {sum(counts.values())} cells {dict(sorted(counts.items()))}")
 
 
+@pytest.mark.long_running  # its cells together take minutes
 @pytest.mark.parametrize(("subject", "operation", "occurrence", "fault"), list(_cells()))
 def test_a_fault_at_any_call_leaves_the_resource_unchanged_or_fully_changed(
     account, subject, operation, occurrence, fault
