@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
 
 from tests.conftest import ACCOUNT_ID, REGION
 
@@ -113,3 +115,45 @@ def history_item(item: dict) -> dict:
         "configuration": json.dumps(item["configuration"]),
         "supplementaryConfiguration": {k: json.dumps(v) for k, v in item["supplementaryConfiguration"].items()},
     }
+
+
+class RuleExamples:
+    """One rule's example events and its handler, as the rule's test module uses them.
+
+    `rule` is the rule module (config_rules/<folder>/rule.py); its examples are in the folder's `events/`.
+    `iam` is what its Lambda role may call: the rule's read actions, PutEvaluations, and the history lookup of
+    oversized items.
+    """
+
+    def __init__(self, rule: ModuleType, config_rule_name: str | None = None) -> None:
+        folder = Path(rule.__file__).parent
+        self.rule = rule
+        self.events = folder / "events"
+        self.config_rule_name = config_rule_name or folder.name.replace("_", "-")
+        self.iam = (*rule.IAM_ACTIONS, "config:PutEvaluations", "config:GetResourceConfigHistory")
+
+    def event(self, example: str) -> dict:
+        """The example event `events/<example>.json`."""
+        return json.loads((self.events / f"{example}.json").read_text())
+
+    def item(self, example: str) -> dict:
+        """The configuration item of a change-notification example."""
+        return json.loads(self.event(example)["invokingEvent"])["configurationItem"]
+
+    def change_event(self, item: dict, rule_parameters: dict | None = None) -> dict:
+        """A change notification carrying `item`, sent to this rule."""
+        return change_event(self.config_rule_name, item, rule_parameters)
+
+    def evaluate(self, event: dict) -> list[dict] | dict:
+        """The rule's Lambda handler on `event`: its evaluations, or rdklib's error response."""
+        return self.rule.lambda_handler(event, None)
+
+
+def set_field(item: dict, path: str, value: object) -> dict:
+    """Set the dotted `path` of `item` (a `[N]` list index allowed) to `value`; return `item`."""
+    keys = path.replace("[", ".").replace("]", "").split(".")
+    node: object = item
+    for key in keys[:-1]:
+        node = node[int(key)] if key.isdigit() else node[key]
+    node[int(keys[-1]) if keys[-1].isdigit() else keys[-1]] = value
+    return item

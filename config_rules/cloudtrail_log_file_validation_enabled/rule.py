@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 import botocore.exceptions
-from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator
+from rdklib import ComplianceType, ConfigRule, Evaluation
 from rule_support import (
     UnreadableField,
     as_object,
@@ -94,5 +94,4 @@ class CloudTrailLogFileValidationEnabled(ConfigRule):
 
 def lambda_handler(event: dict, context: object) -> list | dict:
     """Lambda entry point AWS Config invokes."""
-    evaluator = Evaluator(CloudTrailLogFileValidationEnabled(), APPLICABLE_RESOURCES)
-    return handle(evaluator, APPLICABLE_RESOURCES, event, context)
+    return handle(CloudTrailLogFileValidationEnabled(), APPLICABLE_RESOURCES, event, context)

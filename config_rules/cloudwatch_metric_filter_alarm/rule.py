@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import botocore.exceptions
 from compliance.cloudwatch_monitoring import MONITORED_EVENTS, filter_metrics, monitored_log_groups, notifying_alarms
-from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator, InvalidParametersError
+from rdklib import ComplianceType, ConfigRule, Evaluation, InvalidParametersError
 from rule_support import Retrier, error_code, handle, reject_unknown_parameters, shown
 
 APPLICABLE_RESOURCES = ["AWS::::Account"]
@@ -112,5 +112,4 @@ class CloudWatchMetricFilterAlarm(ConfigRule):
 
 def lambda_handler(event: dict, context: object) -> list | dict:
     """Lambda entry point AWS Config invokes."""
-    evaluator = Evaluator(CloudWatchMetricFilterAlarm(), APPLICABLE_RESOURCES)
-    return handle(evaluator, APPLICABLE_RESOURCES, event, context)
+    return handle(CloudWatchMetricFilterAlarm(), APPLICABLE_RESOURCES, event, context)

@@ -13,7 +13,7 @@ boolean is NON_COMPLIANT. A table being deleted (tableStatus DELETING) or that n
 from __future__ import annotations
 
 import botocore.exceptions
-from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator
+from rdklib import ComplianceType, ConfigRule, Evaluation
 from rule_support import (
     UnreadableField,
     as_object,
@@ -78,6 +78,4 @@ class DynamodbTableDeletionProtection(ConfigRule):
 
 def lambda_handler(event: dict, context: object) -> list | dict:
     """Lambda entry point AWS Config invokes."""
-    return handle(
-        Evaluator(DynamodbTableDeletionProtection(), APPLICABLE_RESOURCES), APPLICABLE_RESOURCES, event, context
-    )
+    return handle(DynamodbTableDeletionProtection(), APPLICABLE_RESOURCES, event, context)

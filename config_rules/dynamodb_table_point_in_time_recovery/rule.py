@@ -13,7 +13,7 @@ deleted (tableStatus DELETING) or that no longer exists is NOT_APPLICABLE.
 from __future__ import annotations
 
 import botocore.exceptions
-from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator
+from rdklib import ComplianceType, ConfigRule, Evaluation
 from rule_support import (
     UnreadableField,
     as_object,
@@ -75,6 +75,4 @@ class DynamodbTablePointInTimeRecovery(ConfigRule):
 
 def lambda_handler(event: dict, context: object) -> list | dict:
     """Lambda entry point AWS Config invokes."""
-    return handle(
-        Evaluator(DynamodbTablePointInTimeRecovery(), APPLICABLE_RESOURCES), APPLICABLE_RESOURCES, event, context
-    )
+    return handle(DynamodbTablePointInTimeRecovery(), APPLICABLE_RESOURCES, event, context)

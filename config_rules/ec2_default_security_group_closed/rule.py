@@ -9,7 +9,7 @@ NON_COMPLIANT with an annotation naming it. No API call: the item always carries
 
 from __future__ import annotations
 
-from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator
+from rdklib import ComplianceType, ConfigRule, Evaluation
 from rule_support import as_object, fail_closed, field, handle, reject_unknown_parameters
 
 APPLICABLE_RESOURCES = ["AWS::EC2::SecurityGroup"]
@@ -59,5 +59,4 @@ class Ec2DefaultSecurityGroupClosed(ConfigRule):
 
 def lambda_handler(event: dict, context: object) -> list | dict:
     """Lambda entry point AWS Config invokes."""
-    evaluator = Evaluator(Ec2DefaultSecurityGroupClosed(), APPLICABLE_RESOURCES)
-    return handle(evaluator, APPLICABLE_RESOURCES, event, context)
+    return handle(Ec2DefaultSecurityGroupClosed(), APPLICABLE_RESOURCES, event, context)

@@ -10,7 +10,7 @@ answer without a JSON boolean is NON_COMPLIANT with the reason, never COMPLIANT.
 from __future__ import annotations
 
 import botocore.exceptions
-from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator
+from rdklib import ComplianceType, ConfigRule, Evaluation
 from rule_support import Retrier, error_code, handle, reject_unknown_parameters, shown
 
 APPLICABLE_RESOURCES = ["AWS::::Account"]
@@ -58,5 +58,4 @@ class Ec2EbsEncryptionByDefault(ConfigRule):
 
 def lambda_handler(event: dict, context: object) -> list | dict:
     """Lambda entry point AWS Config invokes."""
-    evaluator = Evaluator(Ec2EbsEncryptionByDefault(), APPLICABLE_RESOURCES)
-    return handle(evaluator, APPLICABLE_RESOURCES, event, context)
+    return handle(Ec2EbsEncryptionByDefault(), APPLICABLE_RESOURCES, event, context)

@@ -9,7 +9,7 @@ not a JSON boolean (the string "false", a number) is NON_COMPLIANT with an annot
 from __future__ import annotations
 
 import botocore.exceptions
-from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator
+from rdklib import ComplianceType, ConfigRule, Evaluation
 from rule_support import (
     RuleEvaluationError,
     UnreadableField,
@@ -102,4 +102,4 @@ class Ec2EbsVolumeEncryption(ConfigRule):
 
 def lambda_handler(event: dict, context: object) -> list | dict:
     """Lambda entry point AWS Config invokes."""
-    return handle(Evaluator(Ec2EbsVolumeEncryption(), APPLICABLE_RESOURCES), APPLICABLE_RESOURCES, event, context)
+    return handle(Ec2EbsVolumeEncryption(), APPLICABLE_RESOURCES, event, context)

@@ -11,7 +11,7 @@ annotation saying so. Terminated (or terminating) instances are NOT_APPLICABLE.
 from __future__ import annotations
 
 import botocore.exceptions
-from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator
+from rdklib import ComplianceType, ConfigRule, Evaluation
 from rule_support import (
     RuleEvaluationError,
     UnreadableField,
@@ -102,4 +102,4 @@ class Ec2InstanceImdsv2Required(ConfigRule):
 
 def lambda_handler(event: dict, context: object) -> list | dict:
     """Lambda entry point AWS Config invokes."""
-    return handle(Evaluator(Ec2InstanceImdsv2Required(), APPLICABLE_RESOURCES), APPLICABLE_RESOURCES, event, context)
+    return handle(Ec2InstanceImdsv2Required(), APPLICABLE_RESOURCES, event, context)

@@ -14,7 +14,7 @@ internet reaches the next entry. An entry whose fields are not of the types AWS 
 
 from __future__ import annotations
 
-from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator
+from rdklib import ComplianceType, ConfigRule, Evaluation
 from rule_support import (
     UnreadableField,
     as_object,
@@ -120,5 +120,4 @@ class Ec2NetworkAclAdminPortsClosed(ConfigRule):
 
 def lambda_handler(event: dict, context: object) -> list | dict:
     """Lambda entry point AWS Config invokes."""
-    evaluator = Evaluator(Ec2NetworkAclAdminPortsClosed(), APPLICABLE_RESOURCES)
-    return handle(evaluator, APPLICABLE_RESOURCES, event, context)
+    return handle(Ec2NetworkAclAdminPortsClosed(), APPLICABLE_RESOURCES, event, context)

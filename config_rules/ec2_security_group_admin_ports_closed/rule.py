@@ -10,7 +10,7 @@ protocols"). A field that is missing or not of the recorded type is NON_COMPLIAN
 
 from __future__ import annotations
 
-from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator
+from rdklib import ComplianceType, ConfigRule, Evaluation
 from rule_support import as_object, fail_closed, field, handle, reject_unknown_parameters
 
 APPLICABLE_RESOURCES = ["AWS::EC2::SecurityGroup"]
@@ -93,5 +93,4 @@ class Ec2SecurityGroupAdminPortsClosed(ConfigRule):
 
 def lambda_handler(event: dict, context: object) -> list | dict:
     """Lambda entry point AWS Config invokes."""
-    evaluator = Evaluator(Ec2SecurityGroupAdminPortsClosed(), APPLICABLE_RESOURCES)
-    return handle(evaluator, APPLICABLE_RESOURCES, event, context)
+    return handle(Ec2SecurityGroupAdminPortsClosed(), APPLICABLE_RESOURCES, event, context)

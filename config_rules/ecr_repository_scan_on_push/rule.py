@@ -15,7 +15,7 @@ continuously but whose own setting is off is still NON_COMPLIANT (ECR.1 would pa
 
 from __future__ import annotations
 
-from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator
+from rdklib import ComplianceType, ConfigRule, Evaluation
 from rule_support import as_object, fail_closed, field, handle, reject_unknown_parameters, resource_name
 
 APPLICABLE_RESOURCES = ["AWS::ECR::Repository"]
@@ -50,4 +50,4 @@ class EcrRepositoryScanOnPush(ConfigRule):
 
 def lambda_handler(event: dict, context: object) -> list | dict:
     """Lambda entry point AWS Config invokes."""
-    return handle(Evaluator(EcrRepositoryScanOnPush(), APPLICABLE_RESOURCES), APPLICABLE_RESOURCES, event, context)
+    return handle(EcrRepositoryScanOnPush(), APPLICABLE_RESOURCES, event, context)

@@ -14,7 +14,7 @@ so an absent attribute is false. A load balancer that no longer exists is NOT_AP
 from __future__ import annotations
 
 import botocore.exceptions
-from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator
+from rdklib import ComplianceType, ConfigRule, Evaluation
 from rule_support import UnreadableField, as_object, fail_closed, field, handle, reject_unknown_parameters
 
 APPLICABLE_RESOURCES = ["AWS::ElasticLoadBalancingV2::LoadBalancer"]
@@ -69,6 +69,4 @@ class Elbv2AlbDropInvalidHeaderFields(ConfigRule):
 
 def lambda_handler(event: dict, context: object) -> list | dict:
     """Lambda entry point AWS Config invokes."""
-    return handle(
-        Evaluator(Elbv2AlbDropInvalidHeaderFields(), APPLICABLE_RESOURCES), APPLICABLE_RESOURCES, event, context
-    )
+    return handle(Elbv2AlbDropInvalidHeaderFields(), APPLICABLE_RESOURCES, event, context)

@@ -12,7 +12,7 @@ reason, never COMPLIANT.
 from __future__ import annotations
 
 import botocore.exceptions
-from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator
+from rdklib import ComplianceType, ConfigRule, Evaluation
 from rule_support import Retrier, error_code, handle, reject_unknown_parameters, shown
 
 APPLICABLE_RESOURCES = ["AWS::::Account"]
@@ -95,5 +95,4 @@ class GuardDutyEnabled(ConfigRule):
 
 def lambda_handler(event: dict, context: object) -> list | dict:
     """Lambda entry point AWS Config invokes."""
-    evaluator = Evaluator(GuardDutyEnabled(), APPLICABLE_RESOURCES)
-    return handle(evaluator, APPLICABLE_RESOURCES, event, context)
+    return handle(GuardDutyEnabled(), APPLICABLE_RESOURCES, event, context)

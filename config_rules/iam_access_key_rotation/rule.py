@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 import botocore.exceptions
 import rule_support
 from compliance.iam_access_key_rotation import INTEGER_PARAMETERS, key_age_days, too_old, unrotated_keys
-from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator, InvalidParametersError
+from rdklib import ComplianceType, ConfigRule, Evaluation, InvalidParametersError
 from rule_support import Retrier, RuleEvaluationError, error_code, handle, reject_unknown_parameters, shown
 
 APPLICABLE_RESOURCES = ["AWS::IAM::User"]
@@ -257,4 +257,4 @@ class IamAccessKeyRotation(ConfigRule):
 
 def lambda_handler(event: dict, context: object) -> list | dict:
     """Lambda entry point AWS Config invokes."""
-    return handle(Evaluator(IamAccessKeyRotation(), APPLICABLE_RESOURCES), APPLICABLE_RESOURCES, event, context)
+    return handle(IamAccessKeyRotation(), APPLICABLE_RESOURCES, event, context)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import botocore.exceptions
 from compliance.iam_password_policy import BOOLEAN_PARAMETERS, DEFAULTS, INTEGER_PARAMETERS, weaker_settings
-from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator, InvalidParametersError
+from rdklib import ComplianceType, ConfigRule, Evaluation, InvalidParametersError
 from rule_support import handle, reject_unknown_parameters, shown
 
 APPLICABLE_RESOURCES = ["AWS::::Account"]
@@ -102,4 +102,4 @@ class IamPasswordPolicy(ConfigRule):
 
 def lambda_handler(event: dict, context: object) -> list | dict:
     """Lambda entry point AWS Config invokes."""
-    return handle(Evaluator(IamPasswordPolicy(), APPLICABLE_RESOURCES), APPLICABLE_RESOURCES, event, context)
+    return handle(IamPasswordPolicy(), APPLICABLE_RESOURCES, event, context)

@@ -16,7 +16,7 @@ compliant one. AWS managed and AWS owned keys cannot be scheduled for deletion a
 
 from __future__ import annotations
 
-from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator
+from rdklib import ComplianceType, ConfigRule, Evaluation
 from rule_support import UnreadableField, as_object, fail_closed, field, handle, reject_unknown_parameters
 
 APPLICABLE_RESOURCES = ["AWS::KMS::Key"]
@@ -70,4 +70,4 @@ class KmsKeyDeletionNotScheduled(ConfigRule):
 
 def lambda_handler(event: dict, context: object) -> list | dict:
     """Lambda entry point AWS Config invokes."""
-    return handle(Evaluator(KmsKeyDeletionNotScheduled(), APPLICABLE_RESOURCES), APPLICABLE_RESOURCES, event, context)
+    return handle(KmsKeyDeletionNotScheduled(), APPLICABLE_RESOURCES, event, context)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 
 import botocore.exceptions
-from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator
+from rdklib import ComplianceType, ConfigRule, Evaluation
 from rule_support import (
     UnreadableField,
     as_object,
@@ -114,4 +114,4 @@ class KmsKeyRotationEnabled(ConfigRule):
 
 def lambda_handler(event: dict, context: object) -> list | dict:
     """Lambda entry point AWS Config invokes."""
-    return handle(Evaluator(KmsKeyRotationEnabled(), APPLICABLE_RESOURCES), APPLICABLE_RESOURCES, event, context)
+    return handle(KmsKeyRotationEnabled(), APPLICABLE_RESOURCES, event, context)

@@ -16,7 +16,7 @@ import json
 
 import botocore.exceptions
 from compliance.lambda_function_not_public import public_statements
-from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator
+from rdklib import ComplianceType, ConfigRule, Evaluation
 from rule_support import UnreadableField, fail_closed, field, handle, reject_unknown_parameters
 
 APPLICABLE_RESOURCES = ["AWS::Lambda::Function"]
@@ -69,4 +69,4 @@ class LambdaFunctionNotPublic(ConfigRule):
 
 def lambda_handler(event: dict, context: object) -> list | dict:
     """Lambda entry point AWS Config invokes."""
-    return handle(Evaluator(LambdaFunctionNotPublic(), APPLICABLE_RESOURCES), APPLICABLE_RESOURCES, event, context)
+    return handle(LambdaFunctionNotPublic(), APPLICABLE_RESOURCES, event, context)

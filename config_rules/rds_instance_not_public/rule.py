@@ -11,7 +11,7 @@ is not a JSON boolean (the string "false", a number) is NON_COMPLIANT with an an
 from __future__ import annotations
 
 import botocore.exceptions
-from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator
+from rdklib import ComplianceType, ConfigRule, Evaluation
 from rule_support import (
     RuleEvaluationError,
     as_object,
@@ -81,4 +81,4 @@ class RdsInstanceNotPublic(ConfigRule):
 
 def lambda_handler(event: dict, context: object) -> list | dict:
     """Lambda entry point AWS Config invokes."""
-    return handle(Evaluator(RdsInstanceNotPublic(), APPLICABLE_RESOURCES), APPLICABLE_RESOURCES, event, context)
+    return handle(RdsInstanceNotPublic(), APPLICABLE_RESOURCES, event, context)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import botocore.exceptions
 from compliance.rds_instance_setting import SETTINGS, config_field, not_applicable_reason
-from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator, InvalidParametersError
+from rdklib import ComplianceType, ConfigRule, Evaluation, InvalidParametersError
 from rule_support import (
     RuleEvaluationError,
     as_object,
@@ -103,4 +103,4 @@ class RdsInstanceSetting(ConfigRule):
 
 def lambda_handler(event: dict, context: object) -> list | dict:
     """Lambda entry point AWS Config invokes."""
-    return handle(Evaluator(RdsInstanceSetting(), APPLICABLE_RESOURCES), APPLICABLE_RESOURCES, event, context)
+    return handle(RdsInstanceSetting(), APPLICABLE_RESOURCES, event, context)

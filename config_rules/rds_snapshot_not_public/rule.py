@@ -10,7 +10,7 @@ with DescribeDBSnapshotAttributes every time (the live setting, not a recorded c
 from __future__ import annotations
 
 import botocore.exceptions
-from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator
+from rdklib import ComplianceType, ConfigRule, Evaluation
 from rule_support import (
     RuleEvaluationError,
     UnreadableField,
@@ -75,4 +75,4 @@ class RdsSnapshotNotPublic(ConfigRule):
 
 def lambda_handler(event: dict, context: object) -> list | dict:
     """Lambda entry point AWS Config invokes."""
-    return handle(Evaluator(RdsSnapshotNotPublic(), APPLICABLE_RESOURCES), APPLICABLE_RESOURCES, event, context)
+    return handle(RdsSnapshotNotPublic(), APPLICABLE_RESOURCES, event, context)

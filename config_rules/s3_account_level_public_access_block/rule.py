@@ -10,7 +10,7 @@ throttling) or an answer whose settings are not JSON booleans is NON_COMPLIANT w
 from __future__ import annotations
 
 import botocore.exceptions
-from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator
+from rdklib import ComplianceType, ConfigRule, Evaluation
 from rule_support import Retrier, error_code, handle, reject_unknown_parameters, shown
 
 APPLICABLE_RESOURCES = ["AWS::::Account"]
@@ -78,5 +78,4 @@ class S3AccountLevelPublicAccessBlock(ConfigRule):
 
 def lambda_handler(event: dict, context: object) -> list | dict:
     """Lambda entry point AWS Config invokes."""
-    evaluator = Evaluator(S3AccountLevelPublicAccessBlock(), APPLICABLE_RESOURCES)
-    return handle(evaluator, APPLICABLE_RESOURCES, event, context)
+    return handle(S3AccountLevelPublicAccessBlock(), APPLICABLE_RESOURCES, event, context)

@@ -12,7 +12,7 @@ records it is NON_COMPLIANT with an annotation naming the field.
 from __future__ import annotations
 
 import botocore.exceptions
-from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator
+from rdklib import ComplianceType, ConfigRule, Evaluation
 from rule_support import (
     UnreadableField,
     as_object,
@@ -117,4 +117,4 @@ class S3BucketKmsEncryption(ConfigRule):
 
 def lambda_handler(event: dict, context: object) -> list | dict:
     """Lambda entry point AWS Config invokes."""
-    return handle(Evaluator(S3BucketKmsEncryption(), APPLICABLE_RESOURCES), APPLICABLE_RESOURCES, event, context)
+    return handle(S3BucketKmsEncryption(), APPLICABLE_RESOURCES, event, context)

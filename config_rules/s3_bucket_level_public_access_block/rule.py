@@ -10,7 +10,7 @@ holding one (as GetResourceConfigHistory returns it); a setting that is missing 
 from __future__ import annotations
 
 import botocore.exceptions
-from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator
+from rdklib import ComplianceType, ConfigRule, Evaluation
 from rule_support import (
     UnreadableField,
     as_object,
@@ -85,5 +85,4 @@ class S3BucketLevelPublicAccessBlock(ConfigRule):
 
 def lambda_handler(event: dict, context: object) -> list | dict:
     """Lambda entry point AWS Config invokes."""
-    evaluator = Evaluator(S3BucketLevelPublicAccessBlock(), APPLICABLE_RESOURCES)
-    return handle(evaluator, APPLICABLE_RESOURCES, event, context)
+    return handle(S3BucketLevelPublicAccessBlock(), APPLICABLE_RESOURCES, event, context)

@@ -17,7 +17,7 @@ import json
 import re
 
 import botocore.exceptions
-from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator
+from rdklib import ComplianceType, ConfigRule, Evaluation
 from rule_support import (
     UnreadableField,
     as_object,
@@ -162,5 +162,4 @@ class S3BucketSslRequestsOnly(ConfigRule):
 
 def lambda_handler(event: dict, context: object) -> list | dict:
     """Lambda entry point AWS Config invokes."""
-    evaluator = Evaluator(S3BucketSslRequestsOnly(), APPLICABLE_RESOURCES)
-    return handle(evaluator, APPLICABLE_RESOURCES, event, context)
+    return handle(S3BucketSslRequestsOnly(), APPLICABLE_RESOURCES, event, context)

@@ -14,7 +14,7 @@ A bucket with S3 Object Lock is always versioned (Enabled) and passes.
 from __future__ import annotations
 
 import botocore.exceptions
-from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator
+from rdklib import ComplianceType, ConfigRule, Evaluation
 from rule_support import (
     UnreadableField,
     as_object,
@@ -79,4 +79,4 @@ class S3BucketVersioningEnabled(ConfigRule):
 
 def lambda_handler(event: dict, context: object) -> list | dict:
     """Lambda entry point AWS Config invokes."""
-    return handle(Evaluator(S3BucketVersioningEnabled(), APPLICABLE_RESOURCES), APPLICABLE_RESOURCES, event, context)
+    return handle(S3BucketVersioningEnabled(), APPLICABLE_RESOURCES, event, context)

@@ -12,7 +12,7 @@ A queue that no longer exists is NOT_APPLICABLE.
 from __future__ import annotations
 
 import botocore.exceptions
-from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator
+from rdklib import ComplianceType, ConfigRule, Evaluation
 from rule_support import UnreadableField, fail_closed, field, handle, reject_unknown_parameters
 
 APPLICABLE_RESOURCES = ["AWS::SQS::Queue"]
@@ -66,4 +66,4 @@ class SqsQueueEncrypted(ConfigRule):
 
 def lambda_handler(event: dict, context: object) -> list | dict:
     """Lambda entry point AWS Config invokes."""
-    return handle(Evaluator(SqsQueueEncrypted(), APPLICABLE_RESOURCES), APPLICABLE_RESOURCES, event, context)
+    return handle(SqsQueueEncrypted(), APPLICABLE_RESOURCES, event, context)

@@ -20,7 +20,7 @@ old evaluations (config:GetComplianceDetailsByConfigRule).
 from __future__ import annotations
 
 import botocore.exceptions
-from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator
+from rdklib import ComplianceType, ConfigRule, Evaluation
 from rule_support import Retrier, error_code, handle, reject_unknown_parameters
 
 APPLICABLE_RESOURCES = ["AWS::SSM::Document"]
@@ -105,4 +105,4 @@ class SsmDocumentNotPublic(ConfigRule):
 
 def lambda_handler(event: dict, context: object) -> list | dict:
     """Lambda entry point AWS Config invokes."""
-    return handle(Evaluator(SsmDocumentNotPublic(), APPLICABLE_RESOURCES), APPLICABLE_RESOURCES, event, context)
+    return handle(SsmDocumentNotPublic(), APPLICABLE_RESOURCES, event, context)

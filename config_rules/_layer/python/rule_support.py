@@ -19,7 +19,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 import botocore.exceptions
-from rdklib import ComplianceType, Evaluation, InvalidParametersError
+from rdklib import ComplianceType, ConfigRule, Evaluation, Evaluator, InvalidParametersError
 from rdklib.clientfactory import ClientFactory
 from rdklib.util.evaluations import process_event_evaluations_list
 from rdklib.util.service import build_parameters_value_error_response
@@ -314,11 +314,13 @@ def _inflate(event: dict, invoking: dict, resource_types: list[str]) -> dict | l
     return {**event, "invokingEvent": json.dumps(inflated)}
 
 
-def handle(evaluator: object, resource_types: list[str], event: dict, context: object) -> list | dict:
-    """Check the event's envelope, read an oversized item with retries, then let rdklib's Evaluator run the rule.
+def handle(rule: ConfigRule, resource_types: list[str], event: dict, context: object) -> list | dict:
+    """Check the event's envelope and the rule's parameters, read an oversized item with retries, then let
+    rdklib's Evaluator run the rule.
 
-    Returns what rdklib returns (evaluations, or its error response); raises RuleEvaluationError when the event
-    names nothing to report on.
+    Parameters are checked before anything is called: an unknown or invalid one is a customer error even when
+    the oversized item's lookup would fail. Returns what rdklib returns (evaluations, or its error response);
+    raises RuleEvaluationError when the event names nothing to report on.
     """
     if not isinstance(event, dict):
         raise RuleEvaluationError("The event is not a JSON object.")
@@ -327,6 +329,10 @@ def handle(evaluator: object, resource_types: list[str], event: dict, context: o
     refused = _parameter_error(parameters)
     if refused is not None:
         return refused
+    try:
+        rule.evaluate_parameters(parameters)
+    except InvalidParametersError as error:
+        return build_parameters_value_error_response(error)
     message_type = invoking.get("messageType")
     if message_type == OVERSIZED_NOTIFICATION:
         inflated = _inflate(event, invoking, resource_types)
@@ -339,4 +345,4 @@ def handle(evaluator: object, resource_types: list[str], event: dict, context: o
         raise RuleEvaluationError(f"Unexpected messageType {shown(message_type)}.")
     elif not isinstance(invoking.get("notificationCreationTime"), str) or not invoking["notificationCreationTime"]:
         raise RuleEvaluationError("The scheduled notification has no notificationCreationTime.")
-    return evaluator.handle(event, context)
+    return Evaluator(rule, resource_types).handle(event, context)
