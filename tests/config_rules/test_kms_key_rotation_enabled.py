@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import boto3
 import pytest
 
 from config_rules.kms_key_rotation_enabled import rule
-from tests.config_events import change_event, history_item, single_compliance
-from tests.conftest import REPO_ROOT, load_example
+from tests.config_events import RuleExamples, history_item, set_field, single_compliance
 from tests.framework_requirements import rule_attribute_has
 
 # CIS v3.0 3.6 "Ensure rotation for customer created symmetric CMKs is enabled"; FSBP KMS.4 "AWS KMS key rotation
@@ -19,28 +16,15 @@ FRAMEWORK_REQUIREMENTS = {
     ("aws_fsbp", "KMS.4"): rule_attribute_has("APPLICABLE_RESOURCES", "AWS::KMS::Key"),
 }
 
-EVENTS = REPO_ROOT / "config_rules" / "kms_key_rotation_enabled" / "events"
-RULE_IAM = (*rule.IAM_ACTIONS, "config:PutEvaluations", "config:GetResourceConfigHistory")
+RULE = RuleExamples(rule)
 KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
-
-
-def _evaluate(event: dict) -> list[dict] | dict:
-    return rule.lambda_handler(event, None)
-
-
-def _item(example: str) -> dict:
-    return json.loads(load_example(EVENTS / f"{example}.json")["invokingEvent"])["configurationItem"]
-
-
-def _event(item: dict) -> dict:
-    return change_event("kms-key-rotation-enabled", item)
 
 
 def _not_recorded_for(key_id: str) -> dict:
     """The not_recorded_in_item example (no KeyRotationStatus), about `key_id`."""
-    item = _item("not_recorded_in_item")
+    item = RULE.item("not_recorded_in_item")
     item["resourceId"] = item["resourceName"] = item["configuration"]["keyId"] = key_id
-    return _event(item)
+    return RULE.change_event(item)
 
 
 @pytest.mark.parametrize(
@@ -53,7 +37,7 @@ def _not_recorded_for(key_id: str) -> dict:
     ],
 )
 def test_examples_are_evaluated_from_the_configuration_item_alone(api_calls, example, expected, annotation):
-    result = _evaluate(load_example(EVENTS / f"{example}.json"))
+    result = RULE.evaluate(RULE.event(example))
 
     assert single_compliance(result) == expected
     assert result[0]["ComplianceResourceId"] == KEY_ID
@@ -76,10 +60,10 @@ def test_examples_are_evaluated_from_the_configuration_item_alone(api_calls, exa
     ],
 )
 def test_keys_kms_cannot_rotate_automatically_are_not_applicable(api_calls, change, why):
-    item = _item("non_compliant")
+    item = RULE.item("non_compliant")
     item["configuration"].update(change)
 
-    result = _evaluate(_event(item))
+    result = RULE.evaluate(RULE.change_event(item))
 
     assert single_compliance(result) == "NOT_APPLICABLE"
     assert why in result[0]["Annotation"]
@@ -87,17 +71,17 @@ def test_keys_kms_cannot_rotate_automatically_are_not_applicable(api_calls, chan
 
 
 def test_a_multi_region_primary_key_is_evaluated(api_calls):
-    item = _item("non_compliant")
+    item = RULE.item("non_compliant")
     item["configuration"].update(multiRegion=True, multiRegionConfiguration={"multiRegionKeyType": "PRIMARY"})
 
-    assert single_compliance(_evaluate(_event(item))) == "NON_COMPLIANT"
+    assert single_compliance(RULE.evaluate(RULE.change_event(item))) == "NON_COMPLIANT"
 
 
 def test_an_item_with_key_spec_only_is_read(api_calls):
-    item = _item("non_compliant")
+    item = RULE.item("non_compliant")
     del item["configuration"]["customerMasterKeySpec"]
 
-    assert single_compliance(_evaluate(_event(item))) == "NON_COMPLIANT"
+    assert single_compliance(RULE.evaluate(RULE.change_event(item))) == "NON_COMPLIANT"
 
 
 def test_falls_back_to_kms_when_the_item_lacks_the_rotation_status(api_calls):
@@ -107,14 +91,14 @@ def test_falls_back_to_kms_when_the_item_lacks_the_rotation_status(api_calls):
     kms.enable_key_rotation(KeyId=rotated)
     api_calls.clear()
 
-    assert single_compliance(_evaluate(_not_recorded_for(plain))) == "NON_COMPLIANT"
-    assert single_compliance(_evaluate(_not_recorded_for(rotated))) == "COMPLIANT"
+    assert single_compliance(RULE.evaluate(_not_recorded_for(plain))) == "NON_COMPLIANT"
+    assert single_compliance(RULE.evaluate(_not_recorded_for(rotated))) == "COMPLIANT"
     assert api_calls.operations == ["GetKeyRotationStatus", "PutEvaluations"] * 2
-    api_calls.assert_within(RULE_IAM)
+    api_calls.assert_within(RULE.iam)
 
 
 def test_fallback_on_a_key_that_no_longer_exists_is_not_applicable(api_calls):
-    result = _evaluate(_not_recorded_for("00000000-0000-4000-8000-000000000000"))
+    result = RULE.evaluate(_not_recorded_for("00000000-0000-4000-8000-000000000000"))
 
     assert single_compliance(result) == "NOT_APPLICABLE"
     assert api_calls.operations == ["GetKeyRotationStatus", "PutEvaluations"]
@@ -123,7 +107,7 @@ def test_fallback_on_a_key_that_no_longer_exists_is_not_applicable(api_calls):
 def test_access_denied_fails_closed_and_reports_no_evaluation(api_calls):
     api_calls.fail("GetKeyRotationStatus", code="AccessDeniedException")
 
-    result = _evaluate(_not_recorded_for(KEY_ID))
+    result = RULE.evaluate(_not_recorded_for(KEY_ID))
 
     assert result["customerErrorCode"] == "AccessDeniedException"
     assert "PutEvaluations" not in api_calls.operations
@@ -145,24 +129,19 @@ def test_access_denied_fails_closed_and_reports_no_evaluation(api_calls):
     ],
 )
 def test_an_unreadable_item_is_non_compliant_naming_the_field(api_calls, path, value, named):
-    item = _item("compliant")
-    node = item
-    *parents, last = path.split(".")
-    for key in parents:
-        node = node[key]
-    node[last] = value
+    item = set_field(RULE.item("compliant"), path, value)
 
-    result = _evaluate(_event(item))
+    result = RULE.evaluate(RULE.change_event(item))
 
     assert single_compliance(result) == "NON_COMPLIANT"
     assert result[0]["Annotation"].startswith(f"Not evaluated: configuration item field {named}")
 
 
 def test_a_spec_missing_from_both_fields_is_named(api_calls):
-    item = _item("compliant")
+    item = RULE.item("compliant")
     del item["configuration"]["keySpec"], item["configuration"]["customerMasterKeySpec"]
 
-    result = _evaluate(_event(item))
+    result = RULE.evaluate(RULE.change_event(item))
 
     assert single_compliance(result) == "NON_COMPLIANT"
     assert "configuration.customerMasterKeySpec is missing" in result[0]["Annotation"]
@@ -170,24 +149,12 @@ def test_a_spec_missing_from_both_fields_is_named(api_calls):
 
 @pytest.mark.parametrize(("status", "expected"), [(True, "COMPLIANT"), (False, "NON_COMPLIANT")])
 def test_oversized_item_is_read_from_the_history_with_its_json_text(api_calls, status, expected):
-    item = _item("compliant")
+    item = RULE.item("compliant")
     item["supplementaryConfiguration"]["KeyRotationStatus"] = status
     api_calls.respond("GetResourceConfigHistory", {"configurationItems": [history_item(item)]})
 
-    result = _evaluate(load_example(EVENTS / "oversized.json"))
+    result = RULE.evaluate(RULE.event("oversized"))
 
     assert single_compliance(result) == expected
     assert api_calls.operations == ["GetResourceConfigHistory", "PutEvaluations"]
-    api_calls.assert_within(RULE_IAM)
-
-
-@pytest.mark.parametrize("parameters", [{"RotationPeriodInDays": "365"}, {"AssumeRoleMode": "false", "keyIds": ""}])
-def test_unknown_rule_parameter_is_a_customer_error_and_evaluates_nothing(api_calls, parameters):
-    event = load_example(EVENTS / "non_compliant.json")
-    event["ruleParameters"] = json.dumps({"AssumeRoleMode": "false", **parameters})
-
-    result = _evaluate(event)
-
-    assert result["customerErrorCode"] == "InvalidParameterValueException"
-    assert "This rule takes none" in result["customerErrorMessage"]
-    assert api_calls.operations == []
+    api_calls.assert_within(RULE.iam)
