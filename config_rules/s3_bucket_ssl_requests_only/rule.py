@@ -14,9 +14,12 @@ A policy text that is not a JSON policy is NON_COMPLIANT with an annotation nami
 from __future__ import annotations
 
 import json
-import re
 
 import botocore.exceptions
+from compliance.s3_bucket_ssl_requests_only import (  # what the deny statement must carry; the tests read these
+    as_list,
+    statement_denies_insecure_transport,
+)
 from rdklib import ComplianceType, ConfigRule, Evaluation
 from rule_support import (
     UnreadableField,
@@ -32,50 +35,8 @@ APPLICABLE_RESOURCES = ["AWS::S3::Bucket"]
 # Read-only actions the rule's Lambda role needs (beyond config:PutEvaluations).
 IAM_ACTIONS = ("s3:GetBucketPolicy",)
 RULE_PARAMETERS: set[str] = set()
-# What the deny statement must carry (tests/framework_requirements.py reads these).
-DENIED_ACTIONS = ("s3:*", "*")
-SECURE_TRANSPORT_CONDITION = {"Bool": {"aws:SecureTransport": "false"}}
 POLICY_PATH = "supplementaryConfiguration.BucketPolicy.policyText"
 NO_POLICY = ""
-
-
-def _as_list(value: object) -> list:
-    return value if isinstance(value, list) else [value]
-
-
-def _matches(pattern: object, target: str) -> bool:
-    """IAM wildcard match: * any characters, ? one character (case-sensitive, as ARNs are)."""
-    if not isinstance(pattern, str):
-        return False
-    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.fullmatch(regex, target) is not None
-
-
-def _all_principals(principal: object) -> bool:
-    if principal == "*":
-        return True
-    return isinstance(principal, dict) and list(principal) == ["AWS"] and "*" in _as_list(principal["AWS"])
-
-
-def _denies_insecure_transport(statement: object, bucket_arn: str) -> bool:
-    """Whether `statement` is a Deny of s3:* for every principal, on the bucket and all its objects, exactly when
-    aws:SecureTransport is false."""
-    if not isinstance(statement, dict) or statement.get("Effect") != "Deny":
-        return False
-    if not _all_principals(statement.get("Principal")):
-        return False
-    if not any(action in DENIED_ACTIONS for action in _as_list(statement.get("Action"))):
-        return False
-    resources = _as_list(statement.get("Resource"))
-    if not all(any(_matches(r, target) for r in resources) for target in (bucket_arn, f"{bucket_arn}/*")):
-        return False
-    condition = statement.get("Condition")
-    if not isinstance(condition, dict) or list(condition) != ["Bool"] or not isinstance(condition["Bool"], dict):
-        return False
-    values = condition["Bool"]
-    if list(values) != ["aws:SecureTransport"]:
-        return False
-    return all(isinstance(v, str) and v.lower() == "false" for v in _as_list(values["aws:SecureTransport"]))
 
 
 def policy_statements(policy_text: str) -> list:
@@ -86,13 +47,13 @@ def policy_statements(policy_text: str) -> list:
         raise UnreadableField(POLICY_PATH, f"is not JSON ({shown(policy_text)})") from None
     if not isinstance(policy, dict) or not isinstance(policy.get("Statement"), dict | list):
         raise UnreadableField(POLICY_PATH, "is not a policy with a Statement")
-    return _as_list(policy["Statement"])
+    return as_list(policy["Statement"])
 
 
 def denies_insecure_transport(policy_text: str, bucket: str, partition: str = "aws") -> bool:
     """Whether the policy holds a statement denying every request to the bucket made without TLS."""
     bucket_arn = f"arn:{partition}:s3:::{bucket}"
-    return any(_denies_insecure_transport(s, bucket_arn) for s in policy_statements(policy_text))
+    return any(statement_denies_insecure_transport(s, bucket_arn) for s in policy_statements(policy_text))
 
 
 def _from_configuration_item(configuration_item: dict) -> str | None:

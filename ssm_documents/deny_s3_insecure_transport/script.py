@@ -1,21 +1,20 @@
 """Runbook script: add a statement denying requests without TLS to an S3 bucket policy, keeping every other statement.
 
-Embedded into document.yaml's aws:executeScript step at synth; unit-tested as a module. The check is the one the
-rule config_rules/s3_bucket_ssl_requests_only makes (tests hold the two to the same answers).
+Embedded into document.yaml's aws:executeScript step at synth; unit-tested as a module. Which statement denies
+requests without TLS comes from compliance.s3_bucket_ssl_requests_only, which the rule imports too.
 """
 
 import json
-import re
 
 import boto3
 import botocore.exceptions
+from compliance.s3_bucket_ssl_requests_only import as_list, deny_statement, statement_denies_insecure_transport
 
 from ssm_documents._support.controls import _dry_run
 
 # Every action this script calls: the runbook's IAM role grants exactly these.
 IAM_ACTIONS = ("sts:GetCallerIdentity", "s3:GetBucketPolicy", "s3:PutBucketPolicy")
 SID = "RemedyDenyInsecureTransport"
-DENIED_ACTIONS = ("s3:*", "*")
 # "Bucket policies are limited to 20 KB in size."
 # (https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-iam-policies.html)
 MAX_POLICY_BYTES = 20 * 1024
@@ -23,57 +22,6 @@ MAX_POLICY_BYTES = 20 * 1024
 
 class PolicyRefused(ValueError):
     """The policy cannot be changed safely (unreadable, too large once extended, Sid taken): nothing changed."""
-
-
-def _as_list(value: object) -> list:
-    return value if isinstance(value, list) else [value]
-
-
-def _matches(pattern: object, target: str) -> bool:
-    """IAM wildcard match: * any characters, ? one character."""
-    if not isinstance(pattern, str):
-        return False
-    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.fullmatch(regex, target) is not None
-
-
-def _all_principals(principal: object) -> bool:
-    if principal == "*":
-        return True
-    return isinstance(principal, dict) and list(principal) == ["AWS"] and "*" in _as_list(principal["AWS"])
-
-
-def denies_insecure_transport(statement: object, bucket_arn: str) -> bool:
-    """Deny of s3:* (or *) for every principal on the bucket and all its objects, exactly when
-    aws:SecureTransport is false (https://repost.aws/knowledge-center/s3-bucket-policy-for-config-rule)."""
-    if not isinstance(statement, dict) or statement.get("Effect") != "Deny":
-        return False
-    if not _all_principals(statement.get("Principal")):
-        return False
-    if not any(action in DENIED_ACTIONS for action in _as_list(statement.get("Action"))):
-        return False
-    resources = _as_list(statement.get("Resource"))
-    if not all(any(_matches(r, target) for r in resources) for target in (bucket_arn, f"{bucket_arn}/*")):
-        return False
-    condition = statement.get("Condition")
-    if not isinstance(condition, dict) or list(condition) != ["Bool"] or not isinstance(condition["Bool"], dict):
-        return False
-    if list(condition["Bool"]) != ["aws:SecureTransport"]:
-        return False
-    values = _as_list(condition["Bool"]["aws:SecureTransport"])
-    return all(isinstance(v, str) and v.lower() == "false" for v in values)
-
-
-def deny_statement(bucket_arn: str) -> dict:
-    """The statement AWS documents for denying HTTP requests to a bucket and its objects."""
-    return {
-        "Sid": SID,
-        "Effect": "Deny",
-        "Principal": "*",
-        "Action": "s3:*",
-        "Resource": [bucket_arn, f"{bucket_arn}/*"],
-        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-    }
 
 
 def _current_policy(s3: object, bucket: str, owner: str) -> str:
@@ -102,12 +50,14 @@ def extended_policy(text: str, bucket_arn: str) -> str | None:
     """The policy with the deny statement appended (every other statement kept as it is), or None if it already
     denies insecure transport. PolicyRefused if it cannot be extended safely."""
     policy = _parsed(text)
-    statements = _as_list(policy["Statement"])
-    if any(denies_insecure_transport(s, bucket_arn) for s in statements):
+    statements = as_list(policy["Statement"])
+    if any(statement_denies_insecure_transport(s, bucket_arn) for s in statements):
         return None
     if any(isinstance(s, dict) and s.get("Sid") == SID for s in statements):
         raise PolicyRefused(f"a statement with Sid {SID} exists but does not deny insecure transport; nothing changed")
-    new_text = json.dumps({**policy, "Statement": [*statements, deny_statement(bucket_arn)]}, separators=(",", ":"))
+    new_text = json.dumps(
+        {**policy, "Statement": [*statements, deny_statement(bucket_arn, SID)]}, separators=(",", ":")
+    )
     size = len(new_text.encode("utf-8"))
     if size > MAX_POLICY_BYTES:
         raise PolicyRefused(

@@ -48,7 +48,7 @@ def test_adds_the_deny_and_keeps_every_existing_statement(s3, api_calls):
     result = script.deny_insecure_transport(dict(EVENT), None)
 
     policy = _policy(s3)
-    assert policy["Statement"] == [READER, script.deny_statement(ARN)]
+    assert policy["Statement"] == [READER, script.deny_statement(ARN, script.SID)]
     assert policy["Version"] == "2012-10-17"
     assert result["Changed"] is True
     assert result["PreviousState"] == {"Policy": previous, "DeniesInsecureTransport": False}
@@ -60,7 +60,7 @@ def test_adds_the_deny_and_keeps_every_existing_statement(s3, api_calls):
 def test_bucket_without_a_policy_gets_one_with_the_deny_only(s3, api_calls):
     result = script.deny_insecure_transport(dict(EVENT), None)
 
-    assert _policy(s3) == {"Version": "2012-10-17", "Statement": [script.deny_statement(ARN)]}
+    assert _policy(s3) == {"Version": "2012-10-17", "Statement": [script.deny_statement(ARN, script.SID)]}
     assert result["PreviousState"] == {"Policy": "", "DeniesInsecureTransport": False}
 
 
@@ -69,7 +69,7 @@ def test_a_single_statement_object_is_kept_as_it_is(s3, api_calls):
 
     script.deny_insecure_transport(dict(EVENT), None)
 
-    assert _policy(s3)["Statement"] == [READER, script.deny_statement(ARN)]
+    assert _policy(s3)["Statement"] == [READER, script.deny_statement(ARN, script.SID)]
 
 
 def test_second_run_makes_no_mutating_call(s3, api_calls):
@@ -83,7 +83,7 @@ def test_second_run_makes_no_mutating_call(s3, api_calls):
 
 
 def test_compliant_bucket_is_left_alone(s3, api_calls):
-    deny = {**script.deny_statement(ARN), "Sid": "TeamOwnDeny"}
+    deny = {**script.deny_statement(ARN, script.SID), "Sid": "TeamOwnDeny"}
     s3.put_bucket_policy(Bucket=BUCKET, Policy=json.dumps({"Version": "2012-10-17", "Statement": [deny]}))
     api_calls.clear()
 
@@ -164,7 +164,7 @@ def test_dry_run_returns_the_plan_and_changes_nothing(s3, api_calls):
     assert api_calls.mutating == []
     assert s3.get_bucket_policy(Bucket=BUCKET)["Policy"] == previous
     assert (result["DryRun"], result["WouldChange"], result["Changed"]) == (True, True, False)
-    assert json.loads(result["PlannedState"]["Policy"])["Statement"] == [READER, script.deny_statement(ARN)]
+    assert json.loads(result["PlannedState"]["Policy"])["Statement"] == [READER, script.deny_statement(ARN, script.SID)]
     assert result["CurrentState"] == result["PreviousState"] == {"Policy": previous, "DeniesInsecureTransport": False}
     assert result["Message"].startswith("Dry run: would add statement RemedyDenyInsecureTransport")
     api_calls.assert_within(script.IAM_ACTIONS)
