@@ -8,8 +8,7 @@ import boto3
 import pytest
 
 from config_rules.cloudtrail_log_file_validation_enabled import rule
-from tests.config_events import change_event, history_item, single_compliance
-from tests.conftest import REPO_ROOT, load_example
+from tests.config_events import RuleExamples, history_item, single_compliance
 from tests.framework_requirements import rule_attribute_has
 
 # CIS v3.0 3.2 "Ensure CloudTrail log file validation is enabled"; FSBP CloudTrail.4 "CloudTrail log file validation
@@ -19,21 +18,8 @@ FRAMEWORK_REQUIREMENTS = {
     ("aws_fsbp", "CloudTrail.4"): rule_attribute_has("APPLICABLE_RESOURCES", "AWS::CloudTrail::Trail"),
 }
 
-EVENTS = REPO_ROOT / "config_rules" / "cloudtrail_log_file_validation_enabled" / "events"
-RULE_IAM = (*rule.IAM_ACTIONS, "config:PutEvaluations", "config:GetResourceConfigHistory")
+RULE = RuleExamples(rule)
 NAME = "management-events"
-
-
-def _evaluate(event: dict) -> list[dict] | dict:
-    return rule.lambda_handler(event, None)
-
-
-def _item(example: str) -> dict:
-    return json.loads(load_example(EVENTS / f"{example}.json")["invokingEvent"])["configurationItem"]
-
-
-def _event(item: dict) -> dict:
-    return change_event("cloudtrail-log-file-validation-enabled", item)
 
 
 @pytest.mark.parametrize(
@@ -49,7 +35,7 @@ def _event(item: dict) -> dict:
     ],
 )
 def test_examples_are_evaluated_from_the_configuration_item_alone(api_calls, example, expected, annotation):
-    result = _evaluate(load_example(EVENTS / f"{example}.json"))
+    result = RULE.evaluate(RULE.event(example))
 
     assert single_compliance(result) == expected
     assert result[0]["ComplianceResourceId"] == NAME
@@ -59,7 +45,7 @@ def test_examples_are_evaluated_from_the_configuration_item_alone(api_calls, exa
 
 
 def test_an_organization_trail_of_another_account_is_not_applicable(api_calls):
-    result = _evaluate(load_example(EVENTS / "organization_trail_of_another_account.json"))
+    result = RULE.evaluate(RULE.event("organization_trail_of_another_account"))
 
     assert single_compliance(result) == "NOT_APPLICABLE"
     assert result[0]["Annotation"] == (
@@ -69,20 +55,20 @@ def test_an_organization_trail_of_another_account_is_not_applicable(api_calls):
 
 
 def test_a_multi_region_trail_outside_its_home_region_is_not_applicable(api_calls):
-    item = _item("non_compliant")
+    item = RULE.item("non_compliant")
     item["awsRegion"] = "eu-west-1"
 
-    result = _evaluate(_event(item))
+    result = RULE.evaluate(RULE.change_event(item))
 
     assert single_compliance(result) == "NOT_APPLICABLE"
     assert result[0]["Annotation"] == "A multi-Region trail whose home Region is us-east-1: judged and changed there."
 
 
 def test_an_organization_trail_in_its_owner_account_is_evaluated(api_calls):
-    item = _item("non_compliant")
+    item = RULE.item("non_compliant")
     item["configuration"]["isOrganizationTrail"] = True
 
-    assert single_compliance(_evaluate(_event(item))) == "NON_COMPLIANT"
+    assert single_compliance(RULE.evaluate(RULE.change_event(item))) == "NON_COMPLIANT"
 
 
 def test_falls_back_to_cloudtrail_when_the_item_lacks_the_setting(api_calls):
@@ -91,25 +77,25 @@ def test_falls_back_to_cloudtrail_when_the_item_lacks_the_setting(api_calls):
     plain = cloudtrail.create_trail(Name=NAME, S3BucketName="trail-logs")["TrailARN"]
     api_calls.clear()
 
-    assert single_compliance(_evaluate(load_example(EVENTS / "not_recorded_in_item.json"))) == "NON_COMPLIANT"
+    assert single_compliance(RULE.evaluate(RULE.event("not_recorded_in_item"))) == "NON_COMPLIANT"
     cloudtrail.update_trail(Name=plain, EnableLogFileValidation=True)
-    assert single_compliance(_evaluate(load_example(EVENTS / "not_recorded_in_item.json"))) == "COMPLIANT"
+    assert single_compliance(RULE.evaluate(RULE.event("not_recorded_in_item"))) == "COMPLIANT"
     assert [c for c in api_calls.operations if c != "UpdateTrail"] == ["GetTrail", "PutEvaluations"] * 2
     assert json.loads(api_calls.calls[0].params)["Name"] == plain
 
 
 def test_fallback_on_a_trail_that_no_longer_exists_is_not_applicable(api_calls):
-    result = _evaluate(load_example(EVENTS / "not_recorded_in_item.json"))
+    result = RULE.evaluate(RULE.event("not_recorded_in_item"))
 
     assert single_compliance(result) == "NOT_APPLICABLE"
     assert api_calls.operations == ["GetTrail", "PutEvaluations"]
-    api_calls.assert_within(RULE_IAM)
+    api_calls.assert_within(RULE.iam)
 
 
 def test_access_denied_fails_closed_and_reports_no_evaluation(api_calls):
     api_calls.fail("GetTrail", code="AccessDeniedException")
 
-    result = _evaluate(load_example(EVENTS / "not_recorded_in_item.json"))
+    result = RULE.evaluate(RULE.event("not_recorded_in_item"))
 
     assert result["customerErrorCode"] == "AccessDeniedException"
     assert "PutEvaluations" not in api_calls.operations
@@ -127,10 +113,10 @@ def test_access_denied_fails_closed_and_reports_no_evaluation(api_calls):
     ],
 )
 def test_an_unreadable_item_is_non_compliant_naming_the_field(api_calls, key, value, named):
-    item = _item("compliant")
+    item = RULE.item("compliant")
     item["configuration"][key] = value
 
-    result = _evaluate(_event(item))
+    result = RULE.evaluate(RULE.change_event(item))
 
     assert single_compliance(result) == "NON_COMPLIANT"
     assert result[0]["Annotation"].startswith(f"Not evaluated: configuration item field {named}")
@@ -138,10 +124,10 @@ def test_an_unreadable_item_is_non_compliant_naming_the_field(api_calls, key, va
 
 @pytest.mark.parametrize("configuration", [None, "not json", []])
 def test_an_unreadable_configuration_is_non_compliant(api_calls, configuration):
-    item = _item("compliant")
+    item = RULE.item("compliant")
     item["configuration"] = configuration
 
-    result = _evaluate(_event(item))
+    result = RULE.evaluate(RULE.change_event(item))
 
     assert single_compliance(result) == "NON_COMPLIANT"
     assert result[0]["Annotation"].startswith("Not evaluated: configuration item field configuration")
@@ -149,24 +135,12 @@ def test_an_unreadable_configuration_is_non_compliant(api_calls, configuration):
 
 @pytest.mark.parametrize(("enabled", "expected"), [(True, "COMPLIANT"), (False, "NON_COMPLIANT")])
 def test_oversized_item_is_read_from_the_history(api_calls, enabled, expected):
-    item = _item("compliant")
+    item = RULE.item("compliant")
     item["configuration"]["logFileValidationEnabled"] = enabled
     api_calls.respond("GetResourceConfigHistory", {"configurationItems": [history_item(item)]})
 
-    result = _evaluate(load_example(EVENTS / "oversized.json"))
+    result = RULE.evaluate(RULE.event("oversized"))
 
     assert single_compliance(result) == expected
     assert api_calls.operations == ["GetResourceConfigHistory", "PutEvaluations"]
-    api_calls.assert_within(RULE_IAM)
-
-
-@pytest.mark.parametrize("parameters", [{"TrailName": "x"}, {"AssumeRoleMode": "false", "multiRegion": "true"}])
-def test_unknown_rule_parameter_is_a_customer_error_and_evaluates_nothing(api_calls, parameters):
-    event = load_example(EVENTS / "non_compliant.json")
-    event["ruleParameters"] = json.dumps({"AssumeRoleMode": "false", **parameters})
-
-    result = _evaluate(event)
-
-    assert result["customerErrorCode"] == "InvalidParameterValueException"
-    assert "This rule takes none" in result["customerErrorMessage"]
-    assert api_calls.operations == []
+    api_calls.assert_within(RULE.iam)

@@ -10,25 +10,16 @@ import rule_support
 
 from config_rules.dynamodb_table_deletion_protection import rule
 from resource_types.dynamodb_table.simulation import create_table
-from tests.config_events import change_event, history_item, single_compliance
-from tests.conftest import REGION, REPO_ROOT, load_example
+from tests.config_events import RuleExamples, history_item, single_compliance
+from tests.conftest import REGION
 from tests.framework_requirements import rule_attribute_has
 
 # FSBP DynamoDB.6 "DynamoDB tables should have deletion protection enabled": the control fails if a table doesn't
 # have deletion protection enabled (the rule reads DeletionProtectionEnabled).
 FRAMEWORK_REQUIREMENTS = {("aws_fsbp", "DynamoDB.6"): rule_attribute_has("CHECKED_FIELDS", "deletionProtectionEnabled")}
 
-EVENTS = REPO_ROOT / "config_rules" / "dynamodb_table_deletion_protection" / "events"
-RULE_IAM = (*rule.IAM_ACTIONS, "config:PutEvaluations", "config:GetResourceConfigHistory")
+RULE = RuleExamples(rule)
 TABLE = "payments-ledger"
-
-
-def _evaluate(event: dict) -> list[dict] | dict:
-    return rule.lambda_handler(event, None)
-
-
-def _item(example: str = "table_changed") -> dict:
-    return json.loads(load_example(EVENTS / f"{example}.json")["invokingEvent"])["configurationItem"]
 
 
 def _protected_table(protected: bool) -> None:
@@ -48,7 +39,7 @@ def _protected_table(protected: bool) -> None:
     ],
 )
 def test_the_configuration_item_decides_without_asking_dynamodb(aws, api_calls, example, expected, annotation):
-    result = _evaluate(load_example(EVENTS / f"{example}.json"))
+    result = RULE.evaluate(RULE.event(example))
 
     assert single_compliance(result) == expected
     assert result[0]["Annotation"] == annotation
@@ -61,24 +52,24 @@ def test_an_item_without_the_setting_is_decided_by_describe_table(aws, api_calls
     _protected_table(protected)
     api_calls.clear()
 
-    result = _evaluate(load_example(EVENTS / "not_recorded_in_item.json"))
+    result = RULE.evaluate(RULE.event("not_recorded_in_item"))
 
     assert single_compliance(result) == expected
     assert result[0]["ComplianceResourceId"] == TABLE
     assert api_calls.operations == ["DescribeTable", "PutEvaluations"]
     assert json.loads(api_calls.calls[0].params)["TableName"] == TABLE  # DynamoDB's request body is JSON
-    api_calls.assert_within(RULE_IAM)
+    api_calls.assert_within(RULE.iam)
 
 
 def test_describe_table_without_the_setting_counts_as_off(aws, api_calls):
     """DynamoDB's default is off: an answer without DeletionProtectionEnabled never passes."""
     api_calls.respond("DescribeTable", {"Table": {"TableName": TABLE, "TableStatus": "ACTIVE"}})
 
-    assert single_compliance(_evaluate(load_example(EVENTS / "not_recorded_in_item.json"))) == "NON_COMPLIANT"
+    assert single_compliance(RULE.evaluate(RULE.event("not_recorded_in_item"))) == "NON_COMPLIANT"
 
 
 def test_a_table_gone_since_the_item_is_not_applicable(aws, api_calls):
-    result = _evaluate(load_example(EVENTS / "not_recorded_in_item.json"))
+    result = RULE.evaluate(RULE.event("not_recorded_in_item"))
 
     assert single_compliance(result) == "NOT_APPLICABLE"
     assert result[0]["Annotation"] == "The table no longer exists."
@@ -88,7 +79,7 @@ def test_a_table_gone_since_the_item_is_not_applicable(aws, api_calls):
 def test_a_table_deleting_by_describe_table_is_not_applicable(aws, api_calls):
     api_calls.respond("DescribeTable", {"Table": {"TableName": TABLE, "TableStatus": "DELETING"}})
 
-    result = _evaluate(load_example(EVENTS / "not_recorded_in_item.json"))
+    result = RULE.evaluate(RULE.event("not_recorded_in_item"))
 
     assert single_compliance(result) == "NOT_APPLICABLE"
     assert result[0]["Annotation"] == "The table is being deleted."
@@ -96,7 +87,7 @@ def test_a_table_deleting_by_describe_table_is_not_applicable(aws, api_calls):
 
 @pytest.mark.parametrize("example", ["deleting", "deleted"])
 def test_a_table_being_or_already_deleted_is_not_applicable_without_asking_dynamodb(aws, api_calls, example):
-    result = _evaluate(load_example(EVENTS / f"{example}.json"))
+    result = RULE.evaluate(RULE.event(example))
 
     assert single_compliance(result) == "NOT_APPLICABLE"
     assert api_calls.operations == ["PutEvaluations"]
@@ -104,10 +95,10 @@ def test_a_table_being_or_already_deleted_is_not_applicable_without_asking_dynam
 
 @pytest.mark.parametrize("value", ["true", "false", 1, 0, [], {}])
 def test_a_setting_that_is_not_a_boolean_is_non_compliant_naming_it(aws, api_calls, value):
-    item = _item("protected")
+    item = RULE.item("protected")
     item["configuration"]["deletionProtectionEnabled"] = value
 
-    result = _evaluate(change_event("dynamodb-table-deletion-protection", item))
+    result = RULE.evaluate(RULE.change_event(item))
 
     assert single_compliance(result) == "NON_COMPLIANT"
     assert result[0]["Annotation"].startswith(
@@ -120,10 +111,10 @@ def test_a_setting_that_is_not_a_boolean_is_non_compliant_naming_it(aws, api_cal
     ("value", "named"), [(None, "configuration"), ({"tableName": TABLE}, "configuration.tableStatus")]
 )
 def test_an_unreadable_item_is_non_compliant_naming_the_field(aws, api_calls, value, named):
-    item = _item("protected")
+    item = RULE.item("protected")
     item["configuration"] = value
 
-    result = _evaluate(change_event("dynamodb-table-deletion-protection", item))
+    result = RULE.evaluate(RULE.change_event(item))
 
     assert single_compliance(result) == "NON_COMPLIANT"
     assert result[0]["Annotation"].startswith(f"Not evaluated: configuration item field {named}")
@@ -133,15 +124,15 @@ def test_an_unreadable_item_is_non_compliant_naming_the_field(aws, api_calls, va
 @pytest.mark.parametrize(("protected", "expected"), [(True, "COMPLIANT"), (False, "NON_COMPLIANT")])
 def test_an_oversized_item_is_read_from_the_configuration_history(aws, api_calls, monkeypatch, protected, expected):
     monkeypatch.setattr(rule_support, "sleep", lambda _seconds: None)
-    item = _item()  # the table the oversized notification names
+    item = RULE.item("table_changed")  # the table the oversized notification names
     item["configuration"]["deletionProtectionEnabled"] = protected
     api_calls.respond("GetResourceConfigHistory", {"configurationItems": [history_item(item)]})
 
-    result = _evaluate(load_example(EVENTS / "oversized.json"))
+    result = RULE.evaluate(RULE.event("oversized"))
 
     assert single_compliance(result) == expected
     assert api_calls.operations == ["GetResourceConfigHistory", "PutEvaluations"]
-    api_calls.assert_within(RULE_IAM)
+    api_calls.assert_within(RULE.iam)
 
 
 @pytest.mark.parametrize("code", ["AccessDeniedException", "ThrottlingException"])
@@ -150,29 +141,7 @@ def test_an_api_error_is_reported_and_never_compliant(aws, api_calls, monkeypatc
     _protected_table(True)
     api_calls.fail("DescribeTable", code=code)
 
-    result = _evaluate(load_example(EVENTS / "not_recorded_in_item.json"))
+    result = RULE.evaluate(RULE.event("not_recorded_in_item"))
 
     assert result["customerErrorCode"] == code
     assert "PutEvaluations" not in api_calls.operations
-
-
-@pytest.mark.parametrize("parameters", [{"DeletionProtectionEnabled": "true"}, {"AssumeRoleMode": "false", "x": ""}])
-def test_unknown_rule_parameter_is_a_customer_error_and_evaluates_nothing(aws, api_calls, parameters):
-    event = load_example(EVENTS / "table_changed.json")
-    event["ruleParameters"] = json.dumps({"AssumeRoleMode": "false", **parameters})
-
-    result = _evaluate(event)
-
-    assert result["customerErrorCode"] == "InvalidParameterValueException"
-    assert "This rule takes none" in result["customerErrorMessage"]
-    assert api_calls.operations == []
-
-
-def test_item_of_another_resource_type_is_not_applicable(aws, api_calls):
-    item = _item()
-    item["resourceType"] = "AWS::DynamoDB::GlobalTable"
-
-    result = _evaluate(change_event("dynamodb-table-deletion-protection", item))
-
-    assert single_compliance(result) == "NOT_APPLICABLE"
-    assert api_calls.operations == ["PutEvaluations"]

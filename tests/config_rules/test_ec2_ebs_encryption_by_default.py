@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 import boto3
 import pytest
 import rule_support
 
 from config_rules.ec2_ebs_encryption_by_default import rule
-from tests.config_events import change_event, configuration_item
-from tests.conftest import ACCOUNT_ID, REPO_ROOT, load_example
+from tests.config_events import RuleExamples, configuration_item
+from tests.conftest import ACCOUNT_ID
 from tests.framework_requirements import rule_attribute_has
 
 # FSBP EC2.7 EBS default encryption enabled.
@@ -18,16 +16,13 @@ FRAMEWORK_REQUIREMENTS = {
     ("aws_fsbp", "EC2.7"): rule_attribute_has("IAM_ACTIONS", "ec2:GetEbsEncryptionByDefault"),
 }
 
-EVENT = REPO_ROOT / "config_rules" / "ec2_ebs_encryption_by_default" / "events" / "scheduled.json"
+RULE = RuleExamples(rule)
+SCHEDULED = RULE.event("scheduled")
 
 
 @pytest.fixture(autouse=True)
 def no_waiting(monkeypatch):
     monkeypatch.setattr(rule_support, "sleep", lambda _seconds: None)
-
-
-def _evaluate(event: dict | None = None) -> list[dict] | dict:
-    return rule.lambda_handler(event or load_example(EVENT), None)
 
 
 def _only(result: list[dict]) -> dict:
@@ -40,7 +35,7 @@ def test_encryption_by_default_on_is_compliant(api_calls):
     boto3.client("ec2").enable_ebs_encryption_by_default()
     api_calls.clear()
 
-    evaluation = _only(_evaluate())
+    evaluation = _only(RULE.evaluate(SCHEDULED))
 
     assert evaluation["ComplianceType"] == "COMPLIANT"
     assert (evaluation["ComplianceResourceId"], evaluation["ComplianceResourceType"]) == (ACCOUNT_ID, "AWS::::Account")
@@ -50,7 +45,7 @@ def test_encryption_by_default_on_is_compliant(api_calls):
 
 
 def test_encryption_by_default_off_is_non_compliant(api_calls):
-    evaluation = _only(_evaluate())
+    evaluation = _only(RULE.evaluate(SCHEDULED))
 
     assert evaluation["ComplianceType"] == "NON_COMPLIANT"
     assert evaluation["Annotation"].startswith("EBS encryption by default is off in this Region")
@@ -59,7 +54,7 @@ def test_encryption_by_default_off_is_non_compliant(api_calls):
 def test_the_setting_of_another_region_does_not_count(api_calls):
     boto3.client("ec2", region_name="eu-central-1").enable_ebs_encryption_by_default()
 
-    assert _only(_evaluate())["ComplianceType"] == "NON_COMPLIANT"
+    assert _only(RULE.evaluate(SCHEDULED))["ComplianceType"] == "NON_COMPLIANT"
 
 
 @pytest.mark.parametrize("code", ["UnauthorizedOperation", "InternalError"])
@@ -67,7 +62,7 @@ def test_a_failed_read_is_non_compliant_never_compliant(api_calls, code):
     boto3.client("ec2").enable_ebs_encryption_by_default()
     api_calls.fail("GetEbsEncryptionByDefault", code=code)
 
-    evaluation = _only(_evaluate())
+    evaluation = _only(RULE.evaluate(SCHEDULED))
 
     assert evaluation["ComplianceType"] == "NON_COMPLIANT"
     assert evaluation["Annotation"] == f"Not evaluated: GetEbsEncryptionByDefault failed: {code}."
@@ -77,7 +72,7 @@ def test_throttling_is_retried_then_evaluated(api_calls):
     boto3.client("ec2").enable_ebs_encryption_by_default()
     api_calls.fail("GetEbsEncryptionByDefault", code="RequestLimitExceeded", times=2)
 
-    assert _only(_evaluate())["ComplianceType"] == "COMPLIANT"
+    assert _only(RULE.evaluate(SCHEDULED))["ComplianceType"] == "COMPLIANT"
     assert api_calls.operations.count("GetEbsEncryptionByDefault") == 3
 
 
@@ -85,7 +80,7 @@ def test_throttling_is_retried_then_evaluated(api_calls):
 def test_an_answer_without_the_setting_is_non_compliant(api_calls, answer):
     api_calls.respond("GetEbsEncryptionByDefault", answer)
 
-    evaluation = _only(_evaluate())
+    evaluation = _only(RULE.evaluate(SCHEDULED))
 
     assert evaluation["ComplianceType"] == "NON_COMPLIANT"
     assert evaluation["Annotation"] == "Not evaluated: EbsEncryptionByDefault is None, expected true or false."
@@ -94,18 +89,7 @@ def test_an_answer_without_the_setting_is_non_compliant(api_calls, answer):
 def test_change_notification_for_another_resource_type_is_not_applicable(api_calls):
     item = configuration_item("AWS::EC2::Volume", "vol-0123456789abcdef0", {"encrypted": False})
 
-    result = _evaluate(change_event("ec2-ebs-encryption-by-default", item))
+    result = RULE.evaluate(RULE.change_event(item))
 
     assert _only(result)["ComplianceType"] == "NOT_APPLICABLE"
     assert api_calls.operations == ["PutEvaluations"]
-
-
-def test_unknown_rule_parameter_is_a_customer_error_and_evaluates_nothing(api_calls):
-    event = load_example(EVENT)
-    event["ruleParameters"] = json.dumps({"AssumeRoleMode": "false", "KmsKeyId": "alias/aws/ebs"})
-
-    result = _evaluate(event)
-
-    assert result["customerErrorCode"] == "InvalidParameterValueException"
-    assert "KmsKeyId" in result["customerErrorMessage"]
-    assert api_calls.operations == []

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from config_rules.ec2_network_acl_admin_ports_closed import rule
 from ssm_documents.delete_nacl_admin_port_entries import script
-from tests.config_events import change_event, history_item, single_compliance
-from tests.conftest import REPO_ROOT, load_example
+from tests.config_events import RuleExamples, history_item, single_compliance
 from tests.framework_requirements import both, rule_attribute_has
 
 # CIS v3.0 5.1 "Ensure no Network ACLs allow ingress from 0.0.0.0/0 to remote server administration ports";
@@ -23,16 +20,7 @@ FRAMEWORK_REQUIREMENTS = {
     ("aws_fsbp", "EC2.21"): ADMIN_PORTS_FROM_ANYWHERE,
 }
 
-EVENTS = REPO_ROOT / "config_rules" / "ec2_network_acl_admin_ports_closed" / "events"
-RULE_NAME = "ec2-network-acl-admin-ports-closed"
-
-
-def _evaluate(event: dict) -> list[dict] | dict:
-    return rule.lambda_handler(event, None)
-
-
-def _item(example: str = "compliant") -> dict:
-    return json.loads(load_example(EVENTS / f"{example}.json")["invokingEvent"])["configurationItem"]
+RULE = RuleExamples(rule)
 
 
 def entry(number: int, protocol: str, action: str, cidr: str, ports: tuple | None = None, egress: bool = False):
@@ -45,9 +33,9 @@ def entry(number: int, protocol: str, action: str, cidr: str, ports: tuple | Non
 
 
 def _with_entries(entries: list[dict]) -> dict:
-    item = _item()
+    item = RULE.item("compliant")
     item["configuration"]["entries"] = entries
-    return change_event(RULE_NAME, item)
+    return RULE.change_event(item)
 
 
 def _api_shape(recorded: dict) -> dict:
@@ -63,7 +51,7 @@ def _api_shape(recorded: dict) -> dict:
     [("compliant", "COMPLIANT"), ("non_compliant", "NON_COMPLIANT"), ("deleted", "NOT_APPLICABLE")],
 )
 def test_examples_are_evaluated_from_the_configuration_item_alone(api_calls, example, expected):
-    result = _evaluate(load_example(EVENTS / f"{example}.json"))
+    result = RULE.evaluate(RULE.event(example))
 
     assert single_compliance(result) == expected
     assert result[0]["ComplianceResourceId"] == "acl-0a1b2c3d4e5f60718"
@@ -71,7 +59,7 @@ def test_examples_are_evaluated_from_the_configuration_item_alone(api_calls, exa
 
 
 def test_non_compliant_annotation_names_the_offending_entries(api_calls):
-    result = _evaluate(load_example(EVENTS / "non_compliant.json"))
+    result = RULE.evaluate(RULE.event("non_compliant"))
 
     assert result[0]["Annotation"] == (
         "Inbound entries admit port 22 or 3389 from the whole internet: rule 110 (TCP 22-22 from 0.0.0.0/0), "
@@ -122,7 +110,7 @@ CASES = {
 def test_entries_are_judged_in_rule_number_order(api_calls, name):
     entries, offending = CASES[name]
 
-    result = _evaluate(_with_entries(entries))
+    result = RULE.evaluate(_with_entries(entries))
 
     assert single_compliance(result) == ("NON_COMPLIANT" if offending else "COMPLIANT")
     for number in offending:
@@ -152,7 +140,7 @@ def test_an_unreadable_entry_fails_closed_naming_it(api_calls, field, value, nam
     recorded = entry(100, "6", "allow", "0.0.0.0/0", (443, 443))
     recorded[field] = value
 
-    result = _evaluate(_with_entries([recorded]))
+    result = RULE.evaluate(_with_entries([recorded]))
 
     assert single_compliance(result) == "NON_COMPLIANT"
     assert f"configuration.entries[0].{named}" in result[0]["Annotation"]
@@ -160,55 +148,36 @@ def test_an_unreadable_entry_fails_closed_naming_it(api_calls, field, value, nam
 
 @pytest.mark.parametrize("configuration", [None, "not json", {"networkAclId": "acl-0a1b2c3d"}, {"entries": {}}])
 def test_an_unreadable_configuration_fails_closed(api_calls, configuration):
-    item = _item()
+    item = RULE.item("compliant")
     item["configuration"] = configuration
 
-    result = _evaluate(change_event(RULE_NAME, item))
+    result = RULE.evaluate(RULE.change_event(item))
 
     assert single_compliance(result) == "NON_COMPLIANT"
     assert "Not evaluated: configuration item field configuration" in result[0]["Annotation"]
 
 
 def test_configuration_as_a_json_string_is_read(api_calls):
-    item = _item()
+    item = RULE.item("compliant")
     item["configuration"] = history_item(item)["configuration"]
 
-    assert single_compliance(_evaluate(change_event(RULE_NAME, item))) == "COMPLIANT"
-
-
-def test_unknown_rule_parameter_is_a_customer_error_and_evaluates_nothing(api_calls):
-    event = load_example(EVENTS / "non_compliant.json")
-    event["ruleParameters"] = json.dumps({"AssumeRoleMode": "false", "Ports": "22"})
-
-    result = _evaluate(event)
-
-    assert result["customerErrorCode"] == "InvalidParameterValueException"
-    assert "Ports" in result["customerErrorMessage"]
-    assert api_calls.operations == []
+    assert single_compliance(RULE.evaluate(RULE.change_event(item))) == "COMPLIANT"
 
 
 @pytest.mark.parametrize("example", ["compliant", "non_compliant"])
 def test_an_oversized_item_is_read_from_the_configuration_history(api_calls, example):
-    api_calls.respond("GetResourceConfigHistory", {"configurationItems": [history_item(_item(example))]})
+    api_calls.respond("GetResourceConfigHistory", {"configurationItems": [history_item(RULE.item(example))]})
 
-    result = _evaluate(load_example(EVENTS / "oversized.json"))
+    result = RULE.evaluate(RULE.event("oversized"))
 
-    assert result == _evaluate(load_example(EVENTS / f"{example}.json"))
+    assert result == RULE.evaluate(RULE.event(example))
     api_calls.assert_within(("config:GetResourceConfigHistory", "config:PutEvaluations"))
 
 
 def test_an_oversized_item_that_cannot_be_read_is_non_compliant(api_calls):
     api_calls.fail("GetResourceConfigHistory", code="AccessDeniedException", status=400)
 
-    result = _evaluate(load_example(EVENTS / "oversized.json"))
+    result = RULE.evaluate(RULE.event("oversized"))
 
     assert single_compliance(result) == "NON_COMPLIANT"
     assert "GetResourceConfigHistory failed: AccessDeniedException" in result[0]["Annotation"]
-
-
-def test_item_of_another_resource_type_is_not_applicable(api_calls):
-    item = _item()
-    item["resourceType"] = "AWS::EC2::SecurityGroup"
-    result = _evaluate(change_event(RULE_NAME, item))
-
-    assert single_compliance(result) == "NOT_APPLICABLE"

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from config_rules.ec2_security_group_admin_ports_closed import rule
-from tests.config_events import change_event, single_compliance
-from tests.conftest import REPO_ROOT, load_example
+from tests.config_events import RuleExamples, set_field, single_compliance
 from tests.framework_requirements import both, rule_attribute_has
 
 # CIS v3.0 5.2 "Ensure no security groups allow ingress from 0.0.0.0/0 to remote server administration ports" and
@@ -28,19 +25,7 @@ FRAMEWORK_REQUIREMENTS = {
     ),
 }
 
-EVENTS = REPO_ROOT / "config_rules" / "ec2_security_group_admin_ports_closed" / "events"
-RULE_NAME = "ec2-security-group-admin-ports-closed"
-
-
-def _evaluate(event: dict) -> list[dict] | dict:
-    return rule.lambda_handler(event, None)
-
-
-def _item(example: str = "compliant", *permissions: dict) -> dict:
-    item = json.loads(load_example(EVENTS / f"{example}.json")["invokingEvent"])["configurationItem"]
-    if permissions:
-        item["configuration"]["ipPermissions"] = list(permissions)
-    return item
+RULE = RuleExamples(rule)
 
 
 def _permission(protocol: str, low: int | None = None, high: int | None = None, v4=(), v6=()) -> dict:
@@ -59,7 +44,9 @@ def _permission(protocol: str, low: int | None = None, high: int | None = None, 
 
 
 def _judge(*permissions: dict) -> list[dict]:
-    return _evaluate(change_event(RULE_NAME, _item("compliant", *permissions)))
+    """The compliant example's evaluation with `permissions` as its inbound rules."""
+    item = set_field(RULE.item("compliant"), "configuration.ipPermissions", [*permissions])
+    return RULE.evaluate(RULE.change_event(item))
 
 
 @pytest.mark.parametrize(
@@ -67,7 +54,7 @@ def _judge(*permissions: dict) -> list[dict]:
     [("compliant", "COMPLIANT"), ("non_compliant", "NON_COMPLIANT"), ("deleted", "NOT_APPLICABLE")],
 )
 def test_examples_are_evaluated_from_the_configuration_item_alone(api_calls, example, expected):
-    result = _evaluate(load_example(EVENTS / f"{example}.json"))
+    result = RULE.evaluate(RULE.event(example))
 
     assert single_compliance(result) == expected
     assert result[0]["ComplianceResourceId"] == "sg-0123456789abcdef0"
@@ -77,7 +64,7 @@ def test_examples_are_evaluated_from_the_configuration_item_alone(api_calls, exa
 
 
 def test_non_compliant_annotation_names_each_open_permission(api_calls):
-    result = _evaluate(load_example(EVENTS / "non_compliant.json"))
+    result = RULE.evaluate(RULE.event("non_compliant"))
 
     assert result[0]["Annotation"] == "Open to the internet: tcp port 22 from 0.0.0.0/0; tcp port 3389 from ::/0."
 
@@ -138,10 +125,10 @@ def test_an_unreadable_permission_is_non_compliant_naming_the_field(api_calls, m
 
 
 def test_a_missing_rule_list_is_non_compliant(api_calls):
-    item = _item()
+    item = RULE.item("compliant")
     del item["configuration"]["ipPermissions"]
 
-    result = _evaluate(change_event(RULE_NAME, item))
+    result = RULE.evaluate(RULE.change_event(item))
 
     assert single_compliance(result) == "NON_COMPLIANT"
     assert "configuration.ipPermissions is missing" in result[0]["Annotation"]
@@ -155,28 +142,10 @@ def test_a_long_annotation_is_cut_to_what_aws_config_takes(api_calls):
     assert len(result[0]["Annotation"]) == rule.MAX_ANNOTATION and result[0]["Annotation"].endswith("...")
 
 
-def test_unknown_rule_parameter_is_a_customer_error_and_evaluates_nothing(api_calls):
-    event = load_example(EVENTS / "non_compliant.json")
-    event["ruleParameters"] = json.dumps({"AssumeRoleMode": "false", "Ports": "22"})
-
-    result = _evaluate(event)
-
-    assert result["customerErrorCode"] == "InvalidParameterValueException"
-    assert "Ports" in result["customerErrorMessage"]
-    assert api_calls.operations == []
-
-
 def test_oversized_item_that_cannot_be_read_is_non_compliant(api_calls):
     api_calls.fail("GetResourceConfigHistory", code="AccessDeniedException")
 
-    result = _evaluate(load_example(EVENTS / "oversized.json"))
+    result = RULE.evaluate(RULE.event("oversized"))
 
     assert single_compliance(result) == "NON_COMPLIANT"
     assert "GetResourceConfigHistory failed: AccessDeniedException" in result[0]["Annotation"]
-
-
-def test_item_of_another_resource_type_is_not_applicable(api_calls):
-    item = _item("non_compliant")
-    item["resourceType"] = "AWS::EC2::NetworkAcl"
-
-    assert single_compliance(_evaluate(change_event(RULE_NAME, item))) == "NOT_APPLICABLE"

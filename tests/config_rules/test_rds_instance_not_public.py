@@ -9,8 +9,8 @@ import rule_support
 
 from config_rules.rds_instance_not_public import rule
 from resource_types.rds_db_instance.simulation import create_postgres
-from tests.config_events import change_event, history_item, single_compliance
-from tests.conftest import REGION, REPO_ROOT, load_example
+from tests.config_events import RuleExamples, history_item, single_compliance
+from tests.conftest import REGION
 from tests.framework_requirements import rule_attribute_has
 
 # FSBP RDS.2 "RDS DB Instances should prohibit public access, as determined by the PubliclyAccessible
@@ -20,25 +20,17 @@ FRAMEWORK_REQUIREMENTS = {
     ("cis_aws_v3.0", "2.3.3"): rule_attribute_has("CHECKED_FIELDS", "publiclyAccessible"),
 }
 
-EVENTS = REPO_ROOT / "config_rules" / "rds_instance_not_public" / "events"
+RULE = RuleExamples(rule)
 RULE_IAM = (*rule.IAM_ACTIONS, "config:PutEvaluations")
 RESOURCE_ID = "db-ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
-def _evaluate(event: dict) -> list[dict] | dict:
-    return rule.lambda_handler(event, None)
-
-
-def _item(example: str) -> dict:
-    return json.loads(load_example(EVENTS / f"{example}.json")["invokingEvent"])["configurationItem"]
-
-
 def _event_for(resource_id: str, name: str = "ledger-db") -> dict:
     """The not_recorded_in_item example (no publiclyAccessible), about the instance `resource_id`."""
-    item = _item("not_recorded_in_item")
+    item = RULE.item("not_recorded_in_item")
     item["resourceId"] = item["configuration"]["dbiResourceId"] = resource_id
     item["resourceName"] = name
-    return change_event("rds-instance-not-public", item)
+    return RULE.change_event(item)
 
 
 @pytest.mark.parametrize(
@@ -46,7 +38,7 @@ def _event_for(resource_id: str, name: str = "ledger-db") -> dict:
     [("compliant", "COMPLIANT"), ("non_compliant", "NON_COMPLIANT"), ("deleted", "NOT_APPLICABLE")],
 )
 def test_examples_are_evaluated_from_the_configuration_item_alone(api_calls, example, expected):
-    result = _evaluate(load_example(EVENTS / f"{example}.json"))
+    result = RULE.evaluate(RULE.event(example))
 
     assert single_compliance(result) == expected
     assert result[0]["ComplianceResourceId"] == RESOURCE_ID
@@ -56,20 +48,20 @@ def test_examples_are_evaluated_from_the_configuration_item_alone(api_calls, exa
 
 
 def test_annotations_name_the_instance(api_calls):
-    assert _evaluate(load_example(EVENTS / "non_compliant.json"))[0]["Annotation"] == (
+    assert RULE.evaluate(RULE.event("non_compliant"))[0]["Annotation"] == (
         "DB instance ledger-db is publicly accessible (PubliclyAccessible is true)."
     )
-    assert _evaluate(load_example(EVENTS / "compliant.json"))[0]["Annotation"] == (
+    assert RULE.evaluate(RULE.event("compliant"))[0]["Annotation"] == (
         "DB instance ledger-db is not publicly accessible."
     )
 
 
 @pytest.mark.parametrize("value", ["false", "true", 0, 1, [], {}])
 def test_a_publicly_accessible_that_is_not_a_boolean_is_non_compliant_naming_it(api_calls, value):
-    item = _item("compliant")
+    item = RULE.item("compliant")
     item["configuration"]["publiclyAccessible"] = value
 
-    result = _evaluate(change_event("rds-instance-not-public", item))
+    result = RULE.evaluate(RULE.change_event(item))
 
     assert single_compliance(result) == "NON_COMPLIANT"
     assert result[0]["Annotation"].startswith(
@@ -80,10 +72,10 @@ def test_a_publicly_accessible_that_is_not_a_boolean_is_non_compliant_naming_it(
 
 @pytest.mark.parametrize("configuration", ["not json", "[]", 7])
 def test_an_unreadable_configuration_is_non_compliant(api_calls, configuration):
-    item = _item("compliant")
+    item = RULE.item("compliant")
     item["configuration"] = configuration
 
-    result = _evaluate(change_event("rds-instance-not-public", item))
+    result = RULE.evaluate(RULE.change_event(item))
 
     assert single_compliance(result) == "NON_COMPLIANT"
     assert "configuration" in result[0]["Annotation"]
@@ -92,20 +84,20 @@ def test_an_unreadable_configuration_is_non_compliant(api_calls, configuration):
 def test_a_configuration_given_as_a_json_string_is_read_as_the_object(api_calls):
     """GetResourceConfigHistory serialises the configuration as a JSON string; the result is the same."""
     for example in ("compliant", "non_compliant"):
-        item = _item(example)
+        item = RULE.item(example)
         item["configuration"] = json.dumps(item["configuration"])
-        stringified = _evaluate(change_event("rds-instance-not-public", item))
-        assert stringified == _evaluate(load_example(EVENTS / f"{example}.json"))
+        stringified = RULE.evaluate(RULE.change_event(item))
+        assert stringified == RULE.evaluate(RULE.event(example))
 
 
 @pytest.mark.parametrize("example", ["compliant", "non_compliant"])
 def test_an_oversized_item_is_read_from_the_configuration_history(api_calls, monkeypatch, example):
     monkeypatch.setattr(rule_support, "sleep", lambda _seconds: None)
-    api_calls.respond("GetResourceConfigHistory", {"configurationItems": [history_item(_item(example))]})
+    api_calls.respond("GetResourceConfigHistory", {"configurationItems": [history_item(RULE.item(example))]})
 
-    result = _evaluate(load_example(EVENTS / "oversized.json"))
+    result = RULE.evaluate(RULE.event("oversized"))
 
-    assert result == _evaluate(load_example(EVENTS / f"{example}.json"))
+    assert result == RULE.evaluate(RULE.event(example))
     assert api_calls.operations[0] == "GetResourceConfigHistory"
 
 
@@ -113,7 +105,7 @@ def test_an_oversized_item_that_cannot_be_read_is_non_compliant(api_calls, monke
     monkeypatch.setattr(rule_support, "sleep", lambda _seconds: None)
     api_calls.fail("GetResourceConfigHistory", code="AccessDeniedException")
 
-    result = _evaluate(load_example(EVENTS / "oversized.json"))
+    result = RULE.evaluate(RULE.event("oversized"))
 
     assert single_compliance(result) == "NON_COMPLIANT"
     assert "AccessDeniedException" in result[0]["Annotation"]
@@ -124,11 +116,11 @@ def test_falls_back_to_rds_when_the_item_lacks_the_setting(api_calls):
     private = create_postgres(REGION, "ledger-db", PubliclyAccessible=False)
     api_calls.clear()
 
-    result = _evaluate(_event_for(public["DbiResourceId"], "customer-portal-db"))
+    result = RULE.evaluate(_event_for(public["DbiResourceId"], "customer-portal-db"))
     assert single_compliance(result) == "NON_COMPLIANT"
     assert result[0]["ComplianceResourceId"] == public["DbiResourceId"]
 
-    assert single_compliance(_evaluate(_event_for(private["DbiResourceId"]))) == "COMPLIANT"
+    assert single_compliance(RULE.evaluate(_event_for(private["DbiResourceId"]))) == "COMPLIANT"
     assert api_calls.operations == ["DescribeDBInstances", "PutEvaluations"] * 2
     asked = str(api_calls.calls[0].params)  # the query-protocol body: the filter by DbiResourceId
     assert "dbi-resource-id" in asked and public["DbiResourceId"] in asked
@@ -136,36 +128,15 @@ def test_falls_back_to_rds_when_the_item_lacks_the_setting(api_calls):
 
 
 def test_fallback_on_an_instance_that_no_longer_exists_is_not_applicable(api_calls):
-    result = _evaluate(_event_for(RESOURCE_ID))
+    result = RULE.evaluate(_event_for(RESOURCE_ID))
 
     assert single_compliance(result) == "NOT_APPLICABLE"
     assert api_calls.operations == ["DescribeDBInstances", "PutEvaluations"]
 
 
-@pytest.mark.parametrize("parameters", [{"PubliclyAccessible": "false"}, {"AssumeRoleMode": "false", "public": ""}])
-def test_unknown_rule_parameter_is_a_customer_error_and_evaluates_nothing(api_calls, parameters):
-    event = load_example(EVENTS / "non_compliant.json")
-    event["ruleParameters"] = json.dumps({"AssumeRoleMode": "false", **parameters})
-
-    result = _evaluate(event)
-
-    assert result["customerErrorCode"] == "InvalidParameterValueException"
-    assert "This rule takes none" in result["customerErrorMessage"]
-    assert api_calls.operations == []
-
-
 def test_access_denied_is_reported_as_such_and_never_compliant(api_calls):
     api_calls.fail("DescribeDBInstances", code="AccessDenied")
-    result = _evaluate(_event_for(RESOURCE_ID))
+    result = RULE.evaluate(_event_for(RESOURCE_ID))
 
     assert result["customerErrorCode"] == "AccessDenied"
     assert "PutEvaluations" not in api_calls.operations
-
-
-def test_item_of_another_resource_type_is_not_applicable(api_calls):
-    item = _item("non_compliant")
-    item["resourceType"] = "AWS::RDS::DBCluster"
-    result = _evaluate(change_event("rds-instance-not-public", item))
-
-    assert single_compliance(result) == "NOT_APPLICABLE"
-    assert api_calls.operations == ["PutEvaluations"]

@@ -8,30 +8,14 @@ import boto3
 import pytest
 
 from config_rules.s3_bucket_kms_encryption import rule
-from tests.config_events import change_event, single_compliance
-from tests.conftest import REPO_ROOT, load_example
+from tests.config_events import RuleExamples, set_field, single_compliance
 from tests.framework_requirements import rule_attribute_has
 
 # FSBP S3.17: buckets encrypted at rest with AWS KMS keys.
 FRAMEWORK_REQUIREMENTS = {("aws_fsbp", "S3.17"): rule_attribute_has("KMS_ALGORITHMS", "aws:kms")}
 
-EVENTS = REPO_ROOT / "config_rules" / "s3_bucket_kms_encryption" / "events"
-RULE_NAME = "s3-bucket-kms-encryption"
+RULE = RuleExamples(rule)
 KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-
-
-def _evaluate(event: dict) -> list[dict] | dict:
-    return rule.lambda_handler(event, None)
-
-
-def _item(example: str = "compliant") -> dict:
-    return json.loads(load_example(EVENTS / f"{example}.json")["invokingEvent"])["configurationItem"]
-
-
-def _item_with(supplementary: dict) -> dict:
-    item = _item()
-    item["supplementaryConfiguration"] = supplementary
-    return item
 
 
 def _sse(algorithm: str, key: str | None = None) -> dict:
@@ -52,7 +36,7 @@ def _sse(algorithm: str, key: str | None = None) -> dict:
     [("compliant", "COMPLIANT"), ("non_compliant", "NON_COMPLIANT"), ("deleted", "NOT_APPLICABLE")],
 )
 def test_examples_are_evaluated_from_the_configuration_item_alone(api_calls, example, expected):
-    result = _evaluate(load_example(EVENTS / f"{example}.json"))
+    result = RULE.evaluate(RULE.event(example))
 
     assert single_compliance(result) == expected
     assert result[0]["ComplianceResourceId"] == "example-bucket"
@@ -61,8 +45,8 @@ def test_examples_are_evaluated_from_the_configuration_item_alone(api_calls, exa
 
 
 def test_annotations_name_the_algorithm_found(api_calls):
-    non_compliant = _evaluate(load_example(EVENTS / "non_compliant.json"))
-    compliant = _evaluate(load_example(EVENTS / "compliant.json"))
+    non_compliant = RULE.evaluate(RULE.event("non_compliant"))
+    compliant = RULE.evaluate(RULE.event("compliant"))
 
     assert non_compliant[0]["Annotation"] == "Default encryption is AES256 (SSE-S3), not SSE-KMS."
     assert compliant[0]["Annotation"] == f"Default encryption is aws:kms (SSE-KMS) with {KEY_ARN}."
@@ -96,7 +80,9 @@ def test_annotations_name_the_algorithm_found(api_calls):
     ids=["kms-aws-managed-key", "dsse-kms", "no-rules", "json-string"],
 )
 def test_recorded_variants(api_calls, supplementary, expected, annotation):
-    result = _evaluate(change_event(RULE_NAME, _item_with(supplementary)))
+    item = set_field(RULE.item("compliant"), "supplementaryConfiguration", supplementary)
+
+    result = RULE.evaluate(RULE.change_event(item))
 
     assert single_compliance(result) == expected
     assert result[0]["Annotation"] == annotation
@@ -106,10 +92,10 @@ def test_recorded_variants(api_calls, supplementary, expected, annotation):
 def test_falls_back_to_s3_when_the_item_lacks_the_setting(api_calls):
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket="example-bucket")
-    event = load_example(EVENTS / "not_recorded_in_item.json")
+    event = RULE.event("not_recorded_in_item")
 
     # No default encryption at all (ServerSideEncryptionConfigurationNotFoundError).
-    result = _evaluate(event)
+    result = RULE.evaluate(event)
     assert single_compliance(result) == "NON_COMPLIANT"
     assert result[0]["Annotation"] == "No default encryption is configured."
 
@@ -119,7 +105,7 @@ def test_falls_back_to_s3_when_the_item_lacks_the_setting(api_calls):
             "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
         },
     )
-    result = _evaluate(event)
+    result = RULE.evaluate(event)
     assert single_compliance(result) == "NON_COMPLIANT"
     assert result[0]["Annotation"] == "Default encryption is AES256 (SSE-S3), not SSE-KMS."
 
@@ -130,36 +116,16 @@ def test_falls_back_to_s3_when_the_item_lacks_the_setting(api_calls):
         },
     )
     api_calls.clear()
-    result = _evaluate(event)
+    result = RULE.evaluate(event)
     assert single_compliance(result) == "COMPLIANT"
     assert result[0]["Annotation"] == f"Default encryption is aws:kms (SSE-KMS) with {KEY_ARN}."
     assert api_calls.operations == ["GetBucketEncryption", "PutEvaluations"]
     api_calls.assert_within((*rule.IAM_ACTIONS, "config:PutEvaluations"))
 
 
-@pytest.mark.parametrize("parameters", [{"KmsKeyId": "alias/x"}, {"sseAlgorithm": "aws:kms"}])
-def test_unknown_rule_parameter_is_a_customer_error_and_evaluates_nothing(api_calls, parameters):
-    event = load_example(EVENTS / "non_compliant.json")
-    event["ruleParameters"] = json.dumps({"AssumeRoleMode": "false", **parameters})
-
-    result = _evaluate(event)
-
-    assert result["customerErrorCode"] == "InvalidParameterValueException"
-    assert next(iter(parameters)) in result["customerErrorMessage"]
-    assert api_calls.operations == []
-
-
 def test_access_denied_is_reported_as_such(api_calls):
     api_calls.fail("GetBucketEncryption", code="AccessDenied")
-    result = _evaluate(load_example(EVENTS / "not_recorded_in_item.json"))
+    result = RULE.evaluate(RULE.event("not_recorded_in_item"))
 
     assert result["customerErrorCode"] == "AccessDenied"
     assert "PutEvaluations" not in api_calls.operations
-
-
-def test_item_of_another_resource_type_is_not_applicable(api_calls):
-    item = _item()
-    item["resourceType"] = "AWS::S3::AccessPoint"
-    result = _evaluate(change_event(RULE_NAME, item))
-
-    assert single_compliance(result) == "NOT_APPLICABLE"

@@ -9,8 +9,7 @@ import pytest
 
 from config_rules.s3_bucket_ssl_requests_only import rule
 from ssm_documents.deny_s3_insecure_transport import script
-from tests.config_events import change_event, history_item, single_compliance
-from tests.conftest import REPO_ROOT, load_example
+from tests.config_events import RuleExamples, history_item, single_compliance
 from tests.framework_requirements import both, rule_attribute_has
 
 
@@ -25,7 +24,7 @@ FRAMEWORK_REQUIREMENTS = {
     ("aws_fsbp", "S3.5"): both(rule_attribute_has("DENIED_ACTIONS", "s3:*"), _denies_over_plain_http),
 }
 
-EVENTS = REPO_ROOT / "config_rules" / "s3_bucket_ssl_requests_only" / "events"
+RULE = RuleExamples(rule)
 BUCKET = "example-bucket"
 ARN = f"arn:aws:s3:::{BUCKET}"
 DENY = {
@@ -37,19 +36,11 @@ DENY = {
 }
 
 
-def _evaluate(event: dict) -> list[dict] | dict:
-    return rule.lambda_handler(event, None)
-
-
-def _item(example: str = "compliant") -> dict:
-    return json.loads(load_example(EVENTS / f"{example}.json")["invokingEvent"])["configurationItem"]
-
-
 def _with_policy(policy: object) -> dict:
-    item = _item()
+    item = RULE.item("compliant")
     text = policy if isinstance(policy, str) or policy is None else json.dumps(policy)
     item["supplementaryConfiguration"] = {"BucketPolicy": {"policyText": text}}
-    return change_event("s3-bucket-ssl-requests-only", item)
+    return RULE.change_event(item)
 
 
 @pytest.mark.parametrize(
@@ -62,7 +53,7 @@ def _with_policy(policy: object) -> dict:
     ],
 )
 def test_examples_are_evaluated_from_the_configuration_item_alone(api_calls, example, expected):
-    result = _evaluate(load_example(EVENTS / f"{example}.json"))
+    result = RULE.evaluate(RULE.event(example))
 
     assert single_compliance(result) == expected
     assert result[0]["ComplianceResourceId"] == BUCKET
@@ -70,8 +61,8 @@ def test_examples_are_evaluated_from_the_configuration_item_alone(api_calls, exa
 
 
 def test_annotations_say_why(api_calls):
-    assert "no bucket policy" in _evaluate(load_example(EVENTS / "no_policy.json"))[0]["Annotation"]
-    assert "no statement denying s3:*" in _evaluate(load_example(EVENTS / "non_compliant.json"))[0]["Annotation"]
+    assert "no bucket policy" in RULE.evaluate(RULE.event("no_policy"))[0]["Annotation"]
+    assert "no statement denying s3:*" in RULE.evaluate(RULE.event("non_compliant"))[0]["Annotation"]
 
 
 def _variant(**changes: object) -> dict:
@@ -108,12 +99,12 @@ EQUIVALENT = {
 
 @pytest.mark.parametrize("name", WEAKER)
 def test_a_weaker_deny_is_non_compliant(api_calls, name):
-    assert single_compliance(_evaluate(_with_policy(WEAKER[name]))) == "NON_COMPLIANT"
+    assert single_compliance(RULE.evaluate(_with_policy(WEAKER[name]))) == "NON_COMPLIANT"
 
 
 @pytest.mark.parametrize("name", EQUIVALENT)
 def test_equivalent_spellings_are_compliant(api_calls, name):
-    assert single_compliance(_evaluate(_with_policy(EQUIVALENT[name]))) == "COMPLIANT"
+    assert single_compliance(RULE.evaluate(_with_policy(EQUIVALENT[name]))) == "COMPLIANT"
 
 
 @pytest.mark.parametrize("policy", [*WEAKER.values(), *EQUIVALENT.values()])
@@ -127,66 +118,47 @@ def test_the_runbook_judges_a_policy_as_the_rule_does(policy):
     [("{not json", "is not JSON"), ('["a list"]', "is not a policy"), ('{"Version": "2012-10-17"}', "Statement")],
 )
 def test_unreadable_policy_text_fails_closed_naming_it(api_calls, policy_text, named):
-    result = _evaluate(_with_policy(policy_text))
+    result = RULE.evaluate(_with_policy(policy_text))
 
     assert single_compliance(result) == "NON_COMPLIANT"
     assert rule.POLICY_PATH in result[0]["Annotation"] and named in result[0]["Annotation"]
 
 
 def test_policy_text_of_another_type_fails_closed(api_calls):
-    item = _item()
+    item = RULE.item("compliant")
     item["supplementaryConfiguration"] = {"BucketPolicy": {"policyText": 7}}
-    result = _evaluate(change_event("s3-bucket-ssl-requests-only", item))
+    result = RULE.evaluate(RULE.change_event(item))
 
     assert single_compliance(result) == "NON_COMPLIANT"
     assert rule.POLICY_PATH in result[0]["Annotation"]
 
 
 def test_history_item_with_json_string_supplementary_is_read(api_calls):
-    item = _item()
+    item = RULE.item("compliant")
     history = history_item(item)
     assert isinstance(history["supplementaryConfiguration"]["BucketPolicy"], str)
     item["supplementaryConfiguration"] = history["supplementaryConfiguration"]
 
-    assert single_compliance(_evaluate(change_event("s3-bucket-ssl-requests-only", item))) == "COMPLIANT"
+    assert single_compliance(RULE.evaluate(RULE.change_event(item))) == "COMPLIANT"
 
 
 def test_falls_back_to_s3_when_the_item_lacks_the_policy(api_calls):
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket=BUCKET)
-    event = load_example(EVENTS / "not_recorded_in_item.json")
+    event = RULE.event("not_recorded_in_item")
 
-    assert single_compliance(_evaluate(event)) == "NON_COMPLIANT"
+    assert single_compliance(RULE.evaluate(event)) == "NON_COMPLIANT"
 
     s3.put_bucket_policy(Bucket=BUCKET, Policy=json.dumps(_variant()))
     api_calls.clear()
-    assert single_compliance(_evaluate(event)) == "COMPLIANT"
+    assert single_compliance(RULE.evaluate(event)) == "COMPLIANT"
     assert api_calls.operations == ["GetBucketPolicy", "PutEvaluations"]
     api_calls.assert_within((*rule.IAM_ACTIONS, "config:PutEvaluations"))
 
 
-def test_unknown_rule_parameter_is_a_customer_error_and_evaluates_nothing(api_calls):
-    event = load_example(EVENTS / "non_compliant.json")
-    event["ruleParameters"] = json.dumps({"AssumeRoleMode": "false", "RequireTls": "true"})
-
-    result = _evaluate(event)
-
-    assert result["customerErrorCode"] == "InvalidParameterValueException"
-    assert "RequireTls" in result["customerErrorMessage"]
-    assert api_calls.operations == []
-
-
 def test_access_denied_is_reported_as_such(api_calls):
     api_calls.fail("GetBucketPolicy", code="AccessDenied")
-    result = _evaluate(load_example(EVENTS / "not_recorded_in_item.json"))
+    result = RULE.evaluate(RULE.event("not_recorded_in_item"))
 
     assert result["customerErrorCode"] == "AccessDenied"
     assert "PutEvaluations" not in api_calls.operations
-
-
-def test_item_of_another_resource_type_is_not_applicable(api_calls):
-    item = _item()
-    item["resourceType"] = "AWS::S3::AccessPoint"
-    result = _evaluate(change_event("s3-bucket-ssl-requests-only", item))
-
-    assert single_compliance(result) == "NOT_APPLICABLE"

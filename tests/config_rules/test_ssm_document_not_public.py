@@ -10,7 +10,8 @@ from botocore.awsrequest import AWSResponse
 
 from config_rules.ssm_document_not_public import rule
 from resource_types.ssm_document.simulation import create_document
-from tests.conftest import REGION, REPO_ROOT, load_example
+from tests.config_events import RuleExamples
+from tests.conftest import REGION
 from tests.framework_requirements import both, rule_attribute_has
 
 # FSBP SSM.4 "SSM documents should not be public": "This control checks whether AWS Systems Manager documents that
@@ -24,8 +25,8 @@ FRAMEWORK_REQUIREMENTS = {
     ),
 }
 
-EVENTS = REPO_ROOT / "config_rules" / "ssm_document_not_public" / "events"
-SCHEDULED = load_example(EVENTS / "scheduled.json")
+RULE = RuleExamples(rule)
+SCHEDULED = RULE.event("scheduled")
 ALLOWED = (*rule.IAM_ACTIONS, "config:PutEvaluations")
 NO_OLD_EVALUATIONS = {"EvaluationResults": []}
 PARTNER = "111122223333"
@@ -34,10 +35,6 @@ PARTNER = "111122223333"
 def _body(params: object) -> dict:
     """A request's parameters (SSM speaks JSON: botocore holds the serialized body)."""
     return json.loads(params) if isinstance(params, bytes | str) else params
-
-
-def _evaluate(event: dict = SCHEDULED) -> list[dict] | dict:
-    return rule.lambda_handler(event, None)
 
 
 def _by_document(result: list[dict]) -> dict[str, dict]:
@@ -69,7 +66,7 @@ def documents(aws, api_calls):
 def test_public_documents_are_non_compliant_private_and_named_shares_compliant(documents, api_calls):
     documents(Public_Doc=["all"], Private_Doc=[], Partner_Doc=[PARTNER])
 
-    result = _by_document(_evaluate())
+    result = _by_document(RULE.evaluate(SCHEDULED))
 
     assert {name: e["ComplianceType"] for name, e in result.items()} == {
         "Public-Doc": "NON_COMPLIANT",
@@ -95,7 +92,7 @@ def test_public_alongside_named_accounts_is_non_compliant(documents, api_calls):
     # moto drops "all" when named accounts are added (and the reverse); AWS keeps both, as the runbook's page says.
     api_calls.respond("DescribeDocumentPermission", {"AccountIds": [PARTNER, "all"], "AccountSharingInfoList": []})
 
-    assert _by_document(_evaluate())["Mixed-Doc"]["ComplianceType"] == "NON_COMPLIANT"
+    assert _by_document(RULE.evaluate(SCHEDULED))["Mixed-Doc"]["ComplianceType"] == "NON_COMPLIANT"
 
 
 def _paged_shares(name: str):
@@ -121,7 +118,7 @@ def test_every_page_of_shares_is_read(documents, api_calls, before_call_hook):
     documents(Paged_Doc=[])
     before_call_hook(_paged_shares("Paged-Doc"))
 
-    assert _by_document(_evaluate())["Paged-Doc"]["ComplianceType"] == "NON_COMPLIANT"
+    assert _by_document(RULE.evaluate(SCHEDULED))["Paged-Doc"]["ComplianceType"] == "NON_COMPLIANT"
     tokens = [_body(c.params).get("NextToken") for c in api_calls.calls if c.operation == "DescribeDocumentPermission"]
     assert tokens == [None, "t1"]
 
@@ -129,7 +126,7 @@ def test_every_page_of_shares_is_read(documents, api_calls, before_call_hook):
 def test_every_page_of_documents_is_read(documents, api_calls):
     documents(**{f"Doc_{n:03}": [] for n in range(rule.LIST_PAGE_SIZE + 3)})
 
-    result = _by_document(_evaluate())
+    result = _by_document(RULE.evaluate(SCHEDULED))
 
     assert len(result) == rule.LIST_PAGE_SIZE + 3
     assert api_calls.operations.count("ListDocuments") == 2
@@ -140,7 +137,7 @@ def test_no_documents_reports_nothing(aws, api_calls):
     # moto refuses PutEvaluations with an empty Evaluations list (rdklib sends one when there is nothing to report).
     api_calls.respond("PutEvaluations", {"FailedEvaluations": []})
 
-    assert _evaluate() == []
+    assert RULE.evaluate(SCHEDULED) == []
     assert "DescribeDocumentPermission" not in api_calls.operations
 
 
@@ -163,7 +160,7 @@ def test_a_document_whose_permission_cannot_be_read_is_non_compliant_and_the_oth
     documents(Locked_Doc=[], Public_Doc=["all"], Private_Doc=[])
     before_call_hook(_fail_one_document("Locked-Doc", "AccessDeniedException"))
 
-    result = _by_document(_evaluate())
+    result = _by_document(RULE.evaluate(SCHEDULED))
 
     assert result["Locked-Doc"]["ComplianceType"] == "NON_COMPLIANT"
     assert result["Locked-Doc"]["Annotation"] == (
@@ -178,7 +175,7 @@ def test_a_document_deleted_since_listed_gets_no_evaluation_of_its_own(documents
     documents(Gone_Doc=[], Private_Doc=[])
     before_call_hook(_fail_one_document("Gone-Doc", "InvalidDocument"))
 
-    result = _by_document(_evaluate())
+    result = _by_document(RULE.evaluate(SCHEDULED))
 
     assert set(result) == {"Private-Doc"}
 
@@ -188,7 +185,7 @@ def test_throttled_calls_are_retried(documents, api_calls, waits):
     for operation in ("ListDocuments", "DescribeDocumentPermission"):
         api_calls.fail(operation, code="ThrottlingException", message="Rate exceeded", status=400, times=2)
 
-    assert _by_document(_evaluate())["Public-Doc"]["ComplianceType"] == "NON_COMPLIANT"
+    assert _by_document(RULE.evaluate(SCHEDULED))["Public-Doc"]["ComplianceType"] == "NON_COMPLIANT"
     assert len(waits) == 4
 
 
@@ -196,7 +193,7 @@ def test_a_list_that_cannot_be_read_fails_closed_and_reports_nothing(documents, 
     documents(Public_Doc=["all"])
     api_calls.fail("ListDocuments", code="AccessDeniedException")
 
-    result = _evaluate()
+    result = RULE.evaluate(SCHEDULED)
 
     assert result["customerErrorCode"] == "AccessDeniedException"
     assert "PutEvaluations" not in api_calls.operations
@@ -216,20 +213,9 @@ def test_old_evaluation_of_a_deleted_document_becomes_not_applicable(documents, 
     }
     api_calls.respond("GetComplianceDetailsByConfigRule", {"EvaluationResults": [old]})
 
-    result = _by_document(_evaluate())
+    result = _by_document(RULE.evaluate(SCHEDULED))
 
     assert {name: e["ComplianceType"] for name, e in result.items()} == {
         "Deleted-Doc": "NOT_APPLICABLE",
         "Private-Doc": "COMPLIANT",
     }
-
-
-@pytest.mark.parametrize("parameters", [{"AllowPublic": "true"}, {"AssumeRoleMode": "false", "documentNames": ""}])
-def test_unknown_rule_parameter_is_a_customer_error_and_evaluates_nothing(aws, api_calls, parameters):
-    event = {**SCHEDULED, "ruleParameters": json.dumps({"AssumeRoleMode": "false", **parameters})}
-
-    result = _evaluate(event)
-
-    assert result["customerErrorCode"] == "InvalidParameterValueException"
-    assert "This rule takes none" in result["customerErrorMessage"]
-    assert api_calls.operations == []
