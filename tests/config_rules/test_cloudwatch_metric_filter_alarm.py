@@ -10,10 +10,10 @@ import rule_support
 from compliance.cloudwatch_monitoring import MONITORED_EVENTS, watches
 
 from config_rules.cloudwatch_metric_filter_alarm import rule
-from tests.config_events import change_event, configuration_item
-from tests.conftest import ACCOUNT_ID, REGION, REPO_ROOT, load_example
+from tests.config_events import RuleExamples, configuration_item
+from tests.conftest import ACCOUNT_ID, REGION
 
-EVENTS = REPO_ROOT / "config_rules" / "cloudwatch_metric_filter_alarm" / "events"
+RULE = RuleExamples(rule, config_rule_name="cloudwatch-alarm-root-account-usage")
 MONITORED = MONITORED_EVENTS
 
 
@@ -133,7 +133,7 @@ def _alarm(name: str = "soc", region: str = REGION, actions: bool = True, namesp
 
 
 def _event(monitored: str = "RootAccountUsage", **parameters) -> dict:
-    event = load_example(EVENTS / "scheduled.json")
+    event = RULE.event("scheduled")
     event["ruleParameters"] = json.dumps({"AssumeRoleMode": "false", "MonitoredEvent": monitored, **parameters})
     return event
 
@@ -145,7 +145,7 @@ def _only(result: list[dict]) -> dict:
 
 
 def _evaluate(event: dict | None = None) -> dict:
-    return _only(rule.lambda_handler(event or _event(), None))
+    return _only(RULE.evaluate(event or _event()))
 
 
 @pytest.mark.parametrize("monitored", list(MONITORED))
@@ -174,7 +174,7 @@ def test_the_example_event_evaluates_root_usage(api_calls):
     _filter("RootAccountUsage")
     _alarm()
 
-    assert _evaluate(load_example(EVENTS / "scheduled.json"))["ComplianceType"] == "COMPLIANT"
+    assert _evaluate(RULE.event("scheduled"))["ComplianceType"] == "COMPLIANT"
 
 
 @pytest.mark.parametrize("monitored", list(MONITORED))
@@ -334,20 +334,20 @@ def test_throttling_is_retried_then_evaluated(api_calls):
     [{"MonitoredEvent": ""}, {"MonitoredEvent": "RootUsage"}, {"MonitoredEvent": "rootaccountusage"}, {"Pattern": "x"}],
 )
 def test_bad_parameters_are_a_customer_error_and_evaluate_nothing(api_calls, parameters):
-    event = load_example(EVENTS / "scheduled.json")
+    event = RULE.event("scheduled")
     event["ruleParameters"] = json.dumps({"AssumeRoleMode": "false", **parameters})
 
-    result = rule.lambda_handler(event, None)
+    result = RULE.evaluate(event)
 
     assert result["customerErrorCode"] == "InvalidParameterValueException"
     assert api_calls.operations == []
 
 
 def test_a_missing_parameter_is_a_customer_error(api_calls):
-    event = load_example(EVENTS / "scheduled.json")
+    event = RULE.event("scheduled")
     event["ruleParameters"] = json.dumps({"AssumeRoleMode": "false"})
 
-    result = rule.lambda_handler(event, None)
+    result = RULE.evaluate(event)
 
     assert "MonitoredEvent must be one of" in result["customerErrorMessage"]
 
@@ -355,9 +355,9 @@ def test_a_missing_parameter_is_a_customer_error(api_calls):
 def test_change_notification_for_another_resource_type_is_not_applicable(api_calls):
     item = configuration_item("AWS::CloudTrail::Trail", "audit", {"isMultiRegionTrail": True})
 
-    event = change_event("cloudwatch-alarm-root-account-usage", item, {"MonitoredEvent": "RootAccountUsage"})
+    event = RULE.change_event(item, {"MonitoredEvent": "RootAccountUsage"})
 
-    result = rule.lambda_handler(event, None)
+    result = RULE.evaluate(event)
 
     assert _only(result)["ComplianceType"] == "NOT_APPLICABLE"
     assert api_calls.operations == ["PutEvaluations"]

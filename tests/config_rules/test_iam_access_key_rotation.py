@@ -13,7 +13,8 @@ import rule_support
 from botocore.awsrequest import AWSResponse
 
 from config_rules.iam_access_key_rotation import rule
-from tests.conftest import ACCOUNT_ID, REPO_ROOT, load_example
+from tests.config_events import RuleExamples
+from tests.conftest import ACCOUNT_ID, REPO_ROOT
 from tests.framework_requirements import at_most
 
 # CIS v3.0 1.14 and FSBP IAM.3: "access keys are rotated every 90 days or less".
@@ -26,14 +27,10 @@ PROWLER_REQUIREMENTS = {
     "check14": at_most("MaxAccessKeyAge", 90),
 }
 
-EVENTS = REPO_ROOT / "config_rules" / "iam_access_key_rotation" / "events"
-SCHEDULED = load_example(EVENTS / "scheduled.json")
+RULE = RuleExamples(rule)
+SCHEDULED = RULE.event("scheduled")
 ALLOWED = (*rule.IAM_ACTIONS, "config:PutEvaluations")
 NO_OLD_EVALUATIONS = {"EvaluationResults": []}
-
-
-def _evaluate(event: dict) -> list[dict] | dict:
-    return rule.lambda_handler(event, None)
 
 
 def _by_user(result: list[dict]) -> dict[str, dict]:
@@ -89,7 +86,7 @@ def test_recent_keys_and_users_without_keys_are_compliant_from_the_credential_re
     nokeys, _ = _user(iam, "no-keys", keys=0)
     api_calls.clear()
 
-    result = _by_user(_evaluate(SCHEDULED))
+    result = _by_user(RULE.evaluate(SCHEDULED))
 
     assert {user: e["ComplianceType"] for user, e in result.items()} == {
         alice: "COMPLIANT",
@@ -122,7 +119,7 @@ def test_active_key_older_than_the_limit_is_non_compliant_and_confirmed_with_lis
     retired, _ = _user(iam, "retired", inactive=True)
     _advance_clock(monkeypatch, 91.5)
 
-    result = _by_user(_evaluate(SCHEDULED))
+    result = _by_user(RULE.evaluate(SCHEDULED))
 
     assert result[alice]["ComplianceType"] == "NON_COMPLIANT"
     assert result[alice]["Annotation"] == (
@@ -175,7 +172,7 @@ def test_a_key_rotated_since_the_report_is_read_as_it_is_now(iam, api_calls):
         _report(_row(iam, "alice", access_key_1_active="true", access_key_1_last_rotated=_days_ago(200))),
     )
 
-    result = _by_user(_evaluate(SCHEDULED))
+    result = _by_user(RULE.evaluate(SCHEDULED))
 
     assert result[alice]["ComplianceType"] == "COMPLIANT"
     assert result[alice]["Annotation"] == "User alice has no active access key older than 90 days (1 active key(s))."
@@ -199,7 +196,7 @@ def test_a_row_the_rule_cannot_trust_is_read_from_iam_instead(iam, api_calls, mo
     api_calls.respond("GetCredentialReport", _report({**_row(iam, "alice"), **columns}))
     _advance_clock(monkeypatch, 100)
 
-    result = _by_user(_evaluate(SCHEDULED))
+    result = _by_user(RULE.evaluate(SCHEDULED))
 
     assert result[alice]["ComplianceType"] == "NON_COMPLIANT"
     assert key_id in result[alice]["Annotation"]
@@ -212,7 +209,7 @@ def test_a_user_created_after_the_report_is_read_from_iam(iam, api_calls):
     api_calls.respond("GenerateCredentialReport", {"State": "COMPLETE"})
     api_calls.respond("GetCredentialReport", _report())
 
-    result = _by_user(_evaluate(SCHEDULED))
+    result = _by_user(RULE.evaluate(SCHEDULED))
 
     assert result[alice]["ComplianceType"] == "COMPLIANT"
     assert [c.params["UserName"] for c in api_calls.calls if c.operation == "ListAccessKeys"] == ["alice"]
@@ -223,7 +220,7 @@ def test_a_report_still_being_generated_is_awaited_within_the_budget_then_fails_
     api_calls.respond("GenerateCredentialReport", {"State": "INPROGRESS"})
 
     with pytest.raises(rule_support.RuleEvaluationError, match="credential report was not ready within 120 s"):
-        _evaluate(SCHEDULED)
+        RULE.evaluate(SCHEDULED)
 
     assert waits == [2, 4, 8, 16, 16, 16, 16, 16, 16]
     assert sum(waits) <= rule.REPORT_WAIT_SECONDS
@@ -237,7 +234,7 @@ def test_a_report_not_ready_when_read_is_generated_again(iam, api_calls, waits, 
     iam.generate_credential_report()
     api_calls.fail("GetCredentialReport", code=code, status=404 if code == "ReportInProgress" else 410, times=1)
 
-    assert _by_user(_evaluate(SCHEDULED))[alice]["ComplianceType"] == "COMPLIANT"
+    assert _by_user(RULE.evaluate(SCHEDULED))[alice]["ComplianceType"] == "COMPLIANT"
     assert api_calls.operations[:4] == [
         "GenerateCredentialReport",
         "GetCredentialReport",
@@ -254,7 +251,7 @@ def test_a_report_that_never_becomes_readable_fails_the_invocation(iam, api_call
     api_calls.fail("GetCredentialReport", code=code, status=410)
 
     with pytest.raises(rule_support.RuleEvaluationError, match=code):
-        _evaluate(SCHEDULED)
+        RULE.evaluate(SCHEDULED)
 
     assert "PutEvaluations" not in api_calls.operations
 
@@ -268,7 +265,7 @@ def test_an_unreadable_report_fails_the_invocation(iam, api_calls, content):
     api_calls.respond("GetCredentialReport", {"Content": content, "GeneratedTime": datetime.now(UTC)})
 
     with pytest.raises(rule_support.RuleEvaluationError, match="credential report"):
-        _evaluate(SCHEDULED)
+        RULE.evaluate(SCHEDULED)
 
     assert "PutEvaluations" not in api_calls.operations
 
@@ -281,7 +278,7 @@ def test_throttled_calls_are_retried_with_backoff(iam, api_calls, waits, monkeyp
     for operation in ("GenerateCredentialReport", "ListUsers", "ListAccessKeys"):
         api_calls.fail(operation, code="Throttling", message="Rate exceeded", status=400, times=2)
 
-    assert _by_user(_evaluate(SCHEDULED))[alice]["ComplianceType"] == "NON_COMPLIANT"
+    assert _by_user(RULE.evaluate(SCHEDULED))[alice]["ComplianceType"] == "NON_COMPLIANT"
     assert api_calls.operations.count("ListAccessKeys") == 3
     # Two waits per throttled operation, growing (0.5 s then 1 s, each with jitter down to half).
     assert len(waits) == 6
@@ -311,7 +308,7 @@ def test_one_user_throttled_past_the_retries_among_100_is_reported_and_the_other
     _advance_clock(monkeypatch, 100)  # every key looks old: every user is read with ListAccessKeys
     before_call_hook(_throttle_one_user("user-042"))
 
-    result = _by_user(_evaluate(SCHEDULED))
+    result = _by_user(RULE.evaluate(SCHEDULED))
 
     assert set(result) == set(users.values())
     throttled = result.pop(users["user-042"])
@@ -331,7 +328,7 @@ def test_limit_is_in_whole_days(iam, api_calls, monkeypatch, elapsed_days, expec
     alice, _ = _user(iam, "alice")
     _advance_clock(monkeypatch, elapsed_days)
 
-    assert _by_user(_evaluate(SCHEDULED))[alice]["ComplianceType"] == expected
+    assert _by_user(RULE.evaluate(SCHEDULED))[alice]["ComplianceType"] == expected
 
 
 def test_max_access_key_age_parameter_sets_the_limit(iam, api_calls, monkeypatch):
@@ -339,8 +336,8 @@ def test_max_access_key_age_parameter_sets_the_limit(iam, api_calls, monkeypatch
     alice, _ = _user(iam, "alice")
     _advance_clock(monkeypatch, 31)
 
-    assert _by_user(_evaluate(SCHEDULED))[alice]["ComplianceType"] == "COMPLIANT"
-    result = _by_user(_evaluate(load_example(EVENTS / "scheduled_max_age_30.json")))
+    assert _by_user(RULE.evaluate(SCHEDULED))[alice]["ComplianceType"] == "COMPLIANT"
+    result = _by_user(RULE.evaluate(RULE.event("scheduled_max_age_30")))
     assert result[alice]["ComplianceType"] == "NON_COMPLIANT"
     assert "not rotated within 30 days" in result[alice]["Annotation"]
 
@@ -353,7 +350,7 @@ def test_old_evaluation_of_a_deleted_user_becomes_not_applicable(iam, api_calls)
         {"EvaluationResults": [_old_evaluation(deleted_user_id, "NON_COMPLIANT"), _old_evaluation(alice)]},
     )
 
-    result = _by_user(_evaluate(SCHEDULED))
+    result = _by_user(RULE.evaluate(SCHEDULED))
 
     assert {user: e["ComplianceType"] for user, e in result.items()} == {
         deleted_user_id: "NOT_APPLICABLE",
@@ -373,7 +370,7 @@ def test_user_deleted_while_listing_gets_no_evaluation_of_its_own(iam, api_calls
     api_calls.respond("GetComplianceDetailsByConfigRule", {"EvaluationResults": [_old_evaluation(alice)]})
     api_calls.fail("ListAccessKeys", code="NoSuchEntity", message="The user cannot be found.", status=404)
 
-    result = _evaluate(SCHEDULED)
+    result = RULE.evaluate(SCHEDULED)
 
     # Not an error: the clean-up of old evaluations reports the vanished user NOT_APPLICABLE.
     assert [(e["ComplianceResourceId"], e["ComplianceType"]) for e in result] == [(alice, "NOT_APPLICABLE")]
@@ -397,7 +394,7 @@ def test_users_on_every_list_users_page_are_evaluated(iam, api_calls, before_cal
 
     before_call_hook(one_user_per_page)
 
-    result = _by_user(_evaluate(SCHEDULED))
+    result = _by_user(RULE.evaluate(SCHEDULED))
 
     assert api_calls.operations.count("ListUsers") == 3
     assert set(result) == user_ids
@@ -422,7 +419,7 @@ def test_bad_rule_parameters_are_a_customer_error_and_evaluate_nothing(aws, api_
     event = dict(SCHEDULED)
     event["ruleParameters"] = json.dumps({"AssumeRoleMode": "false", **parameters})
 
-    result = _evaluate(event)
+    result = RULE.evaluate(event)
 
     assert result["customerErrorCode"] == "InvalidParameterValueException"
     assert ("MaxKeyAge" if "MaxKeyAge" in parameters else "MaxAccessKeyAge") in result["customerErrorMessage"]
@@ -437,7 +434,7 @@ def test_valid_max_access_key_age_values(value, expected):
 def test_access_denied_is_reported_as_such(iam, api_calls):
     api_calls.fail("ListUsers", code="AccessDenied")
 
-    result = _evaluate(SCHEDULED)
+    result = RULE.evaluate(SCHEDULED)
 
     assert result["customerErrorCode"] == "AccessDenied"
     assert "PutEvaluations" not in api_calls.operations
@@ -506,7 +503,7 @@ def _emulated_account(users: int, old_every: int):
 def test_calls_per_run_grow_with_pages_of_users_not_with_users(aws, api_calls, before_call_hook, users, old_every):
     before_call_hook(_emulated_account(users, old_every))
 
-    result = _evaluate(SCHEDULED)
+    result = RULE.evaluate(SCHEDULED)
 
     assert len(result) == users
     old = math.ceil(users / old_every) if old_every else 0

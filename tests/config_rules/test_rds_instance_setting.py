@@ -9,8 +9,8 @@ import rule_support
 
 from config_rules.rds_instance_setting import rule
 from resource_types.rds_db_instance.simulation import create_postgres
-from tests.config_events import change_event, history_item, single_compliance
-from tests.conftest import REGION, REPO_ROOT, load_example
+from tests.config_events import RuleExamples, history_item, single_compliance
+from tests.conftest import REGION
 
 
 def _requires(setting: str):
@@ -39,30 +39,20 @@ PROWLER_REQUIREMENTS = {
     "rds_instance_copy_tags_to_snapshots": _requires("CopyTagsToSnapshot"),
 }
 
-EVENTS = REPO_ROOT / "config_rules" / "rds_instance_setting" / "events"
+RULE = RuleExamples(rule)
 RULE_IAM = (*rule.IAM_ACTIONS, "config:PutEvaluations")
 RESOURCE_ID = "db-ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 SETTINGS = list(rule.SETTINGS)
 
 
-def _evaluate(event: dict) -> list[dict] | dict:
-    return rule.lambda_handler(event, None)
-
-
-def _item(example: str) -> dict:
-    return json.loads(load_example(EVENTS / f"{example}.json")["invokingEvent"])["configurationItem"]
-
-
 def _for(setting: str, item: dict) -> dict:
     """A change event about `item` for the rule with Setting `setting`."""
-    event = change_event("rds-instance-setting", item)
-    event["ruleParameters"] = json.dumps({"AssumeRoleMode": "false", "Setting": setting})
-    return event
+    return RULE.change_event(item, {"Setting": setting})
 
 
 def _event_for(resource_id: str, setting: str, name: str = "ledger-db") -> dict:
     """The not_recorded_in_item example (no flags), about the instance `resource_id`."""
-    item = _item("not_recorded_in_item")
+    item = RULE.item("not_recorded_in_item")
     item["resourceId"] = item["configuration"]["dbiResourceId"] = resource_id
     item["resourceName"] = name
     return _for(setting, item)
@@ -78,7 +68,7 @@ def _event_for(resource_id: str, setting: str, name: str = "ledger-db") -> dict:
     ],
 )
 def test_examples_are_evaluated_from_the_configuration_item_alone(api_calls, example, expected):
-    result = _evaluate(load_example(EVENTS / f"{example}.json"))
+    result = RULE.evaluate(RULE.event(example))
 
     assert single_compliance(result) == expected
     assert result[0]["ComplianceResourceId"] == RESOURCE_ID
@@ -89,19 +79,19 @@ def test_examples_are_evaluated_from_the_configuration_item_alone(api_calls, exa
 @pytest.mark.parametrize("setting", SETTINGS)
 def test_each_setting_reads_its_own_flag(api_calls, setting):
     for value, expected in ((True, "COMPLIANT"), (False, "NON_COMPLIANT")):
-        item = _item("compliant" if not value else "non_compliant")  # every other flag the opposite
+        item = RULE.item("compliant" if not value else "non_compliant")  # every other flag the opposite
         item["configuration"][rule.config_field(setting)] = value
-        assert single_compliance(_evaluate(_for(setting, item))) == expected, (setting, value)
+        assert single_compliance(RULE.evaluate(_for(setting, item))) == expected, (setting, value)
     assert api_calls.operations == ["PutEvaluations"] * 2
 
 
 def test_annotations_name_the_instance_and_the_setting(api_calls):
-    item = _item("non_compliant")
-    assert _evaluate(_for("IAMDatabaseAuthenticationEnabled", item))[0]["Annotation"] == (
+    item = RULE.item("non_compliant")
+    assert RULE.evaluate(_for("IAMDatabaseAuthenticationEnabled", item))[0]["Annotation"] == (
         "DB instance ledger-db does not have IAM database authentication enabled "
         "(IAMDatabaseAuthenticationEnabled is false)."
     )
-    assert _evaluate(load_example(EVENTS / "compliant.json"))[0]["Annotation"] == (
+    assert RULE.evaluate(RULE.event("compliant"))[0]["Annotation"] == (
         "DB instance ledger-db has deletion protection enabled."
     )
 
@@ -116,7 +106,7 @@ def test_annotations_name_the_instance_and_the_setting(api_calls):
     ],
 )
 def test_cluster_members_are_judged_only_on_what_the_instance_holds(api_calls, setting, expected):
-    result = _evaluate(_for(setting, _item("cluster_member")))
+    result = RULE.evaluate(_for(setting, RULE.item("cluster_member")))
 
     assert single_compliance(result) == expected
     if expected == "NOT_APPLICABLE":
@@ -133,19 +123,19 @@ def test_cluster_members_are_judged_only_on_what_the_instance_holds(api_calls, s
     ],
 )
 def test_iam_authentication_applies_only_to_engines_that_have_it(api_calls, engine, expected):
-    item = _item("non_compliant")
+    item = RULE.item("non_compliant")
     item["configuration"]["engine"] = engine
 
-    assert single_compliance(_evaluate(_for("IAMDatabaseAuthenticationEnabled", item))) == expected
-    assert single_compliance(_evaluate(_for("DeletionProtection", item))) == "NON_COMPLIANT"
+    assert single_compliance(RULE.evaluate(_for("IAMDatabaseAuthenticationEnabled", item))) == expected
+    assert single_compliance(RULE.evaluate(_for("DeletionProtection", item))) == "NON_COMPLIANT"
 
 
 @pytest.mark.parametrize("value", ["false", "true", 0, 1, [], {}])
 def test_a_flag_that_is_not_a_boolean_is_non_compliant_naming_it(api_calls, value):
-    item = _item("compliant")
+    item = RULE.item("compliant")
     item["configuration"]["deletionProtection"] = value
 
-    result = _evaluate(_for("DeletionProtection", item))
+    result = RULE.evaluate(_for("DeletionProtection", item))
 
     assert single_compliance(result) == "NON_COMPLIANT"
     assert result[0]["Annotation"].startswith(
@@ -156,10 +146,10 @@ def test_a_flag_that_is_not_a_boolean_is_non_compliant_naming_it(api_calls, valu
 
 @pytest.mark.parametrize(("key", "value"), [("engine", None), ("engine", 5), ("dBClusterIdentifier", True)])
 def test_an_unreadable_engine_or_cluster_is_non_compliant(api_calls, key, value):
-    item = _item("compliant")
+    item = RULE.item("compliant")
     item["configuration"][key] = value
 
-    result = _evaluate(_for("IAMDatabaseAuthenticationEnabled", item))
+    result = RULE.evaluate(_for("IAMDatabaseAuthenticationEnabled", item))
 
     assert single_compliance(result) == "NON_COMPLIANT"
     assert f"configuration.{key}" in result[0]["Annotation"]
@@ -167,10 +157,10 @@ def test_an_unreadable_engine_or_cluster_is_non_compliant(api_calls, key, value)
 
 @pytest.mark.parametrize("configuration", ["not json", "[]", 7])
 def test_an_unreadable_configuration_is_non_compliant(api_calls, configuration):
-    item = _item("compliant")
+    item = RULE.item("compliant")
     item["configuration"] = configuration
 
-    result = _evaluate(_for("DeletionProtection", item))
+    result = RULE.evaluate(_for("DeletionProtection", item))
 
     assert single_compliance(result) == "NON_COMPLIANT"
     assert "configuration" in result[0]["Annotation"]
@@ -179,11 +169,11 @@ def test_an_unreadable_configuration_is_non_compliant(api_calls, configuration):
 @pytest.mark.parametrize("example", ["compliant", "non_compliant"])
 def test_an_oversized_item_is_read_from_the_configuration_history(api_calls, monkeypatch, example):
     monkeypatch.setattr(rule_support, "sleep", lambda _seconds: None)
-    api_calls.respond("GetResourceConfigHistory", {"configurationItems": [history_item(_item(example))]})
+    api_calls.respond("GetResourceConfigHistory", {"configurationItems": [history_item(RULE.item(example))]})
 
-    result = _evaluate(load_example(EVENTS / "oversized.json"))
+    result = RULE.evaluate(RULE.event("oversized"))
 
-    assert result == _evaluate(load_example(EVENTS / f"{example}.json"))
+    assert result == RULE.evaluate(RULE.event(example))
     assert api_calls.operations[0] == "GetResourceConfigHistory"
 
 
@@ -199,11 +189,11 @@ def test_falls_back_to_rds_when_the_item_lacks_the_setting(api_calls, setting):
     on = create_postgres(REGION, "ledger-db", **{create: True})
     api_calls.clear()
 
-    result = _evaluate(_event_for(off["DbiResourceId"], setting, "pricing-db"))
+    result = RULE.evaluate(_event_for(off["DbiResourceId"], setting, "pricing-db"))
     assert single_compliance(result) == "NON_COMPLIANT"
     assert result[0]["ComplianceResourceId"] == off["DbiResourceId"]
 
-    assert single_compliance(_evaluate(_event_for(on["DbiResourceId"], setting))) == "COMPLIANT"
+    assert single_compliance(RULE.evaluate(_event_for(on["DbiResourceId"], setting))) == "COMPLIANT"
     assert api_calls.operations == ["DescribeDBInstances", "PutEvaluations"] * 2
     asked = str(api_calls.calls[0].params)
     assert "dbi-resource-id" in asked and off["DbiResourceId"] in asked
@@ -211,7 +201,7 @@ def test_falls_back_to_rds_when_the_item_lacks_the_setting(api_calls, setting):
 
 
 def test_fallback_on_an_instance_that_no_longer_exists_is_not_applicable(api_calls):
-    result = _evaluate(_event_for(RESOURCE_ID, "DeletionProtection"))
+    result = RULE.evaluate(_event_for(RESOURCE_ID, "DeletionProtection"))
 
     assert single_compliance(result) == "NOT_APPLICABLE"
     assert api_calls.operations == ["DescribeDBInstances", "PutEvaluations"]
@@ -228,10 +218,10 @@ def test_fallback_on_an_instance_that_no_longer_exists_is_not_applicable(api_cal
     ],
 )
 def test_a_missing_unknown_or_misspelt_parameter_is_a_customer_error_and_evaluates_nothing(api_calls, parameters):
-    event = load_example(EVENTS / "non_compliant.json")
+    event = RULE.event("non_compliant")
     event["ruleParameters"] = json.dumps({"AssumeRoleMode": "false", **parameters})
 
-    result = _evaluate(event)
+    result = RULE.evaluate(event)
 
     assert result["customerErrorCode"] == "InvalidParameterValueException"
     assert api_calls.operations == []
@@ -239,27 +229,19 @@ def test_a_missing_unknown_or_misspelt_parameter_is_a_customer_error_and_evaluat
 
 def test_access_denied_is_reported_as_such_and_never_compliant(api_calls):
     api_calls.fail("DescribeDBInstances", code="AccessDenied")
-    result = _evaluate(_event_for(RESOURCE_ID, "AutoMinorVersionUpgrade"))
+    result = RULE.evaluate(_event_for(RESOURCE_ID, "AutoMinorVersionUpgrade"))
 
     assert result["customerErrorCode"] == "AccessDenied"
     assert "PutEvaluations" not in api_calls.operations
 
 
-def test_item_of_another_resource_type_is_not_applicable(api_calls):
-    item = _item("non_compliant")
-    item["resourceType"] = "AWS::RDS::DBCluster"
-
-    assert single_compliance(_evaluate(_for("DeletionProtection", item))) == "NOT_APPLICABLE"
-    assert api_calls.operations == ["PutEvaluations"]
-
-
 @pytest.mark.parametrize("setting", SETTINGS)
 def test_a_multi_az_db_cluster_member_is_not_applicable_for_every_setting(api_calls, setting):
     """A Multi-AZ DB cluster (a non-Aurora engine) is modified only through the cluster, its members never."""
-    item = _item("cluster_member")
+    item = RULE.item("cluster_member")
     item["configuration"]["engine"] = "postgres"
 
-    result = _evaluate(_for(setting, item))
+    result = RULE.evaluate(_for(setting, item))
 
     assert single_compliance(result) == "NOT_APPLICABLE"
     assert "ledger-cluster" in result[0]["Annotation"]

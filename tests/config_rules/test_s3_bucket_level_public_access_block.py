@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import boto3
 import pytest
 
 from config_rules.s3_bucket_level_public_access_block import rule
-from tests.config_events import change_event, single_compliance
-from tests.conftest import REPO_ROOT, load_example
+from tests.config_events import RuleExamples, single_compliance
 from tests.framework_requirements import BLOCK_PUBLIC_ACCESS_SETTINGS, rule_attribute_has
 
 # CIS v3.0 2.1.4 "S3 buckets are configured with Block public access (bucket settings)"; FSBP S3.8 block public
@@ -19,12 +16,8 @@ FRAMEWORK_REQUIREMENTS = {
     ("aws_fsbp", "S3.8"): rule_attribute_has("SETTINGS", *BLOCK_PUBLIC_ACCESS_SETTINGS),
 }
 
-EVENTS = REPO_ROOT / "config_rules" / "s3_bucket_level_public_access_block" / "events"
+RULE = RuleExamples(rule)
 ALL_ON = dict.fromkeys(rule.SETTINGS, True)
-
-
-def _evaluate(event: dict) -> list[dict] | dict:
-    return rule.lambda_handler(event, None)
 
 
 @pytest.mark.parametrize(
@@ -32,7 +25,7 @@ def _evaluate(event: dict) -> list[dict] | dict:
     [("compliant", "COMPLIANT"), ("non_compliant", "NON_COMPLIANT"), ("deleted", "NOT_APPLICABLE")],
 )
 def test_examples_are_evaluated_from_the_configuration_item_alone(api_calls, example, expected):
-    result = _evaluate(load_example(EVENTS / f"{example}.json"))
+    result = RULE.evaluate(RULE.event(example))
 
     assert single_compliance(result) == expected
     assert result[0]["ComplianceResourceId"] == "example-bucket"
@@ -41,7 +34,7 @@ def test_examples_are_evaluated_from_the_configuration_item_alone(api_calls, exa
 
 
 def test_non_compliant_annotation_names_the_settings_that_are_off(api_calls):
-    result = _evaluate(load_example(EVENTS / "non_compliant.json"))
+    result = RULE.evaluate(RULE.event("non_compliant"))
 
     assert (
         result[0]["Annotation"]
@@ -52,39 +45,20 @@ def test_non_compliant_annotation_names_the_settings_that_are_off(api_calls):
 def test_falls_back_to_s3_when_the_item_lacks_the_setting(api_calls):
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket="example-bucket")
-    event = load_example(EVENTS / "not_recorded_in_item.json")
+    event = RULE.event("not_recorded_in_item")
 
-    assert single_compliance(_evaluate(event)) == "NON_COMPLIANT"
+    assert single_compliance(RULE.evaluate(event)) == "NON_COMPLIANT"
 
     s3.put_public_access_block(Bucket="example-bucket", PublicAccessBlockConfiguration=ALL_ON)
     api_calls.clear()
-    assert single_compliance(_evaluate(event)) == "COMPLIANT"
+    assert single_compliance(RULE.evaluate(event)) == "COMPLIANT"
     assert api_calls.operations == ["GetPublicAccessBlock", "PutEvaluations"]
     api_calls.assert_within((*rule.IAM_ACTIONS, "config:PutEvaluations"))
 
 
-def test_unknown_rule_parameter_is_a_customer_error_and_evaluates_nothing(api_calls):
-    event = load_example(EVENTS / "non_compliant.json")
-    event["ruleParameters"] = json.dumps({"AssumeRoleMode": "false", "BlockPublicAcl": "true"})
-
-    result = _evaluate(event)
-
-    assert result["customerErrorCode"] == "InvalidParameterValueException"
-    assert "BlockPublicAcl" in result["customerErrorMessage"]
-    assert api_calls.operations == []
-
-
 def test_access_denied_is_reported_as_such(api_calls):
     api_calls.fail("GetPublicAccessBlock", code="AccessDenied")
-    result = _evaluate(load_example(EVENTS / "not_recorded_in_item.json"))
+    result = RULE.evaluate(RULE.event("not_recorded_in_item"))
 
     assert result["customerErrorCode"] == "AccessDenied"
     assert "PutEvaluations" not in api_calls.operations
-
-
-def test_item_of_another_resource_type_is_not_applicable(api_calls):
-    item = json.loads(load_example(EVENTS / "compliant.json")["invokingEvent"])["configurationItem"]
-    item["resourceType"] = "AWS::S3::AccessPoint"
-    result = _evaluate(change_event("s3-bucket-level-public-access-block", item))
-
-    assert single_compliance(result) == "NOT_APPLICABLE"
