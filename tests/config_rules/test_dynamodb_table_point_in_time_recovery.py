@@ -2,32 +2,21 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import rule_support
 
 from config_rules.dynamodb_table_point_in_time_recovery import rule
 from resource_types.dynamodb_table.simulation import create_table
-from tests.config_events import change_event, history_item, single_compliance
-from tests.conftest import REGION, REPO_ROOT, load_example
+from tests.config_events import RuleExamples, history_item, single_compliance
+from tests.conftest import REGION
 from tests.framework_requirements import rule_attribute_has
 
 # FSBP DynamoDB.2 "DynamoDB tables should have point-in-time recovery enabled": a table passes only when its
 # PointInTimeRecoveryStatus is ENABLED.
 FRAMEWORK_REQUIREMENTS = {("aws_fsbp", "DynamoDB.2"): rule_attribute_has("PASSING_STATUSES", "ENABLED")}
 
-EVENTS = REPO_ROOT / "config_rules" / "dynamodb_table_point_in_time_recovery" / "events"
-RULE_IAM = (*rule.IAM_ACTIONS, "config:PutEvaluations", "config:GetResourceConfigHistory")
+RULE = RuleExamples(rule)
 TABLE = "payments-ledger"
-
-
-def _evaluate(event: dict) -> list[dict] | dict:
-    return rule.lambda_handler(event, None)
-
-
-def _item(example: str = "table_changed") -> dict:
-    return json.loads(load_example(EVENTS / f"{example}.json")["invokingEvent"])["configurationItem"]
 
 
 @pytest.mark.parametrize(
@@ -41,20 +30,20 @@ def test_the_live_setting_decides(aws, api_calls, pitr, expected, annotation):
     create_table(REGION, TABLE, pitr)
     api_calls.clear()
 
-    result = _evaluate(load_example(EVENTS / "table_changed.json"))
+    result = RULE.evaluate(RULE.event("table_changed"))
 
     assert single_compliance(result) == expected
     assert result[0]["Annotation"] == annotation
     assert (result[0]["ComplianceResourceId"], result[0]["ComplianceResourceType"]) == (TABLE, "AWS::DynamoDB::Table")
     assert api_calls.operations == ["DescribeContinuousBackups", "PutEvaluations"]
-    api_calls.assert_within(RULE_IAM)
+    api_calls.assert_within(RULE.iam)
 
 
 def test_the_item_is_not_trusted_over_the_live_setting(aws, api_calls):
     # The example item records DISABLED; the table has PITR on since: the live answer wins.
     create_table(REGION, TABLE, True)
 
-    assert single_compliance(_evaluate(load_example(EVENTS / "table_changed.json"))) == "COMPLIANT"
+    assert single_compliance(RULE.evaluate(RULE.event("table_changed"))) == "COMPLIANT"
 
 
 def test_no_status_reported_is_non_compliant(aws, api_calls):
@@ -62,7 +51,7 @@ def test_no_status_reported_is_non_compliant(aws, api_calls):
         "DescribeContinuousBackups", {"ContinuousBackupsDescription": {"ContinuousBackupsStatus": "ENABLED"}}
     )
 
-    result = _evaluate(load_example(EVENTS / "table_changed.json"))
+    result = RULE.evaluate(RULE.event("table_changed"))
 
     assert single_compliance(result) == "NON_COMPLIANT"
     assert result[0]["Annotation"].endswith("is off (NOT REPORTED).")
@@ -70,14 +59,14 @@ def test_no_status_reported_is_non_compliant(aws, api_calls):
 
 @pytest.mark.parametrize("example", ["deleting", "deleted"])
 def test_a_table_being_or_already_deleted_is_not_applicable_without_asking_dynamodb(aws, api_calls, example):
-    result = _evaluate(load_example(EVENTS / f"{example}.json"))
+    result = RULE.evaluate(RULE.event(example))
 
     assert single_compliance(result) == "NOT_APPLICABLE"
     assert api_calls.operations == ["PutEvaluations"]
 
 
 def test_a_table_gone_since_the_item_is_not_applicable(aws, api_calls):
-    result = _evaluate(load_example(EVENTS / "table_changed.json"))
+    result = RULE.evaluate(RULE.event("table_changed"))
 
     assert single_compliance(result) == "NOT_APPLICABLE"
     assert result[0]["Annotation"] == "The table no longer exists."
@@ -88,10 +77,10 @@ def test_a_table_gone_since_the_item_is_not_applicable(aws, api_calls):
     ("value", "named"), [(None, "configuration"), ({"tableName": TABLE}, "configuration.tableStatus")]
 )
 def test_an_unreadable_item_is_non_compliant_naming_the_field(aws, api_calls, value, named):
-    item = _item()
+    item = RULE.item("table_changed")
     item["configuration"] = value
 
-    result = _evaluate(change_event("dynamodb-table-point-in-time-recovery", item))
+    result = RULE.evaluate(RULE.change_event(item))
 
     assert single_compliance(result) == "NON_COMPLIANT"
     assert result[0]["Annotation"].startswith(f"Not evaluated: configuration item field {named}")
@@ -102,13 +91,13 @@ def test_an_oversized_item_is_read_from_the_configuration_history(aws, api_calls
     monkeypatch.setattr(rule_support, "sleep", lambda _seconds: None)
     create_table(REGION, TABLE, False)
     api_calls.clear()
-    api_calls.respond("GetResourceConfigHistory", {"configurationItems": [history_item(_item())]})
+    api_calls.respond("GetResourceConfigHistory", {"configurationItems": [history_item(RULE.item("table_changed"))]})
 
-    result = _evaluate(load_example(EVENTS / "oversized.json"))
+    result = RULE.evaluate(RULE.event("oversized"))
 
     assert single_compliance(result) == "NON_COMPLIANT"
     assert api_calls.operations == ["GetResourceConfigHistory", "DescribeContinuousBackups", "PutEvaluations"]
-    api_calls.assert_within(RULE_IAM)
+    api_calls.assert_within(RULE.iam)
 
 
 @pytest.mark.parametrize("code", ["AccessDeniedException", "ThrottlingException"])
@@ -117,29 +106,7 @@ def test_an_api_error_is_reported_and_never_compliant(aws, api_calls, monkeypatc
     create_table(REGION, TABLE, True)
     api_calls.fail("DescribeContinuousBackups", code=code)
 
-    result = _evaluate(load_example(EVENTS / "table_changed.json"))
+    result = RULE.evaluate(RULE.event("table_changed"))
 
     assert result["customerErrorCode"] == code
     assert "PutEvaluations" not in api_calls.operations
-
-
-@pytest.mark.parametrize("parameters", [{"RecoveryPeriodInDays": "35"}, {"AssumeRoleMode": "false", "x": ""}])
-def test_unknown_rule_parameter_is_a_customer_error_and_evaluates_nothing(aws, api_calls, parameters):
-    event = load_example(EVENTS / "table_changed.json")
-    event["ruleParameters"] = json.dumps({"AssumeRoleMode": "false", **parameters})
-
-    result = _evaluate(event)
-
-    assert result["customerErrorCode"] == "InvalidParameterValueException"
-    assert "This rule takes none" in result["customerErrorMessage"]
-    assert api_calls.operations == []
-
-
-def test_item_of_another_resource_type_is_not_applicable(aws, api_calls):
-    item = _item()
-    item["resourceType"] = "AWS::DynamoDB::GlobalTable"
-
-    result = _evaluate(change_event("dynamodb-table-point-in-time-recovery", item))
-
-    assert single_compliance(result) == "NOT_APPLICABLE"
-    assert api_calls.operations == ["PutEvaluations"]

@@ -7,8 +7,7 @@ import json
 import pytest
 
 from config_rules.ec2_default_security_group_closed import rule
-from tests.config_events import change_event, single_compliance
-from tests.conftest import REPO_ROOT, load_example
+from tests.config_events import RuleExamples, single_compliance
 from tests.framework_requirements import rule_attribute_has
 
 # CIS v3.0 5.4 "Ensure the default security group of every VPC restricts all traffic"; FSBP EC2.2 "VPC default
@@ -18,16 +17,7 @@ FRAMEWORK_REQUIREMENTS = {
     ("aws_fsbp", "EC2.2"): rule_attribute_has("RULE_LISTS", "ipPermissions", "ipPermissionsEgress"),
 }
 
-EVENTS = REPO_ROOT / "config_rules" / "ec2_default_security_group_closed" / "events"
-RULE_NAME = "ec2-default-security-group-closed"
-
-
-def _evaluate(event: dict) -> list[dict] | dict:
-    return rule.lambda_handler(event, None)
-
-
-def _item(example: str) -> dict:
-    return json.loads(load_example(EVENTS / f"{example}.json")["invokingEvent"])["configurationItem"]
+RULE = RuleExamples(rule)
 
 
 @pytest.mark.parametrize(
@@ -40,7 +30,7 @@ def _item(example: str) -> dict:
     ],
 )
 def test_examples_are_evaluated_from_the_configuration_item_alone(api_calls, example, expected):
-    result = _evaluate(load_example(EVENTS / f"{example}.json"))
+    result = RULE.evaluate(RULE.event(example))
 
     assert single_compliance(result) == expected
     assert result[0]["ComplianceResourceId"] == "sg-0123456789abcdef0"
@@ -50,7 +40,7 @@ def test_examples_are_evaluated_from_the_configuration_item_alone(api_calls, exa
 
 
 def test_non_compliant_annotation_counts_the_rules(api_calls):
-    result = _evaluate(load_example(EVENTS / "non_compliant.json"))
+    result = RULE.evaluate(RULE.event("non_compliant"))
 
     assert result[0]["Annotation"] == (
         "The default security group allows traffic: 1 inbound and 1 outbound permission(s)."
@@ -59,10 +49,10 @@ def test_non_compliant_annotation_counts_the_rules(api_calls):
 
 @pytest.mark.parametrize("rule_list", rule.RULE_LISTS)
 def test_one_rule_in_either_direction_is_enough(api_calls, rule_list):
-    item = _item("compliant")
-    item["configuration"][rule_list] = _item("non_compliant")["configuration"][rule_list]
+    item = RULE.item("compliant")
+    item["configuration"][rule_list] = RULE.item("non_compliant")["configuration"][rule_list]
 
-    assert single_compliance(_evaluate(change_event(RULE_NAME, item))) == "NON_COMPLIANT"
+    assert single_compliance(RULE.evaluate(RULE.change_event(item))) == "NON_COMPLIANT"
 
 
 @pytest.mark.parametrize(
@@ -75,44 +65,26 @@ def test_one_rule_in_either_direction_is_enough(api_calls, rule_list):
     ],
 )
 def test_an_unreadable_rule_list_is_non_compliant_naming_the_field(api_calls, mutate, field):
-    item = _item("compliant")
+    item = RULE.item("compliant")
     mutate(item["configuration"])
 
-    result = _evaluate(change_event(RULE_NAME, item))
+    result = RULE.evaluate(RULE.change_event(item))
 
     assert single_compliance(result) == "NON_COMPLIANT"
     assert field in result[0]["Annotation"]
 
 
 def test_a_configuration_given_as_a_json_string_is_read_as_the_object(api_calls):
-    item = _item("non_compliant")
+    item = RULE.item("non_compliant")
     item["configuration"] = json.dumps(item["configuration"])
 
-    assert single_compliance(_evaluate(change_event(RULE_NAME, item))) == "NON_COMPLIANT"
-
-
-def test_unknown_rule_parameter_is_a_customer_error_and_evaluates_nothing(api_calls):
-    event = load_example(EVENTS / "non_compliant.json")
-    event["ruleParameters"] = json.dumps({"AssumeRoleMode": "false", "AllowEgress": "true"})
-
-    result = _evaluate(event)
-
-    assert result["customerErrorCode"] == "InvalidParameterValueException"
-    assert "AllowEgress" in result["customerErrorMessage"]
-    assert api_calls.operations == []
+    assert single_compliance(RULE.evaluate(RULE.change_event(item))) == "NON_COMPLIANT"
 
 
 def test_oversized_item_that_cannot_be_read_is_non_compliant(api_calls):
     api_calls.fail("GetResourceConfigHistory", code="AccessDeniedException")
 
-    result = _evaluate(load_example(EVENTS / "oversized.json"))
+    result = RULE.evaluate(RULE.event("oversized"))
 
     assert single_compliance(result) == "NON_COMPLIANT"
     assert "GetResourceConfigHistory failed: AccessDeniedException" in result[0]["Annotation"]
-
-
-def test_item_of_another_resource_type_is_not_applicable(api_calls):
-    item = _item("non_compliant")
-    item["resourceType"] = "AWS::EC2::NetworkAcl"
-
-    assert single_compliance(_evaluate(change_event(RULE_NAME, item))) == "NOT_APPLICABLE"

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
-
 import boto3
 import pytest
 from rule_support import RuleEvaluationError
 
 from config_rules.ec2_instance_imdsv2_required import rule
 from resource_types.ec2_instance.simulation import launch
-from tests.config_events import change_event, single_compliance
-from tests.conftest import REGION, REPO_ROOT, load_example
+from tests.config_events import RuleExamples, single_compliance
+from tests.conftest import REGION
 from tests.framework_requirements import rule_attribute_has
 
 # FSBP EC2.8: "EC2 instances should use Instance Metadata Service Version 2 (IMDSv2)"; "The control fails if
@@ -21,24 +19,15 @@ FRAMEWORK_REQUIREMENTS = {
     ("cis_aws_v3.0", "5.6"): rule_attribute_has("APPLICABLE_RESOURCES", "AWS::EC2::Instance"),
 }
 
-RULE_NAME = "ec2-instance-imdsv2-required"
-EVENTS = REPO_ROOT / "config_rules" / "ec2_instance_imdsv2_required" / "events"
+RULE = RuleExamples(rule)
 RULE_IAM = (*rule.IAM_ACTIONS, "config:PutEvaluations")
-
-
-def _evaluate(event: dict) -> list[dict] | dict:
-    return rule.lambda_handler(event, None)
-
-
-def _item(example: str) -> dict:
-    return json.loads(load_example(EVENTS / f"{example}.json")["invokingEvent"])["configurationItem"]
 
 
 def _event_for(instance_id: str) -> dict:
     """The not_recorded_in_item example (no metadataOptions), about `instance_id`."""
-    item = _item("not_recorded_in_item")
+    item = RULE.item("not_recorded_in_item")
     item["resourceId"] = item["resourceName"] = item["configuration"]["instanceId"] = instance_id
-    return change_event(RULE_NAME, item)
+    return RULE.change_event(item)
 
 
 @pytest.mark.parametrize(
@@ -46,7 +35,7 @@ def _event_for(instance_id: str) -> dict:
     [("compliant", "COMPLIANT"), ("non_compliant", "NON_COMPLIANT"), ("deleted", "NOT_APPLICABLE")],
 )
 def test_examples_are_evaluated_from_the_configuration_item_alone(api_calls, example, expected):
-    result = _evaluate(load_example(EVENTS / f"{example}.json"))
+    result = RULE.evaluate(RULE.event(example))
 
     assert single_compliance(result) == expected
     assert result[0]["ComplianceResourceId"] == "i-0123456789abcdef0"
@@ -55,16 +44,16 @@ def test_examples_are_evaluated_from_the_configuration_item_alone(api_calls, exa
 
 
 def test_non_compliant_annotation_names_the_setting(api_calls):
-    result = _evaluate(load_example(EVENTS / "non_compliant.json"))
+    result = RULE.evaluate(RULE.event("non_compliant"))
 
     assert result[0]["Annotation"] == "The instance accepts IMDSv1: HttpTokens is 'optional', not 'required'."
 
 
 def test_a_disabled_endpoint_with_optional_tokens_is_non_compliant_and_says_so(api_calls):
     # FSBP EC2.8 judges HttpTokens alone; enabling the endpoint later would bring IMDSv1 back.
-    item = _item("non_compliant")
+    item = RULE.item("non_compliant")
     item["configuration"]["metadataOptions"]["httpEndpoint"] = "disabled"
-    result = _evaluate(change_event(RULE_NAME, item))
+    result = RULE.evaluate(RULE.change_event(item))
 
     assert single_compliance(result) == "NON_COMPLIANT"
     assert "metadata endpoint is disabled now" in result[0]["Annotation"]
@@ -72,9 +61,9 @@ def test_a_disabled_endpoint_with_optional_tokens_is_non_compliant_and_says_so(a
 
 @pytest.mark.parametrize("state", ["terminated", "shutting-down"])
 def test_a_terminated_instance_is_not_applicable(api_calls, state):
-    item = _item("non_compliant")
+    item = RULE.item("non_compliant")
     item["configuration"]["state"]["name"] = state
-    result = _evaluate(change_event(RULE_NAME, item))
+    result = RULE.evaluate(RULE.change_event(item))
 
     assert single_compliance(result) == "NOT_APPLICABLE"
     assert api_calls.operations == ["PutEvaluations"]
@@ -82,9 +71,9 @@ def test_a_terminated_instance_is_not_applicable(api_calls, state):
 
 @pytest.mark.parametrize(("path", "value"), [("httpTokens", True), ("httpTokens", None), ("httpEndpoint", 1)])
 def test_an_unreadable_setting_is_non_compliant_naming_it(api_calls, path, value):
-    item = _item("compliant")
+    item = RULE.item("compliant")
     item["configuration"]["metadataOptions"][path] = value
-    result = _evaluate(change_event(RULE_NAME, item))
+    result = RULE.evaluate(RULE.change_event(item))
 
     assert single_compliance(result) == "NON_COMPLIANT"
     assert f"configuration.metadataOptions.{path}" in result[0]["Annotation"]
@@ -96,34 +85,22 @@ def test_falls_back_to_ec2_when_the_item_lacks_metadata_options(api_calls):
     required = launch(ec2, "v2", "required", f"{REGION}a")
     api_calls.clear()
 
-    assert single_compliance(_evaluate(_event_for(optional))) == "NON_COMPLIANT"
-    assert single_compliance(_evaluate(_event_for(required))) == "COMPLIANT"
+    assert single_compliance(RULE.evaluate(_event_for(optional))) == "NON_COMPLIANT"
+    assert single_compliance(RULE.evaluate(_event_for(required))) == "COMPLIANT"
     assert api_calls.operations == ["DescribeInstances", "PutEvaluations"] * 2
     api_calls.assert_within(RULE_IAM)
 
 
 def test_fallback_on_an_instance_that_no_longer_exists_is_not_applicable(api_calls):
-    result = _evaluate(_event_for("i-0000000000000dead"))
+    result = RULE.evaluate(_event_for("i-0000000000000dead"))
 
     assert single_compliance(result) == "NOT_APPLICABLE"
     assert api_calls.operations == ["DescribeInstances", "PutEvaluations"]
 
 
-@pytest.mark.parametrize("parameters", [{"HttpTokens": "required"}, {"AssumeRoleMode": "false", "imdsv2": "true"}])
-def test_unknown_rule_parameter_is_a_customer_error_and_evaluates_nothing(api_calls, parameters):
-    event = load_example(EVENTS / "non_compliant.json")
-    event["ruleParameters"] = json.dumps({"AssumeRoleMode": "false", **parameters})
-
-    result = _evaluate(event)
-
-    assert result["customerErrorCode"] == "InvalidParameterValueException"
-    assert "This rule takes none" in result["customerErrorMessage"]
-    assert api_calls.operations == []
-
-
 def test_access_denied_fails_closed_without_an_evaluation(api_calls):
     api_calls.fail("DescribeInstances", code="UnauthorizedOperation")
-    result = _evaluate(_event_for("i-0123456789abcdef0"))
+    result = RULE.evaluate(_event_for("i-0123456789abcdef0"))
 
     assert result["customerErrorCode"] == "UnauthorizedOperation"
     assert "PutEvaluations" not in api_calls.operations
@@ -135,14 +112,5 @@ def test_an_answer_without_http_tokens_is_never_compliant(api_calls):
         {"Reservations": [{"Instances": [{"InstanceId": "i-0123456789abcdef0", "State": {"Name": "running"}}]}]},
     )
     with pytest.raises(RuleEvaluationError, match=r"no MetadataOptions\.HttpTokens"):
-        _evaluate(_event_for("i-0123456789abcdef0"))
+        RULE.evaluate(_event_for("i-0123456789abcdef0"))
     assert "PutEvaluations" not in api_calls.operations
-
-
-def test_item_of_another_resource_type_is_not_applicable(api_calls):
-    item = _item("non_compliant")
-    item["resourceType"] = "AWS::EC2::Volume"
-    result = _evaluate(change_event(RULE_NAME, item))
-
-    assert single_compliance(result) == "NOT_APPLICABLE"
-    assert api_calls.operations == ["PutEvaluations"]

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import rule_support
 
 from config_rules.ecr_repository_scan_on_push import rule
-from tests.config_events import change_event, configuration_item, history_item, single_compliance
-from tests.conftest import REPO_ROOT, load_example
+from tests.config_events import RuleExamples, configuration_item, history_item, single_compliance
 from tests.framework_requirements import rule_attribute_has
 
 # FSBP ECR.1 "ECR private repositories should have image scanning configured": "The control fails if the private
@@ -18,17 +15,12 @@ FRAMEWORK_REQUIREMENTS = {
     ("aws_fsbp", "ECR.1"): rule_attribute_has("REQUIRED_SETTINGS", "ImageScanningConfiguration.ScanOnPush"),
 }
 
-EVENTS = REPO_ROOT / "config_rules" / "ecr_repository_scan_on_push" / "events"
-RULE_NAME = "ecr-repository-scan-on-push"
+RULE = RuleExamples(rule)
 NAME = "payments-api"
 
 
-def _evaluate(event: dict) -> list[dict] | dict:
-    return rule.lambda_handler(event, None)
-
-
 def _item(scanning: object = None, *, drop: bool = False) -> dict:
-    item = json.loads(load_example(EVENTS / "repository_changed.json")["invokingEvent"])["configurationItem"]
+    item = RULE.item("repository_changed")
     if drop:
         del item["configuration"]["ImageScanningConfiguration"]
     elif scanning is not None:
@@ -45,7 +37,7 @@ def _item(scanning: object = None, *, drop: bool = False) -> dict:
     ],
 )
 def test_the_items_scan_on_push_setting_decides(aws, api_calls, scanning, expected, annotation):
-    result = _evaluate(change_event(RULE_NAME, _item(scanning)))
+    result = RULE.evaluate(RULE.change_event(_item(scanning)))
 
     assert single_compliance(result) == expected
     assert result[0]["Annotation"] == annotation
@@ -56,11 +48,11 @@ def test_the_items_scan_on_push_setting_decides(aws, api_calls, scanning, expect
 
 def test_no_scanning_configuration_is_non_compliant(aws, api_calls):
     # CloudFormation's (and so AWS Config's) default when the property is absent: false.
-    assert single_compliance(_evaluate(change_event(RULE_NAME, _item(drop=True)))) == "NON_COMPLIANT"
+    assert single_compliance(RULE.evaluate(RULE.change_event(_item(drop=True)))) == "NON_COMPLIANT"
 
 
 def test_the_example_event_is_non_compliant(aws, api_calls):
-    assert single_compliance(_evaluate(load_example(EVENTS / "repository_changed.json"))) == "NON_COMPLIANT"
+    assert single_compliance(RULE.evaluate(RULE.event("repository_changed"))) == "NON_COMPLIANT"
 
 
 @pytest.mark.parametrize(
@@ -72,7 +64,7 @@ def test_the_example_event_is_non_compliant(aws, api_calls):
     ],
 )
 def test_an_unreadable_setting_is_non_compliant_naming_the_field(aws, api_calls, scanning, named):
-    result = _evaluate(change_event(RULE_NAME, _item(scanning)))
+    result = RULE.evaluate(RULE.change_event(_item(scanning)))
 
     assert single_compliance(result) == "NON_COMPLIANT"
     assert result[0]["Annotation"].startswith(f"Not evaluated: configuration item field {named}")
@@ -81,42 +73,26 @@ def test_an_unreadable_setting_is_non_compliant_naming_the_field(aws, api_calls,
 def test_a_deleted_repository_is_not_applicable(aws, api_calls):
     item = configuration_item("AWS::ECR::Repository", NAME, {}, status="ResourceDeleted")
 
-    assert single_compliance(_evaluate(change_event(RULE_NAME, item))) == "NOT_APPLICABLE"
+    assert single_compliance(RULE.evaluate(RULE.change_event(item))) == "NOT_APPLICABLE"
     assert api_calls.operations == ["PutEvaluations"]
-
-
-def test_another_resource_type_is_not_applicable(aws, api_calls):
-    item = configuration_item("AWS::EC2::Volume", "vol-0123456789abcdef0", {"encrypted": False})
-
-    assert single_compliance(_evaluate(change_event(RULE_NAME, item))) == "NOT_APPLICABLE"
 
 
 def test_an_oversized_item_is_read_from_the_configuration_history(aws, api_calls, monkeypatch):
     monkeypatch.setattr(rule_support, "sleep", lambda _seconds: None)
     api_calls.respond("GetResourceConfigHistory", {"configurationItems": [history_item(_item())]})
 
-    result = _evaluate(load_example(EVENTS / "oversized.json"))
+    result = RULE.evaluate(RULE.event("oversized"))
 
     assert single_compliance(result) == "NON_COMPLIANT"
     assert api_calls.operations == ["GetResourceConfigHistory", "PutEvaluations"]
-    api_calls.assert_within((*rule.IAM_ACTIONS, "config:PutEvaluations", "config:GetResourceConfigHistory"))
+    api_calls.assert_within(RULE.iam)
 
 
 def test_a_failed_history_read_is_never_compliant(aws, api_calls, monkeypatch):
     monkeypatch.setattr(rule_support, "sleep", lambda _seconds: None)
     api_calls.fail("GetResourceConfigHistory", code="AccessDeniedException")
 
-    result = _evaluate(load_example(EVENTS / "oversized.json"))
+    result = RULE.evaluate(RULE.event("oversized"))
 
     assert single_compliance(result) == "NON_COMPLIANT"
     assert "AccessDeniedException" in result[0]["Annotation"]
-
-
-def test_unknown_rule_parameter_is_a_customer_error_and_evaluates_nothing(aws, api_calls):
-    event = change_event(RULE_NAME, _item({"ScanOnPush": True}), {"ScanFrequency": "CONTINUOUS_SCAN"})
-
-    result = _evaluate(event)
-
-    assert result["customerErrorCode"] == "InvalidParameterValueException"
-    assert "ScanFrequency" in result["customerErrorMessage"]
-    assert api_calls.operations == []

@@ -10,8 +10,8 @@ import rule_support
 
 from config_rules.elbv2_alb_drop_invalid_header_fields import rule
 from resource_types.elbv2_load_balancer.simulation import create_load_balancer
-from tests.config_events import change_event, history_item, single_compliance
-from tests.conftest import REGION, REPO_ROOT, load_example
+from tests.config_events import RuleExamples, history_item, single_compliance
+from tests.conftest import REGION
 from tests.framework_requirements import rule_attribute_has
 
 # FSBP ELB.4 "Application Load Balancer should be configured to drop invalid http headers": the control fails if
@@ -20,24 +20,15 @@ FRAMEWORK_REQUIREMENTS = {
     ("aws_fsbp", "ELB.4"): rule_attribute_has("PASSING_SETTINGS", "routing.http.drop_invalid_header_fields.enabled")
 }
 
-EVENTS = REPO_ROOT / "config_rules" / "elbv2_alb_drop_invalid_header_fields" / "events"
-RULE_IAM = (*rule.IAM_ACTIONS, "config:PutEvaluations", "config:GetResourceConfigHistory")
+RULE = RuleExamples(rule)
 NAME = "payments-api"
 
 
-def _evaluate(event: dict) -> list[dict] | dict:
-    return rule.lambda_handler(event, None)
-
-
-def _item() -> dict:
-    return json.loads(load_example(EVENTS / "load_balancer_changed.json")["invokingEvent"])["configurationItem"]
-
-
 def _event_for(arn: str, kind: str = "application") -> dict:
-    item = _item()
+    item = RULE.item("load_balancer_changed")
     item["resourceId"] = item["ARN"] = item["configuration"]["loadBalancerArn"] = arn
     item["configuration"]["type"] = kind
-    return change_event("elbv2-alb-drop-invalid-header-fields", item)
+    return RULE.change_event(item)
 
 
 @pytest.mark.parametrize(
@@ -53,7 +44,7 @@ def test_the_live_attribute_decides(aws, api_calls, drop, expected, annotation):
     arn = create_load_balancer(REGION, NAME, drop_invalid=drop)
     api_calls.clear()
 
-    result = _evaluate(_event_for(arn))
+    result = RULE.evaluate(_event_for(arn))
 
     assert single_compliance(result) == expected
     assert result[0]["Annotation"].startswith(annotation)
@@ -62,12 +53,12 @@ def test_the_live_attribute_decides(aws, api_calls, drop, expected, annotation):
         "AWS::ElasticLoadBalancingV2::LoadBalancer",
     )
     assert api_calls.operations == ["DescribeLoadBalancerAttributes", "PutEvaluations"]
-    api_calls.assert_within(RULE_IAM)
+    api_calls.assert_within(RULE.iam)
 
 
 @pytest.mark.parametrize(("kind", "segment"), [("network", "/net/"), ("gateway", "/gwy/")])
 def test_other_load_balancer_types_are_not_applicable_without_asking_elb(aws, api_calls, kind, segment):
-    result = _evaluate(_event_for(_item()["ARN"].replace("/app/", segment), kind))
+    result = RULE.evaluate(_event_for(RULE.item("load_balancer_changed")["ARN"].replace("/app/", segment), kind))
 
     assert single_compliance(result) == "NOT_APPLICABLE"
     assert kind in result[0]["Annotation"]
@@ -75,22 +66,22 @@ def test_other_load_balancer_types_are_not_applicable_without_asking_elb(aws, ap
 
 
 def test_an_item_without_a_type_is_reported_never_compliant(aws, api_calls):
-    item = _item()
+    item = RULE.item("load_balancer_changed")
     del item["configuration"]["type"]
 
-    result = _evaluate(change_event("elbv2-alb-drop-invalid-header-fields", item))
+    result = RULE.evaluate(RULE.change_event(item))
 
     assert single_compliance(result) == "NON_COMPLIANT"
     assert "configuration.type" in result[0]["Annotation"]
 
 
 def test_a_deleted_load_balancer_is_not_applicable_without_asking_elb(aws, api_calls):
-    assert single_compliance(_evaluate(load_example(EVENTS / "deleted.json"))) == "NOT_APPLICABLE"
+    assert single_compliance(RULE.evaluate(RULE.event("deleted"))) == "NOT_APPLICABLE"
     assert api_calls.operations == ["PutEvaluations"]
 
 
 def test_a_load_balancer_gone_since_the_item_is_not_applicable(aws, api_calls):
-    result = _evaluate(load_example(EVENTS / "load_balancer_changed.json"))
+    result = RULE.evaluate(RULE.event("load_balancer_changed"))
 
     assert single_compliance(result) == "NOT_APPLICABLE"
     assert result[0]["Annotation"] == "The load balancer no longer exists."
@@ -99,16 +90,16 @@ def test_a_load_balancer_gone_since_the_item_is_not_applicable(aws, api_calls):
 def test_an_oversized_item_is_read_from_the_configuration_history(aws, api_calls, monkeypatch):
     monkeypatch.setattr(rule_support, "sleep", lambda _seconds: None)
     arn = create_load_balancer(REGION, NAME)
-    item = _item()
+    item = RULE.item("load_balancer_changed")
     item["resourceId"] = item["ARN"] = arn
-    summary_event = load_example(EVENTS / "oversized.json")
+    summary_event = RULE.event("oversized")
     invoking = json.loads(summary_event["invokingEvent"])
     invoking["configurationItemSummary"]["resourceId"] = invoking["configurationItemSummary"]["ARN"] = arn
     summary_event["invokingEvent"] = json.dumps(invoking)
     api_calls.clear()
     api_calls.respond("GetResourceConfigHistory", {"configurationItems": [history_item(item)]})
 
-    result = _evaluate(summary_event)
+    result = RULE.evaluate(summary_event)
 
     assert single_compliance(result) == "NON_COMPLIANT"
     assert api_calls.operations == ["GetResourceConfigHistory", "DescribeLoadBalancerAttributes", "PutEvaluations"]
@@ -120,28 +111,7 @@ def test_an_api_error_is_reported_and_never_compliant(aws, api_calls, monkeypatc
     arn = create_load_balancer(REGION, NAME, drop_invalid=True)
     api_calls.fail("DescribeLoadBalancerAttributes", code=code)
 
-    result = _evaluate(_event_for(arn))
+    result = RULE.evaluate(_event_for(arn))
 
     assert result["customerErrorCode"] == code
     assert "PutEvaluations" not in api_calls.operations
-
-
-@pytest.mark.parametrize("parameters", [{"Scheme": "internal"}, {"AssumeRoleMode": "false", "x": ""}])
-def test_unknown_rule_parameter_is_a_customer_error_and_evaluates_nothing(aws, api_calls, parameters):
-    event = load_example(EVENTS / "load_balancer_changed.json")
-    event["ruleParameters"] = json.dumps({"AssumeRoleMode": "false", **parameters})
-
-    result = _evaluate(event)
-
-    assert result["customerErrorCode"] == "InvalidParameterValueException"
-    assert api_calls.operations == []
-
-
-def test_item_of_another_resource_type_is_not_applicable(aws, api_calls):
-    item = _item()
-    item["resourceType"] = "AWS::ElasticLoadBalancing::LoadBalancer"
-
-    result = _evaluate(change_event("elbv2-alb-drop-invalid-header-fields", item))
-
-    assert single_compliance(result) == "NOT_APPLICABLE"
-    assert api_calls.operations == ["PutEvaluations"]

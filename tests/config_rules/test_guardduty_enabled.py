@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 import boto3
 import pytest
 import rule_support
 
 from config_rules.guardduty_enabled import rule
-from tests.config_events import change_event, configuration_item
-from tests.conftest import ACCOUNT_ID, REPO_ROOT, load_example
+from tests.config_events import RuleExamples, configuration_item
+from tests.conftest import ACCOUNT_ID
 from tests.framework_requirements import rule_attribute_has
 
 # FSBP GuardDuty.1 "GuardDuty should be enabled": "This control checks whether Amazon GuardDuty is enabled in your
@@ -19,16 +17,12 @@ FRAMEWORK_REQUIREMENTS = {
     ("aws_fsbp", "GuardDuty.1"): rule_attribute_has("IAM_ACTIONS", "guardduty:ListDetectors", "guardduty:GetDetector"),
 }
 
-EVENT = REPO_ROOT / "config_rules" / "guardduty_enabled" / "events" / "scheduled.json"
+RULE = RuleExamples(rule)
 
 
 @pytest.fixture(autouse=True)
 def no_waiting(monkeypatch):
     monkeypatch.setattr(rule_support, "sleep", lambda _seconds: None)
-
-
-def _evaluate(event: dict | None = None) -> list[dict] | dict:
-    return rule.lambda_handler(event or load_example(EVENT), None)
 
 
 def _only(result: list[dict]) -> dict:
@@ -45,7 +39,7 @@ def test_an_enabled_detector_is_compliant(api_calls):
     detector_id = _detector(True)
     api_calls.clear()
 
-    evaluation = _only(_evaluate())
+    evaluation = _only(RULE.evaluate(RULE.event("scheduled")))
 
     assert evaluation["ComplianceType"] == "COMPLIANT"
     assert evaluation["Annotation"] == f"GuardDuty is enabled in this Region (detector {detector_id})."
@@ -56,7 +50,7 @@ def test_an_enabled_detector_is_compliant(api_calls):
 
 
 def test_no_detector_is_non_compliant(api_calls):
-    evaluation = _only(_evaluate())
+    evaluation = _only(RULE.evaluate(RULE.event("scheduled")))
 
     assert evaluation["ComplianceType"] == "NON_COMPLIANT"
     assert evaluation["Annotation"] == "GuardDuty is not enabled in this Region: the account has no detector."
@@ -66,7 +60,7 @@ def test_no_detector_is_non_compliant(api_calls):
 def test_a_suspended_detector_is_non_compliant(api_calls):
     detector_id = _detector(False)
 
-    evaluation = _only(_evaluate())
+    evaluation = _only(RULE.evaluate(RULE.event("scheduled")))
 
     assert evaluation["ComplianceType"] == "NON_COMPLIANT"
     assert evaluation["Annotation"] == f"GuardDuty is suspended in this Region (detector {detector_id} is DISABLED)."
@@ -75,7 +69,7 @@ def test_a_suspended_detector_is_non_compliant(api_calls):
 def test_the_detector_of_another_region_does_not_count(api_calls):
     _detector(True, region="eu-central-1")
 
-    assert _only(_evaluate())["ComplianceType"] == "NON_COMPLIANT"
+    assert _only(RULE.evaluate(RULE.event("scheduled")))["ComplianceType"] == "NON_COMPLIANT"
 
 
 def test_every_page_of_detector_ids_is_read(aws):
@@ -102,7 +96,7 @@ def test_a_failed_read_is_non_compliant_never_compliant(api_calls, operation, co
     _detector(True)
     api_calls.fail(operation, code=code)
 
-    evaluation = _only(_evaluate())
+    evaluation = _only(RULE.evaluate(RULE.event("scheduled")))
 
     assert evaluation["ComplianceType"] == "NON_COMPLIANT"
     assert evaluation["Annotation"] == f"Not evaluated: {operation} failed: {code}."
@@ -112,7 +106,7 @@ def test_throttling_is_retried_then_evaluated(api_calls):
     _detector(True)
     api_calls.fail("GetDetector", code="TooManyRequestsException", times=2)
 
-    assert _only(_evaluate())["ComplianceType"] == "COMPLIANT"
+    assert _only(RULE.evaluate(RULE.event("scheduled")))["ComplianceType"] == "COMPLIANT"
     assert api_calls.operations.count("GetDetector") == 3
 
 
@@ -129,7 +123,7 @@ def test_an_answer_without_the_expected_fields_is_non_compliant(api_calls, opera
     detector_id = _detector(True)
     api_calls.respond(operation, answer)
 
-    evaluation = _only(_evaluate())
+    evaluation = _only(RULE.evaluate(RULE.event("scheduled")))
 
     assert evaluation["ComplianceType"] == "NON_COMPLIANT"
     assert evaluation["Annotation"] == f"Not evaluated: {reason.format(id=detector_id)}."
@@ -138,18 +132,7 @@ def test_an_answer_without_the_expected_fields_is_non_compliant(api_calls, opera
 def test_change_notification_for_another_resource_type_is_not_applicable(api_calls):
     item = configuration_item("AWS::EC2::Volume", "vol-0123456789abcdef0", {"encrypted": False})
 
-    result = _evaluate(change_event("guardduty-enabled", item))
+    result = RULE.evaluate(RULE.change_event(item))
 
     assert _only(result)["ComplianceType"] == "NOT_APPLICABLE"
     assert api_calls.operations == ["PutEvaluations"]
-
-
-def test_unknown_rule_parameter_is_a_customer_error_and_evaluates_nothing(api_calls):
-    event = load_example(EVENT)
-    event["ruleParameters"] = json.dumps({"AssumeRoleMode": "false", "FindingPublishingFrequency": "SIX_HOURS"})
-
-    result = _evaluate(event)
-
-    assert result["customerErrorCode"] == "InvalidParameterValueException"
-    assert "FindingPublishingFrequency" in result["customerErrorMessage"]
-    assert api_calls.operations == []

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from config_rules.kms_key_deletion_not_scheduled import rule
-from tests.config_events import change_event, history_item, single_compliance
-from tests.conftest import REPO_ROOT, load_example
+from tests.config_events import RuleExamples, history_item, set_field, single_compliance
 from tests.framework_requirements import both, rule_attribute_has
 
 # FSBP KMS.3 "AWS KMS keys should not be deleted unintentionally": "The control fails if a KMS key is scheduled for
@@ -21,21 +18,8 @@ FRAMEWORK_REQUIREMENTS = {
     ),
 }
 
-EVENTS = REPO_ROOT / "config_rules" / "kms_key_deletion_not_scheduled" / "events"
-RULE_IAM = (*rule.IAM_ACTIONS, "config:PutEvaluations", "config:GetResourceConfigHistory")
+RULE = RuleExamples(rule)
 KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
-
-
-def _evaluate(event: dict) -> list[dict] | dict:
-    return rule.lambda_handler(event, None)
-
-
-def _item(example: str) -> dict:
-    return json.loads(load_example(EVENTS / f"{example}.json")["invokingEvent"])["configurationItem"]
-
-
-def _event(item: dict) -> dict:
-    return change_event("kms-key-deletion-not-scheduled", item)
 
 
 @pytest.mark.parametrize(
@@ -48,7 +32,7 @@ def _event(item: dict) -> dict:
     ],
 )
 def test_examples_are_evaluated_from_the_configuration_item_alone(api_calls, example, expected, annotation):
-    result = _evaluate(load_example(EVENTS / f"{example}.json"))
+    result = RULE.evaluate(RULE.event(example))
 
     assert single_compliance(result) == expected
     assert result[0]["ComplianceResourceId"] == KEY_ID
@@ -69,20 +53,20 @@ def test_examples_are_evaluated_from_the_configuration_item_alone(api_calls, exa
     ],
 )
 def test_only_a_scheduled_deletion_is_non_compliant(api_calls, state, expected):
-    item = _item("compliant")
+    item = RULE.item("compliant")
     item["configuration"].update(keyState=state, enabled=False)
 
-    result = _evaluate(_event(item))
+    result = RULE.evaluate(RULE.change_event(item))
 
     assert single_compliance(result) == expected
     assert state in result[0]["Annotation"]
 
 
 def test_an_aws_owned_key_is_not_applicable_even_if_its_state_says_pending_deletion(api_calls):
-    item = _item("non_compliant")
+    item = RULE.item("non_compliant")
     item["configuration"]["keyManager"] = "AWS"
 
-    result = _evaluate(_event(item))
+    result = RULE.evaluate(RULE.change_event(item))
 
     assert single_compliance(result) == "NOT_APPLICABLE"
 
@@ -103,14 +87,9 @@ def test_an_aws_owned_key_is_not_applicable_even_if_its_state_says_pending_delet
     ],
 )
 def test_an_unreadable_item_is_non_compliant_naming_the_field(api_calls, path, value, named):
-    item = _item("compliant")
-    node = item
-    *parents, last = path.split(".")
-    for key in parents:
-        node = node[key]
-    node[last] = value
+    item = set_field(RULE.item("compliant"), path, value)
 
-    result = _evaluate(_event(item))
+    result = RULE.evaluate(RULE.change_event(item))
 
     assert single_compliance(result) == "NON_COMPLIANT"
     assert result[0]["Annotation"].startswith(f"Not evaluated: configuration item field {named}")
@@ -118,34 +97,22 @@ def test_an_unreadable_item_is_non_compliant_naming_the_field(api_calls, path, v
 
 @pytest.mark.parametrize(("state", "expected"), [("Enabled", "COMPLIANT"), ("PendingDeletion", "NON_COMPLIANT")])
 def test_oversized_item_is_read_from_the_history(api_calls, state, expected):
-    item = _item("compliant")
+    item = RULE.item("compliant")
     item["configuration"]["keyState"] = state
     api_calls.respond("GetResourceConfigHistory", {"configurationItems": [history_item(item)]})
 
-    result = _evaluate(load_example(EVENTS / "oversized.json"))
+    result = RULE.evaluate(RULE.event("oversized"))
 
     assert single_compliance(result) == expected
     assert api_calls.operations == ["GetResourceConfigHistory", "PutEvaluations"]
-    api_calls.assert_within(RULE_IAM)
+    api_calls.assert_within(RULE.iam)
 
 
 def test_access_denied_on_the_history_fails_closed(api_calls):
     api_calls.fail("GetResourceConfigHistory", code="AccessDeniedException")
 
-    result = _evaluate(load_example(EVENTS / "oversized.json"))
+    result = RULE.evaluate(RULE.event("oversized"))
 
     # The item cannot be read: never COMPLIANT, the annotation names the failure.
     assert single_compliance(result) == "NON_COMPLIANT"
     assert "AccessDeniedException" in result[0]["Annotation"]
-
-
-@pytest.mark.parametrize("parameters", [{"PendingWindowInDays": "30"}, {"AssumeRoleMode": "false", "keyIds": ""}])
-def test_unknown_rule_parameter_is_a_customer_error_and_evaluates_nothing(api_calls, parameters):
-    event = load_example(EVENTS / "non_compliant.json")
-    event["ruleParameters"] = json.dumps({"AssumeRoleMode": "false", **parameters})
-
-    result = _evaluate(event)
-
-    assert result["customerErrorCode"] == "InvalidParameterValueException"
-    assert "This rule takes none" in result["customerErrorMessage"]
-    assert api_calls.operations == []

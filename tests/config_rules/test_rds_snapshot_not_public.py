@@ -2,32 +2,22 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import rule_support
 
 from config_rules.rds_snapshot_not_public import rule
 from resource_types.rds_db_instance.simulation import create_postgres
 from resource_types.rds_db_snapshot.simulation import snapshot_shared_with
-from tests.config_events import change_event, history_item, single_compliance
-from tests.conftest import REGION, REPO_ROOT, load_example
+from tests.config_events import RuleExamples, history_item, single_compliance
+from tests.conftest import REGION
 from tests.framework_requirements import rule_attribute_has
 
 # FSBP RDS.1 "RDS snapshot should be private": no public (restore: all) DB snapshot.
 FRAMEWORK_REQUIREMENTS = {("aws_fsbp", "RDS.1"): rule_attribute_has("PUBLIC_RESTORE_VALUES", "all")}
 
-EVENTS = REPO_ROOT / "config_rules" / "rds_snapshot_not_public" / "events"
+RULE = RuleExamples(rule)
 RULE_IAM = (*rule.IAM_ACTIONS, "config:PutEvaluations")
 SNAPSHOT = "ledger-db-export-2026-11"
-
-
-def _evaluate(event: dict) -> list[dict] | dict:
-    return rule.lambda_handler(event, None)
-
-
-def _item(example: str = "snapshot_changed") -> dict:
-    return json.loads(load_example(EVENTS / f"{example}.json")["invokingEvent"])["configurationItem"]
 
 
 @pytest.fixture
@@ -58,7 +48,7 @@ def test_the_restore_attribute_decides(snapshot, api_calls, accounts, expected, 
     snapshot(accounts)
     api_calls.clear()
 
-    result = _evaluate(load_example(EVENTS / "snapshot_changed.json"))
+    result = RULE.evaluate(RULE.event("snapshot_changed"))
 
     assert single_compliance(result) == expected
     assert result[0]["Annotation"] == annotation
@@ -71,14 +61,14 @@ def test_the_restore_attribute_decides(snapshot, api_calls, accounts, expected, 
 
 
 def test_a_deleted_snapshot_item_is_not_applicable_without_asking_rds(aws, api_calls):
-    result = _evaluate(load_example(EVENTS / "deleted.json"))
+    result = RULE.evaluate(RULE.event("deleted"))
 
     assert single_compliance(result) == "NOT_APPLICABLE"
     assert api_calls.operations == ["PutEvaluations"]
 
 
 def test_a_snapshot_gone_since_the_item_is_not_applicable(aws, api_calls):
-    result = _evaluate(load_example(EVENTS / "snapshot_changed.json"))
+    result = RULE.evaluate(RULE.event("snapshot_changed"))
 
     assert single_compliance(result) == "NOT_APPLICABLE"
     assert api_calls.operations == ["DescribeDBSnapshotAttributes", "PutEvaluations"]
@@ -88,9 +78,9 @@ def test_an_oversized_item_is_read_from_the_configuration_history(snapshot, api_
     monkeypatch.setattr(rule_support, "sleep", lambda _seconds: None)
     snapshot(["all"])
     api_calls.clear()
-    api_calls.respond("GetResourceConfigHistory", {"configurationItems": [history_item(_item())]})
+    api_calls.respond("GetResourceConfigHistory", {"configurationItems": [history_item(RULE.item("snapshot_changed"))]})
 
-    result = _evaluate(load_example(EVENTS / "oversized.json"))
+    result = RULE.evaluate(RULE.event("oversized"))
 
     assert single_compliance(result) == "NON_COMPLIANT"
     assert api_calls.operations[:2] == ["GetResourceConfigHistory", "DescribeDBSnapshotAttributes"]
@@ -100,7 +90,7 @@ def test_an_oversized_item_that_cannot_be_read_is_non_compliant(aws, api_calls, 
     monkeypatch.setattr(rule_support, "sleep", lambda _seconds: None)
     api_calls.fail("GetResourceConfigHistory", code="AccessDeniedException")
 
-    result = _evaluate(load_example(EVENTS / "oversized.json"))
+    result = RULE.evaluate(RULE.event("oversized"))
 
     assert single_compliance(result) == "NON_COMPLIANT"
     assert "AccessDeniedException" in result[0]["Annotation"]
@@ -111,7 +101,7 @@ def test_an_api_error_is_reported_and_never_compliant(snapshot, api_calls, monke
     snapshot([])
     api_calls.fail("DescribeDBSnapshotAttributes", code=code)
 
-    result = _evaluate(load_example(EVENTS / "snapshot_changed.json"))
+    result = RULE.evaluate(RULE.event("snapshot_changed"))
 
     assert result["customerErrorCode"] == code
     assert "PutEvaluations" not in api_calls.operations
@@ -124,26 +114,5 @@ def test_restore_values_rds_does_not_give_as_a_list_fail_closed(aws, api_calls):
     )
 
     with pytest.raises(rule_support.RuleEvaluationError, match="no restore values"):
-        _evaluate(load_example(EVENTS / "snapshot_changed.json"))
+        RULE.evaluate(RULE.event("snapshot_changed"))
     assert "PutEvaluations" not in api_calls.operations
-
-
-@pytest.mark.parametrize("parameters", [{"AllowedAccounts": "111122223333"}, {"AssumeRoleMode": "false", "x": ""}])
-def test_unknown_rule_parameter_is_a_customer_error_and_evaluates_nothing(aws, api_calls, parameters):
-    event = load_example(EVENTS / "snapshot_changed.json")
-    event["ruleParameters"] = json.dumps({"AssumeRoleMode": "false", **parameters})
-
-    result = _evaluate(event)
-
-    assert result["customerErrorCode"] == "InvalidParameterValueException"
-    assert "This rule takes none" in result["customerErrorMessage"]
-    assert api_calls.operations == []
-
-
-def test_item_of_another_resource_type_is_not_applicable(aws, api_calls):
-    item = _item()
-    item["resourceType"] = "AWS::RDS::DBClusterSnapshot"
-    result = _evaluate(change_event("rds-snapshot-not-public", item))
-
-    assert single_compliance(result) == "NOT_APPLICABLE"
-    assert api_calls.operations == ["PutEvaluations"]

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 import boto3
 import pytest
 import rule_support
 
 from config_rules.s3_account_level_public_access_block import rule
-from tests.config_events import change_event, configuration_item
-from tests.conftest import ACCOUNT_ID, REPO_ROOT, load_example
+from tests.config_events import RuleExamples, configuration_item
+from tests.conftest import ACCOUNT_ID
 from tests.framework_requirements import BLOCK_PUBLIC_ACCESS_SETTINGS, both, rule_attribute_has
 
 # CIS v3.0 2.1.4 is met by the account-level settings as well as the bucket-level ones (Security Hub lists it under
@@ -23,17 +21,13 @@ FRAMEWORK_REQUIREMENTS = {
     ),
 }
 
-EVENT = REPO_ROOT / "config_rules" / "s3_account_level_public_access_block" / "events" / "scheduled.json"
+RULE = RuleExamples(rule)
 ALL_ON = dict.fromkeys(rule.SETTINGS, True)
 
 
 @pytest.fixture(autouse=True)
 def no_waiting(monkeypatch):
     monkeypatch.setattr(rule_support, "sleep", lambda _seconds: None)
-
-
-def _evaluate(event: dict | None = None) -> list[dict] | dict:
-    return rule.lambda_handler(event or load_example(EVENT), None)
 
 
 def _only(result: list[dict]) -> dict:
@@ -50,7 +44,7 @@ def test_all_four_settings_on_is_compliant(api_calls):
     _configure(**ALL_ON)
     api_calls.clear()
 
-    evaluation = _only(_evaluate())
+    evaluation = _only(RULE.evaluate(RULE.event("scheduled")))
 
     assert evaluation["ComplianceType"] == "COMPLIANT"
     assert (evaluation["ComplianceResourceId"], evaluation["ComplianceResourceType"]) == (ACCOUNT_ID, "AWS::::Account")
@@ -60,7 +54,7 @@ def test_all_four_settings_on_is_compliant(api_calls):
 
 
 def test_account_without_configuration_is_non_compliant(api_calls):
-    evaluation = _only(_evaluate())
+    evaluation = _only(RULE.evaluate(RULE.event("scheduled")))
 
     assert evaluation["ComplianceType"] == "NON_COMPLIANT"
     assert evaluation["Annotation"] == (
@@ -72,7 +66,7 @@ def test_account_without_configuration_is_non_compliant(api_calls):
 def test_annotation_names_exactly_the_settings_off(api_calls):
     _configure(BlockPublicAcls=True, IgnorePublicAcls=True, BlockPublicPolicy=False, RestrictPublicBuckets=False)
 
-    evaluation = _only(_evaluate())
+    evaluation = _only(RULE.evaluate(RULE.event("scheduled")))
 
     assert evaluation["ComplianceType"] == "NON_COMPLIANT"
     assert evaluation["Annotation"].endswith("off for: BlockPublicPolicy, RestrictPublicBuckets.")
@@ -83,7 +77,7 @@ def test_a_failed_read_is_non_compliant_never_compliant(api_calls, code):
     _configure(**ALL_ON)
     api_calls.fail("GetPublicAccessBlock", code=code)
 
-    evaluation = _only(_evaluate())
+    evaluation = _only(RULE.evaluate(RULE.event("scheduled")))
 
     assert evaluation["ComplianceType"] == "NON_COMPLIANT"
     assert evaluation["Annotation"] == f"Not evaluated: GetPublicAccessBlock failed: {code}."
@@ -93,7 +87,7 @@ def test_throttling_is_retried_then_evaluated(api_calls):
     _configure(**ALL_ON)
     api_calls.fail("GetPublicAccessBlock", code="Throttling", times=2)
 
-    assert _only(_evaluate())["ComplianceType"] == "COMPLIANT"
+    assert _only(RULE.evaluate(RULE.event("scheduled")))["ComplianceType"] == "COMPLIANT"
     assert api_calls.operations.count("GetPublicAccessBlock") == 3
 
 
@@ -102,7 +96,7 @@ def test_an_answer_in_an_unexpected_shape_is_non_compliant(api_calls, answer):
     settings = {**ALL_ON, **answer} if isinstance(answer, dict) else answer
     api_calls.respond("GetPublicAccessBlock", {"PublicAccessBlockConfiguration": settings})
 
-    evaluation = _only(_evaluate())
+    evaluation = _only(RULE.evaluate(RULE.event("scheduled")))
 
     assert evaluation["ComplianceType"] == "NON_COMPLIANT"
     assert evaluation["Annotation"].startswith("Not evaluated: ")
@@ -111,18 +105,7 @@ def test_an_answer_in_an_unexpected_shape_is_non_compliant(api_calls, answer):
 def test_change_notification_for_another_resource_type_is_not_applicable(api_calls):
     item = configuration_item("AWS::S3::Bucket", "some-bucket", {"name": "some-bucket"})
 
-    result = _evaluate(change_event("s3-account-level-public-access-block", item))
+    result = RULE.evaluate(RULE.change_event(item))
 
     assert _only(result)["ComplianceType"] == "NOT_APPLICABLE"
     assert api_calls.operations == ["PutEvaluations"]
-
-
-def test_unknown_rule_parameter_is_a_customer_error_and_evaluates_nothing(api_calls):
-    event = load_example(EVENT)
-    event["ruleParameters"] = json.dumps({"AssumeRoleMode": "false", "BlockPublicAcls": "true"})
-
-    result = _evaluate(event)
-
-    assert result["customerErrorCode"] == "InvalidParameterValueException"
-    assert "BlockPublicAcls" in result["customerErrorMessage"]
-    assert api_calls.operations == []

@@ -9,30 +9,19 @@ import pytest
 import rule_support
 
 from config_rules.s3_bucket_versioning_enabled import rule
-from tests.config_events import change_event, history_item, single_compliance
-from tests.conftest import REPO_ROOT, load_example
+from tests.config_events import RuleExamples, history_item, single_compliance
 from tests.framework_requirements import rule_attribute_has
 
 # FSBP S3.14 "S3 general purpose buckets should have versioning enabled": a bucket passes only when its versioning
 # status is Enabled.
 FRAMEWORK_REQUIREMENTS = {("aws_fsbp", "S3.14"): rule_attribute_has("PASSING_STATUSES", "Enabled")}
 
-EVENTS = REPO_ROOT / "config_rules" / "s3_bucket_versioning_enabled" / "events"
-RULE_NAME = "s3-bucket-versioning-enabled"
-RULE_IAM = (*rule.IAM_ACTIONS, "config:PutEvaluations", "config:GetResourceConfigHistory")
+RULE = RuleExamples(rule)
 BUCKET = "example-bucket"
 
 
-def _evaluate(event: dict) -> list[dict] | dict:
-    return rule.lambda_handler(event, None)
-
-
-def _item(example: str = "compliant") -> dict:
-    return json.loads(load_example(EVENTS / f"{example}.json")["invokingEvent"])["configurationItem"]
-
-
 def _item_with(supplementary: object) -> dict:
-    item = _item()
+    item = RULE.item("compliant")
     item["supplementaryConfiguration"] = supplementary
     return item
 
@@ -46,7 +35,7 @@ def _item_with(supplementary: object) -> dict:
     ],
 )
 def test_examples_are_evaluated_from_the_configuration_item_alone(api_calls, example, expected, annotation):
-    result = _evaluate(load_example(EVENTS / f"{example}.json"))
+    result = RULE.evaluate(RULE.event(example))
 
     assert single_compliance(result) == expected
     assert result[0]["Annotation"] == annotation
@@ -55,7 +44,7 @@ def test_examples_are_evaluated_from_the_configuration_item_alone(api_calls, exa
 
 
 def test_a_deleted_bucket_is_not_applicable(api_calls):
-    assert single_compliance(_evaluate(load_example(EVENTS / "deleted.json"))) == "NOT_APPLICABLE"
+    assert single_compliance(RULE.evaluate(RULE.event("deleted"))) == "NOT_APPLICABLE"
     assert api_calls.operations == ["PutEvaluations"]
 
 
@@ -63,7 +52,7 @@ def test_a_json_string_setting_is_read(api_calls):
     # The configuration history API serialises supplementary values as JSON strings.
     item = _item_with({"BucketVersioningConfiguration": json.dumps({"status": "Enabled", "isMfaDeleteEnabled": None})})
 
-    assert single_compliance(_evaluate(change_event(RULE_NAME, item))) == "COMPLIANT"
+    assert single_compliance(RULE.evaluate(RULE.change_event(item))) == "COMPLIANT"
 
 
 @pytest.mark.parametrize(
@@ -76,7 +65,7 @@ def test_a_json_string_setting_is_read(api_calls):
     ],
 )
 def test_an_unreadable_setting_is_non_compliant_naming_the_field(api_calls, supplementary, named):
-    result = _evaluate(change_event(RULE_NAME, _item_with(supplementary)))
+    result = RULE.evaluate(RULE.change_event(_item_with(supplementary)))
 
     assert single_compliance(result) == "NON_COMPLIANT"
     assert result[0]["Annotation"].startswith("Not evaluated: configuration item field ")
@@ -87,37 +76,37 @@ def test_an_unreadable_setting_is_non_compliant_naming_the_field(api_calls, supp
 def test_falls_back_to_s3_when_the_item_lacks_the_setting(api_calls):
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket=BUCKET)
-    event = load_example(EVENTS / "not_recorded_in_item.json")
+    event = RULE.event("not_recorded_in_item")
     api_calls.clear()
 
     # Never versioned: GetBucketVersioning gives no Status.
-    result = _evaluate(event)
+    result = RULE.evaluate(event)
     assert single_compliance(result) == "NON_COMPLIANT"
     assert result[0]["Annotation"] == "Versioning is not enabled (status Off)."
     assert api_calls.operations == ["GetBucketVersioning", "PutEvaluations"]
-    api_calls.assert_within(RULE_IAM)
+    api_calls.assert_within(RULE.iam)
 
     s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
-    assert single_compliance(_evaluate(event)) == "COMPLIANT"
+    assert single_compliance(RULE.evaluate(event)) == "COMPLIANT"
     s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Suspended"})
-    assert single_compliance(_evaluate(event)) == "NON_COMPLIANT"
+    assert single_compliance(RULE.evaluate(event)) == "NON_COMPLIANT"
 
 
 def test_an_object_lock_bucket_is_versioned_and_compliant(api_calls):
     boto3.client("s3").create_bucket(Bucket=BUCKET, ObjectLockEnabledForBucket=True)
 
-    assert single_compliance(_evaluate(load_example(EVENTS / "not_recorded_in_item.json"))) == "COMPLIANT"
+    assert single_compliance(RULE.evaluate(RULE.event("not_recorded_in_item"))) == "COMPLIANT"
 
 
 def test_an_oversized_item_is_read_from_the_configuration_history(api_calls, monkeypatch):
     monkeypatch.setattr(rule_support, "sleep", lambda _seconds: None)
-    api_calls.respond("GetResourceConfigHistory", {"configurationItems": [history_item(_item("non_compliant"))]})
+    api_calls.respond("GetResourceConfigHistory", {"configurationItems": [history_item(RULE.item("non_compliant"))]})
 
-    result = _evaluate(load_example(EVENTS / "oversized.json"))
+    result = RULE.evaluate(RULE.event("oversized"))
 
     assert single_compliance(result) == "NON_COMPLIANT"
     assert api_calls.operations == ["GetResourceConfigHistory", "PutEvaluations"]
-    api_calls.assert_within(RULE_IAM)
+    api_calls.assert_within(RULE.iam)
 
 
 @pytest.mark.parametrize("code", ["AccessDenied", "SlowDown"])
@@ -126,26 +115,7 @@ def test_an_api_error_is_reported_and_never_compliant(api_calls, monkeypatch, co
     boto3.client("s3").create_bucket(Bucket=BUCKET)
     api_calls.fail("GetBucketVersioning", code=code)
 
-    result = _evaluate(load_example(EVENTS / "not_recorded_in_item.json"))
+    result = RULE.evaluate(RULE.event("not_recorded_in_item"))
 
     assert result["customerErrorCode"] == code
     assert "PutEvaluations" not in api_calls.operations
-
-
-@pytest.mark.parametrize("parameters", [{"MfaDelete": "true"}, {"AssumeRoleMode": "false", "x": ""}])
-def test_unknown_rule_parameter_is_a_customer_error_and_evaluates_nothing(api_calls, parameters):
-    event = load_example(EVENTS / "non_compliant.json")
-    event["ruleParameters"] = json.dumps({"AssumeRoleMode": "false", **parameters})
-
-    result = _evaluate(event)
-
-    assert result["customerErrorCode"] == "InvalidParameterValueException"
-    assert api_calls.operations == []
-
-
-def test_item_of_another_resource_type_is_not_applicable(api_calls):
-    item = _item()
-    item["resourceType"] = "AWS::S3::AccessPoint"
-
-    assert single_compliance(_evaluate(change_event(RULE_NAME, item))) == "NOT_APPLICABLE"
-    assert api_calls.operations == ["PutEvaluations"]
