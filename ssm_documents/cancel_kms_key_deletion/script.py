@@ -14,6 +14,7 @@ import re
 import boto3
 
 from ssm_documents._support.controls import _dry_run
+from ssm_documents._support.outcome import changed, no_change, would_change
 
 # Every action this script calls: the runbook's IAM role grants exactly these.
 IAM_ACTIONS = ("kms:DescribeKey", "kms:CancelKeyDeletion")
@@ -54,23 +55,15 @@ def cancel_key_deletion(events: dict, context: object) -> dict:
     result = {"KeyId": key_id, "DryRun": dry_run, "PreviousState": previous}
     if previous["KeyState"] not in SCHEDULED_STATES:
         message = f"Key {key_id} is not scheduled for deletion ({previous['KeyState']}); nothing changed."
-        return {
-            **result,
-            "WouldChange": False,
-            "Changed": False,
-            "PlannedState": previous,
-            "CurrentState": previous,
-            "Message": message,
-        }
+        return no_change(result, previous, message)
     target = {"KeyState": "Disabled"}
-    result = {**result, "WouldChange": True, "PlannedState": target}
     if dry_run:
         message = f"Dry run: would cancel the deletion of key {key_id}, leaving it Disabled; nothing changed."
-        return {**result, "Changed": False, "CurrentState": previous, "Message": message}
+        return would_change(result, previous, target, message)
     kms.cancel_key_deletion(KeyId=key_id)
     current = _state(kms.describe_key(KeyId=key_id)["KeyMetadata"])
     message = (
         f"Cancelled the deletion of key {key_id}; it is now {current['KeyState']}. The runbook does not enable it: "
         "enable it (EnableKey) if it was in use before its deletion was scheduled."
     )
-    return {**result, "Changed": True, "CurrentState": current, "Message": message}
+    return changed(result, target, current, message)

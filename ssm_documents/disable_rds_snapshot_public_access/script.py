@@ -10,6 +10,7 @@ import re
 import boto3
 
 from ssm_documents._support.controls import _dry_run
+from ssm_documents._support.outcome import changed, no_change, would_change
 
 # Every action this script calls: the runbook's IAM role grants exactly these.
 IAM_ACTIONS = ("rds:DescribeDBSnapshotAttributes", "rds:ModifyDBSnapshotAttribute")
@@ -42,27 +43,16 @@ def remove_public_restore(events: dict, context: object) -> dict:
     planned = {"RestoreAllowedFor": [value for value in before if value != PUBLIC]}
     result = {"DBSnapshotIdentifier": identifier, "DryRun": dry_run, "PreviousState": previous}
     if PUBLIC not in before:
-        return {
-            **result,
-            "WouldChange": False,
-            "Changed": False,
-            "PlannedState": previous,
-            "CurrentState": previous,
-            "Message": f"DB snapshot {identifier} was not public; nothing changed.",
-        }
+        return no_change(result, previous, f"DB snapshot {identifier} was not public; nothing changed.")
     kept = ", ".join(planned["RestoreAllowedFor"]) or "none"
-    result = {**result, "WouldChange": True, "PlannedState": planned}
     if dry_run:
         message = (
             f"Dry run: would end public access to DB snapshot {identifier} (accounts kept: {kept}); nothing changed."
         )
-        return {**result, "Changed": False, "CurrentState": previous, "Message": message}
+        return would_change(result, previous, planned, message)
     after = rds.modify_db_snapshot_attribute(
         DBSnapshotIdentifier=identifier, AttributeName=RESTORE, ValuesToRemove=[PUBLIC]
     )
-    return {
-        **result,
-        "Changed": True,
-        "CurrentState": {"RestoreAllowedFor": _restore_values(after)},
-        "Message": f"Ended public access to DB snapshot {identifier}; accounts it stays shared with: {kept}.",
-    }
+    current = {"RestoreAllowedFor": _restore_values(after)}
+    message = f"Ended public access to DB snapshot {identifier}; accounts it stays shared with: {kept}."
+    return changed(result, planned, current, message)

@@ -14,6 +14,7 @@ import re
 import boto3
 
 from ssm_documents._support.controls import _dry_run
+from ssm_documents._support.outcome import changed, no_change, would_change
 
 # Every action this script calls: the runbook's IAM role grants exactly these.
 IAM_ACTIONS = ("ssm:DescribeDocumentPermission", "ssm:ModifyDocumentPermission")
@@ -58,23 +59,15 @@ def remove_public_sharing(events: dict, context: object) -> dict:
     result = {"DocumentName": name, "DryRun": dry_run, "PreviousState": previous}
     if not _public(previous["SharedWith"]):
         message = f"Document {name} is not shared publicly; nothing changed."
-        return {
-            **result,
-            "WouldChange": False,
-            "Changed": False,
-            "PlannedState": previous,
-            "CurrentState": previous,
-            "Message": message,
-        }
+        return no_change(result, previous, message)
     target = {"SharedWith": [a for a in previous["SharedWith"] if a.lower() != PUBLIC]}
-    result = {**result, "WouldChange": True, "PlannedState": target}
     kept = ", ".join(target["SharedWith"]) or "none"
     if dry_run:
         message = (
             f"Dry run: would stop sharing document {name} publicly (named accounts kept: {kept}); nothing changed."
         )
-        return {**result, "Changed": False, "CurrentState": previous, "Message": message}
+        return would_change(result, previous, target, message)
     ssm.modify_document_permission(Name=name, PermissionType="Share", AccountIdsToRemove=[PUBLIC])
     current = {"SharedWith": _shared_with(ssm, name)}
     message = f"Stopped sharing document {name} publicly; named accounts kept: {kept}."
-    return {**result, "Changed": True, "CurrentState": current, "Message": message}
+    return changed(result, target, current, message)

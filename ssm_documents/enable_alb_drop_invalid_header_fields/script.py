@@ -22,6 +22,7 @@ import re
 import boto3
 
 from ssm_documents._support.controls import _dry_run
+from ssm_documents._support.outcome import changed, no_change, would_change
 
 # Every action this script calls: the runbook's IAM role grants exactly these.
 IAM_ACTIONS = (
@@ -75,17 +76,15 @@ def enable_drop_invalid_header_fields(events: dict, context: object) -> dict:
     result = {"LoadBalancerArn": arn, "DryRun": dry_run, "PreviousState": previous}
     if previous[ATTRIBUTE] == "true":
         message = f"Load balancer {arn} already drops invalid header fields; nothing changed."
-        unchanged = {"WouldChange": False, "Changed": False, "PlannedState": previous, "CurrentState": previous}
-        return {**result, **unchanged, "Message": message}
+        return no_change(result, previous, message)
     planned = {ATTRIBUTE: "true"}
-    result = {**result, "WouldChange": True, "PlannedState": planned}
     if dry_run:
         message = f"Dry run: would make load balancer {arn} drop invalid header fields; nothing changed."
-        return {**result, "Changed": False, "CurrentState": previous, "Message": message}
+        return would_change(result, previous, planned, message)
     elbv2.modify_load_balancer_attributes(LoadBalancerArn=arn, Attributes=[{"Key": ATTRIBUTE, "Value": "true"}])
     current = _setting(elbv2, arn)
     message = (
         f"Load balancer {arn} now drops HTTP header fields with invalid names ({ATTRIBUTE} was "
         f"{previous[ATTRIBUTE]}); set it back to false to revert."
     )
-    return {**result, "Changed": True, "CurrentState": current, "Message": message}
+    return changed(result, planned, current, message)

@@ -11,6 +11,7 @@ import re
 import boto3
 
 from ssm_documents._support.controls import _dry_run
+from ssm_documents._support.outcome import changed, no_change, would_change
 
 # Every action this script calls: the runbook's IAM role grants exactly these.
 IAM_ACTIONS = ("sts:GetCallerIdentity", "cloudtrail:GetTrail", "cloudtrail:UpdateTrail")
@@ -60,20 +61,12 @@ def enable_log_file_validation(events: dict, context: object) -> dict:
     result = {"TrailName": name, "TrailARN": arn, "DryRun": dry_run, "PreviousState": previous}
     if previous["LogFileValidationEnabled"]:
         message = f"Log file validation of trail {arn} was already on; nothing changed."
-        return {
-            **result,
-            "WouldChange": False,
-            "Changed": False,
-            "PlannedState": previous,
-            "CurrentState": previous,
-            "Message": message,
-        }
+        return no_change(result, previous, message)
     target = {"LogFileValidationEnabled": True}
-    result = {**result, "WouldChange": True, "PlannedState": target}
     if dry_run:
         message = f"Dry run: would turn on log file validation of trail {arn}; nothing changed."
-        return {**result, "Changed": False, "CurrentState": previous, "Message": message}
+        return would_change(result, previous, target, message)
     answer = cloudtrail.update_trail(Name=arn, EnableLogFileValidation=True)
     current = {"LogFileValidationEnabled": answer.get("LogFileValidationEnabled") is True}
     message = f"Turned on log file validation of trail {arn}: CloudTrail delivers a signed digest file every hour."
-    return {**result, "Changed": True, "CurrentState": current, "Message": message}
+    return changed(result, target, current, message)

@@ -12,6 +12,7 @@ import re
 import boto3
 
 from ssm_documents._support.controls import _dry_run
+from ssm_documents._support.outcome import changed, no_change, would_change
 
 # Every action this script calls: the runbook's IAM role grants exactly these.
 IAM_ACTIONS = ("dynamodb:DescribeContinuousBackups", "dynamodb:UpdateContinuousBackups")
@@ -44,18 +45,11 @@ def enable_point_in_time_recovery(events: dict, context: object) -> dict:
     previous = _state(dynamodb.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"])
     result = {"TableName": name, "DryRun": dry_run, "PreviousState": previous}
     if previous["PointInTimeRecoveryEnabled"]:
-        return {
-            **result,
-            "WouldChange": False,
-            "Changed": False,
-            "PlannedState": previous,
-            "CurrentState": previous,
-            "Message": f"Point-in-time recovery of table {name} was already on; nothing changed.",
-        }
-    result = {**result, "WouldChange": True, "PlannedState": {"PointInTimeRecoveryEnabled": True}}
+        return no_change(result, previous, f"Point-in-time recovery of table {name} was already on; nothing changed.")
+    target = {"PointInTimeRecoveryEnabled": True}
     if dry_run:
         message = f"Dry run: would turn on point-in-time recovery of table {name}; nothing changed."
-        return {**result, "Changed": False, "CurrentState": previous, "Message": message}
+        return would_change(result, previous, target, message)
     answer = dynamodb.update_continuous_backups(
         TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
     )
@@ -63,4 +57,4 @@ def enable_point_in_time_recovery(events: dict, context: object) -> dict:
     message = (
         f"Turned on point-in-time recovery of table {name}: continuous backups start now (35-day recovery period)."
     )
-    return {**result, "Changed": True, "CurrentState": current, "Message": message}
+    return changed(result, target, current, message)

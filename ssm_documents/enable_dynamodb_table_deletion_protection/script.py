@@ -12,6 +12,7 @@ import re
 import boto3
 
 from ssm_documents._support.controls import _dry_run
+from ssm_documents._support.outcome import changed, no_change, would_change
 
 # Every action this script calls: the runbook's IAM role grants exactly these.
 IAM_ACTIONS = ("dynamodb:DescribeTable", "dynamodb:UpdateTable")
@@ -42,21 +43,14 @@ def enable_deletion_protection(events: dict, context: object) -> dict:
     previous = _state(dynamodb.describe_table(TableName=name)["Table"])
     result = {"TableName": name, "DryRun": dry_run, "PreviousState": previous}
     if previous["DeletionProtectionEnabled"]:
-        return {
-            **result,
-            "WouldChange": False,
-            "Changed": False,
-            "PlannedState": previous,
-            "CurrentState": previous,
-            "Message": f"Deletion protection of table {name} was already on; nothing changed.",
-        }
-    result = {**result, "WouldChange": True, "PlannedState": {"DeletionProtectionEnabled": True}}
+        return no_change(result, previous, f"Deletion protection of table {name} was already on; nothing changed.")
+    target = {"DeletionProtectionEnabled": True}
     if dry_run:
         message = f"Dry run: would turn on deletion protection of table {name}; nothing changed."
-        return {**result, "Changed": False, "CurrentState": previous, "Message": message}
+        return would_change(result, previous, target, message)
     current = _state(dynamodb.update_table(TableName=name, DeletionProtectionEnabled=True)["TableDescription"])
     message = (
         f"Turned on deletion protection of table {name}: DeleteTable now fails until it is turned off "
         "(UpdateTable DeletionProtectionEnabled=false)."
     )
-    return {**result, "Changed": True, "CurrentState": current, "Message": message}
+    return changed(result, target, current, message)

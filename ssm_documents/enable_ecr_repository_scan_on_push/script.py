@@ -14,6 +14,7 @@ import re
 import boto3
 
 from ssm_documents._support.controls import _dry_run
+from ssm_documents._support.outcome import changed, no_change, would_change
 
 # Every action this script calls: the runbook's IAM role grants exactly these.
 IAM_ACTIONS = (
@@ -59,19 +60,12 @@ def enable_scan_on_push(events: dict, context: object) -> dict:
     note = _registry_note(scan_type)
     result = {"RepositoryName": name, "RegistryScanType": scan_type, "DryRun": dry_run, "PreviousState": previous}
     if previous["ScanOnPush"]:
-        return {
-            **result,
-            "WouldChange": False,
-            "Changed": False,
-            "PlannedState": previous,
-            "CurrentState": previous,
-            "Message": f"Repository {name} already scanned images on push; nothing changed.{note}",
-        }
-    result = {**result, "WouldChange": True, "PlannedState": {"ScanOnPush": True}}
+        return no_change(result, previous, f"Repository {name} already scanned images on push; nothing changed.{note}")
+    target = {"ScanOnPush": True}
     if dry_run:
         message = f"Dry run: would turn on scan on push for repository {name}; nothing changed.{note}"
-        return {**result, "Changed": False, "CurrentState": previous, "Message": message}
+        return would_change(result, previous, target, message)
     answer = ecr.put_image_scanning_configuration(repositoryName=name, imageScanningConfiguration={"scanOnPush": True})
     current = {"ScanOnPush": answer["imageScanningConfiguration"]["scanOnPush"] is True}
     message = f"Turned on scan on push for repository {name}: images pushed from now on are scanned.{note}"
-    return {**result, "Changed": True, "CurrentState": current, "Message": message}
+    return changed(result, target, current, message)

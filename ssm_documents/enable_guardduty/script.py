@@ -10,11 +10,10 @@ delegated administrator suspends and re-enables its members' GuardDuty
 suspended detector is the administrator's decision, so this runbook refuses it rather than override it.
 """
 
-import re
-
 import boto3
 
 from ssm_documents._support.controls import _dry_run
+from ssm_documents._support.outcome import changed, checked_account, no_change, would_change
 
 # Every action this script calls, plus the one GuardDuty needs on the caller's behalf: creating its service-linked
 # role on first use (the catalogue's service_actions grant it for that role and service only).
@@ -27,21 +26,7 @@ IAM_ACTIONS = (
     "guardduty:UpdateDetector",
     "iam:CreateServiceLinkedRole",
 )
-ACCOUNT_ID = re.compile(r"^\d{12}$")
 ENABLED, DISABLED = "ENABLED", "DISABLED"
-
-
-def _checked_account(events: dict) -> str:
-    """AccountId, refused unless it is the account the runbook runs in (the detector belongs to one account)."""
-    account_id = events.get("AccountId")
-    if not isinstance(account_id, str) or not ACCOUNT_ID.match(account_id):
-        raise ValueError(f"AccountId must be a 12-digit AWS account id, got {account_id!r}")
-    caller_account = boto3.client("sts").get_caller_identity()["Account"]
-    if account_id != caller_account:
-        raise ValueError(
-            f"AccountId {account_id} is not the account this runbook runs in ({caller_account}); nothing changed"
-        )
-    return account_id
 
 
 def _detector(guardduty: object) -> dict:
@@ -86,30 +71,23 @@ def enable_guardduty(events: dict, context: object) -> dict:
     With DryRun true it makes the same checks and returns the plan (PlannedState) without changing anything.
     """
     dry_run = _dry_run(events)
-    account_id = _checked_account(events)
+    account_id = checked_account(events)
     guardduty = boto3.client("guardduty")
     region = guardduty.meta.region_name
     previous = _detector(guardduty)
     result = {"AccountId": account_id, "Region": region, "DryRun": dry_run, "PreviousState": previous}
     if previous["Status"] == ENABLED:
         message = f"GuardDuty was already enabled in {region} (detector {previous['DetectorId']}); nothing changed."
-        return {
-            **result,
-            "WouldChange": False,
-            "Changed": False,
-            "PlannedState": previous,
-            "CurrentState": previous,
-            "Message": message,
-        }
+        return no_change(result, previous, message)
     if previous["DetectorId"] is not None:
         _refuse_a_member(guardduty, previous["DetectorId"])
     creates = previous["DetectorId"] is None
     plan = "create an enabled detector" if creates else f"re-enable the suspended detector {previous['DetectorId']}"
-    result = {**result, "WouldChange": True, "PlannedState": {"DetectorId": previous["DetectorId"], "Status": ENABLED}}
+    target = {"DetectorId": previous["DetectorId"], "Status": ENABLED}
     if dry_run:
         message = f"Dry run: would {plan} in {region}; nothing changed."
-        return {**result, "Changed": False, "CurrentState": previous, "Message": message}
+        return would_change(result, previous, target, message)
     current = _enable(guardduty, previous)
     done = "created detector" if creates else "re-enabled the suspended detector"
     message = f"Enabled GuardDuty in {region}: {done} {current['DetectorId']}, status {current['Status']}."
-    return {**result, "Changed": True, "CurrentState": current, "Message": message}
+    return changed(result, target, current, message)

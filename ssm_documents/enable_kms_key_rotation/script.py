@@ -13,6 +13,7 @@ import re
 import boto3
 
 from ssm_documents._support.controls import _dry_run
+from ssm_documents._support.outcome import changed, no_change, would_change
 
 # Every action this script calls: the runbook's IAM role grants exactly these.
 IAM_ACTIONS = ("kms:DescribeKey", "kms:GetKeyRotationStatus", "kms:EnableKeyRotation")
@@ -60,20 +61,12 @@ def enable_key_rotation(events: dict, context: object) -> dict:
     result = {"KeyId": key_id, "DryRun": dry_run, "PreviousState": previous}
     if previous["KeyRotationEnabled"]:
         message = f"Automatic rotation of key {key_id} was already on; nothing changed."
-        return {
-            **result,
-            "WouldChange": False,
-            "Changed": False,
-            "PlannedState": previous,
-            "CurrentState": previous,
-            "Message": message,
-        }
+        return no_change(result, previous, message)
     target = {"KeyRotationEnabled": True}
-    result = {**result, "WouldChange": True, "PlannedState": target}
     if dry_run:
         message = f"Dry run: would turn on automatic rotation of key {key_id}; nothing changed."
-        return {**result, "Changed": False, "CurrentState": previous, "Message": message}
+        return would_change(result, previous, target, message)
     kms.enable_key_rotation(KeyId=key_id)
     current = {"KeyRotationEnabled": kms.get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"] is True}
     message = f"Turned on automatic rotation of key {key_id}: AWS KMS rotates its key material every 365 days."
-    return {**result, "Changed": True, "CurrentState": current, "Message": message}
+    return changed(result, target, current, message)

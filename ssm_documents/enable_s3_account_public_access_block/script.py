@@ -5,17 +5,15 @@ S3 Control GetPublicAccessBlock/PutPublicAccessBlock, authorised as s3:GetAccoun
 s3:PutAccountPublicAccessBlock (https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_PutPublicAccessBlock.html).
 """
 
-import re
-
 import boto3
 import botocore.exceptions
 
 from ssm_documents._support.controls import _dry_run
+from ssm_documents._support.outcome import changed, checked_account, no_change, would_change
 
 # Every action this script calls: the runbook's IAM role grants exactly these.
 IAM_ACTIONS = ("sts:GetCallerIdentity", "s3:GetAccountPublicAccessBlock", "s3:PutAccountPublicAccessBlock")
 SETTINGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
-ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 
 def _current_settings(s3control: object, account_id: str) -> dict[str, bool]:
@@ -29,46 +27,25 @@ def _current_settings(s3control: object, account_id: str) -> dict[str, bool]:
     return {name: recorded.get(name) is True for name in SETTINGS}
 
 
-def _checked_account(events: dict) -> str:
-    """AccountId, refused unless it is the account the runbook runs in (the setting belongs to one account)."""
-    account_id = events.get("AccountId")
-    if not isinstance(account_id, str) or not ACCOUNT_ID.match(account_id):
-        raise ValueError(f"AccountId must be a 12-digit AWS account id, got {account_id!r}")
-    caller_account = boto3.client("sts").get_caller_identity()["Account"]
-    if account_id != caller_account:
-        raise ValueError(
-            f"AccountId {account_id} is not the account this runbook runs in ({caller_account}); nothing changed"
-        )
-    return account_id
-
-
 def enable_account_public_access_block(events: dict, context: object) -> dict:
     """Turn on all four account-level settings unless they already are.
 
     With DryRun true it makes the same checks and returns the plan (PlannedState) without changing anything.
     """
     dry_run = _dry_run(events)
-    account_id = _checked_account(events)
+    account_id = checked_account(events)
     s3control = boto3.client("s3control")
     previous = _current_settings(s3control, account_id)
     result = {"AccountId": account_id, "DryRun": dry_run, "PreviousState": previous}
     if all(previous.values()):
         message = "All four account-level Block Public Access settings were already on; nothing changed."
-        return {
-            **result,
-            "WouldChange": False,
-            "Changed": False,
-            "PlannedState": previous,
-            "CurrentState": previous,
-            "Message": message,
-        }
+        return no_change(result, previous, message)
     target = dict.fromkeys(SETTINGS, True)
     turned_on = ", ".join(name for name in SETTINGS if not previous[name])
-    result = {**result, "WouldChange": True, "PlannedState": target}
     if dry_run:
         message = f"Dry run: would turn on {turned_on} for account {account_id}; nothing changed."
-        return {**result, "Changed": False, "CurrentState": previous, "Message": message}
+        return would_change(result, previous, target, message)
     # One call sets the whole configuration: settings already on stay on.
     s3control.put_public_access_block(AccountId=account_id, PublicAccessBlockConfiguration=target)
     message = f"Turned on {turned_on} for account {account_id} (every bucket and access point, every Region)."
-    return {**result, "Changed": True, "CurrentState": target, "Message": message}
+    return changed(result, target, target, message)

@@ -20,6 +20,7 @@ import re
 import boto3
 
 from ssm_documents._support.controls import _dry_run
+from ssm_documents._support.outcome import changed, no_change, would_change
 
 # Every action this script calls: the runbook's IAM role grants exactly these.
 IAM_ACTIONS = ("sts:GetCallerIdentity", "s3:GetBucketVersioning", "s3:PutBucketVersioning")
@@ -58,19 +59,17 @@ def enable_bucket_versioning(events: dict, context: object) -> dict:
     result = {"BucketName": bucket, "DryRun": dry_run, "PreviousState": previous}
     if previous["Status"] == ENABLED:
         message = f"Versioning of bucket {bucket} was already enabled; nothing changed."
-        unchanged = {"WouldChange": False, "Changed": False, "PlannedState": previous, "CurrentState": previous}
-        return {**result, **unchanged, "Message": message}
+        return no_change(result, previous, message)
     if previous.get("MFADelete") == ENABLED:
         raise RuntimeError(
             f"Bucket {bucket} has MFA delete on: only its account's root user, with an MFA code, can change its "
             f"versioning (status {previous['Status']}); nothing changed."
         )
     planned = {**previous, "Status": ENABLED}
-    result = {**result, "WouldChange": True, "PlannedState": planned}
     if dry_run:
         message = f"Dry run: would enable versioning of bucket {bucket} (now {previous['Status']}); nothing changed."
-        return {**result, "Changed": False, "CurrentState": previous, "Message": message}
+        return would_change(result, previous, planned, message)
     s3.put_bucket_versioning(Bucket=bucket, ExpectedBucketOwner=owner, VersioningConfiguration={"Status": ENABLED})
     current = _state(s3, bucket, owner)
     message = f"Enabled versioning of bucket {bucket} (was {previous['Status']}): S3 keeps earlier object versions."
-    return {**result, "Changed": True, "CurrentState": current, "Message": message}
+    return changed(result, planned, current, message)

@@ -16,6 +16,7 @@ import re
 import boto3
 
 from ssm_documents._support.controls import _dry_run
+from ssm_documents._support.outcome import changed, no_change, would_change
 
 # Every action this script calls: the runbook's IAM role grants exactly these.
 IAM_ACTIONS = ("sts:GetCallerIdentity", "sqs:GetQueueAttributes", "sqs:SetQueueAttributes")
@@ -60,14 +61,12 @@ def enable_queue_encryption(events: dict, context: object) -> dict:
     if previous.get("KmsMasterKeyId") or previous["SqsManagedSseEnabled"]:
         how = f"KMS key {previous['KmsMasterKeyId']}" if previous.get("KmsMasterKeyId") else "SSE-SQS"
         message = f"Queue {url} was already encrypted at rest ({how}); nothing changed."
-        unchanged = {"WouldChange": False, "Changed": False, "PlannedState": previous, "CurrentState": previous}
-        return {**result, **unchanged, "Message": message}
+        return no_change(result, previous, message)
     planned = {"SqsManagedSseEnabled": True}
-    result = {**result, "WouldChange": True, "PlannedState": planned}
     if dry_run:
         message = f"Dry run: would turn on SQS managed encryption (SSE-SQS) of queue {url}; nothing changed."
-        return {**result, "Changed": False, "CurrentState": previous, "Message": message}
+        return would_change(result, previous, planned, message)
     sqs.set_queue_attributes(QueueUrl=url, Attributes={"SqsManagedSseEnabled": "true"})
     current = _state(sqs, url)
     message = f"Turned on SQS managed encryption (SSE-SQS) of queue {url}: messages sent from now on are encrypted."
-    return {**result, "Changed": True, "CurrentState": current, "Message": message}
+    return changed(result, planned, current, message)

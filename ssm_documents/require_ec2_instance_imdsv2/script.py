@@ -13,6 +13,7 @@ import boto3
 import botocore.exceptions
 
 from ssm_documents._support.controls import _dry_run
+from ssm_documents._support.outcome import changed, no_change, would_change
 
 # Every action this script calls: the runbook's IAM role grants exactly these.
 IAM_ACTIONS = ("ec2:DescribeInstances", "ec2:ModifyInstanceMetadataOptions")
@@ -71,22 +72,14 @@ def require_imdsv2(events: dict, context: object) -> dict:
     result = {"InstanceId": instance_id, "InstanceState": state, "DryRun": dry_run, "PreviousState": previous}
     if previous["HttpTokens"] == REQUIRED:
         message = f"Instance {instance_id} already required IMDSv2; nothing changed."
-        return {
-            **result,
-            "WouldChange": False,
-            "Changed": False,
-            "PlannedState": previous,
-            "CurrentState": previous,
-            "Message": message,
-        }
+        return no_change(result, previous, message)
     target = {**previous, "HttpTokens": REQUIRED}
-    result = {**result, "WouldChange": True, "PlannedState": target}
     if dry_run:
         message = (
             f"Dry run: would set HttpTokens to required on instance {instance_id} (IMDSv1 requests would stop "
             "working); nothing changed."
         )
-        return {**result, "Changed": False, "CurrentState": previous, "Message": message}
+        return would_change(result, previous, target, message)
     answer = ec2.modify_instance_metadata_options(InstanceId=instance_id, HttpTokens=REQUIRED)
     # The answer's options as EC2 now holds them; an option it does not repeat is the one left as it was.
     current = {**previous, **_options(answer.get("InstanceMetadataOptions"), instance_id)}
@@ -95,4 +88,4 @@ def require_imdsv2(events: dict, context: object) -> dict:
         f"Set HttpTokens to required on instance {instance_id} (modification {applied or 'requested'}): "
         "its metadata service now answers IMDSv2 requests only."
     )
-    return {**result, "Changed": True, "CurrentState": current, "Message": message}
+    return changed(result, target, current, message)
