@@ -16,10 +16,7 @@ from __future__ import annotations
 import json
 
 import botocore.exceptions
-from compliance.s3_bucket_ssl_requests_only import (  # what the deny statement must carry; the tests read these
-    as_list,
-    statement_denies_insecure_transport,
-)
+from compliance import s3_bucket_ssl_requests_only as tls_only
 from rdklib import ComplianceType, ConfigRule, Evaluation
 from rule_support import (
     UnreadableField,
@@ -35,6 +32,9 @@ APPLICABLE_RESOURCES = ["AWS::S3::Bucket"]
 # Read-only actions the rule's Lambda role needs (beyond config:PutEvaluations).
 IAM_ACTIONS = ("s3:GetBucketPolicy",)
 RULE_PARAMETERS: set[str] = set()
+# What the deny statement must carry (the framework tests read these).
+DENIED_ACTIONS = tls_only.DENIED_ACTIONS
+SECURE_TRANSPORT_CONDITION = tls_only.SECURE_TRANSPORT_CONDITION
 POLICY_PATH = "supplementaryConfiguration.BucketPolicy.policyText"
 NO_POLICY = ""
 
@@ -47,13 +47,13 @@ def policy_statements(policy_text: str) -> list:
         raise UnreadableField(POLICY_PATH, f"is not JSON ({shown(policy_text)})") from None
     if not isinstance(policy, dict) or not isinstance(policy.get("Statement"), dict | list):
         raise UnreadableField(POLICY_PATH, "is not a policy with a Statement")
-    return as_list(policy["Statement"])
+    return tls_only.as_list(policy["Statement"])
 
 
 def denies_insecure_transport(policy_text: str, bucket: str, partition: str = "aws") -> bool:
     """Whether the policy holds a statement denying every request to the bucket made without TLS."""
     bucket_arn = f"arn:{partition}:s3:::{bucket}"
-    return any(statement_denies_insecure_transport(s, bucket_arn) for s in policy_statements(policy_text))
+    return any(tls_only.statement_denies_insecure_transport(s, bucket_arn) for s in policy_statements(policy_text))
 
 
 def _from_configuration_item(configuration_item: dict) -> str | None:

@@ -46,7 +46,7 @@ def test_every_runbook_is_an_automation_document_with_its_handlers_code_embedded
         document = documents[f"Remedy-{runbook.document_stem}"]["Properties"]
         assert document["DocumentType"] == "Automation"
         # Cut from script.py and the shared modules it (or the guard) imports: support and compliance definitions.
-        shared = [REPO_ROOT / "ssm_documents" / "_support" / "controls.py"]
+        shared = list((REPO_ROOT / "ssm_documents" / "_support").glob("*.py"))
         shared += (REPO_ROOT / "config_rules" / "_layer" / "python" / "compliance").glob("*.py")
         support = "\n".join(path.read_text() for path in shared)
         script = (runbook.folder / "script.py").read_text() + "\n" + support
