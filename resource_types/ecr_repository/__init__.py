@@ -39,11 +39,11 @@ RESOURCE_TYPE = ResourceType(
     ocsf_type="AWS::ECR::Repository",
     parse=parse,
     to_arn=to_arn,
-    # list_amazonelasticcontainerregistry.html in the Service Authorization Reference: both take the repository
+    # list_amazonelasticcontainerregistry.html in the Service Authorization Reference: these take the repository
     # resource type (GetRegistryScanningConfiguration takes none: "*").
     iam_scopes=(
         IamScope(
-            actions=("ecr:DescribeRepositories", "ecr:PutImageScanningConfiguration"),
+            actions=("ecr:DescribeRepositories", "ecr:PutImageScanningConfiguration", "ecr:PutImageTagMutability"),
             resources=("arn:{partition}:ecr:{region}:{account}:repository/*",),
         ),
     ),

@@ -36,12 +36,15 @@ def configuration_items(account: str, region: str) -> list[dict]:
     return items
 
 
-def create_repository(region: str, name: str, scan_on_push: bool) -> dict:
-    """A private repository with scan on push on or off; CreateRepository's repository."""
+def create_repository(region: str, name: str, scan_on_push: bool, tag_mutability: str = "IMMUTABLE") -> dict:
+    """A private repository with scan on push on or off and the given image tag mutability; CreateRepository's
+    repository. IMMUTABLE unless told (CreateRepository's own default is MUTABLE), so that a seed of another
+    control on this type is not also a finding of the tag immutability control (FSBP ECR.2)."""
     ecr = boto3.client("ecr", region_name=region)
-    return ecr.create_repository(repositoryName=name, imageScanningConfiguration={"scanOnPush": scan_on_push})[
-        "repository"
-    ]
+    scanning = {"scanOnPush": scan_on_push}
+    return ecr.create_repository(
+        repositoryName=name, imageScanningConfiguration=scanning, imageTagMutability=tag_mutability
+    )["repository"]
 
 
 def stale_key(account: str, region: str) -> str:
