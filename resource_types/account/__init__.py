@@ -9,14 +9,17 @@ Findings name it by an IAM ARN of the account (Prowler's synthetic `arn:aws:iam:
 log group for the account-level CloudTrail monitoring checks (`arn:aws:logs:<region>:<account>:log-group`, its logs
 service's `log_group_arn_template`, when no log group has a matching metric filter; else the trail's log group,
 `arn:aws:logs:<region>:<account>:log-group:<name>[:*]`) or, from AWS Config,
-`AWS::::Account:<account>` (resource_types/arn.py).
+`AWS::::Account:<account>` (resource_types/arn.py). Prowler's iam_support_role_created names no account: it reports
+the AWS managed policy's ARN `arn:aws:iam::aws:policy/AWSSupportAccess` (account field "aws"), which is not parsed
+(the bridge skips such a finding as malformed_arn); Security Hub's own control finding for CIS 1.17 names
+`AWS::::Account:<account>`.
 """
 
 from __future__ import annotations
 
 import re
 
-from resource_types import ResourceType
+from resource_types import IamScope, ResourceType
 from resource_types.arn import ACCOUNT_CONFIG_TYPE, Arn, MalformedArnError
 
 # A GuardDuty detector id (1 to 300 characters:
@@ -63,4 +66,19 @@ RESOURCE_TYPE = ResourceType(
     ocsf_type=ACCOUNT_CONFIG_TYPE,
     parse=parse,
     to_arn=to_arn,
+    # The account's AWS Support role (create_aws_support_role): roles of this account, and only the AWS managed
+    # policy AWSSupportAccess may be attached or listed (iam:PolicyARN is a condition key of AttachRolePolicy; the
+    # policy is ListEntitiesForPolicy's resource): list_awsidentityandaccessmanagementiam.html in the Service
+    # Authorization Reference.
+    iam_scopes=(
+        IamScope(actions=("iam:CreateRole", "iam:GetRole"), resources=("arn:{partition}:iam::{account}:role/*",)),
+        IamScope(
+            actions=("iam:AttachRolePolicy",),
+            resources=("arn:{partition}:iam::{account}:role/*",),
+            conditions={"ArnEquals": {"iam:PolicyARN": "arn:{partition}:iam::aws:policy/AWSSupportAccess"}},
+        ),
+        IamScope(
+            actions=("iam:ListEntitiesForPolicy",), resources=("arn:{partition}:iam::aws:policy/AWSSupportAccess",)
+        ),
+    ),
 )
