@@ -21,7 +21,7 @@ from collections.abc import Callable, Container
 from dataclasses import dataclass
 
 from prowler_bridge.ocsf import OCSF_PRODUCT_UID
-from prowler_bridge.resources import Arn, MalformedArnError, parse_arn, resource_key
+from prowler_bridge.resources import Arn, MalformedArnError, finding_arn, resource_key
 from prowler_bridge.settings import BridgeConfig, DeployedControl
 
 PROWLER = "Prowler"
@@ -304,13 +304,14 @@ def _state(finding: dict, finding_id: str, known: dict) -> Decision | None:
 
 
 def _resource(finding: dict, finding_id: str, control: DeployedControl, partition: str, known: dict) -> Decision | None:
-    """3. Resource: an ARN of the control's resource type, in the finding's own account and region."""
+    """3. Resource: an ARN of the control's resource type, in the finding's own account and region (an AWS-owned
+    resource on a control of the account stands for the finding's account: finding_arn)."""
     account, region = finding.get("AwsAccountId"), known["region"]
     if not isinstance(account, str) or not _ACCOUNT.match(account):
         return _skip(finding_id, "malformed_finding", f"AwsAccountId {account!r:.100} is not a 12-digit id", **known)
     known["account"] = account
     try:
-        arn = parse_arn(_first_resource(finding).get("Id"))
+        arn = finding_arn(_first_resource(finding).get("Id"), account, control.resource_type)
         resource_key(arn, control.resource_type)
     except MalformedArnError as problem:
         return _skip(finding_id, "malformed_arn", str(problem)[:500], **known)

@@ -18,6 +18,7 @@ from resource_types.arn import (
     ClientFactory,
     MalformedArnError,
     ResourceNotFoundError,
+    finding_arn,
     last_segment,
     parse_arn,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "MalformedArnError",
     "Resolver",
     "ResourceNotFoundError",
+    "finding_arn",
     "needs_lookup",
     "parse_arn",
     "register",

@@ -25,6 +25,10 @@ ACCOUNT_CONFIG_TYPE = "AWS::::Account"
 _CONFIG_ACCOUNT_ID = re.compile(r"^AWS::::Account:(?P<account>\d{12})$")
 # ARNs are printable ASCII: anything else (control characters, spaces, other scripts) is refused before use.
 _PRINTABLE = re.compile(r"^[\x21-\x7e]+$")
+# An AWS-owned resource: account field exactly "aws", no region, as in an AWS managed policy's ARN
+# arn:<partition>:iam::aws:policy/<name> (the pattern in
+# https://docs.aws.amazon.com/singlesignon/latest/APIReference/API_AttachedManagedPolicy.html).
+_AWS_OWNED = re.compile(r"^arn:(?P<partition>aws[a-z-]*):[a-z0-9-]+::aws:[\x21-\x7e]+$")
 
 
 class MalformedArnError(ValueError):
@@ -73,6 +77,19 @@ def parse_arn(value: object) -> Arn:
 def config_account_name(account: str) -> str:
     """AWS Config's name of the account resource (`AWS::::Account:<account>`), which parse_arn accepts."""
     return f"{ACCOUNT_CONFIG_TYPE}:{account}"
+
+
+def finding_arn(resource_id: object, account: str, resource_type: str) -> Arn:
+    """parse_arn of a finding's resource id, for a finding of `account` on a control of `resource_type`.
+
+    An AWS-owned resource belongs to no customer account, so on a control of the account it stands for the
+    finding's own account (Prowler's iam_support_role_created names the AWS managed policy AWSSupportAccess, not
+    the account it audits): AWS Config's account resource, in the policy's partition. Anything else is parsed as it
+    is (parse_arn refuses an account field that is not 12 digits; no other type accepts an AWS-owned ARN)."""
+    owned = _AWS_OWNED.match(resource_id) if isinstance(resource_id, str) and len(resource_id) <= 2048 else None
+    if owned and resource_type == ACCOUNT_CONFIG_TYPE:
+        return Arn(owned["partition"], "", "", account, account, config_account_name(account))
+    return parse_arn(resource_id)
 
 
 def last_segment(arn: Arn) -> str:

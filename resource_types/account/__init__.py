@@ -10,9 +10,9 @@ log group for the account-level CloudTrail monitoring checks (`arn:aws:logs:<reg
 service's `log_group_arn_template`, when no log group has a matching metric filter; else the trail's log group,
 `arn:aws:logs:<region>:<account>:log-group:<name>[:*]`) or, from AWS Config,
 `AWS::::Account:<account>` (resource_types/arn.py). Prowler's iam_support_role_created names no account: it reports
-the AWS managed policy's ARN `arn:aws:iam::aws:policy/AWSSupportAccess` (account field "aws"), which is not parsed
-(the bridge skips such a finding as malformed_arn); Security Hub's own control finding for CIS 1.17 names
-`AWS::::Account:<account>`.
+the AWS managed policy's ARN `arn:aws:iam::aws:policy/AWSSupportAccess` (account field "aws"), which parse_arn
+refuses; on a control of the account, arn.finding_arn reads such an AWS-owned ARN as the finding's own account
+(`AWS::::Account:<AwsAccountId>`). Security Hub's own control finding for CIS 1.17 names `AWS::::Account:<account>`.
 """
 
 from __future__ import annotations

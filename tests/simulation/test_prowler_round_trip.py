@@ -13,7 +13,7 @@ import pytest
 
 import resource_types as resources
 from catalogue import load_catalogue
-from resource_types.arn import MalformedArnError
+from resource_types.arn import MalformedArnError, finding_arn
 from simulation.account import EmulatedAccount
 from simulation.moto_server import moto_server
 from simulation.prowler_scan import check_id, checks_from_catalogue, run_prowler
@@ -24,16 +24,22 @@ pytestmark = pytest.mark.prowler  # skipped without Prowler, failed in CI (tests
 CATALOGUE = load_catalogue()
 
 
-def _failed(findings: list[dict]) -> set[tuple[str, str]]:
-    return {(check_id(f), f["Resources"][0]["Id"]) for f in findings if f["Compliance"]["Status"] == "FAILED"}
+def _failed(findings: list[dict]) -> set[tuple[str, str, str]]:
+    """(check id, resource id, account id) of each failed finding."""
+    return {
+        (check_id(f), f["Resources"][0]["Id"], f["AwsAccountId"])
+        for f in findings
+        if f["Compliance"]["Status"] == "FAILED"
+    }
 
 
-def _same_resource(resource: SeededResource, arn: str) -> bool:
-    """Whether Prowler's ARN names the seeded resource, as the resource type reads ARNs (the bridge's way): Prowler
-    may name one resource by another ARN form than the seed's (an account's settings per service)."""
+def _same_resource(resource: SeededResource, arn: str, account: str) -> bool:
+    """Whether Prowler's ARN names the seeded resource, as the resource type reads ARNs (the bridge's way, finding_arn):
+    Prowler may name one resource by another ARN form than the seed's (an account's settings per service), or, on a
+    control of the account, by an AWS-owned resource standing for the finding's account (an AWS managed policy)."""
     kind = resources.get(resource.resource_type)
     try:
-        return kind.key(arn) == kind.key(resource.arn)
+        return kind.key(finding_arn(arn, account, resource.resource_type)) == kind.key(resource.arn)
     except MalformedArnError:
         return False
 
@@ -50,7 +56,7 @@ def test_prowler_findings_are_remediated_end_to_end(standalone, tmp_path, monkey
         before = run_prowler(endpoint_url, checks, tmp_path / "before")
         failed = _failed(before)
         for resource in seeded:  # Prowler sees every seeded problem first (by at least one of its checks)
-            checks_failing = {c for c, arn in failed if _same_resource(resource, arn)}
+            checks_failing = {c for c, arn, acct in failed if _same_resource(resource, arn, acct)}
             covered = checks_failing & set(CATALOGUE.control(resource.control_id).prowler_checks)
             assert bool(covered) is resource.non_compliant, resource
 
