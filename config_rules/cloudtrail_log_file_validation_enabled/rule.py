@@ -15,21 +15,20 @@ from __future__ import annotations
 import re
 
 import botocore.exceptions
-from rdklib import ComplianceType, ConfigRule, Evaluation
+from rdklib import ComplianceType, Evaluation
 from rule_support import (
+    ParameterlessRule,
     UnreadableField,
     as_object,
     fail_closed,
     field,
     handle,
-    reject_unknown_parameters,
     resource_name,
 )
 
 APPLICABLE_RESOURCES = ["AWS::CloudTrail::Trail"]
 # Read-only actions the rule's Lambda role needs (beyond config:PutEvaluations).
 IAM_ACTIONS = ("cloudtrail:GetTrail",)
-RULE_PARAMETERS: set[str] = set()
 _TRAIL_ARN = re.compile(r"^arn:aws[a-z-]*:cloudtrail:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):trail/.+$")
 
 
@@ -65,12 +64,8 @@ def _from_cloudtrail(client_factory: object, trail: str) -> bool | None:
     return enabled
 
 
-class CloudTrailLogFileValidationEnabled(ConfigRule):
+class CloudTrailLogFileValidationEnabled(ParameterlessRule):
     """NON_COMPLIANT when the trail does not create signed digest files of its logs."""
-
-    def evaluate_parameters(self, rule_parameters: dict) -> dict:
-        reject_unknown_parameters(rule_parameters, RULE_PARAMETERS)
-        return {}
 
     @fail_closed
     def evaluate_change(

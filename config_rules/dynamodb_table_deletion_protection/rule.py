@@ -13,21 +13,20 @@ boolean is NON_COMPLIANT. A table being deleted (tableStatus DELETING) or that n
 from __future__ import annotations
 
 import botocore.exceptions
-from rdklib import ComplianceType, ConfigRule, Evaluation
+from rdklib import ComplianceType, Evaluation
 from rule_support import (
+    ParameterlessRule,
     UnreadableField,
     as_object,
     fail_closed,
     field,
     handle,
-    reject_unknown_parameters,
     resource_name,
 )
 
 APPLICABLE_RESOURCES = ["AWS::DynamoDB::Table"]
 # Read-only actions the rule's Lambda role needs (beyond config:PutEvaluations).
 IAM_ACTIONS = ("dynamodb:DescribeTable",)
-RULE_PARAMETERS: set[str] = set()
 # The configuration item fields the decision reads (DescribeTable's Table in lower camel case).
 CHECKED_FIELDS = ("tableStatus", "deletionProtectionEnabled")
 
@@ -47,12 +46,8 @@ def _from_dynamodb(client_factory: object, table: str) -> dict | None:
     return {"status": described.get("TableStatus"), "protected": described.get("DeletionProtectionEnabled") is True}
 
 
-class DynamodbTableDeletionProtection(ConfigRule):
+class DynamodbTableDeletionProtection(ParameterlessRule):
     """NON_COMPLIANT when a table's deletion protection is off."""
-
-    def evaluate_parameters(self, rule_parameters: dict) -> dict:
-        reject_unknown_parameters(rule_parameters, RULE_PARAMETERS)
-        return {}
 
     @fail_closed
     def evaluate_change(

@@ -13,21 +13,20 @@ deleted (tableStatus DELETING) or that no longer exists is NOT_APPLICABLE.
 from __future__ import annotations
 
 import botocore.exceptions
-from rdklib import ComplianceType, ConfigRule, Evaluation
+from rdklib import ComplianceType, Evaluation
 from rule_support import (
+    ParameterlessRule,
     UnreadableField,
     as_object,
     fail_closed,
     field,
     handle,
-    reject_unknown_parameters,
     resource_name,
 )
 
 APPLICABLE_RESOURCES = ["AWS::DynamoDB::Table"]
 # Read-only actions the rule's Lambda role needs (beyond config:PutEvaluations).
 IAM_ACTIONS = ("dynamodb:DescribeContinuousBackups",)
-RULE_PARAMETERS: set[str] = set()
 # The PointInTimeRecoveryStatus values that pass (the other is DISABLED).
 PASSING_STATUSES = ("ENABLED",)
 
@@ -48,12 +47,8 @@ def point_in_time_recovery(client_factory: object, table: str) -> str | None:
     return status if isinstance(status, str) else "NOT REPORTED"
 
 
-class DynamodbTablePointInTimeRecovery(ConfigRule):
+class DynamodbTablePointInTimeRecovery(ParameterlessRule):
     """NON_COMPLIANT when a table's point-in-time recovery is not ENABLED."""
-
-    def evaluate_parameters(self, rule_parameters: dict) -> dict:
-        reject_unknown_parameters(rule_parameters, RULE_PARAMETERS)
-        return {}
 
     @fail_closed
     def evaluate_change(

@@ -9,13 +9,12 @@ NON_COMPLIANT with an annotation naming it. No API call: the item always carries
 
 from __future__ import annotations
 
-from rdklib import ComplianceType, ConfigRule, Evaluation
-from rule_support import as_object, fail_closed, field, handle, reject_unknown_parameters
+from rdklib import ComplianceType, Evaluation
+from rule_support import ParameterlessRule, as_object, fail_closed, field, handle
 
 APPLICABLE_RESOURCES = ["AWS::EC2::SecurityGroup"]
 # Read-only actions the rule's Lambda role needs (beyond config:PutEvaluations): none, the item carries the rules.
 IAM_ACTIONS: tuple[str, ...] = ()
-RULE_PARAMETERS: set[str] = set()
 DEFAULT_GROUP_NAME = "default"  # every VPC's default group has this name, which no other group may take
 # The rule lists of a group AWS Config records; the requirement is that both are empty.
 RULE_LISTS = ("ipPermissions", "ipPermissionsEgress")
@@ -32,12 +31,8 @@ def _rule_counts(configuration: dict) -> dict[str, int]:
     return counts
 
 
-class Ec2DefaultSecurityGroupClosed(ConfigRule):
+class Ec2DefaultSecurityGroupClosed(ParameterlessRule):
     """NON_COMPLIANT when a VPC's default security group has any inbound or outbound rule."""
-
-    def evaluate_parameters(self, rule_parameters: dict) -> dict:
-        reject_unknown_parameters(rule_parameters, RULE_PARAMETERS)
-        return {}
 
     @fail_closed
     def evaluate_change(

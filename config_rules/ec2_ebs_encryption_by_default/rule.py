@@ -10,8 +10,8 @@ answer without a JSON boolean is NON_COMPLIANT with the reason, never COMPLIANT.
 from __future__ import annotations
 
 import botocore.exceptions
-from rdklib import ComplianceType, ConfigRule, Evaluation
-from rule_support import Retrier, error_code, handle, reject_unknown_parameters, shown
+from rdklib import ComplianceType, Evaluation
+from rule_support import ParameterlessRule, Retrier, error_code, handle, shown
 
 APPLICABLE_RESOURCES = ["AWS::::Account"]
 RESOURCE_TYPE = "AWS::::Account"
@@ -35,15 +35,11 @@ def _read(ec2: object) -> bool | str:
     return value
 
 
-class Ec2EbsEncryptionByDefault(ConfigRule):
+class Ec2EbsEncryptionByDefault(ParameterlessRule):
     """NON_COMPLIANT unless EBS encryption by default is on in the Region the rule runs in."""
 
     # One resource, the account itself, reported on every run: nothing stale to clean up (see iam_password_policy).
     delete_old_evaluations_on_scheduled_notification = False
-
-    def evaluate_parameters(self, rule_parameters: dict) -> dict:
-        reject_unknown_parameters(rule_parameters, set())
-        return {}
 
     def evaluate_periodic(self, event: dict, client_factory: object, valid_rule_parameters: dict) -> list[Evaluation]:
         account_id = event["accountId"]

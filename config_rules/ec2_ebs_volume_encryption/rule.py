@@ -9,21 +9,20 @@ not a JSON boolean (the string "false", a number) is NON_COMPLIANT with an annot
 from __future__ import annotations
 
 import botocore.exceptions
-from rdklib import ComplianceType, ConfigRule, Evaluation
+from rdklib import ComplianceType, Evaluation
 from rule_support import (
+    ParameterlessRule,
     RuleEvaluationError,
     UnreadableField,
     as_object,
     fail_closed,
     field,
     handle,
-    reject_unknown_parameters,
 )
 
 APPLICABLE_RESOURCES = ["AWS::EC2::Volume"]
 # Read-only actions the rule's Lambda role needs (beyond config:PutEvaluations).
 IAM_ACTIONS = ("ec2:DescribeVolumes",)
-RULE_PARAMETERS: set[str] = set()
 
 
 def _from_configuration_item(configuration_item: dict) -> tuple[bool, list[dict]] | None:
@@ -76,12 +75,8 @@ def _where_attached(attachments: list[dict]) -> str:
     return f"It is attached to instance {places}."
 
 
-class Ec2EbsVolumeEncryption(ConfigRule):
+class Ec2EbsVolumeEncryption(ParameterlessRule):
     """NON_COMPLIANT when the EBS volume is not encrypted at rest."""
-
-    def evaluate_parameters(self, rule_parameters: dict) -> dict:
-        reject_unknown_parameters(rule_parameters, RULE_PARAMETERS)
-        return {}
 
     @fail_closed
     def evaluate_change(

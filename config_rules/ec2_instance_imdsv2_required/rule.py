@@ -11,21 +11,20 @@ annotation saying so. Terminated (or terminating) instances are NOT_APPLICABLE.
 from __future__ import annotations
 
 import botocore.exceptions
-from rdklib import ComplianceType, ConfigRule, Evaluation
+from rdklib import ComplianceType, Evaluation
 from rule_support import (
+    ParameterlessRule,
     RuleEvaluationError,
     UnreadableField,
     as_object,
     fail_closed,
     field,
     handle,
-    reject_unknown_parameters,
 )
 
 APPLICABLE_RESOURCES = ["AWS::EC2::Instance"]
 # Read-only actions the rule's Lambda role needs (beyond config:PutEvaluations).
 IAM_ACTIONS = ("ec2:DescribeInstances",)
-RULE_PARAMETERS: set[str] = set()
 REQUIRED = "required"
 GONE_STATES = ("shutting-down", "terminated")
 
@@ -72,12 +71,8 @@ def _from_ec2(client_factory: object, instance_id: str) -> tuple[str | None, dic
     return state, {"HttpTokens": options["HttpTokens"], "HttpEndpoint": str(options.get("HttpEndpoint") or "")}
 
 
-class Ec2InstanceImdsv2Required(ConfigRule):
+class Ec2InstanceImdsv2Required(ParameterlessRule):
     """NON_COMPLIANT when the instance's metadata service accepts IMDSv1 requests (HttpTokens not required)."""
-
-    def evaluate_parameters(self, rule_parameters: dict) -> dict:
-        reject_unknown_parameters(rule_parameters, RULE_PARAMETERS)
-        return {}
 
     @fail_closed
     def evaluate_change(

@@ -14,20 +14,19 @@ internet reaches the next entry. An entry whose fields are not of the types AWS 
 
 from __future__ import annotations
 
-from rdklib import ComplianceType, ConfigRule, Evaluation
+from rdklib import ComplianceType, Evaluation
 from rule_support import (
+    ParameterlessRule,
     UnreadableField,
     as_object,
     fail_closed,
     field,
     handle,
-    reject_unknown_parameters,
 )
 
 APPLICABLE_RESOURCES = ["AWS::EC2::NetworkAcl"]
 # The rule reads the configuration item only; its Lambda role needs no read action beyond Config's own.
 IAM_ACTIONS: tuple[str, ...] = ()
-RULE_PARAMETERS: set[str] = set()
 # What is checked (tests/framework_requirements.py reads these).
 ADMIN_PORTS = (22, 3389)
 WHOLE_INTERNET = ("0.0.0.0/0", "::/0")
@@ -93,12 +92,8 @@ def _entries(configuration_item: dict) -> list[dict]:
     return [_entry(entry, index) for index, entry in enumerate(raw)]
 
 
-class Ec2NetworkAclAdminPortsClosed(ConfigRule):
+class Ec2NetworkAclAdminPortsClosed(ParameterlessRule):
     """NON_COMPLIANT if an inbound entry admits port 22 or 3389 from 0.0.0.0/0 or ::/0."""
-
-    def evaluate_parameters(self, rule_parameters: dict) -> dict:
-        reject_unknown_parameters(rule_parameters, RULE_PARAMETERS)
-        return {}
 
     @fail_closed
     def evaluate_change(

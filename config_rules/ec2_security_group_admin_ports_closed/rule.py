@@ -10,13 +10,12 @@ protocols"). A field that is missing or not of the recorded type is NON_COMPLIAN
 
 from __future__ import annotations
 
-from rdklib import ComplianceType, ConfigRule, Evaluation
-from rule_support import as_object, fail_closed, field, handle, reject_unknown_parameters
+from rdklib import ComplianceType, Evaluation
+from rule_support import ParameterlessRule, as_object, fail_closed, field, handle
 
 APPLICABLE_RESOURCES = ["AWS::EC2::SecurityGroup"]
 # Read-only actions the rule's Lambda role needs (beyond config:PutEvaluations): none, the item carries the rules.
 IAM_ACTIONS: tuple[str, ...] = ()
-RULE_PARAMETERS: set[str] = set()
 ADMIN_PORTS = (22, 3389)  # SSH, RDP
 INTERNET = ("0.0.0.0/0", "::/0")
 ALL_PROTOCOLS = "-1"
@@ -69,12 +68,8 @@ def open_permissions(configuration: dict) -> list[str]:
     return found
 
 
-class Ec2SecurityGroupAdminPortsClosed(ConfigRule):
+class Ec2SecurityGroupAdminPortsClosed(ParameterlessRule):
     """NON_COMPLIANT when the group admits 0.0.0.0/0 or ::/0 to port 22 or 3389."""
-
-    def evaluate_parameters(self, rule_parameters: dict) -> dict:
-        reject_unknown_parameters(rule_parameters, RULE_PARAMETERS)
-        return {}
 
     @fail_closed
     def evaluate_change(

@@ -14,8 +14,8 @@ AWS's default). The comparison is compliance.ec2_subnet_no_auto_public_ip, which
 from __future__ import annotations
 
 from compliance.ec2_subnet_no_auto_public_ip import assigns_public_ip
-from rdklib import ComplianceType, ConfigRule, Evaluation
-from rule_support import as_object, fail_closed, field, handle, reject_unknown_parameters
+from rdklib import ComplianceType, Evaluation
+from rule_support import ParameterlessRule, as_object, fail_closed, field, handle
 
 APPLICABLE_RESOURCES = ["AWS::EC2::Subnet"]
 # Read-only actions the rule's Lambda role needs (beyond config:PutEvaluations): none, the item carries the setting.
@@ -24,12 +24,8 @@ IAM_ACTIONS: tuple[str, ...] = ()
 JUDGED_FIELDS = ("configuration.mapPublicIpOnLaunch",)
 
 
-class Ec2SubnetNoAutoPublicIp(ConfigRule):
+class Ec2SubnetNoAutoPublicIp(ParameterlessRule):
     """NON_COMPLIANT when a subnet's mapPublicIpOnLaunch is true."""
-
-    def evaluate_parameters(self, rule_parameters: dict) -> dict:
-        reject_unknown_parameters(rule_parameters, set())
-        return {}
 
     @fail_closed
     def evaluate_change(

@@ -15,8 +15,15 @@ continuously but whose own setting is off is still NON_COMPLIANT (ECR.1 would pa
 
 from __future__ import annotations
 
-from rdklib import ComplianceType, ConfigRule, Evaluation
-from rule_support import as_object, fail_closed, field, handle, reject_unknown_parameters, resource_name
+from rdklib import ComplianceType, Evaluation
+from rule_support import (
+    ParameterlessRule,
+    as_object,
+    fail_closed,
+    field,
+    handle,
+    resource_name,
+)
 
 APPLICABLE_RESOURCES = ["AWS::ECR::Repository"]
 # Read-only actions the rule's Lambda role needs (beyond config:PutEvaluations): none, the item carries the setting.
@@ -26,12 +33,8 @@ SETTING = "configuration.ImageScanningConfiguration"
 REQUIRED_SETTINGS = ("ImageScanningConfiguration.ScanOnPush",)
 
 
-class EcrRepositoryScanOnPush(ConfigRule):
+class EcrRepositoryScanOnPush(ParameterlessRule):
     """NON_COMPLIANT when a repository's ImageScanningConfiguration.ScanOnPush is not true."""
-
-    def evaluate_parameters(self, rule_parameters: dict) -> dict:
-        reject_unknown_parameters(rule_parameters, set())
-        return {}
 
     @fail_closed
     def evaluate_change(

@@ -15,8 +15,16 @@ passes Prowler's check and is NON_COMPLIANT here.
 from __future__ import annotations
 
 from compliance.ecr_repository_tag_immutability import DEFAULT_SETTING, OVERWRITABLE, is_compliant, overwritable
-from rdklib import ComplianceType, ConfigRule, Evaluation
-from rule_support import as_object, fail_closed, field, handle, reject_unknown_parameters, resource_name, shown
+from rdklib import ComplianceType, Evaluation
+from rule_support import (
+    ParameterlessRule,
+    as_object,
+    fail_closed,
+    field,
+    handle,
+    resource_name,
+    shown,
+)
 
 APPLICABLE_RESOURCES = ["AWS::ECR::Repository"]
 # Read-only actions the rule's Lambda role needs (beyond config:PutEvaluations): none, the item carries the setting.
@@ -25,12 +33,8 @@ IAM_ACTIONS: tuple[str, ...] = ()
 REQUIRED_SETTING = ("ImageTagMutability", "IMMUTABLE")
 
 
-class EcrRepositoryTagImmutability(ConfigRule):
+class EcrRepositoryTagImmutability(ParameterlessRule):
     """NON_COMPLIANT when a repository's ImageTagMutability is not IMMUTABLE."""
-
-    def evaluate_parameters(self, rule_parameters: dict) -> dict:
-        reject_unknown_parameters(rule_parameters, set())
-        return {}
 
     @fail_closed
     def evaluate_change(

@@ -14,13 +14,19 @@ so an absent attribute is false. A load balancer that no longer exists is NOT_AP
 from __future__ import annotations
 
 import botocore.exceptions
-from rdklib import ComplianceType, ConfigRule, Evaluation
-from rule_support import UnreadableField, as_object, fail_closed, field, handle, reject_unknown_parameters
+from rdklib import ComplianceType, Evaluation
+from rule_support import (
+    ParameterlessRule,
+    UnreadableField,
+    as_object,
+    fail_closed,
+    field,
+    handle,
+)
 
 APPLICABLE_RESOURCES = ["AWS::ElasticLoadBalancingV2::LoadBalancer"]
 # Read-only actions the rule's Lambda role needs (beyond config:PutEvaluations).
 IAM_ACTIONS = ("elasticloadbalancing:DescribeLoadBalancerAttributes",)
-RULE_PARAMETERS: set[str] = set()
 # The attribute that must be "true" for an Application Load Balancer to pass.
 PASSING_SETTINGS = ("routing.http.drop_invalid_header_fields.enabled",)
 ATTRIBUTE = PASSING_SETTINGS[0]
@@ -41,12 +47,8 @@ def drop_invalid_header_fields(client_factory: object, arn: str) -> str | None:
     return values[0] if values and isinstance(values[0], str) else "false"
 
 
-class Elbv2AlbDropInvalidHeaderFields(ConfigRule):
+class Elbv2AlbDropInvalidHeaderFields(ParameterlessRule):
     """NON_COMPLIANT when an Application Load Balancer routes invalid header fields to its targets."""
-
-    def evaluate_parameters(self, rule_parameters: dict) -> dict:
-        reject_unknown_parameters(rule_parameters, RULE_PARAMETERS)
-        return {}
 
     @fail_closed
     def evaluate_change(

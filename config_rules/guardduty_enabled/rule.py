@@ -12,8 +12,8 @@ reason, never COMPLIANT.
 from __future__ import annotations
 
 import botocore.exceptions
-from rdklib import ComplianceType, ConfigRule, Evaluation
-from rule_support import Retrier, error_code, handle, reject_unknown_parameters, shown
+from rdklib import ComplianceType, Evaluation
+from rule_support import ParameterlessRule, Retrier, error_code, handle, shown
 
 APPLICABLE_RESOURCES = ["AWS::::Account"]
 RESOURCE_TYPE = "AWS::::Account"
@@ -73,15 +73,11 @@ def _judge(statuses: dict[str, str]) -> tuple[str, str]:
     return ComplianceType.NON_COMPLIANT, f"GuardDuty is suspended in this Region (detector {suspended} is DISABLED)."
 
 
-class GuardDutyEnabled(ConfigRule):
+class GuardDutyEnabled(ParameterlessRule):
     """NON_COMPLIANT unless the account's GuardDuty detector in the Region the rule runs in is ENABLED."""
 
     # One resource, the account itself, reported on every run: nothing stale to clean up (see iam_password_policy).
     delete_old_evaluations_on_scheduled_notification = False
-
-    def evaluate_parameters(self, rule_parameters: dict) -> dict:
-        reject_unknown_parameters(rule_parameters, set())
-        return {}
 
     def evaluate_periodic(self, event: dict, client_factory: object, valid_rule_parameters: dict) -> list[Evaluation]:
         account_id = event["accountId"]

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import botocore.exceptions
 from compliance.iam_support_role_created import POLICY_NAME, page_role_names, support_policy_arn
-from rdklib import ComplianceType, ConfigRule, Evaluation
-from rule_support import Retrier, error_code, handle, reject_unknown_parameters
+from rdklib import ComplianceType, Evaluation
+from rule_support import ParameterlessRule, Retrier, error_code, handle
 
 APPLICABLE_RESOURCES = ["AWS::::Account"]
 RESOURCE_TYPE = "AWS::::Account"
@@ -64,15 +64,11 @@ def _judge(names: list[str]) -> tuple[str, str]:
     return ComplianceType.COMPLIANT, f"{POLICY_NAME} is attached to role(s) {shown}."
 
 
-class IamSupportRoleCreated(ConfigRule):
+class IamSupportRoleCreated(ParameterlessRule):
     """NON_COMPLIANT unless at least one IAM role of the account has AWSSupportAccess attached."""
 
     # One resource, the account itself, reported on every run: nothing stale to clean up (see iam_password_policy).
     delete_old_evaluations_on_scheduled_notification = False
-
-    def evaluate_parameters(self, rule_parameters: dict) -> dict:
-        reject_unknown_parameters(rule_parameters, set())
-        return {}
 
     def evaluate_periodic(self, event: dict, client_factory: object, valid_rule_parameters: dict) -> list[Evaluation]:
         account_id = event["accountId"]

@@ -16,8 +16,15 @@ compliant one. AWS managed and AWS owned keys cannot be scheduled for deletion a
 
 from __future__ import annotations
 
-from rdklib import ComplianceType, ConfigRule, Evaluation
-from rule_support import UnreadableField, as_object, fail_closed, field, handle, reject_unknown_parameters
+from rdklib import ComplianceType, Evaluation
+from rule_support import (
+    ParameterlessRule,
+    UnreadableField,
+    as_object,
+    fail_closed,
+    field,
+    handle,
+)
 
 APPLICABLE_RESOURCES = ["AWS::KMS::Key"]
 # Read-only actions the rule's Lambda role needs (beyond config:PutEvaluations): none, the item carries the state.
@@ -41,12 +48,8 @@ KEY_STATES = frozenset(
 KEY_MANAGERS = frozenset({"AWS", "CUSTOMER"})
 
 
-class KmsKeyDeletionNotScheduled(ConfigRule):
+class KmsKeyDeletionNotScheduled(ParameterlessRule):
     """NON_COMPLIANT when a customer managed key is scheduled for deletion."""
-
-    def evaluate_parameters(self, rule_parameters: dict) -> dict:
-        reject_unknown_parameters(rule_parameters, set())
-        return {}
 
     @fail_closed
     def evaluate_change(

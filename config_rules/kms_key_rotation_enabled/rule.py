@@ -19,20 +19,19 @@ from __future__ import annotations
 import json
 
 import botocore.exceptions
-from rdklib import ComplianceType, ConfigRule, Evaluation
+from rdklib import ComplianceType, Evaluation
 from rule_support import (
+    ParameterlessRule,
     UnreadableField,
     as_object,
     fail_closed,
     field,
     handle,
-    reject_unknown_parameters,
 )
 
 APPLICABLE_RESOURCES = ["AWS::KMS::Key"]
 # Read-only actions the rule's Lambda role needs (beyond config:PutEvaluations).
 IAM_ACTIONS = ("kms:GetKeyRotationStatus",)
-RULE_PARAMETERS: set[str] = set()
 ROTATION = "supplementaryConfiguration.KeyRotationStatus"
 
 
@@ -87,12 +86,8 @@ def _rotation_from_kms(client_factory: object, key_id: str) -> bool | None:
     return enabled
 
 
-class KmsKeyRotationEnabled(ConfigRule):
+class KmsKeyRotationEnabled(ParameterlessRule):
     """NON_COMPLIANT when an enabled customer managed symmetric key has automatic rotation off."""
-
-    def evaluate_parameters(self, rule_parameters: dict) -> dict:
-        reject_unknown_parameters(rule_parameters, RULE_PARAMETERS)
-        return {}
 
     @fail_closed
     def evaluate_change(

@@ -16,13 +16,12 @@ import json
 
 import botocore.exceptions
 from compliance.lambda_function_not_public import public_statements
-from rdklib import ComplianceType, ConfigRule, Evaluation
-from rule_support import UnreadableField, fail_closed, field, handle, reject_unknown_parameters
+from rdklib import ComplianceType, Evaluation
+from rule_support import ParameterlessRule, UnreadableField, fail_closed, field, handle
 
 APPLICABLE_RESOURCES = ["AWS::Lambda::Function"]
 # Read-only actions the rule's Lambda role needs (beyond config:PutEvaluations).
 IAM_ACTIONS = ("lambda:GetPolicy",)
-RULE_PARAMETERS: set[str] = set()
 # What passes: no statement admits everyone unconditionally; these condition keys restrict a statement.
 PASSING_SETTINGS = ("no public statement", "aws:SourceAccount", "aws:SourceArn", "aws:PrincipalOrgID")
 
@@ -47,12 +46,8 @@ def function_policy(client_factory: object, name: str) -> dict:
     return policy
 
 
-class LambdaFunctionNotPublic(ConfigRule):
+class LambdaFunctionNotPublic(ParameterlessRule):
     """NON_COMPLIANT when a function's policy admits everyone without a restricting condition."""
-
-    def evaluate_parameters(self, rule_parameters: dict) -> dict:
-        reject_unknown_parameters(rule_parameters, RULE_PARAMETERS)
-        return {}
 
     @fail_closed
     def evaluate_change(

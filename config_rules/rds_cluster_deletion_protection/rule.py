@@ -16,23 +16,25 @@ clusters", https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyD
 from __future__ import annotations
 
 from compliance.rds_cluster_deletion_protection import find_cluster, is_protected
-from rdklib import ComplianceType, ConfigRule, Evaluation
-from rule_support import as_object, fail_closed, field, handle, reject_unknown_parameters, resource_name
+from rdklib import ComplianceType, Evaluation
+from rule_support import (
+    ParameterlessRule,
+    as_object,
+    fail_closed,
+    field,
+    handle,
+    resource_name,
+)
 
 APPLICABLE_RESOURCES = ["AWS::RDS::DBCluster"]
 # Read-only actions the rule's Lambda role needs (beyond config:PutEvaluations).
 IAM_ACTIONS = ("rds:DescribeDBClusters",)
-RULE_PARAMETERS: set[str] = set()
 # The configuration item fields the decision reads (DescribeDBClusters' DBCluster in lower camel case).
 CHECKED_FIELDS = ("status", "deletionProtection")
 
 
-class RdsClusterDeletionProtection(ConfigRule):
+class RdsClusterDeletionProtection(ParameterlessRule):
     """NON_COMPLIANT when a DB cluster's deletion protection is off."""
-
-    def evaluate_parameters(self, rule_parameters: dict) -> dict:
-        reject_unknown_parameters(rule_parameters, RULE_PARAMETERS)
-        return {}
 
     @fail_closed
     def evaluate_change(

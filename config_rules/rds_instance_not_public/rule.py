@@ -11,14 +11,14 @@ is not a JSON boolean (the string "false", a number) is NON_COMPLIANT with an an
 from __future__ import annotations
 
 import botocore.exceptions
-from rdklib import ComplianceType, ConfigRule, Evaluation
+from rdklib import ComplianceType, Evaluation
 from rule_support import (
+    ParameterlessRule,
     RuleEvaluationError,
     as_object,
     fail_closed,
     field,
     handle,
-    reject_unknown_parameters,
     resource_name,
 )
 
@@ -27,7 +27,6 @@ APPLICABLE_RESOURCES = ["AWS::RDS::DBInstance"]
 IAM_ACTIONS = ("rds:DescribeDBInstances",)
 # The configuration item fields the decision reads (AWS Config records DescribeDBInstances in lower camel case).
 CHECKED_FIELDS = ("publiclyAccessible",)
-RULE_PARAMETERS: set[str] = set()
 
 
 def _from_configuration_item(configuration_item: dict) -> bool | None:
@@ -55,12 +54,8 @@ def _from_rds(client_factory: object, resource_id: str) -> bool | None:
     return found[0]["PubliclyAccessible"]
 
 
-class RdsInstanceNotPublic(ConfigRule):
+class RdsInstanceNotPublic(ParameterlessRule):
     """NON_COMPLIANT when the DB instance is publicly accessible."""
-
-    def evaluate_parameters(self, rule_parameters: dict) -> dict:
-        reject_unknown_parameters(rule_parameters, RULE_PARAMETERS)
-        return {}
 
     @fail_closed
     def evaluate_change(

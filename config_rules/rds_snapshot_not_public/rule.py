@@ -10,13 +10,13 @@ with DescribeDBSnapshotAttributes every time (the live setting, not a recorded c
 from __future__ import annotations
 
 import botocore.exceptions
-from rdklib import ComplianceType, ConfigRule, Evaluation
+from rdklib import ComplianceType, Evaluation
 from rule_support import (
+    ParameterlessRule,
     RuleEvaluationError,
     UnreadableField,
     fail_closed,
     handle,
-    reject_unknown_parameters,
     resource_name,
 )
 
@@ -26,7 +26,6 @@ IAM_ACTIONS = ("rds:DescribeDBSnapshotAttributes",)
 RESTORE_ATTRIBUTE = "restore"
 # Values of the restore attribute that make a snapshot public.
 PUBLIC_RESTORE_VALUES = ("all",)
-RULE_PARAMETERS: set[str] = set()
 
 
 def restore_values(client_factory: object, identifier: str) -> list[str] | None:
@@ -50,12 +49,8 @@ def restore_values(client_factory: object, identifier: str) -> list[str] | None:
     return values
 
 
-class RdsSnapshotNotPublic(ConfigRule):
+class RdsSnapshotNotPublic(ParameterlessRule):
     """NON_COMPLIANT when any AWS account may restore the DB snapshot."""
-
-    def evaluate_parameters(self, rule_parameters: dict) -> dict:
-        reject_unknown_parameters(rule_parameters, RULE_PARAMETERS)
-        return {}
 
     @fail_closed
     def evaluate_change(

@@ -10,8 +10,8 @@ throttling) or an answer whose settings are not JSON booleans is NON_COMPLIANT w
 from __future__ import annotations
 
 import botocore.exceptions
-from rdklib import ComplianceType, ConfigRule, Evaluation
-from rule_support import Retrier, error_code, handle, reject_unknown_parameters, shown
+from rdklib import ComplianceType, Evaluation
+from rule_support import ParameterlessRule, Retrier, error_code, handle, shown
 
 APPLICABLE_RESOURCES = ["AWS::::Account"]
 RESOURCE_TYPE = "AWS::::Account"
@@ -53,15 +53,11 @@ def _settings_off(s3control: object, account_id: str) -> list[str]:
     return settings_off(answer.get("PublicAccessBlockConfiguration"))
 
 
-class S3AccountLevelPublicAccessBlock(ConfigRule):
+class S3AccountLevelPublicAccessBlock(ParameterlessRule):
     """NON_COMPLIANT unless all four account-level Block Public Access settings are on."""
 
     # One resource, the account itself, reported on every run: nothing stale to clean up (see iam_password_policy).
     delete_old_evaluations_on_scheduled_notification = False
-
-    def evaluate_parameters(self, rule_parameters: dict) -> dict:
-        reject_unknown_parameters(rule_parameters, set())
-        return {}
 
     def evaluate_periodic(self, event: dict, client_factory: object, valid_rule_parameters: dict) -> list[Evaluation]:
         account_id = event["accountId"]

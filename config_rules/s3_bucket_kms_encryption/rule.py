@@ -12,14 +12,14 @@ records it is NON_COMPLIANT with an annotation naming the field.
 from __future__ import annotations
 
 import botocore.exceptions
-from rdklib import ComplianceType, ConfigRule, Evaluation
+from rdklib import ComplianceType, Evaluation
 from rule_support import (
+    ParameterlessRule,
     UnreadableField,
     as_object,
     fail_closed,
     field,
     handle,
-    reject_unknown_parameters,
     resource_name,
 )
 
@@ -33,7 +33,6 @@ ALGORITHM_LABELS = {
     "aws:kms": "aws:kms (SSE-KMS)",
     "aws:kms:dsse": "aws:kms:dsse (DSSE-KMS)",
 }
-RULE_PARAMETERS: set[str] = set()
 
 
 def _recorded_default(rules: object, path: str) -> dict | None:
@@ -98,12 +97,8 @@ def _evaluation(encryption: dict | None) -> Evaluation:
     return Evaluation(ComplianceType.NON_COMPLIANT, annotation=f"Default encryption is {label}, not SSE-KMS.")
 
 
-class S3BucketKmsEncryption(ConfigRule):
+class S3BucketKmsEncryption(ParameterlessRule):
     """NON_COMPLIANT unless the bucket's default encryption uses AWS KMS (aws:kms or aws:kms:dsse)."""
-
-    def evaluate_parameters(self, rule_parameters: dict) -> dict:
-        reject_unknown_parameters(rule_parameters, RULE_PARAMETERS)
-        return {}
 
     @fail_closed
     def evaluate_change(

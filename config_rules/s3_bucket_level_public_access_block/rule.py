@@ -10,14 +10,14 @@ holding one (as GetResourceConfigHistory returns it); a setting that is missing 
 from __future__ import annotations
 
 import botocore.exceptions
-from rdklib import ComplianceType, ConfigRule, Evaluation
+from rdklib import ComplianceType, Evaluation
 from rule_support import (
+    ParameterlessRule,
     UnreadableField,
     as_object,
     fail_closed,
     field,
     handle,
-    reject_unknown_parameters,
     resource_name,
 )
 
@@ -25,7 +25,6 @@ APPLICABLE_RESOURCES = ["AWS::S3::Bucket"]
 # Read-only actions the rule's Lambda role needs (beyond config:PutEvaluations).
 IAM_ACTIONS = ("s3:GetBucketPublicAccessBlock",)
 SETTINGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
-RULE_PARAMETERS: set[str] = set()
 
 
 def _from_configuration_item(configuration_item: dict) -> dict[str, bool] | None:
@@ -53,12 +52,8 @@ def _from_s3(client_factory: object, bucket: str) -> dict[str, bool]:
     return {name: configuration.get(name) is True for name in SETTINGS}
 
 
-class S3BucketLevelPublicAccessBlock(ConfigRule):
+class S3BucketLevelPublicAccessBlock(ParameterlessRule):
     """NON_COMPLIANT unless all four bucket-level Block Public Access settings are on."""
-
-    def evaluate_parameters(self, rule_parameters: dict) -> dict:
-        reject_unknown_parameters(rule_parameters, RULE_PARAMETERS)
-        return {}
 
     @fail_closed
     def evaluate_change(

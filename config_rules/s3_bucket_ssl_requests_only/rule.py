@@ -17,13 +17,13 @@ import json
 
 import botocore.exceptions
 from compliance import s3_bucket_ssl_requests_only as tls_only
-from rdklib import ComplianceType, ConfigRule, Evaluation
+from rdklib import ComplianceType, Evaluation
 from rule_support import (
+    ParameterlessRule,
     UnreadableField,
     as_object,
     fail_closed,
     handle,
-    reject_unknown_parameters,
     resource_name,
     shown,
 )
@@ -31,7 +31,6 @@ from rule_support import (
 APPLICABLE_RESOURCES = ["AWS::S3::Bucket"]
 # Read-only actions the rule's Lambda role needs (beyond config:PutEvaluations).
 IAM_ACTIONS = ("s3:GetBucketPolicy",)
-RULE_PARAMETERS: set[str] = set()
 # What the deny statement must carry (the framework tests read these).
 DENIED_ACTIONS = tls_only.DENIED_ACTIONS
 SECURE_TRANSPORT_CONDITION = tls_only.SECURE_TRANSPORT_CONDITION
@@ -89,12 +88,8 @@ def _partition(configuration_item: dict) -> str:
     return parts[1] if len(parts) > 1 and parts[0] == "arn" and parts[1].startswith("aws") else "aws"
 
 
-class S3BucketSslRequestsOnly(ConfigRule):
+class S3BucketSslRequestsOnly(ParameterlessRule):
     """NON_COMPLIANT unless the bucket policy denies every request made without TLS."""
-
-    def evaluate_parameters(self, rule_parameters: dict) -> dict:
-        reject_unknown_parameters(rule_parameters, RULE_PARAMETERS)
-        return {}
 
     @fail_closed
     def evaluate_change(

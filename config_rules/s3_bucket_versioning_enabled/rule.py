@@ -14,21 +14,20 @@ A bucket with S3 Object Lock is always versioned (Enabled) and passes.
 from __future__ import annotations
 
 import botocore.exceptions
-from rdklib import ComplianceType, ConfigRule, Evaluation
+from rdklib import ComplianceType, Evaluation
 from rule_support import (
+    ParameterlessRule,
     UnreadableField,
     as_object,
     fail_closed,
     field,
     handle,
-    reject_unknown_parameters,
     resource_name,
 )
 
 APPLICABLE_RESOURCES = ["AWS::S3::Bucket"]
 # Read-only actions the rule's Lambda role needs (beyond config:PutEvaluations).
 IAM_ACTIONS = ("s3:GetBucketVersioning",)
-RULE_PARAMETERS: set[str] = set()
 # The versioning statuses that pass (the others: Off, never versioned, and Suspended).
 PASSING_STATUSES = ("Enabled",)
 NEVER_VERSIONED = "Off"
@@ -57,12 +56,8 @@ def _from_s3(client_factory: object, bucket: str) -> str:
     return status if isinstance(status, str) and status else NEVER_VERSIONED
 
 
-class S3BucketVersioningEnabled(ConfigRule):
+class S3BucketVersioningEnabled(ParameterlessRule):
     """NON_COMPLIANT unless the bucket's versioning status is Enabled."""
-
-    def evaluate_parameters(self, rule_parameters: dict) -> dict:
-        reject_unknown_parameters(rule_parameters, RULE_PARAMETERS)
-        return {}
 
     @fail_closed
     def evaluate_change(

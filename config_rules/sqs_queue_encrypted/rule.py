@@ -12,13 +12,12 @@ A queue that no longer exists is NOT_APPLICABLE.
 from __future__ import annotations
 
 import botocore.exceptions
-from rdklib import ComplianceType, ConfigRule, Evaluation
-from rule_support import UnreadableField, fail_closed, field, handle, reject_unknown_parameters
+from rdklib import ComplianceType, Evaluation
+from rule_support import ParameterlessRule, UnreadableField, fail_closed, field, handle
 
 APPLICABLE_RESOURCES = ["AWS::SQS::Queue"]
 # Read-only actions the rule's Lambda role needs (beyond config:PutEvaluations).
 IAM_ACTIONS = ("sqs:GetQueueAttributes",)
-RULE_PARAMETERS: set[str] = set()
 # The encryption settings that pass: a KMS key (SSE-KMS) or SQS managed keys (SSE-SQS).
 PASSING_SETTINGS = ("KmsMasterKeyId", "SqsManagedSseEnabled")
 GONE = ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist")
@@ -38,12 +37,8 @@ def encryption(client_factory: object, url: str) -> dict | None:
     return answer.get("Attributes") or {}
 
 
-class SqsQueueEncrypted(ConfigRule):
+class SqsQueueEncrypted(ParameterlessRule):
     """NON_COMPLIANT when a queue has neither a KMS key nor SQS managed encryption."""
-
-    def evaluate_parameters(self, rule_parameters: dict) -> dict:
-        reject_unknown_parameters(rule_parameters, RULE_PARAMETERS)
-        return {}
 
     @fail_closed
     def evaluate_change(

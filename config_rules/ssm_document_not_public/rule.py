@@ -20,8 +20,8 @@ old evaluations (config:GetComplianceDetailsByConfigRule).
 from __future__ import annotations
 
 import botocore.exceptions
-from rdklib import ComplianceType, ConfigRule, Evaluation
-from rule_support import Retrier, error_code, handle, reject_unknown_parameters
+from rdklib import ComplianceType, Evaluation
+from rule_support import ParameterlessRule, Retrier, error_code, handle
 
 APPLICABLE_RESOURCES = ["AWS::SSM::Document"]
 RESOURCE_TYPE = "AWS::SSM::Document"
@@ -76,12 +76,8 @@ def _evaluate_document(name: str, accounts: list[str]) -> Evaluation:
     return _evaluation(name, ComplianceType.COMPLIANT, f"Document {name} is not public ({shown}).")
 
 
-class SsmDocumentNotPublic(ConfigRule):
+class SsmDocumentNotPublic(ParameterlessRule):
     """NON_COMPLIANT for each document of the account shared with all AWS accounts."""
-
-    def evaluate_parameters(self, rule_parameters: dict) -> dict:
-        reject_unknown_parameters(rule_parameters, set())
-        return {}
 
     def evaluate_periodic(self, event: dict, client_factory: object, valid_rule_parameters: dict) -> list[Evaluation]:
         ssm = client_factory.build_client("ssm")

@@ -83,6 +83,15 @@ def reject_unknown_parameters(rule_parameters: dict, accepted: set[str] | frozen
         raise InvalidParametersError(f"Unknown rule parameter(s): {names}. {takes}")
 
 
+class ParameterlessRule(ConfigRule):
+    """A rule that takes no parameters: any parameter given is a customer error naming it (see
+    reject_unknown_parameters), so a misspelt or misplaced one is never ignored silently."""
+
+    def evaluate_parameters(self, rule_parameters: dict) -> dict:
+        reject_unknown_parameters(rule_parameters, set())
+        return {}
+
+
 # Strict reading of configuration items ---------------------------------------------------------------------------
 def shown(value: object) -> str:
     text = repr(value)
