@@ -19,10 +19,10 @@ from rdklib import ComplianceType, Evaluation
 from rule_support import (
     ParameterlessRule,
     UnreadableField,
-    as_object,
     fail_closed,
     field,
     handle,
+    item_configuration,
     resource_name,
 )
 
@@ -71,7 +71,7 @@ class CloudTrailLogFileValidationEnabled(ParameterlessRule):
     def evaluate_change(
         self, event: dict, client_factory: object, configuration_item: dict, valid_rule_parameters: dict
     ) -> list[Evaluation]:
-        configuration = as_object(configuration_item.get("configuration"), "configuration", json_string=True)
+        configuration = item_configuration(configuration_item)
         elsewhere = _elsewhere(configuration_item, configuration)
         if elsewhere:
             return [Evaluation(ComplianceType.NOT_APPLICABLE, annotation=elsewhere)]

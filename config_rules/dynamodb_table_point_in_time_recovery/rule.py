@@ -17,10 +17,10 @@ from rdklib import ComplianceType, Evaluation
 from rule_support import (
     ParameterlessRule,
     UnreadableField,
-    as_object,
     fail_closed,
     field,
     handle,
+    item_configuration,
     resource_name,
 )
 
@@ -54,7 +54,7 @@ class DynamodbTablePointInTimeRecovery(ParameterlessRule):
     def evaluate_change(
         self, event: dict, client_factory: object, configuration_item: dict, valid_rule_parameters: dict
     ) -> list[Evaluation]:
-        configuration = as_object(configuration_item.get("configuration"), "configuration", json_string=True)
+        configuration = item_configuration(configuration_item)
         if field(configuration, "tableStatus", "configuration", str) == "DELETING":
             return [Evaluation(ComplianceType.NOT_APPLICABLE, annotation="The table is being deleted.")]
         table = resource_name(configuration_item)

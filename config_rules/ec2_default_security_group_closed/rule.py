@@ -10,7 +10,7 @@ NON_COMPLIANT with an annotation naming it. No API call: the item always carries
 from __future__ import annotations
 
 from rdklib import ComplianceType, Evaluation
-from rule_support import ParameterlessRule, as_object, fail_closed, field, handle
+from rule_support import ParameterlessRule, as_object, fail_closed, field, handle, item_configuration
 
 APPLICABLE_RESOURCES = ["AWS::EC2::SecurityGroup"]
 # Read-only actions the rule's Lambda role needs (beyond config:PutEvaluations): none, the item carries the rules.
@@ -38,7 +38,7 @@ class Ec2DefaultSecurityGroupClosed(ParameterlessRule):
     def evaluate_change(
         self, event: dict, client_factory: object, configuration_item: dict, valid_rule_parameters: dict
     ) -> list[Evaluation]:
-        configuration = as_object(configuration_item.get("configuration"), "configuration", json_string=True)
+        configuration = item_configuration(configuration_item)
         name = field(configuration, "groupName", "configuration", str)
         if name != DEFAULT_GROUP_NAME:
             return [Evaluation(ComplianceType.NOT_APPLICABLE, annotation="Not a VPC's default security group.")]

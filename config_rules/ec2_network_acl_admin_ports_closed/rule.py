@@ -22,6 +22,7 @@ from rule_support import (
     fail_closed,
     field,
     handle,
+    item_configuration,
 )
 
 APPLICABLE_RESOURCES = ["AWS::EC2::NetworkAcl"]
@@ -87,7 +88,7 @@ def describe(entry: dict) -> str:
 
 
 def _entries(configuration_item: dict) -> list[dict]:
-    configuration = as_object(configuration_item.get("configuration"), "configuration", json_string=True)
+    configuration = item_configuration(configuration_item)
     raw = field(configuration, "entries", "configuration", list)
     return [_entry(entry, index) for index, entry in enumerate(raw)]
 

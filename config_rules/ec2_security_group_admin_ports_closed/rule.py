@@ -11,7 +11,7 @@ protocols"). A field that is missing or not of the recorded type is NON_COMPLIAN
 from __future__ import annotations
 
 from rdklib import ComplianceType, Evaluation
-from rule_support import ParameterlessRule, as_object, fail_closed, field, handle
+from rule_support import ParameterlessRule, as_object, fail_closed, field, handle, item_configuration
 
 APPLICABLE_RESOURCES = ["AWS::EC2::SecurityGroup"]
 # Read-only actions the rule's Lambda role needs (beyond config:PutEvaluations): none, the item carries the rules.
@@ -75,7 +75,7 @@ class Ec2SecurityGroupAdminPortsClosed(ParameterlessRule):
     def evaluate_change(
         self, event: dict, client_factory: object, configuration_item: dict, valid_rule_parameters: dict
     ) -> list[Evaluation]:
-        configuration = as_object(configuration_item.get("configuration"), "configuration", json_string=True)
+        configuration = item_configuration(configuration_item)
         found = open_permissions(configuration)
         if not found:
             annotation = "No inbound rule admits 0.0.0.0/0 or ::/0 to port 22 or 3389."

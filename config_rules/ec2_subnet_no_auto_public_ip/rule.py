@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from compliance.ec2_subnet_no_auto_public_ip import assigns_public_ip
 from rdklib import ComplianceType, Evaluation
-from rule_support import ParameterlessRule, as_object, fail_closed, field, handle
+from rule_support import ParameterlessRule, fail_closed, field, handle, item_configuration
 
 APPLICABLE_RESOURCES = ["AWS::EC2::Subnet"]
 # Read-only actions the rule's Lambda role needs (beyond config:PutEvaluations): none, the item carries the setting.
@@ -31,7 +31,7 @@ class Ec2SubnetNoAutoPublicIp(ParameterlessRule):
     def evaluate_change(
         self, event: dict, client_factory: object, configuration_item: dict, valid_rule_parameters: dict
     ) -> list[Evaluation]:
-        configuration = as_object(configuration_item.get("configuration"), "configuration", json_string=True)
+        configuration = item_configuration(configuration_item)
         value = field(configuration, "mapPublicIpOnLaunch", "configuration", bool)
         subnet = configuration_item["resourceId"]
         vpc = field(configuration, "vpcId", "configuration", str, required=False) or "unknown"

@@ -18,10 +18,10 @@ from __future__ import annotations
 from rdklib import ComplianceType, Evaluation
 from rule_support import (
     ParameterlessRule,
-    as_object,
     fail_closed,
     field,
     handle,
+    item_configuration,
     resource_name,
 )
 
@@ -40,7 +40,7 @@ class EcrRepositoryScanOnPush(ParameterlessRule):
     def evaluate_change(
         self, event: dict, client_factory: object, configuration_item: dict, valid_rule_parameters: dict
     ) -> list[Evaluation]:
-        configuration = as_object(configuration_item.get("configuration"), "configuration", json_string=True)
+        configuration = item_configuration(configuration_item)
         name = resource_name(configuration_item)
         scanning = field(configuration, "ImageScanningConfiguration", "configuration", dict, required=False) or {}
         scan_on_push = field(scanning, "ScanOnPush", SETTING, bool, required=False)

@@ -18,10 +18,10 @@ from compliance.ecr_repository_tag_immutability import DEFAULT_SETTING, OVERWRIT
 from rdklib import ComplianceType, Evaluation
 from rule_support import (
     ParameterlessRule,
-    as_object,
     fail_closed,
     field,
     handle,
+    item_configuration,
     resource_name,
     shown,
 )
@@ -40,7 +40,7 @@ class EcrRepositoryTagImmutability(ParameterlessRule):
     def evaluate_change(
         self, event: dict, client_factory: object, configuration_item: dict, valid_rule_parameters: dict
     ) -> list[Evaluation]:
-        configuration = as_object(configuration_item.get("configuration"), "configuration", json_string=True)
+        configuration = item_configuration(configuration_item)
         name = resource_name(configuration_item)
         recorded = field(configuration, "ImageTagMutability", "configuration", str, required=False)
         setting = DEFAULT_SETTING if recorded is None else recorded

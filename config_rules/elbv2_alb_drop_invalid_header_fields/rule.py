@@ -18,10 +18,10 @@ from rdklib import ComplianceType, Evaluation
 from rule_support import (
     ParameterlessRule,
     UnreadableField,
-    as_object,
     fail_closed,
     field,
     handle,
+    item_configuration,
 )
 
 APPLICABLE_RESOURCES = ["AWS::ElasticLoadBalancingV2::LoadBalancer"]
@@ -54,7 +54,7 @@ class Elbv2AlbDropInvalidHeaderFields(ParameterlessRule):
     def evaluate_change(
         self, event: dict, client_factory: object, configuration_item: dict, valid_rule_parameters: dict
     ) -> list[Evaluation]:
-        configuration = as_object(configuration_item.get("configuration"), "configuration", json_string=True)
+        configuration = item_configuration(configuration_item)
         kind = field(configuration, "type", "configuration", str)
         if kind != "application":
             annotation = f"A {kind} load balancer: only Application Load Balancers have this setting."

@@ -20,10 +20,10 @@ from rdklib import ComplianceType, Evaluation
 from rule_support import (
     ParameterlessRule,
     UnreadableField,
-    as_object,
     fail_closed,
     field,
     handle,
+    item_configuration,
 )
 
 APPLICABLE_RESOURCES = ["AWS::KMS::Key"]
@@ -55,7 +55,7 @@ class KmsKeyDeletionNotScheduled(ParameterlessRule):
     def evaluate_change(
         self, event: dict, client_factory: object, configuration_item: dict, valid_rule_parameters: dict
     ) -> list[Evaluation]:
-        configuration = as_object(configuration_item.get("configuration"), "configuration", json_string=True)
+        configuration = item_configuration(configuration_item)
         manager = field(configuration, "keyManager", "configuration", str)
         if manager not in KEY_MANAGERS:
             raise UnreadableField("configuration.keyManager", f"is {manager!r}, not one of {sorted(KEY_MANAGERS)}")

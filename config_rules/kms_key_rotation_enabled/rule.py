@@ -27,6 +27,7 @@ from rule_support import (
     fail_closed,
     field,
     handle,
+    item_configuration,
 )
 
 APPLICABLE_RESOURCES = ["AWS::KMS::Key"]
@@ -93,7 +94,7 @@ class KmsKeyRotationEnabled(ParameterlessRule):
     def evaluate_change(
         self, event: dict, client_factory: object, configuration_item: dict, valid_rule_parameters: dict
     ) -> list[Evaluation]:
-        configuration = as_object(configuration_item.get("configuration"), "configuration", json_string=True)
+        configuration = item_configuration(configuration_item)
         why_not = _not_applicable(configuration)
         if why_not:
             return [Evaluation(ComplianceType.NOT_APPLICABLE, annotation=why_not)]

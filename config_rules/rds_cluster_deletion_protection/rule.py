@@ -19,10 +19,10 @@ from compliance.rds_cluster_deletion_protection import find_cluster, is_protecte
 from rdklib import ComplianceType, Evaluation
 from rule_support import (
     ParameterlessRule,
-    as_object,
     fail_closed,
     field,
     handle,
+    item_configuration,
     resource_name,
 )
 
@@ -40,7 +40,7 @@ class RdsClusterDeletionProtection(ParameterlessRule):
     def evaluate_change(
         self, event: dict, client_factory: object, configuration_item: dict, valid_rule_parameters: dict
     ) -> list[Evaluation]:
-        configuration = as_object(configuration_item.get("configuration"), "configuration", json_string=True)
+        configuration = item_configuration(configuration_item)
         status = field(configuration, "status", "configuration", str, required=False)
         protected = field(configuration, "deletionProtection", "configuration", bool, required=False)
         name = resource_name(configuration_item)

@@ -114,6 +114,12 @@ def as_object(value: object, path: str, json_string: bool = False) -> dict:
     return value
 
 
+def item_configuration(configuration_item: dict) -> dict:
+    """The item's `configuration` object (a JSON string of it, as GetResourceConfigHistory returns, is read too);
+    UnreadableField naming `configuration` if it is neither."""
+    return as_object(configuration_item.get("configuration"), "configuration", json_string=True)
+
+
 def field(container: dict, key: str, path: str, kind: type | tuple[type, ...], *, required: bool = True) -> object:
     """container[key] checked to be of `kind` (bool is never taken for int); None if absent/null and not required."""
     value = container.get(key)
