@@ -111,6 +111,26 @@ def test_missing_rds_db_instance_is_resource_not_found(api_calls):
         resolve_resource_id(arn, "AWS::RDS::DBInstance", boto3.client)
 
 
+def test_rds_db_cluster_resolves_to_its_cluster_resource_id(api_calls):
+    """AWS Config names a DB cluster by its DbClusterResourceId, which the ARN lacks: the bridge looks it up."""
+    created = boto3.client("rds").create_db_cluster(
+        DBClusterIdentifier="ledger-cluster",
+        Engine="aurora-postgresql",
+        MasterUsername="dbadmin",
+        MasterUserPassword="test-only-not-a-secret",
+    )["DBCluster"]
+    api_calls.clear()
+    arn = f"arn:aws:rds:us-east-1:{ACCOUNT_ID}:cluster:ledger-cluster"
+    assert resolve_resource_id(arn, "AWS::RDS::DBCluster", boto3.client) == created["DbClusterResourceId"]
+    assert api_calls.operations == ["DescribeDBClusters"]
+
+
+def test_missing_rds_db_cluster_is_resource_not_found(api_calls):
+    arn = f"arn:aws:rds:us-east-1:{ACCOUNT_ID}:cluster:ghost-cluster"
+    with pytest.raises(ResourceNotFoundError, match="ghost-cluster"):
+        resolve_resource_id(arn, "AWS::RDS::DBCluster", boto3.client)
+
+
 def test_parse_arn_parts():
     arn = parse_arn("arn:aws:iam:us-east-1:123456789012:password-policy")
     assert (arn.partition, arn.service, arn.region, arn.account, arn.resource) == (
